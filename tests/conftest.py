@@ -1,0 +1,50 @@
+"""Every test runs with its own HOME, config and cache folders, and a git identity, so nothing
+reads or writes the developer's real files, keyring or git configuration."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_CLEARED = (
+    "TRACKER_TOKEN", "TRACKER_API_URL", "TRACKER_ORG_ID", "TRACKER_CLOUD_ORG_ID",
+    "TRACKER_GIT_SKIP", "GH_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "BITBUCKET_TOKEN",
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EDITOR", "EDITOR", "VISUAL",
+    "SKIP", "NO_COLOR", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+    "XDG_STATE_HOME", "XDG_DATA_HOME", "GITHUB_ACTIONS", "GITHUB_HEAD_REF", "GITHUB_REF_NAME",
+    "GITLAB_CI", "CI_COMMIT_REF_NAME", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+    "BITBUCKET_BRANCH", "BRANCH_NAME", "GIT_BRANCH", "TEAMCITY_VERSION",
+    "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("home")
+    saved = dict(os.environ)
+    for name in _CLEARED:
+        os.environ.pop(name, None)
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test User\n\temail = test@example.com\n"
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+    )
+    os.environ.update(
+        HOME=str(home),
+        GIT_CONFIG_GLOBAL=str(gitconfig),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_TEMPLATE_DIR="",
+        GIT_EDITOR="true",
+        # Any accidental use of the real keyring fails loudly; keyring tests set their own.
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        NO_PROXY="*",
+        LC_ALL="C.UTF-8",
+    )
+    try:
+        yield home
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

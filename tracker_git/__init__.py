@@ -1,0 +1,1 @@
+"""tracker-git: ties git to Yandex Tracker. Kept empty: hooks import this package."""

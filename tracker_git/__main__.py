@@ -1,0 +1,3 @@
+from tracker_git.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""`git tracker`: the argument parser, the command table and the one error handler.
+
+Each command lives in `tracker_git/commands/<name>.py` with two functions:
+`add_arguments(parser)` and `run(args) -> int`. The table below names them, so that
+`git tracker -h` lists every command without importing any of them, and a command's module
+(and whatever heavy library it needs) is imported only when that command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Protocol
+
+from tracker_git.core import output
+from tracker_git.core.errors import TrackerGitError
+
+PROG = "git tracker"
+
+# name -> (module under tracker_git.commands, one-line help). Order is the order of `-h`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "login": ("login", "store a Tracker (or forge) token in the OS keyring"),
+    "logout": ("logout", "remove the stored token"),
+    "whoami": ("whoami", "show who Tracker says you are and where the token is kept"),
+    "show": ("show", "show the issue of the current branch (or KEY)"),
+    "open": ("open", "open the issue of the current branch (or KEY) in the browser"),
+    "start": ("start", "create a branch named from the issue and move it to 'in progress'"),
+    "move": ("move", "move the issue to a status"),
+    "comment": ("comment", "add a comment to the issue"),
+    "pr": ("pr", "open or update the pull request, filled from the issue"),
+    "stand": ("stand", "write a test stand's URL into the issue"),
+    "check": ("check", "run the hooks' checks on a branch, a message file or a range"),
+    "hooks": ("hooks", "install or uninstall the plain git hooks"),
+    "init": ("init", "write a commented .tracker-git.toml and the pre-commit snippet"),
+    "relay": ("relay", "run the webhook service that moves issues on review events"),
+    "sandbox": ("sandbox", "run a local server that speaks the Tracker API"),
+    "notify": ("notify", "manage Slack and Telegram alerts (Tracker triggers) as code"),
+    "demo": ("demo", "run the whole flow against the sandbox in a throwaway repository"),
+    "doctor": ("doctor", "check configuration, keyring, connectivity and hooks"),
+}
+
+
+def _available() -> dict[str, tuple[str, str]]:
+    """The commands whose module exists in this installation."""
+    here = os.path.join(os.path.dirname(__file__), "commands")
+    return {
+        name: entry
+        for name, entry in COMMANDS.items()
+        if os.path.exists(os.path.join(here, f"{entry[0]}.py"))
+    }
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, just that subcommand's arguments are filled in."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Ties git to Yandex Tracker.",
+        epilog="Run 'git tracker COMMAND -h' for a command's options.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in _available().items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if only is None or only == name:
+            _load(module).add_arguments(command_parser)
+    return parser
+
+
+def _load(module: str) -> CommandModule:
+    loaded: CommandModule = importlib.import_module(f"tracker_git.commands.{module}")
+    return loaded
+
+
+class CommandModule(Protocol):
+    """The shape of a command module, for the type checker."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    name = _command_name(argv)
+    try:
+        parser = build_parser(only=name)
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
+        module, _ = COMMANDS[args.command]
+        return _load(module).run(args)
+    except TrackerGitError as exc:
+        if debug:
+            raise
+        output.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        sys.stderr.write("\ninterrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

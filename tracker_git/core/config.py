@@ -1,0 +1,211 @@
+"""Configuration: a declarative schema, layered sources, validated up front, then read-only.
+
+Precedence, highest first (SPEC "Configuration"): command-line options, environment variables,
+the repository's `.tracker-git.toml`, the user's `config.toml`, the defaults in SCHEMA.
+Every mistake is reported with the file, the key and what was expected.
+
+The hooks load this on every commit, so it avoids dataclasses, typing and platformdirs
+(~10 ms together) and imports tomllib only when a file exists.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tracker_git.core import paths
+from tracker_git.core.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+REPO_FILE = ".tracker-git.toml"
+
+# kind: "str", "bool", "number", "strings" (a list of strings), or a tuple of allowed strings.
+# (section, key) -> (kind, default). Section "" is the top level.
+SCHEMA: dict[tuple[str, str], tuple[object, object]] = {
+    ("", "queues"): ("strings", []),
+    ("tracker", "api_url"): ("str", "https://api.tracker.yandex.net"),
+    ("tracker", "api_version"): (("v2", "v3"), "v3"),
+    ("tracker", "org_id"): ("str", ""),
+    ("tracker", "cloud_org_id"): ("str", ""),
+    ("tracker", "token_kind"): (("oauth", "iam"), "oauth"),
+    ("tracker", "timeout"): ("number", 10),
+    ("hooks", "exempt_branches"): ("strings", ["main", "master", "develop", "release/*"]),
+    ("hooks", "insert"): (("prefix", "conventional", "trailer", "none"), "prefix"),
+    ("hooks", "online"): ("bool", False),
+    ("hooks", "strict"): ("bool", False),
+    ("hooks", "timeout"): ("number", 2),
+    ("branch", "pattern"): ("str", "{key}-{slug}"),
+    ("statuses", "start"): ("str", "inProgress"),
+    ("statuses", "review"): ("str", "inReview"),
+    ("statuses", "approved"): ("str", ""),
+    ("statuses", "changes_requested"): ("str", "needsRework"),
+    ("statuses", "merged"): ("str", "readyForTest"),
+    ("statuses", "declined"): ("str", "needsRework"),
+    ("stand", "field"): ("str", "standLink"),
+    ("pr", "title"): ("str", "{key}: {summary}"),
+    ("pr", "template"): ("str", ""),
+    ("forge", "kind"): (("", "github", "gitlab", "bitbucket-cloud", "bitbucket-dc"), ""),
+    ("forge", "api_url"): ("str", ""),
+}
+
+# Environment variables and the keys they set.
+ENVIRONMENT = {
+    "TRACKER_API_URL": ("tracker", "api_url"),
+    "TRACKER_ORG_ID": ("tracker", "org_id"),
+    "TRACKER_CLOUD_ORG_ID": ("tracker", "cloud_org_id"),
+}
+
+
+class Config:
+    """The effective configuration. Read values as `config.text("hooks", "insert")` or through
+    the typed helpers; `sources` says where each non-default value came from."""
+
+    __slots__ = ("repo_root", "sources", "values")
+
+    def __init__(
+        self,
+        values: dict[tuple[str, str], object],
+        sources: dict[tuple[str, str], str],
+        repo_root: str | None,
+    ) -> None:
+        self.values = values
+        self.sources = sources
+        self.repo_root = repo_root
+
+    def get(self, section: str, key: str) -> object:
+        return self.values[(section, key)]
+
+    def text(self, section: str, key: str) -> str:
+        value = self.values[(section, key)]
+        assert isinstance(value, str)
+        return value
+
+    def flag(self, section: str, key: str) -> bool:
+        value = self.values[(section, key)]
+        assert isinstance(value, bool)
+        return value
+
+    def number(self, section: str, key: str) -> float:
+        value = self.values[(section, key)]
+        assert isinstance(value, (int, float))
+        return float(value)
+
+    def strings(self, section: str, key: str) -> list[str]:
+        value = self.values[(section, key)]
+        assert isinstance(value, list)
+        return list(value)
+
+    @property
+    def queues(self) -> list[str]:
+        return [q.upper() for q in self.strings("", "queues")]
+
+
+def _describe(kind: object) -> str:
+    if isinstance(kind, tuple):
+        return "one of " + ", ".join(f'"{choice}"' for choice in kind)
+    return {
+        "str": "a string",
+        "bool": "true or false",
+        "number": "a positive number",
+        "strings": "a list of strings",
+    }[str(kind)]
+
+
+def _check(kind: object, value: object) -> bool:
+    if isinstance(kind, tuple):
+        return value in kind
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _dotted(section: str, key: str) -> str:
+    return f"{section}.{key}" if section else key
+
+
+def validate(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
+    """Flatten a parsed TOML document into schema keys, or raise ConfigError naming the key."""
+    sections = {section for section, _ in SCHEMA if section}
+    flat: dict[tuple[str, str], object] = {}
+    for name, value in data.items():
+        if name in sections:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{origin}: [{name}] must be a table, not {value!r}")
+            items = [(name, key, item) for key, item in value.items()]
+        else:
+            items = [("", name, value)]
+        for section, key, item in items:
+            if (section, key) not in SCHEMA:
+                known = ", ".join(sorted(_dotted(s, k) for s, k in SCHEMA if s == section))
+                raise ConfigError(
+                    f"{origin}: unknown key '{_dotted(section, key)}'; "
+                    f"the keys here are: {known or ', '.join(sorted(sections))}"
+                )
+            kind, _ = SCHEMA[(section, key)]
+            if not _check(kind, item):
+                raise ConfigError(
+                    f"{origin}: '{_dotted(section, key)}' must be {_describe(kind)}, not {item!r}"
+                )
+            flat[(section, key)] = item
+    return flat
+
+
+def read_file(path: str) -> dict[tuple[str, str], object]:
+    """A TOML file's settings, validated; {} when there is no such file."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        reason = exc.strerror
+        raise ConfigError(f"{path}: cannot be read ({reason}); check its permissions") from None
+    import tomllib  # only when there is a file: ~6 ms on every commit otherwise
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from None
+    return validate(data, path)
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[tuple[str, str], object]:
+    return {
+        schema_key: environ[variable]
+        for variable, schema_key in ENVIRONMENT.items()
+        if environ.get(variable)
+    }
+
+
+def load(
+    repo_root: str | None,
+    overrides: Mapping[tuple[str, str], object] | None = None,
+    environ: Mapping[str, str] | None = None,
+    user_file: str | None = None,
+) -> Config:
+    """The effective configuration for the repository at `repo_root` (None: outside one)."""
+    environ = os.environ if environ is None else environ
+    layers: list[tuple[str, dict[tuple[str, str], object]]] = [
+        ("default", {key: default for key, (_, default) in SCHEMA.items()}),
+    ]
+    user_path = user_file or paths.user_config_file()
+    layers.append((user_path, read_file(user_path)))
+    if repo_root:
+        repo_path = os.path.join(repo_root, REPO_FILE)
+        layers.append((repo_path, read_file(repo_path)))
+    layers.append(("environment", from_environment(environ)))
+    if overrides:
+        layers.append(("command line", dict(overrides)))
+    values: dict[tuple[str, str], object] = {}
+    sources: dict[tuple[str, str], str] = {}
+    for origin, layer in layers:
+        for key, value in layer.items():
+            values[key] = value
+            sources[key] = origin
+    return Config(values, sources, repo_root)

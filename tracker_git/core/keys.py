@@ -1,0 +1,89 @@
+"""The issue-key grammar: one set of rules for branch names, messages, PR texts and the relay.
+
+A key is QUEUE-NUMBER (SPEC "Issue keys"): the queue Latin letters only, the number a positive
+integer without leading zeros, and the whole standing on its own. Keys are plain upper-case
+strings ("DEV-123") everywhere in tracker-git.
+
+"On its own" means: no letter, digit or underscore right before or after it, and no `-digit`
+or `.digit` right after it, so `ABC-123x`, `CVE-2024-1234`, `1.2-3` and `v4-2` are not keys.
+Well-formed tokens that are almost never issue keys (`UTF-8`, `SHA-256`, `ISO-8601`) are
+refused by a deny-list, unless the team names that queue in `queues`.
+"""
+
+from __future__ import annotations
+
+import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+# Queues whose "keys" are encodings, hashes and standards, not issues. Only consulted when no
+# `queues` are configured: a team with a queue called ISO lists it and gets its keys back.
+LOOKALIKE_QUEUES = frozenset(
+    {
+        "AES", "ANSI", "ASCII", "BASE", "CP", "CVE", "CWE", "ECMA", "GHSA", "HTTP", "IEC",
+        "IPV", "ISO", "KOI", "LATIN", "MD", "PEP", "RFC", "RSA", "SHA", "SSL", "TLS", "UCS",
+        "UTF", "WIN",
+    }
+)  # fmt: skip
+
+_BEFORE = r"(?<![A-Za-z0-9_])"
+_AFTER = r"(?![A-Za-z0-9_]|[-.]\d)"
+_UPPER = re.compile(_BEFORE + r"([A-Z]+)-([1-9][0-9]*)" + _AFTER)
+_ANY_CASE = re.compile(_BEFORE + r"([A-Za-z]+)-([1-9][0-9]*)" + _AFTER)
+_WHOLE = re.compile(r"([A-Za-z]+)-([1-9][0-9]*)")
+
+
+def queue_of(key: str) -> str:
+    return key.partition("-")[0]
+
+
+def is_allowed(key: str, queues: Iterable[str] = ()) -> bool:
+    """Whether a normalised key's queue counts: one of `queues`, or any but look-alikes."""
+    allowed = {q.upper() for q in queues}
+    queue = queue_of(key)
+    return queue in allowed if allowed else queue not in LOOKALIKE_QUEUES
+
+
+def find_keys(text: str, queues: Iterable[str] = (), *, any_case: bool = False) -> list[str]:
+    """Every allowed key in `text`, normalised to upper case, each once, in order of appearance.
+
+    Messages ask for upper-case keys (the default); branch names accept any case.
+    """
+    queues = tuple(queues)
+    pattern = _ANY_CASE if any_case else _UPPER
+    found: list[str] = []
+    for match in pattern.finditer(text):
+        key = f"{match.group(1).upper()}-{match.group(2)}"
+        if key not in found and is_allowed(key, queues):
+            found.append(key)
+    return found
+
+
+def first_key(text: str, queues: Iterable[str] = (), *, any_case: bool = False) -> str | None:
+    keys = find_keys(text, queues, any_case=any_case)
+    return keys[0] if keys else None
+
+
+def key_from_branch(branch: str, queues: Iterable[str] = ()) -> str | None:
+    """The key a branch name carries (`dev-123-fix-login`, `feature/DEV-123`), upper-cased."""
+    return first_key(branch, queues, any_case=True)
+
+
+def normalize_key(text: str, queues: Iterable[str] = ()) -> str | None:
+    """`text` as a key if the whole of it is one (any case, surrounding blanks ignored)."""
+    match = _WHOLE.fullmatch(text.strip())
+    if not match:
+        return None
+    key = f"{match.group(1).upper()}-{match.group(2)}"
+    return key if is_allowed(key, queues) else None
+
+
+def describe_queues(queues: Iterable[str]) -> str:
+    """How a rejection names what it wanted: "a key of queue DEV or OPS (DEV-123)"."""
+    names = sorted({q.upper() for q in queues})
+    if not names:
+        return "an issue key such as DEV-123"
+    example = f"{names[0]}-123"
+    return f"a key of queue {' or '.join(names)} (such as {example})"
