@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["testing.fixtures_sandbox", "testing.fixtures_keyring", "testing.fixtures_forges"]
+
 _CLEARED = (
     "TRACKER_TOKEN", "TRACKER_API_URL", "TRACKER_ORG_ID", "TRACKER_CLOUD_ORG_ID",
     "TRACKER_GIT_SKIP", "GH_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "BITBUCKET_TOKEN",

@@ -1,0 +1,3 @@
+"""pytest fixtures: forges (registered in tests/conftest.py)."""
+
+from __future__ import annotations
