@@ -113,6 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception as exc:  # a bug of ours: still one line, the traceback with --debug
+        if debug:
+            raise
+        output.error(
+            f"unexpected {type(exc).__name__}: {exc}; run again with --debug and report it"
+        )
+        return 1
 
 
 if __name__ == "__main__":

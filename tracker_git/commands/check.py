@@ -1,0 +1,60 @@
+"""`git tracker check branch [NAME] | message FILE | range A..B`: the hooks' checks, for
+scripts and CI. Exit 0 when it passes, 1 with the reason when it does not."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from tracker_git.core import checks, config, gitstate, history, msgfile, output
+from tracker_git.core.errors import CheckFailed, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
+    branch = sub.add_parser("branch", help="a branch name (default: the current branch)")
+    branch.add_argument("name", nargs="?")
+    msg = sub.add_parser("message", help="a commit message file ('-' reads stdin)")
+    msg.add_argument("file")
+    rng = sub.add_parser("range", help="every commit in a revision range, such as main..HEAD")
+    rng.add_argument("range")
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        import sys
+
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}; name a message file") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    state = gitstate.read_state()
+    cfg = config.load(state.toplevel)
+    if args.what == "branch":
+        name = args.name or state.branch
+        problem = checks.check_branch(name, cfg)
+        ok = f"branch '{name}' carries {checks.branch_key(name, cfg) or 'no key, and is exempt'}"
+    elif args.what == "message":
+        cleaned = msgfile.parse(_read(args.file)).cleaned
+        problem = checks.check_message(cleaned, cfg)
+        found = checks.message_keys(cleaned, cfg)
+        ok = f"the message references {', '.join(found)}" if found else "no key needed"
+    else:
+        if ".." not in args.range:
+            raise UsageError(f"'{args.range}' is not a range; write it as A..B (e.g. main..HEAD)")
+        lines = history.problems([args.range], cfg, os.getcwd())
+        problem = (
+            "\n".join([f"{len(lines)} commit(s) reference no valid key:", *lines])
+            if lines
+            else None
+        )
+        ok = f"every commit in {args.range} references a key"
+    if problem:
+        raise CheckFailed(problem)
+    output.result(ok)
+    return 0

@@ -1,0 +1,179 @@
+"""Commit messages as git will store them, and putting a key into one exactly once.
+
+git hands the hooks the raw file: comment lines (by `core.commentChar`, which may be `auto`),
+with `git commit -v` a scissors line and a diff below it, maybe CRLF line ends, maybe bytes that
+are not UTF-8. `clean` does what git's cleanup does; `insert_key` edits the raw text and keeps
+everything it does not need to touch, down to the line ends and undecodable bytes.
+"""
+
+from __future__ import annotations
+
+import re
+
+SCISSORS = "------------------------ >8 ------------------------"
+AUTO_CANDIDATES = "#;@!$%^&|:"  # git's choices for core.commentChar=auto, in its order
+TRAILER = "Refs"
+
+_AUTOSQUASH = re.compile(r"(fixup|squash|amend)! ")
+_REVERT = re.compile(r"^This reverts commit [0-9a-f]{7,64}\.?\s*$", re.MULTILINE)
+_CONVENTIONAL = re.compile(
+    r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!?): (?P<desc>.*)$"
+)
+_TRAILER_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*: ")
+
+
+def decode(raw: bytes) -> str:
+    """Text for any bytes: undecodable bytes survive a round trip through `encode`."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip("\r") for line in text.split("\n")]
+
+
+def comment_prefix(text: str, configured: str | None) -> str:
+    """The comment string git used for this message.
+
+    With `auto`, git picked the first of AUTO_CANDIDATES that no line of the message began
+    with; the hook cannot see the message as it was, so it reads the choice back from the lines
+    git added: the scissors line, else the comment block git puts at the end.
+    """
+    if configured and configured != "auto":
+        return configured
+    if configured != "auto":
+        return "#"
+    lines = [line for line in _lines(text) if line.strip()]
+    for line in lines:
+        if line[:1] in AUTO_CANDIDATES and line[1:].strip() == SCISSORS:
+            return line[0]
+    if lines and lines[-1][:1] in AUTO_CANDIDATES:
+        return lines[-1][0]
+    return "#"
+
+
+def _scissors_index(lines: list[str], comment: str) -> int | None:
+    marker = f"{comment} {SCISSORS}"
+    for index, line in enumerate(lines):
+        if line == marker:
+            return index
+    return None
+
+
+def clean(text: str, comment: str = "#", cleanup: str = "strip") -> str:
+    """The message as git stores it under `commit.cleanup` mode `cleanup`.
+
+    "default" and "strip" drop comment lines; "scissors" and "strip" cut at the scissors line
+    ("default" too: git shows one only where it will cut); "verbatim" keeps everything.
+    """
+    if cleanup == "verbatim":
+        return text
+    lines = _lines(text)
+    if cleanup in ("default", "strip", "scissors"):
+        cut = _scissors_index(lines, comment)
+        if cut is not None:
+            lines = lines[:cut]
+    if cleanup in ("default", "strip"):
+        lines = [line for line in lines if not line.startswith(comment)]
+    # git's stripspace: no trailing blanks, runs of blank lines become one, none at the ends.
+    result: list[str] = []
+    for line in (line.rstrip() for line in lines):
+        if line or (result and result[-1]):
+            result.append(line)
+    while result and not result[-1]:
+        result.pop()
+    return "\n".join(result) + "\n" if result else ""
+
+
+def subject(cleaned: str) -> str:
+    return cleaned.split("\n", 1)[0]
+
+
+def is_autosquash(cleaned: str) -> bool:
+    """A `fixup!`, `squash!` or `amend!` commit, which rebase --autosquash folds away."""
+    return bool(_AUTOSQUASH.match(cleaned))
+
+
+def is_revert(cleaned: str) -> bool:
+    """The text git writes itself into a revert: "This reverts commit <sha>."."""
+    return bool(_REVERT.search(cleaned))
+
+
+def has_content_besides(cleaned: str, keys: list[str]) -> bool:
+    """Whether the message says anything but its keys (a lone "DEV-1:" is an empty message)."""
+    rest = cleaned
+    for key in keys:
+        rest = rest.replace(key, "")
+    rest = re.sub(rf"(?m)^{TRAILER}:\s*$", "", rest)
+    return bool(re.sub(r"[\s:()\[\]#,.;-]+", "", rest))
+
+
+def _message_span(lines: list[str], comment: str) -> tuple[int, int]:
+    """(first, end): the lines that are the message proper, before git's comments/scissors."""
+    end = len(lines)
+    cut = _scissors_index(lines, comment)
+    if cut is not None:
+        end = cut
+    while end > 0 and (not lines[end - 1].strip() or lines[end - 1].startswith(comment)):
+        end -= 1
+    first = 0
+    while first < end and not lines[first].strip():
+        first += 1
+    return first, end
+
+
+def insert_key(text: str, key: str, mode: str, comment: str = "#") -> str | None:
+    """`text` with `key` put in as `mode` says, or None where there is nothing to do.
+
+    Modes: "prefix" (`DEV-1: subject`), "conventional" (`feat(DEV-1): subject`, or
+    `feat(api): DEV-1 subject` where a scope is taken; a trailer where the subject is not a
+    Conventional Commit), "trailer" (`Refs: DEV-1`), "none". The caller checks the message
+    does not carry a key already: this function always inserts.
+    """
+    if mode == "none":
+        return None
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = _lines(text)
+    first, end = _message_span(lines, comment)
+    has_subject = first < end
+    if mode == "conventional" and has_subject:
+        match = _CONVENTIONAL.match(lines[first])
+        if match:
+            head = match["type"]
+            if match["scope"]:
+                lines[first] = f"{head}({match['scope']}){match['bang']}: {key} {match['desc']}"
+            else:
+                lines[first] = f"{head}({key}){match['bang']}: {match['desc']}"
+            return newline.join(lines)
+    if mode == "prefix":
+        if has_subject:
+            lines[first] = f"{key}: {lines[first]}"
+        elif lines and not lines[0].strip():
+            lines[0] = f"{key}: "
+        else:
+            lines.insert(0, f"{key}: ")
+        return newline.join(lines)
+    # A trailer: after the message's last paragraph, joining a trailer block that is there.
+    trailer = f"{TRAILER}: {key}"
+    if not has_subject:
+        lines[first:first] = ["", "", trailer] if first == 0 else ["", trailer]
+        return newline.join(lines)
+    last_paragraph_is_trailers = end - first > 1 and all(
+        _TRAILER_LINE.match(line) for line in _last_paragraph(lines[first:end])
+    )
+    insert = [trailer] if last_paragraph_is_trailers else ["", trailer]
+    lines[end:end] = insert
+    return newline.join(lines)
+
+
+def _last_paragraph(lines: list[str]) -> list[str]:
+    paragraph: list[str] = []
+    for line in reversed(lines):
+        if not line.strip():
+            break
+        paragraph.append(line)
+    # A one-paragraph message is a subject, never a trailer block.
+    return paragraph if len(paragraph) < len(lines) else ["subject"]

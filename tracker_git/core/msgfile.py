@@ -1,0 +1,35 @@
+"""A commit message file read the way git will clean it, with this repository's settings."""
+
+from __future__ import annotations
+
+from tracker_git.core import git, message
+
+# git's commit.cleanup modes, mapped to how `message.clean` reads the message. "default" is
+# "strip" when an editor was used; a hook cannot tell, and "strip" errs towards asking for a key.
+CLEANUP_MODES = {"default": "strip", "strip": "strip", "whitespace": "whitespace",
+                 "verbatim": "verbatim", "scissors": "scissors"}  # fmt: skip
+
+
+class MessageFile:
+    """The raw text, the comment string git used, and the message as git will store it."""
+
+    __slots__ = ("cleaned", "comment", "text")
+
+    def __init__(self, text: str, comment: str, cleaned: str) -> None:
+        self.text = text
+        self.comment = comment
+        self.cleaned = cleaned
+
+
+def parse(raw: bytes, cwd: str | None = None) -> MessageFile:
+    text = message.decode(raw)
+    settings = git.config_values(["core.commentChar", "core.commentString", "commit.cleanup"], cwd)
+    configured = settings.get("core.commentstring") or settings.get("core.commentchar")
+    comment = message.comment_prefix(text, configured)
+    cleanup = CLEANUP_MODES.get(settings.get("commit.cleanup", "default"), "strip")
+    return MessageFile(text, comment, message.clean(text, comment, cleanup))
+
+
+def read(path: str, cwd: str | None = None) -> MessageFile:
+    with open(path, "rb") as f:
+        return parse(f.read(), cwd)

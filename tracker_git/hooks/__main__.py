@@ -1,0 +1,53 @@
+"""`tracker-git-hook NAME ARGS...` / `python -m tracker_git.hooks NAME ARGS...`.
+
+The entry point of the pre-commit hooks and the plain git hooks. It imports only the hook it
+runs; nothing here may import requests, keyring or pygit2 (a test guards it).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tracker_git.core.errors import TrackerGitError
+
+HOOKS = {
+    "branch-name": "tracker_git.hooks.branch_name",
+    "prepare-commit-msg": "tracker_git.hooks.prepare_commit_msg",
+    "commit-msg": "tracker_git.hooks.commit_msg",
+    "pre-push": "tracker_git.hooks.pre_push",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    argv = [arg for arg in argv if arg != "--debug"]
+    if not argv or argv[0] not in HOOKS:
+        sys.stderr.write(f"usage: tracker-git-hook {{{','.join(HOOKS)}}} [ARGS...]\n")
+        return 2
+    name, args = argv[0], argv[1:]
+    from tracker_git.hooks import common
+
+    if common.skipped(name):
+        return 0
+    module = __import__(HOOKS[name], fromlist=["main"])
+    try:
+        code: int = module.main(args)
+        return code
+    except TrackerGitError as exc:
+        if debug:
+            raise
+        common.report(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug of ours must not lose the user's commit: one line, exit 1
+        if debug:
+            raise
+        common.report(exc)
+        sys.stderr.write("tracker-git: this is a bug; run the hook with --debug and report it\n")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""What every hook shares: the skip switches, loading state and configuration, reporting."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tracker_git.core import config as config_module
+from tracker_git.core import gitstate, message
+from tracker_git.core.config import Config
+from tracker_git.core.errors import CheckFailed
+from tracker_git.core.gitstate import RepoState
+
+HOOK_IDS = {
+    "branch-name": "tracker-branch-name",
+    "prepare-commit-msg": "tracker-prepare-commit-msg",
+    "commit-msg": "tracker-commit-msg",
+    "pre-push": "tracker-pre-push",
+}
+REJECTED_MESSAGE = "tracker-git/REJECTED_COMMIT_MSG"
+
+
+def skipped(hook: str) -> bool:
+    """TRACKER_GIT_SKIP=1 skips every hook; SKIP=id[,id] (pre-commit's switch) skips by id,
+    for the plain hooks too."""
+    if os.environ.get("TRACKER_GIT_SKIP", "") not in ("", "0"):
+        return True
+    wanted = {item.strip() for item in os.environ.get("SKIP", "").split(",")}
+    return HOOK_IDS[hook] in wanted
+
+
+def load() -> tuple[RepoState, Config]:
+    state = gitstate.read_state()
+    return state, config_module.load(state.toplevel)
+
+
+def save_rejected(text: str, state: RepoState) -> str:
+    """Keep a rejected message where the next commit will not overwrite it; return the command
+    that reopens it (through --git-path, so it works in any worktree)."""
+    path = state.git_path(REJECTED_MESSAGE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(message.encode(text))
+    return f'git commit -e -F "$(git rev-parse --git-path {REJECTED_MESSAGE})"'
+
+
+def online_unknown(found: list[str], config: Config) -> list[str]:
+    """Keys Tracker says do not exist, where online checking is on (imports the network path
+    only then)."""
+    if not found or not config.flag("hooks", "online"):
+        return []
+    from tracker_git import online
+
+    return online.verify_keys(found, config)
+
+
+def fail(reason: str) -> int:
+    raise CheckFailed(reason)
+
+
+def report(exc: Exception) -> None:
+    stream = sys.stderr
+    stream.write(f"tracker-git: {exc}\n")

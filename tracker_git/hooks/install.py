@@ -1,0 +1,77 @@
+"""`git tracker hooks install|uninstall`: the plain git hooks, for teams without pre-commit.
+
+They go into the repository's effective hooks folder (`core.hooksPath` respected, the common
+git dir for worktrees). A hook that is already there and not ours is kept, renamed to
+NAME.tracker-git-legacy, and run first by ours; uninstall puts it back. Nothing is
+overwritten silently.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import resources
+
+from tracker_git.core.errors import OperationFailed
+from tracker_git.core.gitstate import RepoState
+
+HOOK_NAMES = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push")
+MARKER = "# tracker-git plain hook:"
+LEGACY_SUFFIX = ".tracker-git-legacy"
+
+
+def is_ours(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return MARKER in f.read(4096)
+    except OSError:
+        return False
+
+
+def hook_text(name: str, python: str) -> str:
+    template = resources.files("tracker_git.resources").joinpath("hooks").joinpath(name).read_text()
+    # The absolute interpreter, so that GUI clients with another PATH run the same install.
+    return template.replace("@PYTHON@", python.replace("'", "'\\''"))
+
+
+def install(state: RepoState, python: str = sys.executable) -> list[str]:
+    """Install every hook; return one line per hook saying what was done."""
+    os.makedirs(state.hooks_dir, exist_ok=True)
+    done = []
+    for name in HOOK_NAMES:
+        path = os.path.join(state.hooks_dir, name)
+        legacy = path + LEGACY_SUFFIX
+        if os.path.lexists(path) and not is_ours(path):
+            if os.path.lexists(legacy):
+                raise OperationFailed(
+                    f"{path} is not ours and {legacy} exists too, so neither can be kept safely; "
+                    f"merge or remove one of them, then run 'git tracker hooks install' again"
+                )
+            os.rename(path, legacy)
+            done.append(f"{name}: installed; the existing hook is kept and runs first ({legacy})")
+        else:
+            done.append(f"{name}: {'updated' if os.path.lexists(path) else 'installed'}")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(hook_text(name, python))
+        os.chmod(path, 0o755)
+    return done
+
+
+def uninstall(state: RepoState) -> list[str]:
+    """Remove our hooks and put back the ones they replaced."""
+    done = []
+    for name in HOOK_NAMES:
+        path = os.path.join(state.hooks_dir, name)
+        legacy = path + LEGACY_SUFFIX
+        if not os.path.lexists(path):
+            continue
+        if not is_ours(path):
+            done.append(f"{name}: left alone (not installed by tracker-git)")
+            continue
+        os.remove(path)
+        if os.path.lexists(legacy):
+            os.rename(legacy, path)
+            done.append(f"{name}: removed; the previous hook is restored")
+        else:
+            done.append(f"{name}: removed")
+    return done

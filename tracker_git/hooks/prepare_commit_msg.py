@@ -1,0 +1,37 @@
+"""prepare-commit-msg: put the branch's key into the message, exactly once.
+
+Never twice: a message that already references a key (amend, reword, a re-run, a message
+typed with the key) is left alone, and so are merges, squashes, reverts and cherry-picks.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tracker_git.core import checks, message, msgfile
+from tracker_git.hooks import common
+
+_SOURCES_LEFT_ALONE = ("merge", "squash")
+
+
+def main(argv: list[str]) -> int:
+    source = argv[1] if len(argv) > 1 else os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE", "")
+    if source in _SOURCES_LEFT_ALONE:
+        return 0
+    state, config = common.load()
+    if state.operation in ("merge", "revert", "cherry-pick"):
+        return 0
+    key = checks.branch_key(state.branch, config)
+    if key is None:
+        return 0
+    msg = msgfile.read(argv[0])
+    cleaned = msg.cleaned
+    if message.is_revert(cleaned) or message.is_autosquash(cleaned):
+        return 0
+    if checks.message_keys(cleaned, config):
+        return 0
+    changed = message.insert_key(msg.text, key, config.text("hooks", "insert"), msg.comment)
+    if changed is not None:
+        with open(argv[0], "wb") as f:
+            f.write(message.encode(changed))
+    return 0

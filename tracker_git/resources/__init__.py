@@ -1,0 +1,1 @@
+"""Files shipped with the package: plain hook scripts, templates, the man page."""
