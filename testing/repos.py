@@ -24,9 +24,8 @@ def git(cwd: str | os.PathLike[str], *args: str, check: bool = True, **kw: objec
 
 def run(cwd: str | os.PathLike[str], *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
     """Run any command in `cwd`, capturing text output, never raising."""
-    return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        list(args), cwd=cwd, capture_output=True, text=True, check=False, **kw
-    )
+    options: dict[str, object] = {"capture_output": True, "text": True, "check": False, **kw}
+    return subprocess.run(list(args), cwd=cwd, **options)  # type: ignore[call-overload, no-any-return]
 
 
 def make_repo(path: Path, branch: str = "main", initial_commit: bool = True) -> Path:
