@@ -7,6 +7,7 @@ from pathlib import Path
 
 from testing.repos import commit_file, git, head_message, run
 
+SAVED = "tracker-git/REJECTED_COMMIT_MSG"
 NO_HOOKS = {**os.environ, "TRACKER_GIT_SKIP": "1"}
 
 
@@ -53,7 +54,7 @@ def test_commit_without_key_on_keyless_branch_is_rejected_and_kept(repo: Path) -
     assert (
         reopen == 'git commit -e -F "$(git rev-parse --git-path tracker-git/REJECTED_COMMIT_MSG)"'
     )
-    saved = git(repo, "rev-parse", "--git-path", "tracker-git/REJECTED_COMMIT_MSG").strip()
+    saved = git(repo, "rev-parse", "--git-path", SAVED).strip()
     assert (repo / saved).read_text() == "no key here\n"
 
 
@@ -212,7 +213,7 @@ def test_worktree(repo: Path, tmp_path: Path) -> None:
     env = {**os.environ, "SKIP": "tracker-branch-name"}
     proc = run(wt, "git", "commit", "-q", "-m", "no key in worktree", env=env)
     assert proc.returncode == 1
-    saved = git(wt, "rev-parse", "--git-path", "tracker-git/REJECTED_COMMIT_MSG").strip()
+    saved = git(wt, "rev-parse", "--git-path", SAVED).strip()
     assert "worktrees" in saved
     assert (wt / saved).read_text() == "no key in worktree\n"
 
