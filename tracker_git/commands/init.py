@@ -1,0 +1,134 @@
+"""`git tracker init`: a commented .tracker-git.toml and the pre-commit snippet."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections import Counter
+
+from tracker_git.core import config, git, gitstate, keys, output
+from tracker_git.core.errors import OperationFailed
+
+PRE_COMMIT_FILE = ".pre-commit-config.yaml"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--queues", help="comma-separated queue keys (default: guessed from history)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite an existing .tracker-git.toml"
+    )
+    parser.add_argument(
+        "--pre-commit",
+        action="store_true",
+        help=f"also add the hooks to {PRE_COMMIT_FILE} (default: print the snippet)",
+    )
+
+
+def guess_queues(cwd: str, limit: int = 500) -> list[str]:
+    """The queues whose keys the last commits reference, most used first."""
+    code, out, _ = git.run(["log", f"-{limit}", "--format=%B%n%D"], cwd)
+    if code != 0:
+        return []
+    counts = Counter(keys.queue_of(key) for key in keys.find_keys(out.decode("utf-8", "replace")))
+    return [queue for queue, _ in counts.most_common(5)]
+
+
+def config_text(queues: list[str]) -> str:
+    listed = ", ".join(f'"{q}"' for q in queues)
+    d = {k: v for (s, k), (_, v) in config.SCHEMA.items() if s == "hooks"}
+    return f"""\
+# tracker-git settings for this repository (https://pypi.org/project/tracker-git/).
+# Every key is optional; the values shown are the defaults. `git tracker doctor` checks this file.
+
+# The queues whose keys count; empty: any queue.{" Guessed from history." if queues else ""}
+queues = [{listed}]
+
+[tracker]
+# api_url = "https://api.tracker.yandex.net"
+# org_id = "1234567"            # Yandex 360 organization (X-Org-ID), or:
+# cloud_org_id = "bpf..."       # Yandex Cloud organization (X-Cloud-Org-ID)
+
+[hooks]
+# exempt_branches = {d["exempt_branches"]!r}
+# insert = "prefix"             # "prefix" (DEV-1: msg), "conventional" (feat(DEV-1): msg), "trailer", "none"
+# online = false                # ask Tracker whether the issue exists (cached)
+# strict = false                # block, instead of warn, when Tracker cannot be reached
+
+[statuses]
+# start = "inProgress"          # `git tracker start`
+# review = "inReview"           # `git tracker pr`
+# merged = "readyForTest"       # the relay, on a merged pull request
+# declined = "needsRework"
+
+[stand]
+# field = "standLink"           # where `git tracker stand URL` writes
+""".replace("'", '"')
+
+
+def pre_commit_snippet(version: str) -> str:
+    # repo: local with the package from PyPI: no git URL for pre-commit to clone.
+    hooks = [
+        ("tracker-branch-name", "branch-name", "[pre-commit, pre-push]", False),
+        ("tracker-prepare-commit-msg", "prepare-commit-msg", "[prepare-commit-msg]", True),
+        ("tracker-commit-msg", "commit-msg", "[commit-msg]", True),
+        ("tracker-pre-push", "pre-push", "[pre-push]", False),
+    ]
+    lines = [
+        "default_install_hook_types: [pre-commit, prepare-commit-msg, commit-msg, pre-push]",
+        "repos:",
+        "  - repo: local",
+        "    hooks:",
+    ]
+    for hook_id, name, stages, takes_file in hooks:
+        lines += [
+            f"      - id: {hook_id}",
+            f"        name: {hook_id}",
+            f"        entry: tracker-git-hook {name}",
+            "        language: python",
+            f"        additional_dependencies: [tracker-git=={version}]",
+            f"        stages: {stages}",
+        ]
+        if not takes_file:
+            lines += ["        pass_filenames: false", "        always_run: true"]
+    return "\n".join(lines) + "\n"
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("tracker-git")
+
+
+def run(args: argparse.Namespace) -> int:
+    state = gitstate.read_state()
+    path = os.path.join(state.toplevel, config.REPO_FILE)
+    if os.path.exists(path) and not args.force:
+        raise OperationFailed(f"{path} exists already; edit it, or run 'git tracker init --force'")
+    if args.queues:
+        queues = [q.strip().upper() for q in args.queues.split(",") if q.strip()]
+        bad = [q for q in queues if not q.isascii() or not q.isalpha()]
+        if bad:
+            raise OperationFailed(f"queue keys are Latin letters only, not {', '.join(bad)}")
+    else:
+        queues = guess_queues(state.toplevel)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(config_text(queues))
+    config.read_file(path)  # what we wrote must load
+    output.info(f"wrote {path}" + (f" (queues: {', '.join(queues)})" if queues else ""))
+    snippet = pre_commit_snippet(_version())
+    pre_commit = os.path.join(state.toplevel, PRE_COMMIT_FILE)
+    if not args.pre_commit:
+        output.info(f"add this to {PRE_COMMIT_FILE}, then run 'pre-commit install':")
+        output.result(snippet.rstrip())
+        output.info("or, without pre-commit: git tracker hooks install")
+    elif os.path.exists(pre_commit):
+        raise OperationFailed(
+            f"{pre_commit} exists; merge the snippet printed by 'git tracker init --force' by hand"
+        )
+    else:
+        with open(pre_commit, "w", encoding="utf-8") as f:
+            f.write(snippet)
+        output.info(f"wrote {pre_commit}; now run: pre-commit install")
+    return 0
