@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("notify", "manage Slack and Telegram alerts (Tracker triggers) as code"),
     "demo": ("demo", "run the whole flow against the sandbox in a throwaway repository"),
     "doctor": ("doctor", "check configuration, keyring, connectivity and hooks"),
+    "completion": ("completion", "print the bash or zsh completion script"),
 }
 
 

@@ -1,0 +1,85 @@
+"""Help the git way: -h, the man page behind `git tracker --help`, bash and zsh completion."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from testing.repos import make_repo, run
+from tracker_git import cli, helptext
+
+BIN = str(Path(sys.executable).parent)
+SHIPPED_PAGE = Path(helptext.__file__).parent / "resources" / "git-tracker.1"
+
+
+def test_every_command_is_listed_by_dash_h(tmp_path: Path) -> None:
+    proc = run(tmp_path, f"{BIN}/git-tracker", "-h")
+    assert proc.returncode == 0
+    for name in cli._available():
+        assert name in proc.stdout
+    for name in cli._available():
+        sub = run(tmp_path, f"{BIN}/git-tracker", name, "-h")
+        assert sub.returncode == 0, (name, sub.stderr)
+        assert sub.stdout.startswith(f"usage: git tracker {name}")
+
+
+def test_shipped_man_page_is_up_to_date() -> None:
+    assert SHIPPED_PAGE.read_text() == helptext.man_page(), (
+        "regenerate it: .venv/bin/python -m tracker_git.helptext > tracker_git/resources/git-tracker.1"
+    )
+
+
+def test_git_tracker_dash_dash_help_shows_the_man_page(tmp_path: Path) -> None:
+    # Where pip puts a wheel's data files: <prefix>/share/man/man1, found by man from PATH.
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "share" / "man" / "man1").mkdir(parents=True)
+    shutil.copy(SHIPPED_PAGE, prefix / "share" / "man" / "man1" / "git-tracker.1")
+    (prefix / "bin" / "git-tracker").symlink_to(f"{BIN}/git-tracker")
+    repo = make_repo(tmp_path / "repo")
+    env = {**os.environ, "PATH": f"{prefix}/bin:/usr/bin:/bin", "MANPAGER": "cat", "PAGER": "cat"}
+    env.pop("MANPATH", None)
+    proc = run(repo, "git", "tracker", "--help", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "git-tracker - tie git to Yandex Tracker" in proc.stdout
+    assert "EXIT STATUS" in proc.stdout
+
+
+def _bash(script: str, tmp_path: Path) -> str:
+    path = tmp_path / "complete.bash"
+    path.write_text(helptext.bash_completion())
+    proc = run(tmp_path, "bash", "--norc", "-c", f"source {path}\n{script}")
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_bash_completion_standalone_and_through_git(tmp_path: Path) -> None:
+    out = _bash(
+        'COMP_WORDS=(git-tracker ho); COMP_CWORD=1; _git_tracker; echo "${COMPREPLY[@]}"\n'
+        'COMP_WORDS=(git-tracker hooks un); COMP_CWORD=2; _git_tracker; echo "${COMPREPLY[@]}"',
+        tmp_path,
+    )
+    assert out.splitlines() == ["hooks", "uninstall"]
+    git_completion = "/usr/share/bash-completion/completions/git"
+    assert Path(git_completion).exists(), "bash-completion's git script is part of git's package"
+    out = _bash(
+        f"source {git_completion}\n"
+        'COMP_WORDS=(git tracker ini); COMP_CWORD=2; COMP_LINE="git tracker ini"; '
+        'COMP_POINT=${#COMP_LINE}; __git_wrap__git_main; echo "${COMPREPLY[@]}"',
+        tmp_path,
+    )
+    assert out.split() == ["init"]
+
+
+def test_zsh_completion_loads_and_completes(tmp_path: Path) -> None:
+    path = tmp_path / "_git-tracker"
+    path.write_text(helptext.zsh_completion())
+    script = (
+        f"source {path}\n_git_tracker_candidates '' | grep '^comp'\n_git_tracker_candidates hooks"
+    )
+    proc = run(tmp_path, "zsh", "-f", "-c", script)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["completion", "--help", "install", "uninstall"]
+    assert run(tmp_path, "zsh", "-n", str(path)).returncode == 0
