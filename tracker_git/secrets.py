@@ -1,0 +1,249 @@
+"""Tokens: the Tracker token and the forge tokens, from the environment or the OS keyring.
+
+The environment wins (CI, the relay); otherwise the keyring holds one entry per API host and
+organization under the service `tracker-git` (SPEC "Names"), and one per forge host.
+
+Every keyring call runs in a daemon thread joined with a time limit: a Secret Service that
+never answers (a hung D-Bus peer, a prompt nobody sees) must not hang a commit. `keyring` is
+imported inside that thread, because its import and backend discovery are part of what can
+hang and cost ~100 ms. A token never appears in a message raised from here.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from tracker_git.core.config import Config
+from tracker_git.core.errors import OperationFailed, UsageError
+
+SERVICE = "tracker-git"
+# Outside hooks: long enough for a cold D-Bus activation on a loaded machine.
+DEFAULT_TIMEOUT = 5.0
+ENV_TOKEN = "TRACKER_TOKEN"
+
+FORGE_KINDS = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
+FORGE_VARIABLES: dict[str, tuple[str, ...]] = {
+    "github": ("GH_TOKEN", "GITHUB_TOKEN"),
+    "gitlab": ("GITLAB_TOKEN",),
+    "bitbucket-cloud": ("BITBUCKET_TOKEN",),
+    "bitbucket-dc": ("BITBUCKET_TOKEN",),
+}
+
+_FIX = "or set TRACKER_TOKEN for this shell"
+
+T = TypeVar("T")
+
+
+# --- entry names -------------------------------------------------------------------------
+
+
+def api_host(api_url: str) -> str:
+    """`host[:port]` of the API base, lower case: the part of an entry name that says where."""
+    host = urlsplit(api_url.strip()).netloc.lower()
+    if not host:
+        raise UsageError(
+            f"'{api_url}' is not an API address; give one like https://api.tracker.yandex.net"
+        )
+    return host
+
+
+def organization(config: Config) -> str:
+    """The configured organization id (Yandex 360 first, as Tracker does when both are linked)."""
+    return config.text("tracker", "org_id") or config.text("tracker", "cloud_org_id")
+
+
+def tracker_account(config: Config) -> str:
+    """The keyring user name of the Tracker token for this API host and organization."""
+    org = organization(config)
+    if not org:
+        raise OperationFailed(
+            "no Tracker organization is configured, so no stored token can be chosen; "
+            "run 'git tracker login --org-id ID --save-org' (or --cloud-org-id), "
+            "or set TRACKER_ORG_ID / TRACKER_CLOUD_ORG_ID"
+        )
+    return f"{api_host(config.text('tracker', 'api_url'))}/{org}"
+
+
+def forge_account(kind: str, host: str) -> str:
+    if kind not in FORGE_KINDS:
+        raise UsageError(f"unknown forge '{kind}'; use one of: {', '.join(FORGE_KINDS)}")
+    return f"forge:{kind}:{host.lower()}"
+
+
+# --- the keyring, behind a time limit ------------------------------------------------------
+
+
+def _explain(exc: BaseException) -> str:
+    """One line for a keyring failure: what happened and what to do. Never includes secrets
+    (the keyring's own messages carry none)."""
+    name = type(exc).__name__
+    if name == "KeyringLocked":
+        return (
+            "the keyring is locked; unlock it (log in to the desktop, or on a headless machine "
+            f"start 'gnome-keyring-daemon --unlock' with its password on stdin), {_FIX}"
+        )
+    if name == "NoKeyringError":
+        return (
+            "no OS keyring is available; on a headless Linux install gnome-keyring and run it "
+            f"unlocked in a D-Bus session (see 'git tracker login -h'), {_FIX}"
+        )
+    if name == "InitError":
+        return f"the keyring could not be opened ({exc}); unlock or set it up, {_FIX}"
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else name
+    return f"the keyring failed ({name}: {detail}); check it with 'git tracker doctor', {_FIX}"
+
+
+def _in_thread(job: Callable[[], T], timeout: float | None, action: str) -> T:
+    """Run `job` in a daemon thread; its result, or OperationFailed on an error or a timeout.
+    A timed-out thread is left behind: it is a daemon, so it does not keep the process alive."""
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = job()
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="tracker-git-keyring", daemon=True)
+    thread.start()
+    thread.join(limit)
+    if thread.is_alive():
+        raise OperationFailed(
+            f"cannot {action}: the keyring did not answer within {limit:g} s (waiting for an "
+            f"unlock prompt, or hung); unlock or restart it, {_FIX}"
+        )
+    if "error" in box:
+        error = box["error"]
+        assert isinstance(error, BaseException)
+        raise OperationFailed(f"cannot {action}: {_explain(error)}") from None
+    return box["value"]  # type: ignore[return-value]
+
+
+def _get(account: str, timeout: float | None) -> str | None:
+    def job() -> str | None:
+        import keyring
+
+        return keyring.get_password(SERVICE, account)
+
+    value = _in_thread(job, timeout, "read the token")
+    return value.strip() if value else None
+
+
+def _set(account: str, token: str, timeout: float | None) -> None:
+    def job() -> None:
+        import keyring
+
+        keyring.set_password(SERVICE, account, token)
+
+    _in_thread(job, timeout, "store the token")
+
+
+def _delete(account: str, timeout: float | None) -> bool:
+    def job() -> bool:
+        import keyring
+        import keyring.errors
+
+        try:
+            keyring.delete_password(SERVICE, account)
+        except keyring.errors.PasswordDeleteError:
+            return False
+        return True
+
+    return _in_thread(job, timeout, "remove the token")
+
+
+def backend_name(timeout: float | None = None) -> str:
+    """The keyring backend's short name ("SecretService", "macOS", "Windows", "fail")."""
+
+    def job() -> str:
+        import keyring
+
+        backend = keyring.get_keyring()
+        return type(backend).__module__.rsplit(".", 1)[-1]
+
+    return _in_thread(job, timeout, "find the keyring backend")
+
+
+# --- the Tracker token ---------------------------------------------------------------------
+
+
+def check_token_text(token: str) -> str:
+    """The token, stripped; refuses what cannot go into an HTTP header."""
+    token = token.strip()
+    if not token:
+        raise UsageError("the token is empty; paste the token itself")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        raise UsageError("the token contains spaces or control characters; paste only the token")
+    return token
+
+
+def tracker_token(config: Config, *, timeout: float | None = None) -> str:
+    """The Tracker token: TRACKER_TOKEN, else the keyring entry for this host and organization."""
+    env = os.environ.get(ENV_TOKEN, "").strip()
+    if env:
+        return env
+    account = tracker_account(config)
+    token = _get(account, timeout)
+    if not token:
+        raise OperationFailed(
+            f"no Tracker token stored for {account}; run 'git tracker login', {_FIX}"
+        )
+    return token
+
+
+def token_source(config: Config, *, timeout: float | None = None) -> str:
+    """Where `tracker_token` takes the token from: "environment" or "keyring (<backend>)"."""
+    if os.environ.get(ENV_TOKEN, "").strip():
+        return "environment"
+    try:
+        return f"keyring ({backend_name(timeout)})"
+    except OperationFailed:
+        return "keyring (unavailable)"
+
+
+def store_token(config: Config, token: str, *, timeout: float | None = None) -> str:
+    """Store the Tracker token for this host and organization; returns the entry's user name."""
+    account = tracker_account(config)
+    _set(account, check_token_text(token), timeout)
+    return account
+
+
+def delete_token(config: Config, *, timeout: float | None = None) -> bool:
+    """Remove the stored Tracker token; False when there was none."""
+    return _delete(tracker_account(config), timeout)
+
+
+# --- forge tokens --------------------------------------------------------------------------
+
+
+def forge_variable(kind: str) -> str | None:
+    """The name of the set environment variable that holds this forge's token, if any."""
+    for name in FORGE_VARIABLES.get(kind, ()):
+        if os.environ.get(name, "").strip():
+            return name
+    return None
+
+
+def forge_token(kind: str, host: str, *, timeout: float | None = None) -> str | None:
+    """The forge's token: its usual variable, else the keyring entry `forge:<kind>:<host>`;
+    None when neither has one. A keyring that fails or hangs raises OperationFailed."""
+    account = forge_account(kind, host)
+    variable = forge_variable(kind)
+    if variable:
+        return os.environ[variable].strip()
+    return _get(account, timeout)
+
+
+def store_forge_token(kind: str, host: str, token: str, *, timeout: float | None = None) -> str:
+    account = forge_account(kind, host)
+    _set(account, check_token_text(token), timeout)
+    return account
+
+
+def delete_forge_token(kind: str, host: str, *, timeout: float | None = None) -> bool:
+    return _delete(forge_account(kind, host), timeout)
