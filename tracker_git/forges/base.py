@@ -1,0 +1,339 @@
+"""What every forge client offers (`Forge`), the pull request it returns (`PullRequest`), and
+the shared HTTP plumbing: one session, auth headers, one-line errors, dry-run plans.
+
+A client's writes are built as `PlannedRequest`s first (`plan_create`, `plan_update`) and
+then sent, so `--dry-run` prints exactly what would be sent. Plans may read from the forge
+(Bitbucket Cloud's update reads the current reviewers) but never write.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+from tracker_git.core.errors import OperationFailed
+
+if TYPE_CHECKING:
+    import requests
+
+    from tracker_git.forges.detect import ForgeRemote
+
+USER_AGENT = "tracker-git"
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A pull (merge) request as the forge reports it.
+
+    number: what URLs and the API use (GitHub `number`, GitLab `iid`, Bitbucket `id`).
+    state: "open", "closed", "merged" or "declined". title: as the forge shows it
+    (GitLab drafts keep their `Draft: ` prefix). reviewers: the forge's reviewer ids
+    (Bitbucket Cloud uuids, Data Center user names, GitHub/GitLab user names) where the
+    response carries them. version: Data Center's optimistic-lock version, else None.
+    """
+
+    number: int
+    url: str
+    title: str
+    body: str
+    state: str
+    draft: bool
+    source: str
+    target: str
+    version: int | None = None
+    reviewers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    """One HTTP request a write would send (no headers: they carry the token)."""
+
+    method: str
+    url: str
+    json: dict[str, Any] | None = None
+
+    def describe(self) -> str:
+        """`METHOD URL` and the indented JSON body, for --dry-run."""
+        text = f"{self.method} {self.url}"
+        if self.json is not None:
+            text += "\n" + json.dumps(self.json, indent=2, ensure_ascii=False)
+        return text
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What `submit` did: the pull request, and whether it was created (else updated)."""
+
+    pull_request: PullRequest
+    created: bool
+
+
+class Forge(Protocol):
+    """A forge client for one repository (see tracker_git.forges.client_for)."""
+
+    remote: ForgeRemote
+
+    def find_open(self, branch: str, target: str | None = None) -> PullRequest | None:
+        """The open pull request from `branch` (into `target` if given), or None."""
+        ...
+
+    def list_open(self, branch: str) -> list[PullRequest]:
+        """Every open pull request from `branch`, all pages read."""
+        ...
+
+    def get(self, number: int) -> PullRequest:
+        """The pull request with this number."""
+        ...
+
+    def create(
+        self, title: str, body: str, source: str, target: str, draft: bool = False
+    ) -> PullRequest:
+        """Open a pull request; if the forge says one already exists, update that one."""
+        ...
+
+    def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+        """Set the title and description, keeping reviewers (and draft state on GitLab)."""
+        ...
+
+    def default_branch(self) -> str:
+        """The repository's default branch, as the forge says."""
+        ...
+
+    def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
+        """The browser page that creates the pull request, prefilled where the forge allows."""
+        ...
+
+    def plan_create(
+        self, title: str, body: str, source: str, target: str, draft: bool = False
+    ) -> list[PlannedRequest]:
+        """The requests `create` sends (without the duplicate fallback)."""
+        ...
+
+    def plan_update(self, pr: PullRequest, title: str, body: str) -> list[PlannedRequest]:
+        """The requests `update` sends (may read the forge, never writes)."""
+        ...
+
+
+class Duplicate(Exception):
+    """Internal: the forge refused a create because an open pull request exists.
+    `number` is that pull request's number when the error names it; `pr` when it carries it."""
+
+    def __init__(self, number: int | None = None, pr: PullRequest | None = None) -> None:
+        super().__init__(number)
+        self.number = number
+        self.pr = pr
+
+
+def submit(
+    forge: Forge, title: str, body: str, source: str, target: str, draft: bool = False
+) -> Submitted:
+    """Update the open pull request from `source` into `target`, or create one. Never makes a
+    second pull request: a create that races another one ends in an update."""
+    existing = forge.find_open(source, target)
+    if existing is not None:
+        return Submitted(forge.update(existing, title, body), created=False)
+    if isinstance(forge, HttpForge):
+        pr, created = forge.create_or_adopt(title, body, source, target, draft)
+        return Submitted(pr, created)
+    return Submitted(forge.create(title, body, source, target, draft), created=True)
+
+
+@dataclass
+class Response:
+    status: int
+    data: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class HttpForge:
+    """Shared plumbing of the four clients: auth, requests, error messages, duplicate fallback.
+    Subclasses set NAME, implement `auth_headers` and `error_text`, and the Forge methods."""
+
+    NAME = "forge"
+
+    def __init__(self, remote: ForgeRemote, token: str, timeout: float = 10.0) -> None:
+        parts = urlsplit(remote.api_url)
+        if token and parts.scheme != "https" and parts.hostname not in _LOOPBACK:
+            raise OperationFailed(
+                f"{self.NAME} API {remote.api_url} is plain http; the token is sent only over "
+                "https (or to a loopback address); set [forge] api_url to its https:// address"
+            )
+        self.remote = remote
+        self._token = token
+        self._timeout = timeout
+        self._session: requests.Session | None = None
+
+    # --- to override -------------------------------------------------------------------
+    def auth_headers(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    def error_text(self, data: Any) -> str:
+        """The forge's own error message from an error body."""
+        return ""
+
+    def duplicate(self, status: int, data: Any) -> Duplicate | None:
+        """A Duplicate when this error response says the pull request already exists."""
+        return None
+
+    # --- HTTP --------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return self.remote.api_url + path
+
+    def _get_session(self) -> requests.Session:
+        if self._session is None:
+            import requests
+
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            session.headers["Accept"] = "application/json"
+            if self._token:
+                session.headers.update(self.auth_headers(self._token))
+            self._session = session
+        return self._session
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        ok: tuple[int, ...] = (200, 201),
+    ) -> Response:
+        """Send one request; a status outside `ok` raises OperationFailed with one line
+        (a duplicate-PR answer raises Duplicate instead)."""
+        import requests
+
+        session = self._get_session()
+        try:
+            answer = session.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                timeout=self._timeout,
+                allow_redirects=method == "GET",
+            )
+        except requests.Timeout:
+            raise OperationFailed(
+                f"{self.NAME} at {self.remote.host} did not answer within {self._timeout:g} s; "
+                "try again later"
+            ) from None
+        except requests.RequestException as exc:
+            reason = type(exc).__name__
+            raise OperationFailed(
+                f"cannot reach {self.NAME} at {self.remote.api_url} ({reason}); "
+                "check the network, or [forge] api_url"
+            ) from None
+        try:
+            data = answer.json() if answer.content else None
+        except ValueError:
+            data = None
+        if answer.status_code in ok:
+            return Response(answer.status_code, data, dict(answer.headers))
+        dup = self.duplicate(answer.status_code, data)
+        if dup is not None:
+            raise dup
+        raise OperationFailed(self.failure(method, answer.status_code, data))
+
+    def failure(self, method: str, status: int, data: Any) -> str:
+        said = self.error_text(data)
+        said_part = f": {said}" if said else ""
+        where = f"{self.NAME} repository {self.remote.path}"
+        if status == 401:
+            return (
+                f"{self.NAME} at {self.remote.host} rejected the token (401{said_part}); "
+                f"check it, or store a new one with 'git tracker login --forge {self.remote.kind}'"
+            )
+        if status == 403:
+            return (
+                f"{self.NAME} refused access to {self.remote.path} (403{said_part}); "
+                "the token needs write access to pull requests"
+            )
+        if status == 404:
+            return (
+                f"{where} not found at {self.remote.api_url} (404{said_part}); "
+                "check the remote URL and that the token can see the repository"
+            )
+        if status in (400, 409, 422):
+            return f"{self.NAME} refused the {method} (HTTP {status}{said_part}); fix what it says and retry"
+        return f"{self.NAME} answered HTTP {status} to a {method}{said_part}; try again later"
+
+    def send(self, planned: list[PlannedRequest]) -> Response:
+        """Send the writes of a plan in order; the last answer is returned."""
+        answer: Response | None = None
+        for item in planned:
+            answer = self.request(item.method, item.url, body=item.json)
+        assert answer is not None
+        return answer
+
+    # --- shared behaviour ----------------------------------------------------------------
+    def parse(self, data: Any) -> PullRequest:
+        raise NotImplementedError
+
+    def get(self, number: int) -> PullRequest:
+        raise NotImplementedError
+
+    def find_open(self, branch: str, target: str | None = None) -> PullRequest | None:
+        for pr in self.list_open(branch):
+            if pr.source == branch and (target is None or pr.target == target):
+                return pr
+        return None
+
+    def list_open(self, branch: str) -> list[PullRequest]:
+        raise NotImplementedError
+
+    def plan_create(
+        self, title: str, body: str, source: str, target: str, draft: bool = False
+    ) -> list[PlannedRequest]:
+        raise NotImplementedError
+
+    def plan_update(self, pr: PullRequest, title: str, body: str) -> list[PlannedRequest]:
+        raise NotImplementedError
+
+    def default_branch(self) -> str:
+        raise NotImplementedError
+
+    def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
+        raise NotImplementedError
+
+    def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+        return self.parse(self.send(self.plan_update(pr, title, body)).data)
+
+    def create(
+        self, title: str, body: str, source: str, target: str, draft: bool = False
+    ) -> PullRequest:
+        return self.create_or_adopt(title, body, source, target, draft)[0]
+
+    def create_or_adopt(
+        self, title: str, body: str, source: str, target: str, draft: bool
+    ) -> tuple[PullRequest, bool]:
+        """Create; on the forge's duplicate error, update the existing one (gh's behaviour).
+        Returns the pull request and whether it is new."""
+        try:
+            answer = self.send(self.plan_create(title, body, source, target, draft))
+        except Duplicate as dup:
+            existing = dup.pr
+            if existing is None and dup.number is not None:
+                existing = self.get(dup.number)
+            if existing is None:
+                existing = self.find_open(source, target)
+            if existing is None:
+                raise OperationFailed(
+                    f"{self.NAME} says a pull request from {source} already exists, but it "
+                    "cannot be found; open the repository's pull requests to check"
+                ) from None
+            return self.update(existing, title, body), False
+        return self.parse(answer.data), True
+
+
+def next_link(headers: dict[str, str]) -> str | None:
+    """The `rel="next"` URL of an RFC 8288 Link header (GitHub, GitLab pagination)."""
+    for part in headers.get("Link", headers.get("link", "")).split(","):
+        url, _, params = part.partition(";")
+        if 'rel="next"' in params.replace(" ", ""):
+            return url.strip().strip("<>")
+    return None

@@ -1,0 +1,161 @@
+"""Bitbucket Data Center / Server pull requests (research/forges.md §4).
+
+Traps handled: an update must carry the current `version` (a stale one answers 409
+PullRequestOutOfDateException: read the pull request again and retry once) and the current
+`reviewers` (omitting them removes them all); a duplicate create answers 409
+DuplicatePullRequestException with `existingPullRequest`, which is then updated.
+Auth: Bearer for HTTP access tokens, Basic for `user:password`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from tracker_git.core.errors import OperationFailed
+from tracker_git.forges.base import Duplicate, HttpForge, PlannedRequest, PullRequest
+from tracker_git.forges.bitbucket_cloud import basic_or_bearer
+
+_DUPLICATE = "DuplicatePullRequestException"
+_OUT_OF_DATE = "PullRequestOutOfDateException"
+_STATES = {"OPEN": "open", "MERGED": "merged", "DECLINED": "declined"}
+
+
+def _errors(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, dict) and isinstance(data.get("errors"), list):
+        return [e for e in data["errors"] if isinstance(e, dict)]
+    return []
+
+
+class _OutOfDate(Exception):
+    pass
+
+
+class BitbucketDCForge(HttpForge):
+    NAME = "Bitbucket Data Center"
+
+    def auth_headers(self, token: str) -> dict[str, str]:
+        return basic_or_bearer(token)
+
+    def error_text(self, data: Any) -> str:
+        return "; ".join(str(e.get("message", "")) for e in _errors(data))
+
+    def duplicate(self, status: int, data: Any) -> Duplicate | None:
+        for error in _errors(data):
+            if status == 409 and str(error.get("exceptionName", "")).endswith(_DUPLICATE):
+                existing = error.get("existingPullRequest")
+                if isinstance(existing, dict) and "id" in existing:
+                    return Duplicate(int(existing["id"]), self.parse(existing))
+                return Duplicate()
+        return None
+
+    def _repo(self) -> str:
+        return f"/projects/{self.remote.owner}/repos/{self.remote.repo}"
+
+    def _ref(self, branch: str) -> dict[str, Any]:
+        repository = {"slug": self.remote.repo, "project": {"key": self.remote.owner}}
+        return {"id": f"refs/heads/{branch}", "repository": repository}
+
+    def parse(self, data: Any) -> PullRequest:
+        links = (data.get("links") or {}).get("self") or [{}]
+        return PullRequest(
+            number=int(data["id"]),
+            url=str((links[0] or {}).get("href", "")),
+            title=str(data.get("title") or ""),
+            body=str(data.get("description") or ""),  # the key is left out when empty
+            state=_STATES.get(str(data.get("state")), str(data.get("state")).lower()),
+            draft=bool(data.get("draft")),
+            source=str(data["fromRef"]["displayId"]),
+            target=str(data["toRef"]["displayId"]),
+            version=int(data.get("version", 0)),
+            reviewers=tuple(str(r["user"]["name"]) for r in data.get("reviewers") or []),
+        )
+
+    def list_open(self, branch: str) -> list[PullRequest]:
+        found: list[PullRequest] = []
+        start = 0
+        while True:
+            params = {
+                "state": "OPEN",
+                "direction": "OUTGOING",
+                "at": f"refs/heads/{branch}",
+                "start": start,
+                "limit": 100,
+            }
+            data = self.request(
+                "GET", self.url(self._repo() + "/pull-requests"), params=params
+            ).data
+            found += [self.parse(item) for item in data.get("values", [])]
+            if data.get("isLastPage", True) or "nextPageStart" not in data:
+                break
+            start = int(data["nextPageStart"])
+        return [pr for pr in found if pr.source == branch]
+
+    def get(self, number: int) -> PullRequest:
+        return self.parse(
+            self.request("GET", self.url(f"{self._repo()}/pull-requests/{number}")).data
+        )
+
+    def plan_create(
+        self, title: str, body: str, source: str, target: str, draft: bool = False
+    ) -> list[PlannedRequest]:
+        payload: dict[str, Any] = {
+            "title": title,
+            "description": body,
+            "fromRef": self._ref(source),
+            "toRef": self._ref(target),
+        }
+        if draft:  # servers before draft support (~9.x) reject the unknown field only if sent
+            payload["draft"] = True
+        return [PlannedRequest("POST", self.url(self._repo() + "/pull-requests"), payload)]
+
+    def plan_update(self, pr: PullRequest, title: str, body: str) -> list[PlannedRequest]:
+        payload = {
+            "version": pr.version or 0,
+            "title": title,
+            "description": body,
+            "reviewers": [{"user": {"name": name}} for name in pr.reviewers],
+        }
+        url = self.url(f"{self._repo()}/pull-requests/{pr.number}")
+        return [PlannedRequest("PUT", url, payload)]
+
+    def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+        try:
+            return self._put(pr, title, body)
+        except _OutOfDate:
+            pass
+        # Someone changed it since we read it: read again (fresh version and reviewers), once.
+        try:
+            return self._put(self.get(pr.number), title, body)
+        except _OutOfDate:
+            raise OperationFailed(
+                f"pull request #{pr.number} keeps changing under us; try again in a moment"
+            ) from None
+
+    def _put(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+        (planned,) = self.plan_update(pr, title, body)
+        answer = self.request(planned.method, planned.url, body=planned.json, ok=(200, 201, 409))
+        if answer.status == 409:
+            if any(
+                str(e.get("exceptionName", "")).endswith(_OUT_OF_DATE) for e in _errors(answer.data)
+            ):
+                raise _OutOfDate
+            raise OperationFailed(self.failure("PUT", 409, answer.data))
+        return self.parse(answer.data)
+
+    def default_branch(self) -> str:
+        answer = self.request("GET", self.url(self._repo() + "/default-branch"), ok=(200, 404))
+        if answer.status == 404 and "branch" not in self.error_text(answer.data).lower():
+            # Servers before 7.5 only have the older, now deprecated endpoint.
+            answer = self.request("GET", self.url(self._repo() + "/branches/default"))
+        elif answer.status == 404:
+            raise OperationFailed(self.failure("GET", 404, answer.data))
+        return str(answer.data["displayId"])
+
+    def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
+        """`/pull-requests?create&sourceBranch=refs/heads/B&targetBranch=refs/heads/T`
+        (forges.md §4.4); Data Center has no title or description prefill."""
+        query = urlencode(
+            {"sourceBranch": f"refs/heads/{source}", "targetBranch": f"refs/heads/{target}"}
+        )
+        return f"{self.remote.web_url}/pull-requests?create&{query}"

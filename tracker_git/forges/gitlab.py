@@ -1,0 +1,117 @@
+"""GitLab (gitlab.com and self-managed) merge requests (research/forges.md §2).
+
+Traps handled: the project id is the full path with `/` encoded as `%2F` (subgroups work);
+URLs and endpoints use `iid`, never `id`; there is no draft parameter, a title starting with
+`Draft:` makes a draft, so updates keep that prefix on drafts; a duplicate create answers 409
+"... already exists for this source branch: !N" and turns into an update of !N.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from tracker_git.forges.base import Duplicate, HttpForge, PlannedRequest, PullRequest, next_link
+
+DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
+MAX_PAGE_URL = 7000
+_STATES = {"opened": "open", "locked": "open", "closed": "closed", "merged": "merged"}
+
+
+def draft_title(title: str) -> str:
+    """`title` as a GitLab draft title (`Draft: ` added once)."""
+    return title if DRAFT.match(title) else f"Draft: {title}"
+
+
+class GitLabForge(HttpForge):
+    NAME = "GitLab"
+
+    def auth_headers(self, token: str) -> dict[str, str]:
+        # Bearer works for personal, project and group tokens and OAuth alike, and requests
+        # drops it on a redirect to another host (it would keep a PRIVATE-TOKEN header).
+        return {"Authorization": f"Bearer {token}"}
+
+    def error_text(self, data: Any) -> str:
+        if not isinstance(data, dict):
+            return ""
+        said = data.get("message", data.get("error", ""))
+        if isinstance(said, list):
+            return "; ".join(str(s) for s in said)
+        if isinstance(said, dict):
+            return "; ".join(f"{k} {' '.join(map(str, v))}" for k, v in said.items())
+        return str(said)
+
+    def duplicate(self, status: int, data: Any) -> Duplicate | None:
+        text = self.error_text(data)
+        if status == 409 and "already exists" in text:
+            number = re.search(r"!(\d+)", text)
+            return Duplicate(int(number.group(1)) if number else None)
+        return None
+
+    def _project(self) -> str:
+        return "/projects/" + quote(self.remote.path, safe="")
+
+    def parse(self, data: Any) -> PullRequest:
+        return PullRequest(
+            number=int(data["iid"]),
+            url=str(data.get("web_url", "")),
+            title=str(data.get("title") or ""),
+            body=str(data.get("description") or ""),
+            state=_STATES.get(str(data.get("state")), str(data.get("state"))),
+            draft=bool(data.get("draft", data.get("work_in_progress", False))),
+            source=str(data["source_branch"]),
+            target=str(data["target_branch"]),
+            reviewers=tuple(str(r["username"]) for r in data.get("reviewers") or []),
+        )
+
+    def list_open(self, branch: str) -> list[PullRequest]:
+        params: dict[str, Any] | None = {
+            "state": "opened",
+            "source_branch": branch,
+            "per_page": 100,
+        }
+        url: str | None = self.url(self._project() + "/merge_requests")
+        found: list[PullRequest] = []
+        while url:
+            answer = self.request("GET", url, params=params)
+            found += [self.parse(item) for item in answer.data or []]
+            url, params = next_link(answer.headers), None
+        return [pr for pr in found if pr.source == branch]
+
+    def get(self, number: int) -> PullRequest:
+        url = self.url(f"{self._project()}/merge_requests/{number}")
+        return self.parse(self.request("GET", url).data)
+
+    def plan_create(
+        self, title: str, body: str, source: str, target: str, draft: bool = False
+    ) -> list[PlannedRequest]:
+        payload = {
+            "source_branch": source,
+            "target_branch": target,
+            "title": draft_title(title) if draft else title,
+            "description": body,
+        }
+        return [PlannedRequest("POST", self.url(self._project() + "/merge_requests"), payload)]
+
+    def plan_update(self, pr: PullRequest, title: str, body: str) -> list[PlannedRequest]:
+        # A plain title would silently mark a draft ready; keep it a draft.
+        new_title = draft_title(title) if pr.draft else title
+        url = self.url(f"{self._project()}/merge_requests/{pr.number}")
+        return [PlannedRequest("PUT", url, {"title": new_title, "description": body})]
+
+    def default_branch(self) -> str:
+        return str(self.request("GET", self.url(self._project())).data["default_branch"])
+
+    def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
+        """`/-/merge_requests/new?merge_request[...]=` (forges.md §2.4); the description is
+        left out when the URL would be too long."""
+        base = f"{self.remote.web_url}/-/merge_requests/new"
+        query = {
+            "merge_request[source_branch]": source,
+            "merge_request[target_branch]": target,
+            "merge_request[title]": title,
+        }
+        short = f"{base}?{urlencode(query)}"
+        full = f"{base}?{urlencode({**query, 'merge_request[description]': body})}"
+        return full if len(full) <= MAX_PAGE_URL else short
