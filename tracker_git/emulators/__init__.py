@@ -1,0 +1,51 @@
+"""Loopback HTTP emulators of the four forges' pull-request APIs (stdlib only), for the
+tests, `git tracker demo` and benchmarks.
+
+    forge = start_emulator("gitlab", token="t", repo="group/sub/project", latency=0.05)
+    os.environ["TRACKER_GIT_FORGE_API_URL"] = forge.url   # point tracker_git.forges at it
+    ... forge.prs (the forge's own JSON objects), forge.requests (the log) ...
+    forge.stop()
+
+The handle: `url` (API base), `web_url`, `token`, `kind`, `repo`, `prs`, `requests`,
+`remote_url()` (a git remote URL of that kind), `reviewers_of(n)`, `set_reviewers(n, ids)`,
+`find(n)`, `stop()`; also a context manager.
+"""
+
+from __future__ import annotations
+
+from tracker_git.emulators.bitbucket_cloud import BitbucketCloudEmulator
+from tracker_git.emulators.bitbucket_dc import BitbucketDCEmulator
+from tracker_git.emulators.github import GitHubEmulator
+from tracker_git.emulators.gitlab import GitLabEmulator
+from tracker_git.emulators.server import Emulator, Recorded
+
+EMULATORS: dict[str, type[Emulator]] = {
+    "github": GitHubEmulator,
+    "gitlab": GitLabEmulator,
+    "bitbucket-cloud": BitbucketCloudEmulator,
+    "bitbucket-dc": BitbucketDCEmulator,
+}
+
+
+def start_emulator(
+    kind: str,
+    token: str = "test-token",
+    repo: str | None = None,
+    default_branch: str = "main",
+    latency: float = 0.0,
+    page_size: int | None = None,
+) -> Emulator:
+    """Start the emulator of `kind` on 127.0.0.1 (a free port) and return its handle.
+    `repo` defaults per kind (octo/hello, group/sub/project, workspace/repo, PRJ/repo);
+    `latency` seconds are slept before each answer; `page_size` caps every page."""
+    emulator = EMULATORS[kind](
+        token=token,
+        repo=repo,
+        default_branch=default_branch,
+        latency=latency,
+        page_size=page_size,
+    )
+    return emulator.start()
+
+
+__all__ = ["EMULATORS", "Emulator", "Recorded", "start_emulator"]

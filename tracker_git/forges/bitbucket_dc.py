@@ -156,6 +156,7 @@ class BitbucketDCForge(HttpForge):
         """`/pull-requests?create&sourceBranch=refs/heads/B&targetBranch=refs/heads/T`
         (forges.md §4.4); Data Center has no title or description prefill."""
         query = urlencode(
-            {"sourceBranch": f"refs/heads/{source}", "targetBranch": f"refs/heads/{target}"}
+            {"sourceBranch": f"refs/heads/{source}", "targetBranch": f"refs/heads/{target}"},
+            safe="/",
         )
         return f"{self.remote.web_url}/pull-requests?create&{query}"

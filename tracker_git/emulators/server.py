@@ -1,0 +1,256 @@
+"""The small HTTP server every forge emulator runs on: loopback only, stdlib only.
+
+An emulator subclasses `Emulator`, lists its routes (method, regex over the raw path, handler)
+and keeps its state in memory; this module does the socket, threading, JSON, the request
+log (auth values redacted) and the latency injection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+_SECRET_HEADERS = ("authorization", "private-token", "job-token")
+
+
+@dataclass
+class Recorded:
+    """One request as the emulator saw it. Auth header values are replaced by "<redacted>"."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Call:
+    """What a handler gets: the regex groups, the query, the JSON body, the headers."""
+
+    method: str
+    path: str
+    groups: tuple[str, ...]
+    query: dict[str, list[str]]
+    body: Any
+    headers: dict[str, str]
+
+    def arg(self, name: str, default: str = "") -> str:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def number(self, name: str, default: int) -> int:
+        try:
+            return int(self.arg(name, str(default)))
+        except ValueError:
+            return default
+
+
+@dataclass
+class Reply:
+    status: int
+    data: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Call], Reply]
+
+
+class Emulator:
+    """Base of the forge emulators. Subclasses set `kind` and `api_path`, fill `routes` and
+    implement `authorized`, `unauthorized`, `not_found` and the handlers."""
+
+    kind = ""
+    api_path = ""  # where the API lives under the server root, e.g. "/api/v4"
+    api_regex = ""  # the same as a regex when several prefixes are served; default api_path
+
+    def __init__(
+        self,
+        token: str = "test-token",
+        repo: str | None = None,
+        default_branch: str = "main",
+        latency: float = 0.0,
+        page_size: int | None = None,
+    ) -> None:
+        self.token = token
+        self.repo = repo or self.default_repo()
+        self.default_branch = default_branch
+        self.latency = latency
+        self.page_size = page_size  # caps every page, so tests can force several pages
+        self.prs: list[dict[str, Any]] = []
+        self.requests: list[Recorded] = []
+        self.lock = threading.RLock()
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.root = ""
+
+    # --- for subclasses -----------------------------------------------------------------
+    def default_repo(self) -> str:
+        return "owner/repo"
+
+    def route(self, method: str, pattern: str, handler: Handler) -> None:
+        self.routes.append(
+            (
+                method,
+                re.compile("^" + (self.api_regex or re.escape(self.api_path)) + pattern + "$"),
+                handler,
+            )
+        )
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        raise NotImplementedError
+
+    def unauthorized(self) -> Reply:
+        raise NotImplementedError
+
+    def not_found(self, call: Call) -> Reply:
+        raise NotImplementedError
+
+    def remote_url(self) -> str:
+        """A git remote URL that tracker_git.forges.detect maps to this kind (with
+        TRACKER_GIT_FORGE_API_URL set to `url`)."""
+        raise NotImplementedError
+
+    def reviewers_of(self, number: int) -> list[str]:
+        raise NotImplementedError
+
+    def set_reviewers(self, number: int, reviewers: list[str]) -> None:
+        raise NotImplementedError
+
+    def find(self, number: int) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    # --- the handle ------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The API base to give the client (TRACKER_GIT_FORGE_API_URL)."""
+        return self.root + self.api_path
+
+    @property
+    def web_url(self) -> str:
+        return self.root
+
+    def start(self) -> Emulator:
+        emulator = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                emulator._dispatch(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # quiet: the request log is kept in `requests`
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        host, port = self._server.server_address[:2]
+        self.root = f"http://{host!s}:{port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- dispatch -----------------------------------------------------------------------
+    def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        parts = urlsplit(handler.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = ValueError
+        shown = {k: ("<redacted>" if k in _SECRET_HEADERS else v) for k, v in headers.items()}
+        with self.lock:
+            self.requests.append(
+                Recorded(
+                    handler.command, parts.path, query, shown, None if body is ValueError else body
+                )
+            )
+        if self.latency:
+            time.sleep(self.latency)
+        reply = self._answer(handler.command, parts.path, query, body, headers)
+        payload = b"" if reply.data is None else json.dumps(reply.data).encode()
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        headers: dict[str, str],
+    ) -> Reply:
+        if not self.authorized(headers):
+            return self.unauthorized()
+        if body is ValueError:
+            return self.bad_json()
+        for verb, pattern, handler in self.routes:
+            match = pattern.match(path)
+            if match and verb == method:
+                call = Call(method, path, match.groups(), query, body, headers)
+                with self.lock:
+                    return handler(call)
+        return self.not_found(Call(method, path, (), query, body, headers))
+
+    def bad_json(self) -> Reply:
+        return Reply(400, {"message": "Problems parsing JSON"})
+
+
+def now() -> str:
+    """An ISO 8601 UTC timestamp, as the forges write them."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def presented_token(headers: dict[str, str], schemes: tuple[str, ...]) -> str | None:
+    """The token in `Authorization` if its scheme is one of `schemes` ("bearer", "token",
+    "basic"; for Basic the password part)."""
+    import base64
+
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    scheme = scheme.lower()
+    if scheme not in schemes:
+        return None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except ValueError:
+            return None
+        return decoded.partition(":")[2] if ":" in decoded else None
+    return value.strip()
+
+
+def page_of(items: list[Any], page: int, per_page: int) -> tuple[list[Any], bool]:
+    """Items of 1-based `page`, and whether more pages follow."""
+    page = max(page, 1)
+    start = (page - 1) * per_page
+    return items[start : start + per_page], start + per_page < len(items)
