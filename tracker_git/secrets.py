@@ -35,7 +35,25 @@ FORGE_VARIABLES: dict[str, tuple[str, ...]] = {
 
 _FIX = "or set TRACKER_TOKEN for this shell"
 
+TOKEN_VARIABLES = ("TRACKER_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "BITBUCKET_TOKEN")
+# Token variables moved out of os.environ by scrub_environment(), still readable from here.
+_held: dict[str, str] = {}
+
 T = TypeVar("T")
+
+
+def scrub_environment() -> None:
+    """Move the token variables out of os.environ, so that no process we spawn (git, the
+    editor, hooks git runs) inherits a token (SPEC Security). The tokens stay readable through
+    this module. Call it first thing in a process that may spawn others."""
+    for name in TOKEN_VARIABLES:
+        value = os.environ.pop(name, None)
+        if value is not None:
+            _held[name] = value
+
+
+def _variable(name: str) -> str:
+    return (os.environ.get(name) or _held.get(name) or "").strip()
 
 
 # --- entry names -------------------------------------------------------------------------
@@ -182,9 +200,14 @@ def check_token_text(token: str) -> str:
     return token
 
 
+def environment_token() -> str:
+    """TRACKER_TOKEN's value ("" when unset), also after scrub_environment()."""
+    return _variable(ENV_TOKEN)
+
+
 def tracker_token(config: Config, *, timeout: float | None = None) -> str:
     """The Tracker token: TRACKER_TOKEN, else the keyring entry for this host and organization."""
-    env = os.environ.get(ENV_TOKEN, "").strip()
+    env = _variable(ENV_TOKEN)
     if env:
         return env
     account = tracker_account(config)
@@ -198,7 +221,7 @@ def tracker_token(config: Config, *, timeout: float | None = None) -> str:
 
 def token_source(config: Config, *, timeout: float | None = None) -> str:
     """Where `tracker_token` takes the token from: "environment" or "keyring (<backend>)"."""
-    if os.environ.get(ENV_TOKEN, "").strip():
+    if _variable(ENV_TOKEN):
         return "environment"
     try:
         return f"keyring ({backend_name(timeout)})"
@@ -224,7 +247,7 @@ def delete_token(config: Config, *, timeout: float | None = None) -> bool:
 def forge_variable(kind: str) -> str | None:
     """The name of the set environment variable that holds this forge's token, if any."""
     for name in FORGE_VARIABLES.get(kind, ()):
-        if os.environ.get(name, "").strip():
+        if _variable(name):
             return name
     return None
 
@@ -235,7 +258,7 @@ def forge_token(kind: str, host: str, *, timeout: float | None = None) -> str | 
     account = forge_account(kind, host)
     variable = forge_variable(kind)
     if variable:
-        return os.environ[variable].strip()
+        return _variable(variable)
     return _get(account, timeout)
 
 

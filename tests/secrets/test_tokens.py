@@ -1,0 +1,149 @@
+"""Tokens against a real gnome-keyring (and the fail backend conftest sets by default)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from testing.fixtures_keyring import StartSession
+from testing.keyring_session import Session
+from tracker_git import secrets
+from tracker_git.core import config
+from tracker_git.core.config import Config
+from tracker_git.core.errors import OperationFailed, UsageError
+
+API = "https://api.tracker.yandex.net"
+
+
+def cfg(org: str = "1234567", cloud: str = "", api: str = API) -> Config:
+    return config.load(
+        None,
+        {
+            ("tracker", "org_id"): org,
+            ("tracker", "cloud_org_id"): cloud,
+            ("tracker", "api_url"): api,
+        },
+    )
+
+
+def test_a_token_is_stored_per_host_and_organization(secret_service: Session) -> None:
+    account = secrets.store_token(cfg(), "tok-360")
+    secrets.store_token(cfg(org="", cloud="bpfcloud"), "tok-cloud")
+    secrets.store_token(cfg(api="http://127.0.0.1:8080"), "tok-local")
+
+    assert account == "api.tracker.yandex.net/1234567"
+    assert secret_service.lookup(service="tracker-git", username=account) == "tok-360"
+    assert secrets.tracker_token(cfg()) == "tok-360"
+    assert secrets.tracker_token(cfg(org="", cloud="bpfcloud")) == "tok-cloud"
+    assert secrets.tracker_token(cfg(api="http://127.0.0.1:8080/")) == "tok-local"
+    assert secrets.token_source(cfg()) == "keyring (SecretService)"
+
+
+def test_the_environment_wins_over_the_keyring(secret_service: Session) -> None:
+    secrets.store_token(cfg(), "from-keyring")
+    os.environ["TRACKER_TOKEN"] = " from-env\n"
+    assert secrets.tracker_token(cfg()) == "from-env"
+    assert secrets.token_source(cfg()) == "environment"
+
+
+def test_delete_removes_only_that_entry(secret_service: Session) -> None:
+    secrets.store_token(cfg(), "one")
+    secrets.store_token(cfg(org="999"), "two")
+    assert secrets.delete_token(cfg()) is True
+    assert secrets.delete_token(cfg()) is False
+    assert (
+        secret_service.lookup(service="tracker-git", username="api.tracker.yandex.net/1234567")
+        is None
+    )
+    assert secrets.tracker_token(cfg(org="999")) == "two"
+
+
+def test_no_stored_token_names_both_fixes(secret_service: Session) -> None:
+    with pytest.raises(OperationFailed) as failed:
+        secrets.tracker_token(cfg())
+    message = str(failed.value)
+    assert "api.tracker.yandex.net/1234567" in message
+    assert "git tracker login" in message and "TRACKER_TOKEN" in message
+
+
+def test_no_organization_says_how_to_give_one(secret_service: Session) -> None:
+    with pytest.raises(OperationFailed, match="TRACKER_ORG_ID"):
+        secrets.tracker_token(cfg(org=""))
+
+
+def test_no_keyring_backend_is_one_clear_message() -> None:
+    # conftest selects keyring's "fail" backend: what a headless machine without a keyring gets.
+    import keyring.core
+
+    keyring.core.init_backend()
+    with pytest.raises(OperationFailed) as failed:
+        secrets.tracker_token(cfg())
+    message = str(failed.value)
+    assert "no OS keyring is available" in message
+    assert "gnome-keyring" in message and "TRACKER_TOKEN" in message
+    assert "\n" not in message
+
+
+def test_a_locked_keyring_is_one_clear_message(keyring_sessions: StartSession) -> None:
+    first = keyring_sessions()
+    first.store("old", service="tracker-git", username="api.tracker.yandex.net/1234567")
+    first.stop()
+    keyring_sessions(password=None)  # the same keyring file, not unlocked this time
+
+    with pytest.raises(OperationFailed) as failed:
+        secrets.tracker_token(cfg())
+    assert "the keyring is locked" in str(failed.value)
+    assert "TRACKER_TOKEN" in str(failed.value)
+
+
+def test_a_keyring_that_never_answers_gives_up_at_the_limit(secret_service: Session) -> None:
+    secrets.store_token(cfg(), "tok")
+    secret_service.freeze_daemon()
+    with pytest.raises(OperationFailed) as failed:
+        secrets.tracker_token(cfg(), timeout=0.5)
+    assert "did not answer within 0.5 s" in str(failed.value)
+
+
+def test_tokens_that_cannot_be_a_header_are_refused() -> None:
+    for bad in ("", "  \n", "two words", "tab\there", "nul\x00"):
+        with pytest.raises(UsageError):
+            secrets.check_token_text(bad)
+    assert secrets.check_token_text("  y0_abc\n") == "y0_abc"
+
+
+def test_forge_tokens_come_from_their_variable_then_the_keyring(secret_service: Session) -> None:
+    assert secrets.forge_token("github", "github.com") is None
+    account = secrets.store_forge_token("github", "GitHub.com", "gh-keyring")
+    assert account == "forge:github:github.com"
+    assert secret_service.lookup(service="tracker-git", username=account) == "gh-keyring"
+    assert secrets.forge_token("github", "github.com") == "gh-keyring"
+    assert secrets.forge_token("gitlab", "github.com") is None
+    os.environ["GITHUB_TOKEN"] = "gh-env"
+    assert secrets.forge_token("github", "github.com") == "gh-env"
+    os.environ["GH_TOKEN"] = "gh-first"
+    assert secrets.forge_token("github", "github.com") == "gh-first"
+    os.environ["BITBUCKET_TOKEN"] = "bb"
+    assert secrets.forge_token("bitbucket-dc", "git.corp") == "bb"
+    assert secrets.delete_forge_token("github", "github.com") is True
+    with pytest.raises(UsageError):
+        secrets.forge_token("sourcehut", "git.sr.ht")
+
+
+def test_scrubbed_tokens_stay_readable_but_reach_no_subprocess() -> None:
+    os.environ["TRACKER_TOKEN"] = "canary-scrub-1"
+    os.environ["GITLAB_TOKEN"] = "canary-scrub-2"
+    secrets.scrub_environment()
+    try:
+        assert "TRACKER_TOKEN" not in os.environ and "GITLAB_TOKEN" not in os.environ
+        assert secrets.tracker_token(cfg()) == "canary-scrub-1"
+        assert secrets.forge_token("gitlab", "gitlab.com") == "canary-scrub-2"
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(sorted(os.environ.items()))"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert "canary-scrub" not in child.stdout
+    finally:
+        secrets._held.clear()
