@@ -1,0 +1,100 @@
+"""The answers of online key checks, cached in the user cache folder.
+
+One small JSON file, `issues.json`: {"<api host>/<organization>": {"DEV-1": [exists, unix time]}}.
+Positive answers live a day (issues are rarely deleted), negative ones minutes (an issue may
+be created right after the hook rejected its key). A missing, unreadable or corrupt file is an
+empty cache: the cache only ever saves requests, it never decides an answer by itself.
+The file holds issue keys and times only, never a token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+
+from tracker_git.core import paths
+
+POSITIVE_TTL = 24 * 60 * 60.0
+NEGATIVE_TTL = 5 * 60.0
+FILE_NAME = "issues.json"
+# Keep the file small however many keys a team uses: the oldest answers go first.
+MAX_ENTRIES = 5000
+
+Entries = dict[str, dict[str, list[object]]]
+
+
+def cache_file() -> str:
+    return os.path.join(paths.user_cache_dir(), FILE_NAME)
+
+
+def _read(path: str) -> Entries:
+    try:
+        with open(path, "rb") as f:
+            data = json.loads(f.read())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {scope: keys for scope, keys in data.items() if isinstance(keys, dict)}
+
+
+def lookup(scope: str, keys: list[str], now: float | None = None) -> dict[str, bool]:
+    """The fresh cached answers for `keys` in `scope` (key -> exists); stale or absent keys
+    are left out."""
+    now = time.time() if now is None else now
+    known = _read(cache_file()).get(scope, {})
+    answers: dict[str, bool] = {}
+    for key in keys:
+        entry = known.get(key)
+        if not (isinstance(entry, list) and len(entry) == 2):
+            continue
+        exists, at = entry
+        if not isinstance(exists, bool) or not isinstance(at, (int, float)):
+            continue
+        ttl = POSITIVE_TTL if exists else NEGATIVE_TTL
+        if 0 <= now - at < ttl:
+            answers[key] = exists
+    return answers
+
+
+def record(scope: str, answers: dict[str, bool], now: float | None = None) -> None:
+    """Add answers to the cache. Best effort: a read-only cache folder costs requests, not
+    correctness, so errors are swallowed. Written atomically (temp file + rename) because two
+    hooks may run at once."""
+    if not answers:
+        return
+    now = time.time() if now is None else now
+    path = cache_file()
+    data = _read(path)
+    known = data.setdefault(scope, {})
+    for key, exists in answers.items():
+        known[key] = [exists, now]
+    _trim(data)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".issues-", dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+def _trim(data: Entries) -> None:
+    stamped = [
+        (entry[1], scope, key)
+        for scope, keys in data.items()
+        for key, entry in keys.items()
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], (int, float))
+    ]
+    if len(stamped) <= MAX_ENTRIES:
+        return
+    stamped.sort()
+    for _, scope, key in stamped[: len(stamped) - MAX_ENTRIES]:
+        del data[scope][key]
