@@ -1,0 +1,58 @@
+"""The one place issue events leave the sandbox: after an issue is created, updated,
+transitioned or commented, every hook in `state.hooks` gets an `Event`.
+
+Event names are Tracker's trigger event condition types (tracker-api.md §2.11):
+`Event.create`, `Event.update` (a transition is an update whose `changes` hold `status`),
+`Event.comment-create`. Hooks run in the request's thread after the change is stored and
+the lock released; a hook that raises is recorded in `state.hook_errors`, never fails the
+request. Trigger firing plugs in through `tracker_git.sandbox.triggers.on_event` (if that
+module exists it is a default hook), or by appending to `state.hooks`."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker_git.sandbox.state import Hook, SandboxState
+
+CREATE = "Event.create"
+UPDATE = "Event.update"
+COMMENT_CREATE = "Event.comment-create"
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    issue: dict[str, Any]  # a copy of the stored issue after the change
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (old, new)
+    comment: dict[str, Any] | None = None  # the stored comment, for comment events
+    transition: str | None = None  # the executed transition id
+
+
+def default_hooks() -> list[Hook]:
+    try:
+        module = importlib.import_module("tracker_git.sandbox.triggers")
+    except ModuleNotFoundError as exc:
+        if exc.name != "tracker_git.sandbox.triggers":
+            raise
+        return []
+    hook = getattr(module, "on_event", None)
+    return [hook] if callable(hook) else []
+
+
+def emit(state: SandboxState, name: str, issue: dict[str, Any], **details: Any) -> None:
+    if not state.hooks:
+        return
+    with state.lock:
+        event = Event(name, copy.deepcopy(issue), **copy.deepcopy(details))
+    for hook in list(state.hooks):
+        try:
+            hook(state, event)
+        except Exception:
+            text = traceback.format_exc()
+            state.hook_errors.append(text)
+            sys.stderr.write(f"sandbox: an event hook failed on {name} {issue.get('key')}:\n{text}")

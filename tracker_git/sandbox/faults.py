@@ -1,0 +1,109 @@
+"""Fault and latency injection: a fixed delay before every API request, and a queue of
+faults each answering the next N matching requests with an error status (500, 503, 429 with
+Retry-After, ...) or by dropping the connection without an answer."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DROP = "drop"
+
+
+@dataclass
+class Fault:
+    status: int | None  # None: drop the connection
+    times: int
+    retry_after: int | None = None
+    path: str | None = None  # applies only to paths containing this
+    method: str | None = None  # applies only to this method
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method.upper() == method) and (
+            self.path is None or self.path in path
+        )
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.latency = 0.0  # seconds before each API request is handled
+        self.pending: list[Fault] = []
+
+    def inject(
+        self,
+        fault: int | str | None = None,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        path: str | None = None,
+        method: str | None = None,
+        latency_ms: float | None = None,
+    ) -> None:
+        """`inject(500, times=2)`, `inject(429, retry_after=3)`, `inject("drop")`,
+        `inject(latency_ms=50)` (0 turns latency off); `path`/`method` narrow a fault."""
+        if latency_ms is not None:
+            if latency_ms < 0:
+                raise ValueError("latency_ms must be >= 0")
+            self.latency = latency_ms / 1000
+        if fault is None:
+            return
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        if fault == DROP:
+            status = None
+        else:
+            try:
+                status = int(fault)
+            except ValueError:
+                raise ValueError(
+                    f"a fault is an HTTP status (400-599) or {DROP!r}, not {fault!r}"
+                ) from None
+            if not 400 <= status <= 599:
+                raise ValueError(f"a fault status must be 400-599, not {status}")
+            if status == 429 and retry_after is None:
+                retry_after = 1
+        with self._lock:
+            self.pending.append(Fault(status, times, retry_after, path, method))
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The fault for this request, if any (consuming one of its `times`)."""
+        with self._lock:
+            for fault in self.pending:
+                if fault.matches(method, path):
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self.pending.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self.pending.clear()
+            self.latency = 0.0
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "latency_ms": self.latency * 1000,
+                "pending": [{**asdict(f), "fault": f.status or DROP} for f in self.pending],
+            }
+
+    def inject_json(self, body: Any) -> None:
+        """The control endpoint's form: {"fault": 500|"drop", "times", "retry_after",
+        "path", "method", "latency_ms"}."""
+        if not isinstance(body, dict):
+            raise ValueError("expected a JSON object")
+        allowed = {"fault", "times", "retry_after", "path", "method", "latency_ms"}
+        unknown = set(body) - allowed
+        if unknown:
+            raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+        self.inject(
+            body.get("fault"),
+            times=int(body.get("times", 1)),
+            retry_after=body.get("retry_after"),
+            path=body.get("path"),
+            method=body.get("method"),
+            latency_ms=body.get("latency_ms"),
+        )
