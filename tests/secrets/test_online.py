@@ -10,7 +10,9 @@ import sys
 
 import pytest
 
-from tracker_git import cache, online
+from testing.keyring_session import Session
+from testing.servers import SandboxHandle
+from tracker_git import cache, online, secrets
 from tracker_git.core import config
 from tracker_git.core.config import Config
 from tracker_git.core.errors import CheckFailed
@@ -113,3 +115,79 @@ def test_a_warm_cache_imports_no_network_or_keyring_code() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def sandbox_cfg(sandbox: SandboxHandle, **options: object) -> Config:
+    os.environ["TRACKER_TOKEN"] = sandbox.token
+    overrides: dict[tuple[str, str], object] = {
+        ("tracker", "api_url"): sandbox.url,
+        ("tracker", "org_id"): sandbox.org_id,
+        ("hooks", "online"): True,
+    }
+    overrides.update({("hooks", key): value for key, value in options.items()})
+    return config.load(None, overrides)
+
+
+def issue_requests(sandbox: SandboxHandle) -> list[str]:
+    return [r["path"] for r in sandbox.requests if "/issues/" in r["path"]]
+
+
+def test_tracker_says_which_keys_do_not_exist(sandbox: SandboxHandle) -> None:
+    conf = sandbox_cfg(sandbox)
+    assert online.verify_keys(["DEMO-1", "DEMO-999", "demo-2"], conf) == ["DEMO-999"]
+    assert issue_requests(sandbox) == [
+        "/v3/issues/DEMO-1",
+        "/v3/issues/DEMO-999",
+        "/v3/issues/DEMO-2",
+    ]
+    assert all(r["headers"].get("X-Org-ID") == sandbox.org_id for r in sandbox.requests)
+
+
+def test_a_second_check_is_answered_from_the_cache(sandbox: SandboxHandle) -> None:
+    conf = sandbox_cfg(sandbox)
+    online.verify_keys(["DEMO-1", "DEMO-999"], conf)
+    sandbox.clear_requests()
+    assert online.verify_keys(["DEMO-999", "DEMO-1"], conf) == ["DEMO-999"]
+    assert sandbox.requests == []
+
+
+def test_only_uncached_keys_are_asked_for(sandbox: SandboxHandle) -> None:
+    conf = sandbox_cfg(sandbox)
+    online.verify_keys(["DEMO-1"], conf)
+    sandbox.clear_requests()
+    assert online.verify_keys(["DEMO-1", "DEMO-2"], conf) == []
+    assert issue_requests(sandbox) == ["/v3/issues/DEMO-2"]
+
+
+def test_a_wrong_token_warns_and_is_not_cached(
+    sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conf = sandbox_cfg(sandbox)
+    os.environ["TRACKER_TOKEN"] = "not-the-token"
+    assert online.verify_keys(["DEMO-999"], conf) == []
+    assert "refused the token (401)" in capsys.readouterr().err
+    assert cache.lookup(online.scope(conf), ["DEMO-999"]) == {}
+
+
+def test_a_server_error_blocks_only_when_strict(sandbox: SandboxHandle) -> None:
+    sandbox.inject(500, times=10)
+    assert online.verify_keys(["DEMO-999"], sandbox_cfg(sandbox)) == []
+    with pytest.raises(CheckFailed, match="answered 500"):
+        online.verify_keys(["DEMO-999"], sandbox_cfg(sandbox, strict=True))
+
+
+def test_a_slow_tracker_is_cut_off_at_the_hooks_timeout(
+    sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.inject(latency_ms=3000)
+    assert online.verify_keys(["DEMO-999"], sandbox_cfg(sandbox, timeout=0.3)) == []
+    assert "did not answer within 0.3 s" in capsys.readouterr().err
+
+
+def test_the_token_comes_from_the_keyring_too(
+    sandbox: SandboxHandle, secret_service: Session
+) -> None:
+    conf = sandbox_cfg(sandbox)
+    del os.environ["TRACKER_TOKEN"]
+    secrets.store_token(conf, sandbox.token)
+    assert online.verify_keys(["DEMO-1", "DEMO-999"], conf) == ["DEMO-999"]
