@@ -143,6 +143,7 @@ class Emulator:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else every keep-alive answer waits ~40 ms
 
             def _serve(self) -> None:
                 emulator._dispatch(self)
@@ -156,7 +157,9 @@ class Emulator:
         self._server.daemon_threads = True
         host, port = self._server.server_address[:2]
         self.root = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -1,0 +1,236 @@
+"""One contract, four forges: every client against its emulator, over real HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from testing.fixtures_forges import FORGE_KINDS
+from tracker_git import forges
+from tracker_git.core import config
+from tracker_git.core.errors import OperationFailed
+from tracker_git.emulators import Emulator
+
+REVIEWER = {"bitbucket-cloud": "{5b2a0d7e-1111-4c4c-9d9d-000000000001}"}
+
+
+def reviewer(kind: str) -> str:
+    return REVIEWER.get(kind, "alice")
+
+
+def client(emulator: Emulator, token: str | None = None) -> forges.Forge:
+    remote = forges.detect(emulator.remote_url(), config.load(None, environ={}))
+    return forges.client_for(remote, emulator.token if token is None else token)
+
+
+def writes(emulator: Emulator) -> list[str]:
+    return [f"{r.method} {r.path}" for r in emulator.requests if r.method != "GET"]
+
+
+def test_find_open_finds_nothing_in_an_empty_repository(forge_client: Any) -> None:
+    assert forge_client.find_open("feature/DEV-1") is None
+
+
+def test_create_then_find(forge_emulator: Emulator, forge_client: Any) -> None:
+    pr = forge_client.create("DEV-1: Login", "Fixes login.", "feature/DEV-1", "main")
+    assert (pr.title, pr.body, pr.source, pr.target) == (
+        "DEV-1: Login",
+        "Fixes login.",
+        "feature/DEV-1",
+        "main",
+    )
+    assert pr.state == "open" and pr.draft is False
+    assert pr.url.startswith(forge_emulator.web_url + "/") and str(pr.number) in pr.url
+    assert len(forge_emulator.prs) == 1
+    found = forge_client.find_open("feature/DEV-1")
+    assert found is not None and found.number == pr.number and found.url == pr.url
+    assert forge_client.find_open("feature/DEV-2") is None
+    assert forge_client.find_open("feature/DEV-1", target="develop") is None
+
+
+def test_empty_body_reads_as_empty_string(forge_client: Any) -> None:
+    forge_client.create("DEV-1: x", "", "DEV-1-x", "main")
+    found = forge_client.find_open("DEV-1-x")
+    assert found is not None and found.body == ""
+
+
+def test_update_changes_title_and_body_and_keeps_reviewers(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    pr = forge_client.create("DEV-1: old", "old body", "DEV-1-x", "main")
+    forge_emulator.set_reviewers(pr.number, [reviewer(forge_emulator.kind)])
+    found = forge_client.find_open("DEV-1-x")
+    updated = forge_client.update(found, "DEV-1: new", "new body")
+    assert (updated.number, updated.title, updated.body) == (pr.number, "DEV-1: new", "new body")
+    assert forge_emulator.reviewers_of(pr.number) == [reviewer(forge_emulator.kind)]
+    assert len(forge_emulator.prs) == 1
+
+
+@pytest.mark.parametrize("forge_emulator", ["bitbucket-dc"], indirect=True)
+def test_data_center_update_survives_a_stale_version(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    pr = forge_client.create("DEV-1: old", "b", "DEV-1-x", "main")
+    forge_emulator.set_reviewers(pr.number, ["bob"])  # version moves on: pr is stale now
+    updated = forge_client.update(pr, "DEV-1: new", "b2")
+    assert updated.title == "DEV-1: new"
+    assert updated.version == 2
+    assert forge_emulator.reviewers_of(pr.number) == ["bob"]
+    puts = [r for r in forge_emulator.requests if r.method == "PUT"]
+    assert [r.body["version"] for r in puts] == [0, 1]
+
+
+def test_duplicate_create_updates_the_existing_one(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    first = forge_client.create("DEV-1: one", "b1", "DEV-1-x", "main")
+    second = forge_client.create("DEV-1: two", "b2", "DEV-1-x", "main")
+    assert second.number == first.number
+    assert (second.title, second.body) == ("DEV-1: two", "b2")
+    assert len(forge_emulator.prs) == 1
+
+
+def test_submit_creates_once_then_updates(forge_emulator: Emulator, forge_client: Any) -> None:
+    done = forges.submit(forge_client, "DEV-1: a", "b", "DEV-1-x", "main")
+    assert done.created
+    again = forges.submit(forge_client, "DEV-1: a2", "b2", "DEV-1-x", "main")
+    assert not again.created and again.pull_request.number == done.pull_request.number
+    assert again.pull_request.title == "DEV-1: a2"
+    assert len(forge_emulator.prs) == 1
+    assert sum(1 for w in writes(forge_emulator) if w.startswith("POST")) == 1
+
+
+def test_draft_is_created_and_stays_a_draft_on_update(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    pr = forge_client.create("DEV-1: wip", "b", "DEV-1-x", "main", draft=True)
+    assert pr.draft
+    updated = forge_client.update(forge_client.find_open("DEV-1-x"), "DEV-1: wip 2", "b2")
+    assert updated.draft
+    assert updated.title.endswith("DEV-1: wip 2")
+
+
+@pytest.mark.parametrize("forge_emulator", ["gitlab"], indirect=True)
+def test_gitlab_drafts_are_titles(forge_emulator: Emulator, forge_client: Any) -> None:
+    pr = forge_client.create("DEV-1: wip", "b", "DEV-1-x", "main", draft=True)
+    assert pr.title == "Draft: DEV-1: wip"
+    updated = forge_client.update(pr, "DEV-1: wip 2", "b")
+    assert updated.title == "Draft: DEV-1: wip 2"
+    ready = forge_client.create("Draft: DEV-2", "b", "DEV-2-y", "main", draft=True)
+    assert ready.title == "Draft: DEV-2"  # never twice
+
+
+@pytest.mark.parametrize(
+    "forge_emulator",
+    [{"kind": kind, "default_branch": "trunk"} for kind in FORGE_KINDS],
+    indirect=True,
+    ids=FORGE_KINDS,
+)
+def test_default_branch(forge_client: Any) -> None:
+    assert forge_client.default_branch() == "trunk"
+
+
+@pytest.mark.parametrize(
+    "forge_emulator",
+    [{"kind": kind, "page_size": 2} for kind in FORGE_KINDS],
+    indirect=True,
+    ids=FORGE_KINDS,
+)
+def test_pages_are_followed(forge_emulator: Emulator, forge_client: Any) -> None:
+    for target in ("t1", "t2", "t3", "t4", "t5"):
+        forge_client.create(f"DEV-1: to {target}", "b", "DEV-1-x", target)
+    forge_client.create("DEV-2: other", "b", "DEV-2-y", "main")
+    assert [pr.target for pr in forge_client.list_open("DEV-1-x")] == ["t1", "t2", "t3", "t4", "t5"]
+    found = forge_client.find_open("DEV-1-x", target="t5")
+    assert found is not None and found.title == "DEV-1: to t5"
+    lists = [
+        r
+        for r in forge_emulator.requests
+        if r.method == "GET"
+        and r.path.endswith(("pulls", "merge_requests", "pullrequests", "pull-requests"))
+    ]
+    assert len(lists) >= 6  # three pages, twice
+
+
+def test_a_wrong_token_is_one_clear_line(forge_emulator: Emulator) -> None:
+    bad = client(forge_emulator, token="wrong-token-123")
+    with pytest.raises(OperationFailed) as caught:
+        bad.find_open("DEV-1-x")
+    message = str(caught.value)
+    assert "rejected the token (401" in message and "git tracker login --forge" in message
+    assert "wrong-token-123" not in message and "\n" not in message
+
+
+def test_an_unknown_repository_is_one_clear_line(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    remote = dataclasses.replace(forge_client.remote, repo="missing")
+    wrong = forges.client_for(remote, forge_emulator.token)
+    with pytest.raises(OperationFailed, match=r"not found .*\(404") as caught:
+        wrong.default_branch()
+    assert "\n" not in str(caught.value)
+
+
+def test_a_refused_create_says_what_the_forge_said(forge_client: Any) -> None:
+    with pytest.raises(OperationFailed, match="refused") as caught:
+        forge_client.create("DEV-1: same", "b", "main", "main")
+    assert "\n" not in str(caught.value)
+
+
+def test_unreachable_forge_is_one_clear_line(forge_emulator: Emulator) -> None:
+    forge = client(forge_emulator)
+    forge_emulator.stop()
+    with pytest.raises(OperationFailed, match="cannot reach"):
+        forge.find_open("x")
+
+
+def test_plans_send_nothing(forge_emulator: Emulator, forge_client: Any) -> None:
+    plan = forge_client.plan_create("DEV-1: t", "body", "DEV-1-x", "main", draft=True)
+    assert [p.method for p in plan] == ["POST"]
+    text = "\n".join(p.describe() for p in plan)
+    assert "DEV-1-x" in text and forge_emulator.token not in text
+    assert forge_emulator.prs == [] and forge_emulator.requests == []
+    pr = forge_client.create("DEV-1: t", "body", "DEV-1-x", "main")
+    forge_emulator.set_reviewers(pr.number, [reviewer(forge_emulator.kind)])
+    update = forge_client.plan_update(pr, "DEV-1: t2", "body2")
+    assert update[-1].method in ("PUT", "PATCH") and update[-1].json["title"] == "DEV-1: t2"
+    assert writes(forge_emulator) == [writes(forge_emulator)[0]]  # only the create
+    assert forge_emulator.find(pr.number) is not None
+
+
+def test_create_page_url(forge_emulator: Emulator, forge_client: Any) -> None:
+    url = forge_client.create_page_url("DEV-1-x", "main", "DEV-1: Login", "Body")
+    assert url.startswith(forge_client.remote.web_url + "/")
+    assert "DEV-1-x" in url and "main" in url
+    if forge_emulator.kind in ("github", "gitlab"):
+        assert "DEV-1%3A+Login" in url and "Body" in url
+
+
+def test_create_page_url_leaves_out_a_too_long_body(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    url = forge_client.create_page_url("DEV-1-x", "main", "DEV-1: Login", "x" * 20000)
+    assert len(url) < 8000
+
+
+def test_tokens_are_redacted_in_the_request_log(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    forge_client.find_open("x")
+    assert forge_emulator.requests
+    assert all(forge_emulator.token not in str(r.headers) for r in forge_emulator.requests)
+
+
+@pytest.mark.parametrize("forge_emulator", ["github"], indirect=True)
+def test_github_head_filter_names_the_owner(forge_emulator: Emulator, forge_client: Any) -> None:
+    forge_client.find_open("DEV-1-x")
+    (listing,) = forge_emulator.requests
+    assert listing.query["head"] == ["octo:DEV-1-x"]
+
+
+@pytest.mark.parametrize("forge_emulator", ["bitbucket-cloud", "bitbucket-dc"], indirect=True)
+def test_bitbucket_takes_user_and_secret_as_basic(forge_emulator: Emulator) -> None:
+    forge = client(forge_emulator, token=f"someone@example.com:{forge_emulator.token}")
+    assert forge.find_open("x") is None
