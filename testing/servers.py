@@ -63,6 +63,13 @@ class SandboxHandle:
     def requests(self) -> list[dict[str, Any]]:
         return self.server.requests
 
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A plain `requests` call with the sandbox's credentials: `call("GET", "/v3/myself")`."""
+        import requests
+
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return requests.request(method, self.url + path, headers=headers, timeout=10, **kwargs)
+
     def clear_requests(self) -> None:
         self.server.clear_requests()
 

@@ -1,0 +1,113 @@
+"""Fidelity: the official `yandex_tracker_client`, which nobody here wrote, works against the
+sandbox unchanged (only `base_url` differs). It speaks /v2, sends `X-Org-Id`, `If-Match` on
+updates and follows `self` URLs and `Link` headers, so it checks our shapes independently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from testing.servers import SandboxHandle
+from tracker_git.sandbox import STAND_FIELD_ID
+
+yandex_tracker_client = pytest.importorskip("yandex_tracker_client")
+
+
+def _client(sandbox: SandboxHandle, **options: Any) -> Any:
+    return yandex_tracker_client.TrackerClient(
+        token=sandbox.token, org_id=sandbox.org_id, base_url=sandbox.url, retries=0, **options
+    )
+
+
+def test_read_transition_patch_and_comment(sandbox: SandboxHandle) -> None:
+    client = _client(sandbox)
+    issue = client.issues["DEMO-3"]
+    assert (issue.key, issue.summary, issue.status.key) == (
+        "DEMO-3",
+        "Speed up the search page",
+        "inReview",
+    )
+    assert getattr(issue, STAND_FIELD_ID) == "https://stand-3.example.com"
+
+    assert {t.id: t.to.key for t in issue.transitions.get_all()} == {
+        "ready_for_test": "readyForTest",
+        "needs_rework": "needsRework",
+    }
+    issue.transitions["ready_for_test"].execute(comment="Reviewed")
+    issue = client.issues["DEMO-3"]
+    assert issue.status.key == "readyForTest"
+    assert issue.previousStatus.key == "inReview"
+
+    issue.update(**{STAND_FIELD_ID: "https://stand-33.example.com"}, summary="Faster search")
+    again = client.issues["DEMO-3"]
+    assert getattr(again, STAND_FIELD_ID) == "https://stand-33.example.com"
+    assert again.summary == "Faster search"
+
+    issue.comments.create(text="Тестирование на стенде")
+    assert [c.text for c in issue.comments.get_all()] == ["Reviewed", "Тестирование на стенде"]
+
+
+def test_close_without_resolution_is_unprocessable(sandbox: SandboxHandle) -> None:
+    client = _client(sandbox)
+    issue = client.issues["DEMO-4"]
+    with pytest.raises(yandex_tracker_client.exceptions.UnprocessableEntity) as caught:
+        issue.transitions["close"].execute()
+    assert caught.value.errors == {"resolution": "Required field"}
+    issue.transitions["close"].execute(resolution="fixed")
+    closed = client.issues["DEMO-4"]
+    assert (closed.status.key, closed.resolution.key) == ("closed", "fixed")
+
+
+def test_stale_update_is_a_conflict(sandbox: SandboxHandle) -> None:
+    client = _client(sandbox)
+    issue = client.issues["DEMO-1"]
+    sandbox.call("PATCH", "/v3/issues/DEMO-1", json={"summary": "changed behind its back"})
+    with pytest.raises(yandex_tracker_client.exceptions.Conflict):
+        issue.update(summary="stale")
+
+
+def test_errors_map_to_the_clients_exceptions(sandbox: SandboxHandle) -> None:
+    with pytest.raises(yandex_tracker_client.exceptions.NotFound):
+        _ = _client(sandbox).issues["DEMO-404"].summary
+    with pytest.raises(yandex_tracker_client.exceptions.Forbidden):
+        _ = yandex_tracker_client.TrackerClient(
+            token=sandbox.token, org_id="other", base_url=sandbox.url, retries=0
+        ).myself.login
+    bad_token = yandex_tracker_client.TrackerClient(
+        token="wrong", org_id=sandbox.org_id, base_url=sandbox.url, retries=0
+    )
+    with pytest.raises(yandex_tracker_client.exceptions.TrackerServerError) as caught:
+        _ = bad_token.myself.login
+    assert caught.value.status_code == 401
+
+
+def test_search_paginates_through_link_headers(sandbox: SandboxHandle) -> None:
+    found = _client(sandbox).issues.find(queue="DEMO", per_page=2)
+    assert len(found) == 5
+    assert [i.key for i in found] == [f"DEMO-{n}" for n in range(1, 6)]
+
+
+def test_create_myself_queue_and_cloud_org(sandbox: SandboxHandle) -> None:
+    client = _client(sandbox)
+    created = client.issues.create(queue="DEMO", summary="from the official client")
+    assert created.key == "DEMO-6"
+    assert client.myself.login == "sandbox.user"
+    assert [f.id for f in client.queues["DEMO"].local_fields] == [STAND_FIELD_ID]
+    cloud = yandex_tracker_client.TrackerClient(
+        iam_token=sandbox.token, cloud_org_id=sandbox.org_id, base_url=sandbox.url, retries=0
+    )
+    assert cloud.issues["DEMO-6"].summary == "from the official client"
+
+
+def test_retries_through_injected_server_errors(sandbox: SandboxHandle) -> None:
+    sandbox.inject(500, times=2)
+    client = yandex_tracker_client.TrackerClient(
+        token=sandbox.token, org_id=sandbox.org_id, base_url=sandbox.url, retries=2
+    )
+    assert client.issues["DEMO-1"].key == "DEMO-1"
+    assert [e["status"] for e in sandbox.requests if e["path"] == "/v2/issues/DEMO-1"] == [
+        500,
+        500,
+        200,
+    ]

@@ -1,0 +1,115 @@
+"""State files and the `git tracker sandbox` command."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from testing.servers import run_sandbox
+from tracker_git.sandbox import SandboxState
+
+
+def test_changes_are_saved_and_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with run_sandbox(state_file=path) as sb:
+        assert path.exists()  # the seed is written at once
+        sb.call("PATCH", "/v3/issues/DEMO-1", json={"summary": "Persisted"})
+        sb.call("POST", "/v3/issues/DEMO-1/comments", json={"text": "kept"})
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        assert saved["issues"]["DEMO-1"]["summary"] == "Persisted"  # saved on change
+    with run_sandbox(state_file=path) as sb:
+        assert sb.call("GET", "/v3/issues/DEMO-1").json()["summary"] == "Persisted"
+        assert [c["text"] for c in sb.call("GET", "/v3/issues/DEMO-1/comments").json()] == ["kept"]
+        new = sb.call(
+            "POST", "/v3/issues", json={"queue": "DEMO", "summary": "numbering continues"}
+        )
+        assert new.json()["key"] == "DEMO-6"
+
+
+def test_cyrillic_survives_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with run_sandbox(state_file=path) as sb:
+        sb.call("PATCH", "/v3/issues/DEMO-1", json={"summary": "Вход через SSO"})
+    assert "Вход через SSO" in path.read_text(encoding="utf-8")
+    assert SandboxState.open(path).issue("DEMO-1")["summary"] == "Вход через SSO"  # type: ignore[index]
+
+
+def test_a_broken_state_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="cannot read the sandbox state"):
+        SandboxState.open(path)
+    path.write_text('{"issues": {}}')
+    with pytest.raises(ValueError, match="not a sandbox state file"):
+        SandboxState.open(path)
+
+
+def _cli(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tracker_git", "sandbox", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_command_serves_prints_env_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    proc = _cli("--port", "0", "--state", str(path), "--org-id", "my-org")
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline().strip() for _ in range(3)]
+        assert lines[0].startswith("TRACKER_API_URL=http://127.0.0.1:")
+        assert lines[1:] == ["TRACKER_ORG_ID=my-org", "TRACKER_TOKEN=sandbox-token"]
+        url = lines[0].split("=", 1)[1]
+        headers = {"Authorization": "OAuth sandbox-token", "X-Org-ID": "my-org"}
+        r = requests.patch(
+            f"{url}/v3/issues/DEMO-2", json={"summary": "from the CLI"}, headers=headers, timeout=10
+        )
+        assert r.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode in (0, 130)
+    assert "Traceback" not in err
+    assert (
+        json.loads(path.read_text(encoding="utf-8"))["issues"]["DEMO-2"]["summary"]
+        == "from the CLI"
+    )
+
+
+def test_command_does_not_echo_a_custom_token() -> None:
+    proc = _cli("--port", "0", "--token", "s3cret-value")
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert "s3cret-value" not in "".join(lines) + err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com"])
+def test_command_refuses_non_loopback_hosts(host: str) -> None:
+    proc = _cli("--host", host, "--port", "0")
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 2
+    assert "loopback" in err
+    assert len(err.strip().splitlines()) == 1
+    assert out == ""
+
+
+def test_command_reports_an_unreadable_state_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("[]")
+    proc = _cli("--port", "0", "--state", str(path))
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1
+    assert "not a sandbox state file" in err
+    assert "Traceback" not in err
