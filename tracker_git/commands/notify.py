@@ -1,0 +1,185 @@
+"""`git tracker notify`: Slack and Telegram alerts kept in `.tracker-notify.toml`, applied to
+Tracker as queue triggers. plan / apply / list / remove NAME / test NAME."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TYPE_CHECKING
+
+from tracker_git.core import config, git, output
+from tracker_git.core.errors import OperationFailed, UsageError
+from tracker_git.notify import apply as applying
+from tracker_git.notify import build, plan, spec
+
+if TYPE_CHECKING:
+    from tracker_git.notify.apply import TriggerApi
+
+_VERBS = {
+    plan.CREATE: "create",
+    plan.UPDATE: "update",
+    plan.SWITCH_OFF: "switch off",
+    plan.UNCHANGED: "unchanged",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Slack and Telegram alerts kept as code: each [[alert]] of .tracker-notify.toml becomes "
+        "a Tracker trigger named '[tracker-git] NAME' in its queue. Triggers without that "
+        "prefix are never touched. Secrets stay in environment variables the file names."
+    )
+    parser.add_argument(
+        "--file",
+        metavar="PATH",
+        help=f"the alerts file (default: {spec.DEFAULT_FILE} at the repository's top)",
+    )
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub.add_parser("plan", help="show what apply would change, changing nothing")
+    sub.add_parser("apply", help="create, update or switch off triggers to match the file")
+    sub.add_parser("list", help="list the managed triggers in the file's queues")
+    remove = sub.add_parser("remove", help="switch off (or --delete) the trigger of alert NAME")
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("--queue", help="the queue, when NAME is no longer in the file")
+    remove.add_argument(
+        "--delete", action="store_true", help="delete the trigger instead of switching it off"
+    )
+    test = sub.add_parser("test", help="send alert NAME's message, with sample values, now")
+    test.add_argument("name", metavar="NAME")
+
+
+def run(args: argparse.Namespace) -> int:
+    path = args.file or os.path.join(_top(), spec.DEFAULT_FILE)
+    if args.action == "remove":
+        return _remove(path, args.name, args.queue, args.delete)
+    alerts = spec.load(path)
+    if args.action == "test":
+        alert = alerts.find(args.name)
+        secrets = build.read_secrets(alerts, (alert,))
+        where = applying.send_test(alert, secrets)
+        output.result(f"sent a test message for '{alert.name}' to {where}")
+        return 0
+    api = _api()
+    existing = applying.fetch(api, alerts.queues)
+    if args.action == "list":
+        return _list(alerts, existing)
+    secrets = build.read_secrets(alerts)
+    changes = plan.plan(build.desired(alerts, secrets), existing)
+    if args.action == "plan":
+        _show(changes, path)
+        return 0
+    applying.warn_telegram_once(changes)
+    done = applying.apply(api, [c for c in changes if c.changes_anything])
+    for item in done:
+        output.result(
+            f"{item.change.queue}: {_VERBS[item.change.kind]} '{item.change.name}' (trigger {item.trigger_id})"
+        )
+    output.info(_summary(changes) if done else "nothing to change: Tracker matches the file")
+    return 0
+
+
+def _top() -> str:
+    try:
+        return git.output(["rev-parse", "--show-toplevel"]).strip()
+    except OperationFailed:
+        return os.getcwd()
+
+
+def _api() -> TriggerApi:
+    from tracker_git.tracker.triggers import connect
+
+    return connect(config.load(_top_or_none()))
+
+
+def _top_or_none() -> str | None:
+    try:
+        return git.output(["rev-parse", "--show-toplevel"]).strip()
+    except OperationFailed:
+        return None
+
+
+def _show(changes: list[plan.Change], path: str) -> None:
+    for change in changes:
+        if change.kind == plan.UNCHANGED:
+            output.result(f"{change.queue}: '{change.name}' unchanged")
+            continue
+        why = " (no longer in the file)" if change.kind == plan.SWITCH_OFF else ""
+        output.result(f"{change.queue}: {_VERBS[change.kind]} '{change.name}'{why}")
+        for line in change.lines:
+            output.result(f"    {line}")
+    output.info(_summary(changes) if any(c.changes_anything for c in changes) else
+                f"no changes: Tracker matches {path}")  # fmt: skip
+
+
+def _summary(changes: list[plan.Change]) -> str:
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in _VERBS}
+    parts = [
+        f"{counts[kind]} to {_VERBS[kind]}"
+        for kind in _VERBS
+        if kind != plan.UNCHANGED and counts[kind]
+    ]
+    if counts[plan.UNCHANGED]:
+        parts.append(f"{counts[plan.UNCHANGED]} unchanged")
+    return "plan: " + ", ".join(parts)
+
+
+def _list(alerts: spec.Spec, existing: dict[str, list[dict[str, object]]]) -> int:
+    names = {(a.queue, a.name) for a in alerts.alerts}
+    found = 0
+    for queue, triggers in sorted(existing.items()):
+        for trigger in triggers:
+            name = build.alert_name(str(trigger.get("name", "")))
+            if name is None:
+                continue
+            found += 1
+            state = "on" if trigger.get("active", True) else "off"
+            where = "in the file" if (queue, name) in names else "not in the file"
+            output.result(f"{queue}  {name}  [{state}, {where}, trigger {trigger.get('id')}]")
+            for line in plan.describe(trigger, {})[1:]:
+                output.result(f"    {line}")
+    missing = [
+        a
+        for a in alerts.alerts
+        if not any(
+            build.alert_name(str(t.get("name", ""))) == a.name for t in existing.get(a.queue, [])
+        )
+    ]
+    for alert in missing:
+        output.result(
+            f"{alert.queue}  {alert.name}  [not in Tracker yet: run 'git tracker notify apply']"
+        )
+    if not found and not missing:
+        output.info("no managed triggers")
+    return 0
+
+
+def _remove(path: str, name: str, queue: str | None, delete: bool) -> int:
+    in_file = None
+    if os.path.exists(path):
+        alerts = spec.load(path)
+        in_file = next((a for a in alerts.alerts if a.name == name), None)
+    queue = queue or (in_file.queue if in_file else None)
+    if queue is None:
+        raise UsageError(f"alert '{name}' is not in {path}; say which queue with --queue QUEUE")
+    api = _api()
+    found = applying.find_managed(api.list(queue), name)
+    if not found:
+        raise OperationFailed(
+            f"queue {queue} has no trigger '{build.trigger_name(name)}'; "
+            "'git tracker notify list' shows the managed ones"
+        )
+    for trigger in found:
+        tid = int(str(trigger["id"]))
+        if delete:
+            api.delete(queue, tid)
+        elif trigger.get("active", True):
+            api.update(queue, tid, int(str(trigger.get("version", 1))), {"active": False})
+        output.result(
+            f"{queue}: {'deleted' if delete else 'switched off'} '{name}' (trigger {tid})"
+        )
+    if in_file is not None:
+        output.warn(
+            f"'{name}' is still in {path}: the next 'notify apply' puts it back; "
+            "delete the [[alert]] there too"
+        )
+    return 0

@@ -1,0 +1,172 @@
+"""Carrying a plan out, and the other changing operations (`remove`, `test`).
+
+Every change of an existing trigger names the version it was planned against
+(`PATCH …?version=N`), so an edit someone made in between is a clear error, not lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tracker_git.core import output, paths
+from tracker_git.core.errors import OperationFailed
+from tracker_git.notify import build, message
+from tracker_git.notify.plan import CREATE, SWITCH_OFF, UPDATE, Change
+from tracker_git.notify.spec import Alert, Slack
+
+TEST_TIMEOUT = 10.0
+
+
+class TriggerApi(Protocol):
+    """What notify needs from Tracker (tracker_git/tracker/triggers.py provides it)."""
+
+    def list(self, queue: str) -> list[dict[str, Any]]: ...
+
+    def create(self, queue: str, body: Mapping[str, object]) -> dict[str, Any]: ...
+
+    def update(
+        self, queue: str, trigger_id: int, version: int, body: Mapping[str, object]
+    ) -> dict[str, Any]: ...
+
+    def delete(self, queue: str, trigger_id: int) -> None: ...
+
+
+def fetch(api: TriggerApi, queues: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    return {queue: api.list(queue) for queue in queues}
+
+
+@dataclass(frozen=True)
+class Done:
+    change: Change
+    trigger_id: int
+
+
+def apply(api: TriggerApi, changes: list[Change]) -> list[Done]:
+    """Make each change; stops at the first failure (what was done so far stays done, and a
+    second run picks up from there, since it plans afresh)."""
+    done: list[Done] = []
+    for change in changes:
+        if change.kind == CREATE:
+            assert change.desired is not None
+            made = api.create(change.queue, change.desired.trigger)
+            done.append(Done(change, int(made.get("id", 0))))
+        elif change.kind in (UPDATE, SWITCH_OFF):
+            assert change.existing is not None
+            body = change.desired.trigger if change.desired else {"active": False}
+            tid, version = int(change.existing["id"]), int(change.existing.get("version", 1))
+            api.update(change.queue, tid, version, body)
+            done.append(Done(change, tid))
+    return done
+
+
+def warn_telegram_once(changes: list[Change]) -> None:
+    """The bot token is part of the trigger's URL, where queue administrators can read it:
+    say so the first time this machine writes a Telegram alert into a queue."""
+    queues = sorted(
+        {
+            c.queue
+            for c in changes
+            if c.kind in (CREATE, UPDATE) and c.desired and c.desired.alert.kind == "telegram"
+        }
+    )
+    if not queues:
+        return
+    marker = os.path.join(paths.user_state_dir(), "notify-telegram-warned")
+    try:
+        with open(marker, encoding="utf-8") as f:
+            warned = set(f.read().split())
+    except OSError:
+        warned = set()
+    new = [q for q in queues if q not in warned]
+    if not new:
+        return
+    output.warn(
+        f"the Telegram bot token is part of the trigger's URL in {', '.join(new)}: anyone who "
+        "administers the queue can read it there; give these alerts a bot of their own, and "
+        "revoke its token with @BotFather if it leaks (this warning is shown once)"
+    )
+    try:
+        os.makedirs(os.path.dirname(marker), exist_ok=True)
+        with open(marker, "a", encoding="utf-8") as f:
+            f.write("".join(q + "\n" for q in new))
+    except OSError:
+        pass  # then it is said again next time: harmless
+
+
+def find_managed(triggers: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [t for t in triggers if build.alert_name(str(t.get("name", ""))) == name]
+
+
+# -- notify test ---------------------------------------------------------------------------------
+
+
+def sample_values(alert: Alert) -> dict[str, str]:
+    names = {p.name for p in message.parts(alert.message) if isinstance(p, message.Var)}
+    known = {
+        "issue.key": f"{alert.queue}-1",
+        "issue.summary": 'A test from "git tracker notify"',
+        "issue.status": "Open",
+        "issue.status.key": "open",
+        "issue.priority": "Critical",
+        "issue.priority.key": "critical",
+        "issue.type": "Bug",
+        "issue.type.key": "bug",
+    }
+    return {name: known.get(name, f"<{name}>") for name in names}
+
+
+def send_test(alert: Alert, secrets: Mapping[str, str]) -> str:
+    """Send the alert's message, filled with sample values, straight to its target; returns
+    where it went (secrets hidden). Tracker is not involved."""
+    values = sample_values(alert)
+    url = build.endpoint(alert.target, secrets)
+    if isinstance(alert.target, Slack):
+        payload = message.fill(message.slack_payload(alert.message), values)
+    else:
+        payload = {"chat_id": alert.target.chat_id, "text": message.render(alert.message, values)}
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    shown = build.hide(url, secrets)
+    opener = urllib.request.build_opener()
+    try:
+        with opener.open(request, timeout=TEST_TIMEOUT) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        detail = build.hide(_messenger_error(exc), secrets)
+        raise OperationFailed(
+            f"{alert.kind} refused the test message to {shown} (HTTP {exc.code}{detail}); "
+            f"check {' and '.join(alert.secret_names)}"
+            + (
+                ""
+                if isinstance(alert.target, Slack)
+                else " and the chat id, and that the bot is in the chat"
+            )
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise OperationFailed(
+            f"cannot reach {shown} ({build.hide(str(reason), secrets)}); check the network and the URL"
+        ) from None
+    return shown
+
+
+def _messenger_error(exc: urllib.error.HTTPError) -> str:
+    """Slack answers a short text ("invalid_token"), Telegram {"description": ...}."""
+    try:
+        text = exc.read(2000).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+    try:
+        data = json.loads(text)
+        text = str(data.get("description", text)) if isinstance(data, dict) else text
+    except ValueError:
+        pass
+    return f": {text[:200]}" if text else ""

@@ -1,0 +1,308 @@
+"""`.tracker-notify.toml`: the alerts a team keeps as code, read and checked up front.
+
+Every mistake names the file, the alert and the key, and says what was expected. Secrets (a
+Slack webhook URL, a Telegram bot token) never live in the file: it names an environment
+variable (`"$SLACK_WEBHOOK_URL"`), read only when the triggers are built (see secrets.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from tracker_git.core.errors import ConfigError
+
+DEFAULT_FILE = ".tracker-notify.toml"
+
+# Readable event names -> Tracker's event condition types (tracker-api.md §2.11).
+EVENTS = {
+    "created": "Event.create",
+    "updated": "Event.update",
+    "commented": "Event.comment-create",
+}
+# Shorthands for the fields alerts filter on most: `priority = "critical"` is `equals.priority`.
+SHORTHANDS = ("type", "priority", "status")
+
+_ALERT_KEYS = (
+    "name",
+    "queue",
+    "event",
+    *SHORTHANDS,
+    "equals",
+    "became",
+    "changed",
+    "message",
+    "slack",
+    "telegram",
+    "active",
+)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}")
+_QUEUE = re.compile(r"[A-Z][A-Za-z]*")
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.]*")
+_SECRET = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_VARIABLE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
+
+# Builds the error for one key of one alert: fail(key, expected, value).
+_Fail = Callable[[str, str, object], ConfigError]
+
+
+@dataclass(frozen=True)
+class Slack:
+    webhook: str  # the environment variable that holds the incoming-webhook URL
+
+
+TELEGRAM_API = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class Telegram:
+    bot_token: str  # the environment variable that holds the bot token
+    chat_id: str
+    api_url: str = TELEGRAM_API  # or a self-hosted Bot API server
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    queue: str
+    events: tuple[str, ...]  # readable names, keys of EVENTS; any of them fires the alert
+    equals: tuple[tuple[str, str], ...]  # (field, value): the issue's field has this value
+    became: tuple[tuple[str, str], ...]  # (field, value): the field changed to this value
+    changed: tuple[str, ...]  # fields that changed
+    message: str  # text with Tracker's variables, {{issue.key}}
+    target: Slack | Telegram
+    active: bool = True
+
+    @property
+    def kind(self) -> str:
+        return "slack" if isinstance(self.target, Slack) else "telegram"
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        target = self.target
+        return (target.webhook,) if isinstance(target, Slack) else (target.bot_token,)
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str
+    alerts: tuple[Alert, ...] = field(default_factory=tuple)
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        return tuple(sorted({alert.queue for alert in self.alerts}))
+
+    def find(self, name: str) -> Alert:
+        for alert in self.alerts:
+            if alert.name == name:
+                return alert
+        known = ", ".join(alert.name for alert in self.alerts) or "none"
+        raise ConfigError(f"{self.path}: no alert named '{name}' (the alerts there: {known})")
+
+
+def load(path: str) -> Spec:
+    """Read and check the file at `path`; a missing file is a ConfigError saying how to start."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file; write one (see 'git tracker notify -h' and docs/notify.md) "
+            "or point --file at it"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot be read ({exc.strerror}); check its permissions"
+        ) from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    return parse(data, path)
+
+
+def parse(data: Mapping[str, object], path: str) -> Spec:
+    unknown = [key for key in data if key not in ("queue", "alert")]
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key '{unknown[0]}'; the file holds 'queue' (the default queue) "
+            "and [[alert]] tables"
+        )
+    default_queue = data.get("queue", "")
+    if not isinstance(default_queue, str):
+        raise ConfigError(
+            f"{path}: 'queue' must be a queue key such as \"DEV\", not {default_queue!r}"
+        )
+    tables = data.get("alert", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"{path}: 'alert' must be a list of tables, written [[alert]]")
+    alerts: list[Alert] = []
+    seen: set[str] = set()
+    for number, table in enumerate(tables, 1):
+        alert = _alert(table, default_queue, path, number)
+        if alert.name in seen:
+            raise ConfigError(f"{path}: two alerts are named '{alert.name}'; names must be unique")
+        seen.add(alert.name)
+        alerts.append(alert)
+    return Spec(path, tuple(alerts))
+
+
+def _alert(table: Mapping[str, object], default_queue: str, path: str, number: int) -> Alert:
+    raw_name = table.get("name")
+    where = (
+        f"{path}: alert '{raw_name}'" if isinstance(raw_name, str) else f"{path}: alert #{number}"
+    )
+
+    def fail(key: str, expected: str, value: object) -> ConfigError:
+        return ConfigError(f"{where}: '{key}' must be {expected}, not {value!r}")
+
+    for key in table:
+        if key not in _ALERT_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key '{key}'; the keys of an alert are: {', '.join(_ALERT_KEYS)}"
+            )
+    if not isinstance(raw_name, str) or not _NAME.fullmatch(raw_name):
+        raise fail(
+            "name", "a name of letters, digits, spaces, '.', '_' or '-' (up to 63)", raw_name
+        )
+    queue = table.get("queue", default_queue)
+    if not isinstance(queue, str) or not _QUEUE.fullmatch(queue):
+        if queue == "":
+            raise ConfigError(f"{where}: no 'queue'; set it in the alert or at the top of the file")
+        raise fail("queue", 'a queue key of Latin letters such as "DEV"', queue)
+    events = _strings(table.get("event", []), "event")
+    if isinstance(events, str):
+        raise fail("event", 'one of "created", "updated", "commented" or a list of them', events)
+    for event in events:
+        if event not in EVENTS:
+            raise fail("event", 'one of "created", "updated", "commented"', event)
+    equals = [(key, table[key]) for key in SHORTHANDS if key in table]
+    for key, value in equals:
+        if not isinstance(value, str) or not value:
+            raise fail(key, f"the key of a {key} (a non-empty string)", value)
+    equals += _field_table(table.get("equals", {}), "equals", fail)
+    became = _field_table(table.get("became", {}), "became", fail)
+    changed = _strings(table.get("changed", []), "changed")
+    if isinstance(changed, str) or not all(_FIELD.fullmatch(name) for name in changed):
+        raise fail("changed", 'a list of field keys such as ["assignee"]', table.get("changed"))
+    if (became or changed) and ("created" in events or "commented" in events):
+        raise ConfigError(
+            f"{where}: 'became' and 'changed' describe an update; use event = \"updated\" "
+            "(or leave 'event' out)"
+        )
+    if not events:
+        if not (became or changed):
+            raise ConfigError(
+                f"{where}: no 'event'; say when the alert fires: "
+                'event = "created", "updated" or "commented" (or a list of them)'
+            )
+        events = ["updated"]
+    message = table.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise fail(
+            "message", "the text to send, with Tracker's variables such as {{issue.key}}", message
+        )
+    _check_variables(message, where)
+    active = table.get("active", True)
+    if not isinstance(active, bool):
+        raise fail("active", "true or false", active)
+    return Alert(
+        name=raw_name,
+        queue=queue,
+        events=tuple(events),
+        equals=tuple((k, str(v)) for k, v in equals),
+        became=tuple(became),
+        changed=tuple(changed),
+        message=message,
+        target=_target(table, where, fail),
+        active=active,
+    )
+
+
+def _strings(value: object, key: str) -> list[str] | str:
+    """A string or a list of strings as a list; anything else comes back as a str to report."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return repr(value)
+
+
+def _field_table(value: object, key: str, fail: _Fail) -> list[tuple[str, str]]:
+    expected = 'a table of field = value, such as { components = "backend" }'
+    if not isinstance(value, dict):
+        raise fail(key, expected, value)
+    pairs: list[tuple[str, str]] = []
+    for name, item in value.items():
+        if not _FIELD.fullmatch(name):
+            raise fail(f"{key}.{name}", "a field key of letters, digits, '_' and '.'", name)
+        if not isinstance(item, (str, int)) or isinstance(item, bool) or item == "":
+            raise fail(f"{key}.{name}", "a value key (a non-empty string) or a number", item)
+        pairs.append((name, str(item)))
+    return pairs
+
+
+def _check_variables(message: str, where: str) -> None:
+    for match in _VARIABLE.finditer(message):
+        if not _VARIABLE_NAME.fullmatch(match.group(1)):
+            raise ConfigError(
+                f"{where}: 'message' has a malformed variable {match.group(0)!r}; "
+                "write Tracker's variables like {{issue.summary}}"
+            )
+    rest = _VARIABLE.sub("", message)
+    if "{{" in rest or "}}" in rest:
+        raise ConfigError(
+            f"{where}: 'message' has an unclosed '{{{{' or a stray '}}}}'; "
+            "write Tracker's variables like {{issue.summary}}"
+        )
+
+
+def _secret(value: object, key: str, example: str, fail: _Fail) -> str:
+    if isinstance(value, str):
+        match = _SECRET.fullmatch(value)
+        if match:
+            return match.group(1)
+    shown = value if not isinstance(value, str) or len(value) < 12 else "<a literal value>"
+    raise fail(
+        key,
+        f'the name of an environment variable, such as "{example}" (a secret never goes into '
+        "the file; export it, or store it with your secrets manager)",
+        shown,
+    )
+
+
+def _target(table: Mapping[str, object], where: str, fail: _Fail) -> Slack | Telegram:
+    slack, telegram = table.get("slack"), table.get("telegram")
+    if (slack is None) == (telegram is None):
+        raise ConfigError(f"{where}: give exactly one target: a 'slack' or a 'telegram' table")
+    if slack is not None:
+        if not isinstance(slack, dict) or set(slack) != {"webhook"}:
+            raise fail("slack", '{ webhook = "$SLACK_WEBHOOK_URL" }', slack)
+        return Slack(_secret(slack["webhook"], "slack.webhook", "$SLACK_WEBHOOK_URL", fail))
+    keys = {"bot_token", "chat_id"}
+    if not isinstance(telegram, dict) or not keys <= set(telegram) <= keys | {"api_url"}:
+        raise fail(
+            "telegram", '{ bot_token = "$TELEGRAM_BOT_TOKEN", chat_id = "-100123" }', telegram
+        )
+    api_url = telegram.get("api_url", TELEGRAM_API)
+    if not isinstance(api_url, str) or not is_web_url(api_url):
+        raise fail("telegram.api_url", "an https:// URL (http:// only for 127.0.0.1)", api_url)
+    token = _secret(telegram["bot_token"], "telegram.bot_token", "$TELEGRAM_BOT_TOKEN", fail)
+    chat = telegram["chat_id"]
+    if isinstance(chat, bool) or not isinstance(chat, (str, int)) or not str(chat).strip():
+        raise fail("telegram.chat_id", 'a chat id such as "-1001234567890" or "@channel"', chat)
+    return Telegram(bot_token=token, chat_id=str(chat), api_url=api_url.rstrip("/"))
+
+
+def is_web_url(url: str) -> bool:
+    """https anywhere; plain http only to this machine (tests, a local Bot API server)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
