@@ -145,8 +145,9 @@ def test_rejects(url: str, kind: str, error: type[Exception], says: str) -> None
     "api_url", ["http://gitlab.corp/api/v4", "gitlab.corp/api/v4", "ftp://x/y"]
 )
 def test_configured_api_url_must_be_https_or_loopback(api_url: str) -> None:
-    with pytest.raises(ConfigError, match=r"\[forge\] api_url"):
+    with pytest.raises(ConfigError, match=r"\[forge\] api_url") as caught:
         forges.detect("git@gitlab.com:g/p.git", cfg(api_url=api_url), environ={})
+    assert "s3cret" not in str(caught.value)
 
 
 def test_environment_api_url_wins_over_configuration() -> None:

@@ -34,16 +34,19 @@ def start_emulator(
     default_branch: str = "main",
     latency: float = 0.0,
     page_size: int | None = None,
+    port: int = 0,
 ) -> Emulator:
     """Start the emulator of `kind` on 127.0.0.1 (a free port) and return its handle.
     `repo` defaults per kind (octo/hello, group/sub/project, workspace/repo, PRJ/repo);
-    `latency` seconds are slept before each answer; `page_size` caps every page."""
+    `latency` seconds are slept before each answer; `page_size` caps every page; `port` 0
+    takes a free one."""
     emulator = EMULATORS[kind](
         token=token,
         repo=repo,
         default_branch=default_branch,
         latency=latency,
         page_size=page_size,
+        port=port,
     )
     return emulator.start()
 

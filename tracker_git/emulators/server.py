@@ -78,8 +78,10 @@ class Emulator:
         default_branch: str = "main",
         latency: float = 0.0,
         page_size: int | None = None,
+        port: int = 0,
     ) -> None:
         self.token = token
+        self.port = port
         self.repo = repo or self.default_repo()
         self.default_branch = default_branch
         self.latency = latency
@@ -153,7 +155,7 @@ class Emulator:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: the request log is kept in `requests`
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
         self._server.daemon_threads = True
         host, port = self._server.server_address[:2]
         self.root = f"http://{host!s}:{port}"

@@ -9,6 +9,7 @@ then sent, so `--dry-run` prints exactly what would be sent. Plans may read from
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -165,6 +166,7 @@ class HttpForge:
         self._token = token
         self._timeout = timeout
         self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()  # the pr flow asks from several threads
 
     # --- to override -------------------------------------------------------------------
     def auth_headers(self, token: str) -> dict[str, str]:
@@ -183,16 +185,17 @@ class HttpForge:
         return self.remote.api_url + path
 
     def _get_session(self) -> requests.Session:
-        if self._session is None:
-            import requests
+        with self._session_lock:
+            if self._session is None:
+                import requests
 
-            session = requests.Session()
-            session.headers["User-Agent"] = USER_AGENT
-            session.headers["Accept"] = "application/json"
-            if self._token:
-                session.headers.update(self.auth_headers(self._token))
-            self._session = session
-        return self._session
+                session = requests.Session()
+                session.headers["User-Agent"] = USER_AGENT
+                session.headers["Accept"] = "application/json"
+                if self._token:
+                    session.headers.update(self.auth_headers(self._token))
+                self._session = session
+            return self._session
 
     def request(
         self,

@@ -152,7 +152,11 @@ def _kind(url: _Url, configured: str, shown: str) -> str:
 def _check_api_url(api_url: str, origin: str) -> str:
     parts = urlsplit(api_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{origin}: '{api_url}' is not an http(s) URL; give the forge's API base")
+        raise ConfigError(
+            f"{origin}: '{redact(api_url)}' is not an http(s) URL; give the forge's API base"
+        )
+    if "@" in parts.netloc:
+        raise ConfigError(f"{origin}: the API URL must not carry credentials; give them as a token")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         raise ConfigError(
             f"{origin}: plain http:// is allowed only for loopback addresses; use https://"
