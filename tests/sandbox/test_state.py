@@ -113,3 +113,22 @@ def test_command_reports_an_unreadable_state_file(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "not a sandbox state file" in err
     assert "Traceback" not in err
+
+
+def test_concurrent_writes_keep_every_change(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "state.json"
+    with run_sandbox(state_file=path) as sb:
+
+        def post(n: int) -> int:
+            r = sb.call("POST", "/v3/issues/DEMO-1/comments", json={"text": f"c{n}"})
+            return int(r.json()["id"])
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            ids = list(pool.map(post, range(40)))
+    assert len(set(ids)) == 40
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert sorted(c["text"] for c in saved["comments"]["DEMO-1"]) == sorted(
+        f"c{n}" for n in range(40)
+    )

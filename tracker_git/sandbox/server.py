@@ -182,6 +182,9 @@ class Sandbox:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, keep-alive clients wait ~40 ms
+    # for a delayed ACK between them.
+    disable_nagle_algorithm = True
     server_version = "TrackerSandbox/1.0"
     server: _Server
 

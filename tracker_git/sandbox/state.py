@@ -57,11 +57,12 @@ class SandboxState:
     def save(self) -> None:
         if self.path is None:
             return
+        # Under the lock: two threads saving at once would race on the temporary file.
         with self.lock:
             text = json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, self.path)
 
     def changed(self) -> None:
         self.save()
