@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -234,3 +237,53 @@ def test_github_head_filter_names_the_owner(forge_emulator: Emulator, forge_clie
 def test_bitbucket_takes_user_and_secret_as_basic(forge_emulator: Emulator) -> None:
     forge = client(forge_emulator, token=f"someone@example.com:{forge_emulator.token}")
     assert forge.find_open("x") is None
+
+
+def test_a_server_that_is_not_the_forge_is_one_clear_line(
+    forge_emulator: Emulator, start_forge: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another forge's emulator behind the API URL: right token, wrong shapes or paths.
+    other_kind = "gitlab" if forge_emulator.kind != "gitlab" else "github"
+    other = start_forge(other_kind, token=forge_emulator.token)
+    monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", other.root + forge_emulator.api_path)
+    forge = client(forge_emulator)
+    with pytest.raises(OperationFailed) as caught:
+        forge.default_branch()
+    assert "\n" not in str(caught.value)
+
+
+@pytest.fixture
+def html_server() -> Iterator[str]:
+    """A server that answers every request with 200 and an HTML page (an SSO proxy, say)."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = b"<html>please log in</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.mark.parametrize("kind", FORGE_KINDS)
+def test_an_answer_of_the_wrong_shape_is_one_clear_line(
+    kind: str, html_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", html_server)
+    remote = forges.detect("git@x.corp:a/b.git", config.load(None, {("forge", "kind"): kind}, {}))
+    forge = forges.client_for(remote, "t")
+    for call in (forge.default_branch, lambda: forge.find_open("b"), lambda: forge.get(1)):
+        with pytest.raises(OperationFailed, match=r"did not answer with .* check \[forge\] kind"):
+            call()

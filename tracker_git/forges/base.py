@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -235,6 +237,8 @@ class HttpForge:
             data = answer.json() if answer.content else None
         except ValueError:
             data = None
+            if answer.status_code in ok:
+                raise self.unexpected("JSON") from None
         if answer.status_code in ok:
             return Response(answer.status_code, data, dict(answer.headers))
         dup = self.duplicate(answer.status_code, data)
@@ -274,14 +278,36 @@ class HttpForge:
         return answer
 
     # --- shared behaviour ----------------------------------------------------------------
-    def parse(self, data: Any) -> PullRequest:
+    def parse_json(self, data: Any) -> PullRequest:
+        """The forge's pull request JSON as a PullRequest (KeyError etc. on a wrong shape)."""
         raise NotImplementedError
+
+    def parse(self, data: Any) -> PullRequest:
+        with self.expecting("a pull request"):
+            return self.parse_json(data)
+
+    @contextmanager
+    def expecting(self, what: str) -> Iterator[None]:
+        """Turn a response of the wrong shape (a proxy's login page, another server behind
+        api_url) into one line instead of a traceback."""
+        try:
+            yield
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            raise self.unexpected(what) from None
+
+    def unexpected(self, what: str) -> OperationFailed:
+        return OperationFailed(
+            f"{self.remote.api_url} did not answer with {what} as {self.NAME} would; "
+            "check [forge] kind and api_url"
+        )
 
     def get(self, number: int) -> PullRequest:
         raise NotImplementedError
 
     def find_open(self, branch: str, target: str | None = None) -> PullRequest | None:
-        for pr in self.list_open(branch):
+        with self.expecting("a list of pull requests"):
+            found = self.list_open(branch)
+        for pr in found:
             if pr.source == branch and (target is None or pr.target == target):
                 return pr
         return None
@@ -297,8 +323,12 @@ class HttpForge:
     def plan_update(self, pr: PullRequest, title: str, body: str) -> list[PlannedRequest]:
         raise NotImplementedError
 
-    def default_branch(self) -> str:
+    def fetch_default_branch(self) -> str:
         raise NotImplementedError
+
+    def default_branch(self) -> str:
+        with self.expecting("a repository"):
+            return self.fetch_default_branch()
 
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
         raise NotImplementedError

@@ -45,7 +45,7 @@ class BitbucketCloudForge(HttpForge):
     def _repo(self) -> str:
         return f"/repositories/{self.remote.owner}/{self.remote.repo}"
 
-    def parse(self, data: Any) -> PullRequest:
+    def parse_json(self, data: Any) -> PullRequest:
         description = data.get("description")
         if description is None:
             description = (data.get("summary") or {}).get("raw") or ""
@@ -109,7 +109,7 @@ class BitbucketCloudForge(HttpForge):
         url = self.url(f"{self._repo()}/pullrequests/{pr.number}")
         return [PlannedRequest("PUT", url, payload)]
 
-    def default_branch(self) -> str:
+    def fetch_default_branch(self) -> str:
         data = self.request("GET", self.url(self._repo())).data
         return str(data["mainbranch"]["name"])
 

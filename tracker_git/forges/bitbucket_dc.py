@@ -56,7 +56,7 @@ class BitbucketDCForge(HttpForge):
         repository = {"slug": self.remote.repo, "project": {"key": self.remote.owner}}
         return {"id": f"refs/heads/{branch}", "repository": repository}
 
-    def parse(self, data: Any) -> PullRequest:
+    def parse_json(self, data: Any) -> PullRequest:
         links = (data.get("links") or {}).get("self") or [{}]
         return PullRequest(
             number=int(data["id"]),
@@ -143,7 +143,7 @@ class BitbucketDCForge(HttpForge):
             raise OperationFailed(self.failure("PUT", 409, answer.data))
         return self.parse(answer.data)
 
-    def default_branch(self) -> str:
+    def fetch_default_branch(self) -> str:
         answer = self.request("GET", self.url(self._repo() + "/default-branch"), ok=(200, 404))
         if answer.status == 404 and "branch" not in self.error_text(answer.data).lower():
             # Servers before 7.5 only have the older, now deprecated endpoint.

@@ -44,7 +44,7 @@ class GitHubForge(HttpForge):
     def _repo(self) -> str:
         return f"/repos/{self.remote.owner}/{self.remote.repo}"
 
-    def parse(self, data: Any) -> PullRequest:
+    def parse_json(self, data: Any) -> PullRequest:
         state = str(data.get("state", "open"))
         if state == "closed" and data.get("merged_at"):
             state = "merged"
@@ -89,7 +89,7 @@ class GitHubForge(HttpForge):
         url = self.url(f"{self._repo()}/pulls/{pr.number}")
         return [PlannedRequest("PATCH", url, {"title": title, "body": body})]
 
-    def default_branch(self) -> str:
+    def fetch_default_branch(self) -> str:
         return str(self.request("GET", self.url(self._repo())).data["default_branch"])
 
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:

@@ -52,7 +52,7 @@ class GitLabForge(HttpForge):
     def _project(self) -> str:
         return "/projects/" + quote(self.remote.path, safe="")
 
-    def parse(self, data: Any) -> PullRequest:
+    def parse_json(self, data: Any) -> PullRequest:
         return PullRequest(
             number=int(data["iid"]),
             url=str(data.get("web_url", "")),
@@ -100,7 +100,7 @@ class GitLabForge(HttpForge):
         url = self.url(f"{self._project()}/merge_requests/{pr.number}")
         return [PlannedRequest("PUT", url, {"title": new_title, "description": body})]
 
-    def default_branch(self) -> str:
+    def fetch_default_branch(self) -> str:
         return str(self.request("GET", self.url(self._project())).data["default_branch"])
 
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
