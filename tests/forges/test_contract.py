@@ -287,3 +287,33 @@ def test_an_answer_of_the_wrong_shape_is_one_clear_line(
     for call in (forge.default_branch, lambda: forge.find_open("b"), lambda: forge.get(1)):
         with pytest.raises(OperationFailed, match=r"did not answer with .* check \[forge\] kind"):
             call()
+
+
+def test_a_server_error_half_way_is_one_line_and_changes_nothing(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    forge_emulator.fail_next(502, "Bad gateway", method="POST")
+    with pytest.raises(OperationFailed, match=r"HTTP 502 to a POST.*try again later") as caught:
+        forge_client.create("DEV-1: t", "b", "DEV-1-x", "main")
+    assert "\n" not in str(caught.value)
+    assert forge_emulator.prs == []
+    assert forge_client.create("DEV-1: t", "b", "DEV-1-x", "main").title == "DEV-1: t"
+
+
+def test_rate_limits_say_to_wait(forge_emulator: Emulator, forge_client: Any) -> None:
+    if forge_emulator.kind == "github":
+        forge_emulator.fail_next(
+            403, "API rate limit exceeded for user ID 1.", headers={"x-ratelimit-remaining": "0"}
+        )
+    else:
+        forge_emulator.fail_next(429, "Too Many Requests", headers={"Retry-After": "30"})
+    with pytest.raises(OperationFailed, match="rate limiting") as caught:
+        forge_client.find_open("x")
+    if forge_emulator.kind != "github":
+        assert "wait 30 s" in str(caught.value)
+
+
+def test_forbidden_says_what_the_token_lacks(forge_emulator: Emulator, forge_client: Any) -> None:
+    forge_emulator.fail_next(403, "Forbidden", method="POST")
+    with pytest.raises(OperationFailed, match=r"refused access .*\(403.*write access"):
+        forge_client.create("DEV-1: t", "b", "DEV-1-x", "main")

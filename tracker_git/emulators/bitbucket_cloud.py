@@ -76,6 +76,9 @@ class BitbucketCloudEmulator(Emulator):
     def _repo_missing(self) -> Reply:
         return _error(404, f"Repository {self.repo} not found")
 
+    def error_reply(self, status: int, message: str) -> Reply:
+        return _error(status, message)
+
     def find(self, number: int) -> dict[str, Any] | None:
         return next((pr for pr in self.prs if pr["id"] == number), None)
 

@@ -80,6 +80,9 @@ class BitbucketDCEmulator(Emulator):
             _PREFIX + "repository.NoSuchRepositoryException",
         )
 
+    def error_reply(self, status: int, message: str) -> Reply:
+        return _error(status, message, None)
+
     def find(self, number: int) -> dict[str, Any] | None:
         return next((pr for pr in self.prs if pr["id"] == number), None)
 

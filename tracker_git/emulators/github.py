@@ -58,6 +58,9 @@ class GitHubEmulator(Emulator):
         owner, name = call.groups[0], call.groups[1]
         return (owner.lower(), name.lower()) == (self.owner.lower(), self.name.lower())
 
+    def error_reply(self, status: int, message: str) -> Reply:
+        return _error(status, message)
+
     def find(self, number: int) -> dict[str, Any] | None:
         return next((pr for pr in self.prs if pr["number"] == number), None)
 

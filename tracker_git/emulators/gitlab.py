@@ -62,6 +62,9 @@ class GitLabEmulator(Emulator):
     def _project_missing(self) -> Reply:
         return Reply(404, {"message": "404 Project Not Found"})
 
+    def error_reply(self, status: int, message: str) -> Reply:
+        return Reply(status, {"message": message})
+
     def find(self, number: int) -> dict[str, Any] | None:
         return next((mr for mr in self.prs if mr["iid"] == number), None)
 

@@ -90,6 +90,7 @@ class Emulator:
         self.requests: list[Recorded] = []
         self.lock = threading.RLock()
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.faults: list[tuple[str | None, str | None, Reply]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.root = ""
@@ -129,6 +130,25 @@ class Emulator:
 
     def find(self, number: int) -> dict[str, Any] | None:
         raise NotImplementedError
+
+    def error_reply(self, status: int, message: str) -> Reply:
+        """An error answer in this forge's own error shape."""
+        raise NotImplementedError
+
+    def fail_next(
+        self,
+        status: int,
+        message: str = "Server Error",
+        method: str | None = None,
+        path: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next (authorized) request matching `method` and the `path` regex with
+        this error instead, once: for outages, rate limits and failures half-way."""
+        reply = self.error_reply(status, message)
+        reply.headers.update(headers or {})
+        with self.lock:
+            self.faults.append((method, path, reply))
 
     # --- the handle ------------------------------------------------------------------------
     @property
@@ -217,6 +237,11 @@ class Emulator:
     ) -> Reply:
         if not self.authorized(headers):
             return self.unauthorized()
+        with self.lock:
+            for i, (verb, where, reply) in enumerate(self.faults):
+                if verb in (None, method) and (where is None or re.search(where, path)):
+                    del self.faults[i]
+                    return reply
         if body is ValueError:
             return self.bad_json()
         for verb, pattern, handler in self.routes:

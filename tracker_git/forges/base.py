@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -148,7 +148,7 @@ def submit(
 class Response:
     status: int
     data: Any
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)  # case-insensitive from requests
 
 
 class HttpForge:
@@ -240,16 +240,25 @@ class HttpForge:
             if answer.status_code in ok:
                 raise self.unexpected("JSON") from None
         if answer.status_code in ok:
-            return Response(answer.status_code, data, dict(answer.headers))
+            return Response(answer.status_code, data, answer.headers)
         dup = self.duplicate(answer.status_code, data)
         if dup is not None:
             raise dup
-        raise OperationFailed(self.failure(method, answer.status_code, data))
+        raise OperationFailed(self.failure(method, answer.status_code, data, answer.headers))
 
-    def failure(self, method: str, status: int, data: Any) -> str:
+    def failure(
+        self, method: str, status: int, data: Any, headers: Mapping[str, str] | None = None
+    ) -> str:
+        """The one-line message for an error answer: what, why, what to do."""
         said = self.error_text(data)
         said_part = f": {said}" if said else ""
         where = f"{self.NAME} repository {self.remote.path}"
+        headers = headers or {}
+        # GitHub says "rate limited" with 403 and X-RateLimit-Remaining: 0, others with 429.
+        if status == 429 or (status == 403 and headers.get("X-RateLimit-Remaining") == "0"):
+            wait = headers.get("Retry-After")
+            when = f"wait {wait} s" if wait and wait.isdigit() else "wait a while"
+            return f"{self.NAME} is rate limiting this token (HTTP {status}{said_part}); {when} and try again"
         if status == 401:
             return (
                 f"{self.NAME} at {self.remote.host} rejected the token (401{said_part}); "
@@ -363,9 +372,9 @@ class HttpForge:
         return self.parse(answer.data), True
 
 
-def next_link(headers: dict[str, str]) -> str | None:
+def next_link(headers: Mapping[str, str]) -> str | None:
     """The `rel="next"` URL of an RFC 8288 Link header (GitHub, GitLab pagination)."""
-    for part in headers.get("Link", headers.get("link", "")).split(","):
+    for part in headers.get("Link", "").split(","):
         url, _, params = part.partition(";")
         if 'rel="next"' in params.replace(" ", ""):
             return url.strip().strip("<>")
