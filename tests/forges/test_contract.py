@@ -317,3 +317,13 @@ def test_forbidden_says_what_the_token_lacks(forge_emulator: Emulator, forge_cli
     forge_emulator.fail_next(403, "Forbidden", method="POST")
     with pytest.raises(OperationFailed, match=r"refused access .*\(403.*write access"):
         forge_client.create("DEV-1: t", "b", "DEV-1-x", "main")
+
+
+def test_a_multi_line_forge_message_stays_one_line(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    forge_emulator.fail_next(500, "first line\nsecond line\n" + "x" * 1000)
+    with pytest.raises(OperationFailed) as caught:
+        forge_client.default_branch()
+    message = str(caught.value)
+    assert "\n" not in message and "first line second line" in message and len(message) < 500

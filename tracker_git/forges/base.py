@@ -241,7 +241,7 @@ class HttpForge:
                 raise self.unexpected("JSON") from None
         if answer.status_code in ok:
             return Response(answer.status_code, data, answer.headers)
-        dup = self.duplicate(answer.status_code, data)
+        dup = self.duplicate(answer.status_code, data) if method == "POST" else None
         if dup is not None:
             raise dup
         raise OperationFailed(self.failure(method, answer.status_code, data, answer.headers))
@@ -250,7 +250,9 @@ class HttpForge:
         self, method: str, status: int, data: Any, headers: Mapping[str, str] | None = None
     ) -> str:
         """The one-line message for an error answer: what, why, what to do."""
-        said = self.error_text(data)
+        said = " ".join(self.error_text(data).split())  # one line, whatever the forge sent
+        if len(said) > 300:
+            said = said[:297] + "..."
         said_part = f": {said}" if said else ""
         where = f"{self.NAME} repository {self.remote.path}"
         headers = headers or {}
@@ -273,6 +275,12 @@ class HttpForge:
             return (
                 f"{where} not found at {self.remote.api_url} (404{said_part}); "
                 "check the remote URL and that the token can see the repository"
+            )
+        if 300 <= status < 400:
+            moved = urlsplit(headers.get("Location", "")).netloc or "elsewhere"
+            return (
+                f"{self.NAME} API {self.remote.api_url} redirects to {moved} (HTTP {status}); "
+                "set [forge] api_url to the address it redirects to"
             )
         if status in (400, 409, 422):
             return f"{self.NAME} refused the {method} (HTTP {status}{said_part}); fix what it says and retry"
