@@ -89,3 +89,22 @@ def test_state_endpoint(sandbox: SandboxHandle) -> None:
     sandbox.call("PATCH", "/v3/issues/DEMO-1", json={"summary": "seen"})
     state = requests.get(f"{sandbox.url}/_sandbox/state", timeout=5).json()
     assert state["issues"]["DEMO-1"]["summary"] == "seen"
+
+
+def test_seed_and_reset_through_the_control_api(sandbox: SandboxHandle) -> None:
+    seeded = requests.post(
+        f"{sandbox.url}/_sandbox/issues",
+        json={"summary": "seeded", "status": "inReview"},
+        timeout=5,
+    )
+    assert seeded.status_code == 201
+    key = seeded.json()["key"]
+    issue = sandbox.call("GET", f"/v3/issues/{key}").json()
+    assert (issue["summary"], issue["status"]["key"]) == ("seeded", "inReview")
+    bad = requests.post(
+        f"{sandbox.url}/_sandbox/issues", json={"summary": "x", "status": "nope"}, timeout=5
+    )
+    assert bad.status_code == 400
+    assert requests.post(f"{sandbox.url}/_sandbox/reset", timeout=5).status_code == 204
+    assert sandbox.call("GET", f"/v3/issues/{key}").status_code == 404
+    assert sandbox.call("GET", "/v3/issues/DEMO-1").json()["summary"] == "Sign in with SSO"

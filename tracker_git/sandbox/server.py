@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from tracker_git.sandbox import auth, events, routes
 from tracker_git.sandbox.faults import Faults
-from tracker_git.sandbox.seed import DEFAULT_ORG_ID, DEFAULT_TOKEN
+from tracker_git.sandbox.seed import DEFAULT_ORG_ID, DEFAULT_TOKEN, DEMO_QUEUE
 from tracker_git.sandbox.state import SandboxState
 from tracker_git.sandbox.wire import ApiError, Request, Response, error_response
 
@@ -177,7 +177,27 @@ class Sandbox:
                 return Response(204)
         if path == "/_sandbox/state" and method == "GET":
             return Response(200, self.state.snapshot())
+        if path == "/_sandbox/reset" and method == "POST":
+            self.state.reset()
+            return Response(204)
+        if path == "/_sandbox/issues" and method == "POST":
+            return self._seed_issue(body)
         return Response(404, {"error": f"no control endpoint {method} {path}"})
+
+    def _seed_issue(self, body: Any) -> Response:
+        """Stores an issue as given (any status, no workflow, no event): seeding for tests in
+        other processes. {"summary": ..., "queue": "DEMO", "status": "inReview", ...}."""
+        if not isinstance(body, dict) or not isinstance(body.get("summary"), str):
+            return Response(400, {"error": 'expected {"summary": ..., other stored fields}'})
+        fields = dict(body)
+        summary, queue = fields.pop("summary"), str(fields.pop("queue", DEMO_QUEUE))
+        with self.state.lock:
+            if self.state.queue(queue) is None:
+                return Response(400, {"error": f"no queue {queue}"})
+            if "status" in fields and self.state.status(fields["status"]) is None:
+                return Response(400, {"error": f"no status {fields['status']}"})
+            key = self.state.add_issue(summary, queue, **fields)
+            return Response(201, dict(self.state.issues[key]))
 
 
 class _Handler(BaseHTTPRequestHandler):

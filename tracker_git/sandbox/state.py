@@ -64,6 +64,13 @@ class SandboxState:
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, self.path)
 
+    def reset(self) -> None:
+        """Back to the seed (the hooks stay)."""
+        with self.lock:
+            self.data = seeds.seed()
+            self.hook_errors.clear()
+            self.save()
+
     def changed(self) -> None:
         self.save()
 
