@@ -327,3 +327,25 @@ def test_a_multi_line_forge_message_stays_one_line(
         forge_client.default_branch()
     message = str(caught.value)
     assert "\n" not in message and "first line second line" in message and len(message) < 500
+
+
+def _make_it_a_fork(kind: str, pr: dict[str, Any]) -> None:
+    """Edit the emulator's pull request so that it comes from a fork's branch of that name."""
+    if kind == "github":
+        pr["head"]["label"] = "someone:" + pr["head"]["ref"]
+    elif kind == "gitlab":
+        pr["source_project_id"] = 999
+    elif kind == "bitbucket-cloud":
+        pr["source"]["repository"] = {**pr["source"]["repository"], "full_name": "someone/repo"}
+    else:
+        pr["fromRef"]["repository"] = {**pr["fromRef"]["repository"], "slug": "fork"}
+
+
+def test_a_fork_branch_of_the_same_name_is_not_ours(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    pr = forge_client.create("DEV-1: from a fork", "b", "DEV-1-x", "main")
+    raw = forge_emulator.find(pr.number)
+    assert raw is not None
+    _make_it_a_fork(forge_emulator.kind, raw)
+    assert forge_client.find_open("DEV-1-x") is None

@@ -59,6 +59,7 @@ POSITIVE = [
     ("git+ssh://git@github.com/octo/hello.git", "", "", GH),
     ("ssh://git@ssh.github.com:443/octo/hello.git", "", "", GH),
     ("https://github.com/octo/hello", "", "", GH),
+    ("https://github.com:443/octo/hello", "", "", GH),
     ("https://github.com/octo/hello.git/", "", "", GH),
     ("https://user:secret@github.com/octo/hello.git", "", "", GH),
     ("  https://GitHub.com/octo/hello.git\n", "", "", GH),

@@ -150,6 +150,8 @@ class GitLabEmulator(Emulator):
             "id": 5000 + iid,
             "iid": iid,
             "project_id": PROJECT_ID,
+            "source_project_id": PROJECT_ID,
+            "target_project_id": PROJECT_ID,
             "title": title,
             "description": str(body.get("description") or ""),
             "state": "opened",

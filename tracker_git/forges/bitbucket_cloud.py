@@ -63,6 +63,11 @@ class BitbucketCloudForge(HttpForge):
             ),
         )
 
+    def _from_here(self, item: Any) -> bool:
+        """Not a pull request from a fork that happens to use the same branch name."""
+        name = ((item.get("source") or {}).get("repository") or {}).get("full_name")
+        return name is None or str(name).lower() == self.remote.path.lower()
+
     def list_open(self, branch: str) -> list[PullRequest]:
         quoted = branch.replace("\\", "\\\\").replace('"', '\\"')
         params: dict[str, Any] | None = {
@@ -74,7 +79,7 @@ class BitbucketCloudForge(HttpForge):
         found: list[PullRequest] = []
         while url:
             data = self.request("GET", url, params=params).data or {}
-            found += [self.parse(item) for item in data.get("values", [])]
+            found += [self.parse(item) for item in data.get("values", []) if self._from_here(item)]
             url, params = data.get("next"), None  # `next` carries the query
         return [pr for pr in found if pr.source == branch]
 

@@ -71,6 +71,15 @@ class BitbucketDCForge(HttpForge):
             reviewers=tuple(str(r["user"]["name"]) for r in data.get("reviewers") or []),
         )
 
+    def _from_here(self, item: Any) -> bool:
+        """Not a pull request from a fork that happens to use the same branch name."""
+        repo = item["fromRef"].get("repository") or {}
+        key = str((repo.get("project") or {}).get("key", self.remote.owner))
+        return (
+            repo.get("slug", self.remote.repo) == self.remote.repo
+            and key.upper() == self.remote.owner.upper()
+        )
+
     def list_open(self, branch: str) -> list[PullRequest]:
         found: list[PullRequest] = []
         start = 0
@@ -85,7 +94,7 @@ class BitbucketDCForge(HttpForge):
             data = self.request(
                 "GET", self.url(self._repo() + "/pull-requests"), params=params
             ).data
-            found += [self.parse(item) for item in data.get("values", [])]
+            found += [self.parse(item) for item in data.get("values", []) if self._from_here(item)]
             if data.get("isLastPage", True) or "nextPageStart" not in data:
                 break
             start = int(data["nextPageStart"])

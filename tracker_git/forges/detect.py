@@ -56,7 +56,8 @@ _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 class ForgeRemote:
     """Where a repository lives on its forge.
 
-    kind: one of KINDS. host: the web host ("github.com", never "ssh.github.com").
+    kind: one of KINDS. host: the remote URL's host, SSH-over-443 names mapped to the web
+    host ("github.com", never "ssh.github.com"); tokens are looked up by it.
     api_url: the API base without a trailing slash (https://api.github.com,
     https://HOST/api/v4, https://api.bitbucket.org/2.0, https://HOST[/ctx]/rest/api/latest).
     owner: GitHub owner, GitLab namespace (`group/sub`), Bitbucket Cloud workspace, Data Center
@@ -179,7 +180,8 @@ def _web_base_from_api(api_url: str) -> str:
 def _origin_base(url: _Url, host: str) -> str:
     """scheme://host[:port] of the web server the remote URL implies (ssh ports are not web ports)."""
     if url.scheme in ("http", "https"):
-        port = f":{url.port}" if url.port else ""
+        default = {"http": 80, "https": 443}[url.scheme]
+        port = f":{url.port}" if url.port and url.port != default else ""
         return f"{url.scheme}://{host}{port}"
     return f"https://{host}"
 

@@ -65,6 +65,11 @@ class GitLabForge(HttpForge):
             reviewers=tuple(str(r["username"]) for r in data.get("reviewers") or []),
         )
 
+    def _from_here(self, item: Any) -> bool:
+        """Not a merge request from a fork that happens to use the same branch name."""
+        source, target = item.get("source_project_id"), item.get("project_id")
+        return source is None or target is None or source == target
+
     def list_open(self, branch: str) -> list[PullRequest]:
         params: dict[str, Any] | None = {
             "state": "opened",
@@ -75,7 +80,7 @@ class GitLabForge(HttpForge):
         found: list[PullRequest] = []
         while url:
             answer = self.request("GET", url, params=params)
-            found += [self.parse(item) for item in answer.data or []]
+            found += [self.parse(item) for item in answer.data or [] if self._from_here(item)]
             url, params = next_link(answer.headers), None
         return [pr for pr in found if pr.source == branch]
 
