@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from tracker_git.core import config, git, output
@@ -74,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
         output.result(
             f"{item.change.queue}: {_VERBS[item.change.kind]} '{item.change.name}' (trigger {item.trigger_id})"
         )
-    output.info(_summary(changes) if done else "nothing to change: Tracker matches the file")
+    output.info(
+        _summary(changes, done=True) if done else "nothing to change: Tracker matches the file"
+    )
     return 0
 
 
@@ -106,21 +109,23 @@ def _show(changes: list[plan.Change], path: str) -> None:
         why = " (no longer in the file)" if change.kind == plan.SWITCH_OFF else ""
         output.result(f"{change.queue}: {_VERBS[change.kind]} '{change.name}'{why}")
         for line in change.lines:
-            output.result(f"    {line}")
+            color = {"+": "32", "-": "31"}.get(line[:1])
+            output.result("    " + (output.paint(line, color, sys.stdout) if color else line))
     output.info(_summary(changes) if any(c.changes_anything for c in changes) else
                 f"no changes: Tracker matches {path}")  # fmt: skip
 
 
-def _summary(changes: list[plan.Change]) -> str:
+def _summary(changes: list[plan.Change], done: bool = False) -> str:
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in _VERBS}
+    past = {plan.CREATE: "created", plan.UPDATE: "updated", plan.SWITCH_OFF: "switched off"}
     parts = [
-        f"{counts[kind]} to {_VERBS[kind]}"
+        f"{counts[kind]} {past[kind]}" if done else f"{counts[kind]} to {_VERBS[kind]}"
         for kind in _VERBS
         if kind != plan.UNCHANGED and counts[kind]
     ]
     if counts[plan.UNCHANGED]:
         parts.append(f"{counts[plan.UNCHANGED]} unchanged")
-    return "plan: " + ", ".join(parts)
+    return ("applied: " if done else "plan: ") + ", ".join(parts)
 
 
 def _list(alerts: spec.Spec, existing: dict[str, list[dict[str, object]]]) -> int:
