@@ -349,3 +349,21 @@ def test_a_fork_branch_of_the_same_name_is_not_ours(
     assert raw is not None
     _make_it_a_fork(forge_emulator.kind, raw)
     assert forge_client.find_open("DEV-1-x") is None
+
+
+# Round trips of `submit`: each one costs a network latency in `git tracker pr`.
+ROUND_TRIPS = {  # kind: (create, update)
+    "github": (["GET", "POST"], ["GET", "PATCH"]),
+    "gitlab": (["GET", "POST"], ["GET", "PUT"]),
+    "bitbucket-cloud": (["GET", "POST"], ["GET", "GET", "PUT"]),  # reviewers are read first
+    "bitbucket-dc": (["GET", "POST"], ["GET", "PUT"]),
+}
+
+
+def test_submit_round_trips(forge_emulator: Emulator, forge_client: Any) -> None:
+    create, update = ROUND_TRIPS[forge_emulator.kind]
+    forges.submit(forge_client, "DEV-1: a", "b", "DEV-1-x", "main")
+    assert [r.method for r in forge_emulator.requests] == create
+    forge_emulator.requests.clear()
+    forges.submit(forge_client, "DEV-1: a2", "b", "DEV-1-x", "main")
+    assert [r.method for r in forge_emulator.requests] == update

@@ -6,9 +6,13 @@ tests, `git tracker demo` and benchmarks.
     ... forge.prs (the forge's own JSON objects), forge.requests (the log) ...
     forge.stop()
 
-The handle: `url` (API base), `web_url`, `token`, `kind`, `repo`, `prs`, `requests`,
-`remote_url()` (a git remote URL of that kind), `reviewers_of(n)`, `set_reviewers(n, ids)`,
-`find(n)`, `stop()`; also a context manager.
+The handle: `url` (API base), `web_url`, `root`, `token`, `kind`, `repo`, `default_branch`,
+`prs` (live), `requests` (the log: method, path, query, headers with auth redacted, body),
+`remote_url()` (a git remote URL of that kind), `find(n)`, `reviewers_of(n)`,
+`set_reviewers(n, ids)`, `fail_next(status, message, method=, path=, headers=)` (the next
+matching request gets that error, once, in the forge's error shape), `stop()`; Data Center
+also `bump_version(n)`. It is also a context manager. `python -m tracker_git.emulators KIND`
+runs one by hand.
 """
 
 from __future__ import annotations
