@@ -197,3 +197,32 @@ def test_notify_test_reaches_the_receivers(
     }
     assert notify.changing_requests() == []  # Tracker is not involved
     assert BOT_TOKEN not in out + err
+
+
+def test_apply_switches_back_on_and_silences_a_copy(
+    notify: Notify, slack: Receiver, telegram: Receiver
+) -> None:
+    write(notify, telegram)
+    assert notify.run("apply")[0] == 0
+    code, _, err = notify.run("remove", "critical-bug")
+    assert code == 0 and "still in" in err
+    # A copy of our trigger made in the UI (same name) would send every alert twice.
+    ours = next(
+        t for t in api(notify, "GET", "queues/DEMO/triggers") if t["name"].endswith("critical-bug")
+    )
+    copy = api(notify, "POST", "queues/DEMO/triggers", {
+        "name": ours["name"], "conditions": ours["conditions"], "actions": ours["actions"],
+    })  # fmt: skip
+    code, out, err = notify.run("plan")
+    assert "DEMO: update 'critical-bug'" in out and "- active: no" in out and "+ active: yes" in out
+    assert "DEMO: switch off 'critical-bug'" in out
+    assert notify.run("apply")[0] == 0
+    states = {t["id"]: t["active"] for t in api(notify, "GET", "queues/DEMO/triggers")}
+    assert states[ours["id"]] is True and states[copy["id"]] is False
+    api(
+        notify,
+        "POST",
+        "issues",
+        {"queue": "DEMO", "summary": "once", "type": "bug", "priority": "critical"},
+    )
+    assert len(slack.got) == 1

@@ -17,6 +17,7 @@ from tracker_git.notify import message
 from tracker_git.notify.build import Desired, alert_name, hide
 
 CREATE, UPDATE, SWITCH_OFF, UNCHANGED = "create", "update", "switch off", "unchanged"
+_OURS = ("Or", "And", "or", "and", "FieldEquals", "FieldBecameEqual", "FieldChangedCondition")
 _EVENTS = {
     "Event.create": "issue created",
     "Event.update": "issue updated",
@@ -115,8 +116,12 @@ def canonical(trigger: Mapping[str, Any]) -> dict[str, Any]:
 def _condition(condition: Any) -> dict[str, Any]:
     if not isinstance(condition, dict):
         return {"value": condition}
-    out = {k: v for k, v in condition.items() if k not in ("id", "self")}
-    kind = str(out.get("type", ""))
+    kind = str(condition.get("type", ""))
+    if kind.startswith("Event.") or kind in _OURS:
+        # Only what we set: Tracker may answer with extra keys (defaults) we never send.
+        out = {k: v for k, v in condition.items() if k in ("type", "field", "value", "conditions")}
+    else:
+        out = {k: v for k, v in condition.items() if k not in ("id", "self")}
     if kind.lower() in ("or", "and"):
         out["type"] = kind.capitalize()
         out["conditions"] = [_condition(c) for c in out.get("conditions") or []]
