@@ -1,0 +1,245 @@
+"""The rules of the layout that keep the hooks fast and the parts independent:
+
+- the hooks' offline paths load nothing heavy (requests, pygit2, keyring, importlib.metadata);
+- the sandbox never imports tracker_git.tracker (it must not share our client's mistakes);
+- core never imports the CLI, the commands or the hooks;
+- every command module in the CLI's table has add_arguments(parser) and run(args).
+
+Each import rule is checked twice: on the source (the AST of every file, so a lazy import
+inside a function counts) and by importing in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from testing.repos import git, make_repo
+from tracker_git import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "tracker_git"
+
+# Never on the hooks' offline path (SPEC "Hooks": "Fast").
+HEAVY = (
+    "requests",
+    "urllib3",
+    "pygit2",
+    "keyring",
+    "importlib.metadata",
+    "platformdirs",
+    "ssl",
+    "http.client",
+    "tracker_git.online",
+    "tracker_git.tracker",
+)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_names(path: Path, name: str | None = None) -> set[str]:
+    """Every module a file imports anywhere (top level or inside functions), absolute, with
+    `from X import y` counted as both X and X.y; plus string literals that name a module of
+    ours (importlib.import_module("tracker_git.x")). `name`: the file's module name, if it
+    is not where it says."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    package = name or module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.startswith("tracker_git.")
+        ):
+            names.add(node.value)
+    return names
+
+
+def offending(names: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden))
+
+
+def python_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.py"))
+
+
+def loaded_modules(code: str, *args: str, cwd: Path | None = None, stdin: str = "") -> set[str]:
+    """The modules a fresh interpreter (the one running the tests, isolated like the plain
+    hooks' `-I`) has loaded after running `code`, which prints them."""
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", code, *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(proc.stdout.split())
+
+
+PRINT_MODULES = "import sys; sys.stdout.write(' '.join(sys.modules))"
+RUN_HOOK = (
+    "import sys\n"
+    "from tracker_git.hooks.__main__ import main\n"
+    "code = main(sys.argv[1:])\n"
+    "sys.stdout.write(' '.join(sys.modules))\n"
+    "sys.stdout.write(' exit=%d' % code)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def baseline() -> set[str]:
+    """What the interpreter loads by itself (.pth files in site-packages may preload)."""
+    return loaded_modules(PRINT_MODULES)
+
+
+def test_the_baseline_is_clean(baseline: set[str]) -> None:
+    # Otherwise the hook checks below could not see these modules being loaded.
+    assert offending(baseline, HEAVY) == []
+
+
+@pytest.mark.parametrize(
+    ("hook", "branch", "message", "config", "exit_code"),
+    [
+        ("commit-msg", "main", "DEV-1: fix login\n", None, 0),
+        ("commit-msg", "main", "fix login\n", None, 1),
+        ("commit-msg", "main", "DEV-1: fix login\n", 'queues = ["DEV"]\n', 0),
+        ("prepare-commit-msg", "DEV-1-login", "fix login\n", None, 0),
+        ("branch-name", "DEV-1-login", None, None, 0),
+        ("branch-name", "topic", None, None, 1),
+        ("pre-push", "DEV-1-login", None, None, 1),  # "initial commit" has no key
+    ],
+)
+def test_hooks_offline_path_loads_nothing_heavy(
+    tmp_path: Path,
+    baseline: set[str],
+    hook: str,
+    branch: str,
+    message: str | None,
+    config: str | None,
+    exit_code: int,
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "checkout", "-q", "-B", branch)
+    if config is not None:
+        (repo / ".tracker-git.toml").write_text(config)
+    args = [hook]
+    stdin = ""
+    if message is not None:
+        (tmp_path / "msg").write_text(message)
+        args.append(str(tmp_path / "msg"))
+    if hook == "pre-push":
+        head = git(repo, "rev-parse", "HEAD").strip()
+        args += ["origin", str(tmp_path / "remote.git")]
+        stdin = f"refs/heads/{branch} {head} refs/heads/{branch} {'0' * 40}\n"
+    loaded = loaded_modules(RUN_HOOK, *args, cwd=repo, stdin=stdin)
+    assert f"exit={exit_code}" in loaded
+    assert offending(loaded - baseline, HEAVY) == []
+    assert f"tracker_git.hooks.{hook.replace('-', '_')}" in loaded
+
+
+def test_hooks_package_does_not_import_the_cli_or_network_code() -> None:
+    """Lazily is fine only for the online check, behind the [hooks] online switch."""
+    for path in python_files(PACKAGE / "hooks"):
+        names = imported_names(path)
+        assert offending(names, ("tracker_git.cli", "tracker_git.commands")) == [], path
+        heavy = [n for n in offending(names, HEAVY) if n != "tracker_git.online"]
+        assert heavy == [], path
+
+
+def test_sandbox_never_imports_the_tracker_client() -> None:
+    files = python_files(PACKAGE / "sandbox")
+    assert files, "tracker_git/sandbox/ is empty"
+    for path in files:
+        assert offending(imported_names(path), ("tracker_git.tracker",)) == [], path
+    # And not through anything it imports.
+    modules = [module_name(path) for path in files]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n" + PRINT_MODULES
+    )
+    loaded = loaded_modules(code)
+    assert "tracker_git.sandbox" in loaded
+    assert offending(loaded, ("tracker_git.tracker",)) == []
+
+
+FRONT_ENDS = ("tracker_git.cli", "tracker_git.commands", "tracker_git.hooks")
+
+
+def test_core_never_imports_the_front_ends() -> None:
+    files = python_files(PACKAGE / "core")
+    for path in files:
+        assert offending(imported_names(path), FRONT_ENDS) == [], path
+    modules = [module_name(path) for path in files]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n" + PRINT_MODULES
+    )
+    assert offending(loaded_modules(code), FRONT_ENDS) == []
+
+
+def test_the_checker_sees_imports_of_every_form(tmp_path: Path) -> None:
+    """The AST reading above, on a made-up module inside the package layout."""
+    source = (
+        "import tracker_git.tracker.client\n"
+        "from tracker_git import tracker\n"
+        "from .. import cli\n"
+        "from ..commands.check import run\n"
+        "def later():\n"
+        "    import importlib\n"
+        "    importlib.import_module('tracker_git.hooks.common')\n"
+    )
+    path = tmp_path / "x.py"
+    path.write_text(source)
+    tree_names = imported_names(path, "tracker_git.sandbox.x")
+    assert offending(tree_names, ("tracker_git.tracker",)) == [
+        "tracker_git.tracker",
+        "tracker_git.tracker.client",
+    ]
+    assert offending(tree_names, FRONT_ENDS) == [
+        "tracker_git.cli",
+        "tracker_git.commands.check",
+        "tracker_git.commands.check.run",
+        "tracker_git.hooks.common",
+    ]
+
+
+def test_every_command_module_has_add_arguments_and_run() -> None:
+    commands = PACKAGE / "commands"
+    listed = {module for module, _ in cli.COMMANDS.values()}
+    for name in sorted(listed):
+        if not (commands / f"{name}.py").exists():
+            continue  # not written yet: the CLI does not list it either
+        module = importlib.import_module(f"tracker_git.commands.{name}")
+        for function in ("add_arguments", "run"):
+            assert callable(getattr(module, function, None)), f"{name}.{function}"
+            parameters = inspect.signature(getattr(module, function)).parameters
+            assert len(parameters) == 1, f"{name}.{function}{parameters}"
+    # A module the table does not name would never run: a forgotten or misnamed command.
+    present = {p.stem for p in commands.glob("*.py") if not p.stem.startswith("_")}
+    assert present <= listed, f"command modules missing from cli.COMMANDS: {present - listed}"
