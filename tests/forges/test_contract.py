@@ -367,3 +367,13 @@ def test_submit_round_trips(forge_emulator: Emulator, forge_client: Any) -> None
     forge_emulator.requests.clear()
     forges.submit(forge_client, "DEV-1: a2", "b", "DEV-1-x", "main")
     assert [r.method for r in forge_emulator.requests] == update
+
+
+def test_github_enterprise_through_forge_configuration(start_forge: Any) -> None:
+    em = start_forge("github")
+    settings = {("forge", "kind"): "github", ("forge", "api_url"): em.root + "/api/v3"}
+    remote = forges.detect("git@code.corp:octo/hello.git", config.load(None, settings, {}))
+    assert (remote.api_url, remote.web_url) == (em.root + "/api/v3", em.root + "/octo/hello")
+    forge = forges.client_for(remote, em.token)
+    assert forges.submit(forge, "DEV-1: t", "b", "DEV-1-x", "main").created
+    assert em.requests[-1].path == "/api/v3/repos/octo/hello/pulls"

@@ -27,6 +27,7 @@ def _error(status: int, message: str, errors: list[dict[str, Any]] | None = None
 class GitHubEmulator(Emulator):
     kind = "github"
     api_path = ""
+    api_regex = r"(?:/api/v3)?"  # github.com's API sits at the root, Enterprise Server's here
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
