@@ -48,6 +48,7 @@ __all__ = [
     "NAMES",
     "Forge",
     "ForgeRemote",
+    "HttpForge",
     "PlannedRequest",
     "PullRequest",
     "Submitted",

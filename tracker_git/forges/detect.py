@@ -25,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 from tracker_git.core.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from tracker_git.core.config import Config
 
 KINDS = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
@@ -194,7 +196,9 @@ def _two(segments: tuple[str, ...], kind: str, shown: str, what: str) -> tuple[s
     return segments[0], segments[1]
 
 
-def detect(remote_url: str, config: Config, environ: dict[str, str] | None = None) -> ForgeRemote:
+def detect(
+    remote_url: str, config: Config, environ: Mapping[str, str] | None = None
+) -> ForgeRemote:
     """The forge behind `remote_url`, honouring `[forge] kind/api_url` and
     TRACKER_GIT_FORGE_API_URL. Raises UsageError for URLs that name no forge repository."""
     env = os.environ if environ is None else environ
