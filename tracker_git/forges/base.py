@@ -97,6 +97,13 @@ class Forge(Protocol):
         """Open a pull request; if the forge says one already exists, update that one."""
         ...
 
+    def create_or_adopt(
+        self, title: str, body: str, source: str, target: str, draft: bool
+    ) -> tuple[PullRequest, bool]:
+        """`create`, also saying whether the pull request is new (False: the forge said one
+        existed, and that one was updated)."""
+        ...
+
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
         """Set the title and description, keeping reviewers (and draft state on GitLab)."""
         ...
@@ -138,10 +145,8 @@ def submit(
     existing = forge.find_open(source, target)
     if existing is not None:
         return Submitted(forge.update(existing, title, body), created=False)
-    if isinstance(forge, HttpForge):
-        pr, created = forge.create_or_adopt(title, body, source, target, draft)
-        return Submitted(pr, created)
-    return Submitted(forge.create(title, body, source, target, draft), created=True)
+    pr, created = forge.create_or_adopt(title, body, source, target, draft)
+    return Submitted(pr, created)
 
 
 @dataclass
