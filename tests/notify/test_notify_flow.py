@@ -226,3 +226,27 @@ def test_apply_switches_back_on_and_silences_a_copy(
         {"queue": "DEMO", "summary": "once", "type": "bug", "priority": "critical"},
     )
     assert len(slack.got) == 1
+
+
+def test_list_shows_ours_only_with_secrets_hidden(
+    notify: Notify, slack: Receiver, telegram: Receiver
+) -> None:
+    api(
+        notify,
+        "POST",
+        "queues/DEMO/triggers",
+        {"name": "hand made", "actions": [{"type": "Move", "queue": "OPS"}]},
+    )
+    write(notify, telegram)
+    code, out, _ = notify.run("list")
+    assert code == 0
+    assert "DEMO  critical-bug  [not in Tracker yet" in out and "hand made" not in out
+    assert notify.run("apply")[0] == 0
+    notify.file.unlink()
+    code, out, err = notify.run("list", "--queue", "DEMO")
+    assert code == 0, err
+    assert "DEMO  critical-bug  [on, not in the file," in out
+    assert f"send: POST {telegram.url}/bot***/sendMessage" in out
+    assert f"send: POST {slack.url}/***\n" in out  # a Slack webhook URL is a secret as a whole
+    assert "message: Critical bug {{issue.key}}: {{issue.summary}}" in out
+    assert BOT_TOKEN not in out and SLACK_PATH not in out and "hand made" not in out

@@ -38,7 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     sub.add_parser("plan", help="show what apply would change, changing nothing")
     sub.add_parser("apply", help="create, update or switch off triggers to match the file")
-    sub.add_parser("list", help="list the managed triggers in the file's queues")
+    listing = sub.add_parser("list", help="list the managed triggers in the file's queues")
+    listing.add_argument(
+        "--queue", action="append", help="list this queue's instead (repeatable); no file needed"
+    )
     remove = sub.add_parser("remove", help="switch off (or --delete) the trigger of alert NAME")
     remove.add_argument("name", metavar="NAME")
     remove.add_argument("--queue", help="the queue, when NAME is no longer in the file")
@@ -53,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     path = args.file or os.path.join(_top(), spec.DEFAULT_FILE)
     if args.action == "remove":
         return _remove(path, args.name, args.queue, args.delete)
+    if args.action == "list" and args.queue:
+        api = _api()
+        return _list(spec.Spec(path), applying.fetch(api, tuple(args.queue)))
     alerts = spec.load(path)
     if args.action == "test":
         alert = alerts.find(args.name)

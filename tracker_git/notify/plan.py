@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from tracker_git.notify import message
 from tracker_git.notify.build import Desired, alert_name, hide
@@ -188,10 +189,13 @@ def _describe_action(action: Any, secrets: Mapping[str, str]) -> list[str]:
     if not isinstance(action, dict) or action.get("type") != "Webhook":
         return [f"do: {hide(json.dumps(action, ensure_ascii=False), secrets)}"]
     url = hide(str(action.get("endpoint", "")), secrets)
+    content_type = str(action.get("contentType") or "")
+    if content_type == message.SLACK_CONTENT_TYPE and "$" not in url:
+        # A Slack webhook URL is a secret as a whole; we do not know its variable here.
+        url = _origin(url) + "/***"
     lines = [f"send: {str(action.get('method') or 'POST').upper()} {url}"]
     body = action.get("body")
     text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
-    content_type = str(action.get("contentType") or "")
     said = None
     if content_type == message.SLACK_CONTENT_TYPE:
         said = message.slack_message(text)
@@ -203,6 +207,11 @@ def _describe_action(action: Any, secrets: Mapping[str, str]) -> list[str]:
         lines.append(f"type: {content_type}")
         return lines + _labelled("body", hide(text, secrets).split("\n"))
     return lines + _labelled("message", said.split("\n"))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def _labelled(label: str, values: list[str]) -> list[str]:
