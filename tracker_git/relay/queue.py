@@ -7,8 +7,10 @@ killed relay loses nothing. Tables:
 - tasks: one row per issue to move; `pending` until applied (`done`) or given up (`failed`).
   A task is claimed by pushing its `next_try` forward by a lease, so several processes
   (gunicorn workers) can share the file and a killed worker's task comes back by itself.
-  Tasks of one issue are applied in the order their deliveries came: a later one waits
-  while an earlier one is pending (opened, then merged, never the other way round).
+  Tasks of one issue are applied in the order their deliveries came (opened, then merged,
+  never the other way round): only the oldest pending task of an issue has a `next_try`;
+  the ones behind it wait with NULL and are released one by one as each finishes. So
+  finding the next due task is one index lookup, however long the queue.
 - counters: the numbers /metrics shows, shared by every process using the file.
 """
 
@@ -39,13 +41,13 @@ CREATE TABLE IF NOT EXISTS tasks (
     kind TEXT NOT NULL,
     pr TEXT NOT NULL DEFAULT '',
     created REAL NOT NULL,
-    next_try REAL NOT NULL,
+    next_try REAL,
     attempts INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT 'pending',
     last_error TEXT NOT NULL DEFAULT '',
     finished REAL
 );
-CREATE INDEX IF NOT EXISTS tasks_due ON tasks(state, next_try);
+CREATE INDEX IF NOT EXISTS tasks_due ON tasks(next_try) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS tasks_issue ON tasks(issue, state, id);
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
@@ -54,12 +56,8 @@ CREATE TABLE IF NOT EXISTS counters (
 """
 
 _DUE = """
-SELECT id, delivery, issue, status, kind, pr, created, attempts FROM tasks AS t
-WHERE state = 'pending' AND next_try <= ?
-  AND NOT EXISTS (
-    SELECT 1 FROM tasks AS u WHERE u.issue = t.issue AND u.state = 'pending' AND u.id < t.id
-  )
-ORDER BY next_try, id LIMIT 1
+SELECT id, delivery, issue, status, kind, pr, created, attempts FROM tasks
+WHERE state = 'pending' AND next_try <= ? ORDER BY next_try, id LIMIT 1
 """
 
 
@@ -147,16 +145,20 @@ class Queue:
             if not inserted:
                 self._bump(db, "duplicate")
                 return False
-            rows = [
-                (event.delivery_id, issue, status, event.kind, event.pr, now, now)
-                for issue, status in moves
-            ]
-            db.executemany(
-                "INSERT INTO tasks(delivery, issue, status, kind, pr, created, next_try) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            self._bump(db, "queued", len(rows))
+            count = 0
+            for issue, status in moves:
+                # Behind an earlier pending task of the same issue: wait (NULL) for it.
+                waiting = db.execute(
+                    "SELECT 1 FROM tasks WHERE issue = ? AND state = 'pending' LIMIT 1", (issue,)
+                ).fetchone()
+                db.execute(
+                    "INSERT INTO tasks(delivery, issue, status, kind, pr, created, next_try) "
+                    "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                    (event.delivery_id, issue, status, event.kind, event.pr, now,
+                     None if waiting else now),
+                )  # fmt: skip
+                count += 1
+            self._bump(db, "queued", count)
             return True
 
     def claim(self, now: float, lease: float) -> Task | None:
@@ -187,12 +189,22 @@ class Queue:
         )
         return None if row is None or row[0] is None else float(row[0])
 
+    @staticmethod
+    def _release_next(db: sqlite3.Connection, task: Task, now: float) -> None:
+        """The finished task's issue: its next waiting task becomes due."""
+        db.execute(
+            "UPDATE tasks SET next_try = ? WHERE id = (SELECT MIN(id) FROM tasks "
+            "WHERE issue = ? AND state = 'pending') AND next_try IS NULL",
+            (now, task.issue),
+        )
+
     def done(self, task: Task, now: float) -> None:
         with self._transaction() as db:
             db.execute(
                 "UPDATE tasks SET state = 'done', finished = ?, last_error = '' WHERE id = ?",
                 (now, task.id),
             )
+            self._release_next(db, task, now)
             self._bump(db, "applied")
 
     def retry(self, task: Task, at: float, error: str) -> None:
@@ -209,6 +221,7 @@ class Queue:
                 "UPDATE tasks SET state = 'failed', finished = ?, last_error = ? WHERE id = ?",
                 (now, error[:500], task.id),
             )
+            self._release_next(db, task, now)
             self._bump(db, "failed")
 
     def counters(self) -> dict[str, int]:

@@ -102,7 +102,7 @@ class Worker:
         except Exception:
             due = None
         if due is not None:
-            wait = max(0.0, min(wait, due - time.time()))
+            wait = max(0.01, min(wait, due - time.time()))
         self._wake.wait(wait)
         self._wake.clear()
 

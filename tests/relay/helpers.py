@@ -1,0 +1,214 @@
+"""Helpers for the relay tests: the example deliveries (raw bytes + headers), a relay config
+file pointing at the sandbox, the relay served on a real socket in-process or as a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from testing.servers import SandboxHandle
+
+PAYLOADS = Path(__file__).parent / "payloads"
+SECRET = "It's a Secret to Everybody"  # the test secret in payloads/README.md
+SIGNING_TOKEN = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+NAMES = sorted(p.name.removesuffix(".headers.json") for p in PAYLOADS.glob("*.headers.json"))
+VENV_BIN = Path(sys.executable).parent
+
+
+def delivery(name: str) -> tuple[bytes, dict[str, str]]:
+    """A stored delivery: its body exactly as stored (the signatures cover these bytes) and
+    its headers."""
+    body = (PAYLOADS / f"{name}.json").read_bytes()
+    headers = json.loads((PAYLOADS / f"{name}.headers.json").read_text(encoding="utf-8"))
+    return body, headers
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 30.0) -> None:
+    """Poll until `predicate()` is true; fail after `timeout` seconds (a bound, not a timing
+    assertion: every wait here normally ends in well under a second)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting after {timeout} s for {predicate}")
+        time.sleep(0.02)
+
+
+def write_config(
+    folder: Path,
+    sandbox: SandboxHandle,
+    *,
+    statuses: dict[str, str] | None = None,
+    extra: str = "",
+    forges: str | None = None,
+    retry: str = "first = 0.05\ncap = 0.2\npoll = 0.2\nlease = 3\n",
+) -> Path:
+    """A relay config for the sandbox, secrets in files beside it, quick retries."""
+    (folder / "secret").write_text(SECRET + "\n")
+    (folder / "signing").write_text(SIGNING_TOKEN + "\n")
+    (folder / "token").write_text(sandbox.token + "\n")
+    if forges is None:
+        forges = (
+            '[forges.github]\nsecret_file = "secret"\n'
+            '[forges.gitlab]\nsecret_file = "secret"\n'
+            '[forges.bitbucket-cloud]\nsecret_file = "secret"\n'
+            '[forges.bitbucket-dc]\nsecret_file = "secret"\n'
+        )
+    status_lines = "".join(f'{k} = "{v}"\n' for k, v in (statuses or {}).items())
+    text = (
+        f"{extra}\n"
+        "[server]\n"
+        'database = "queue/relay.sqlite3"\n'
+        "max_body = 65536\n"
+        "[tracker]\n"
+        f'api_url = "{sandbox.url}"\n'
+        f'org_id = "{sandbox.org_id}"\n'
+        'token_file = "token"\n'
+        "timeout = 2\n"
+        f"[statuses]\n{status_lines}"
+        f"[retry]\n{retry}"
+        f"{forges}"
+    )
+    path = folder / "relay.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def seed_issue(sandbox: SandboxHandle, key: str, status: str) -> None:
+    """Make issue `key` (say PROJ-123) exist in the sandbox with `status`."""
+    queue_key, _, number = key.partition("-")
+    state = sandbox.state
+    if state.queue(queue_key) is None:
+        state.add_queue(queue_key)
+    queue = state.queue(queue_key)
+    assert queue is not None
+    with state.lock:
+        queue["nextNumber"] = int(number)
+    assert state.add_issue(f"Issue {key}", queue=queue_key, status=status) == key
+
+
+def status_of(sandbox: SandboxHandle, key: str) -> str:
+    issue = sandbox.state.issue(key)
+    assert issue is not None
+    return str(issue["status"])
+
+
+def transitions(sandbox: SandboxHandle) -> list[str]:
+    """The transitions the sandbox executed (paths of successful _execute calls)."""
+    return [
+        r["path"]
+        for r in sandbox.requests
+        if r["method"] == "POST" and "/_execute" in r["path"] and r.get("status") == 200
+    ]
+
+
+class Relay:
+    def __init__(self, url: str, app: Any = None, process: subprocess.Popen[str] | None = None):
+        self.url = url
+        self.app = app
+        self.process = process
+
+    def post(
+        self,
+        name_or_body: str | bytes,
+        headers: dict[str, str] | None = None,
+        path: str = "/webhook",
+    ) -> requests.Response:
+        if isinstance(name_or_body, str):
+            body, stored = delivery(name_or_body)
+            headers = {**stored, **(headers or {})}
+        else:
+            body = name_or_body
+        return requests.post(self.url + path, data=body, headers=headers or {}, timeout=10)
+
+    def metrics(self) -> dict[str, float]:
+        text = requests.get(self.url + "/metrics", timeout=10).text
+        values = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                values[name.removeprefix("tracker_git_relay_")] = float(value)
+        return values
+
+
+@contextmanager
+def relay_in_thread(config_path: Path) -> Iterator[Relay]:
+    """The relay's WSGI app on 127.0.0.1:0, served by `git tracker relay`'s own server."""
+    from tracker_git.relay.app import RelayApp
+    from tracker_git.relay.config import load
+    from tracker_git.relay.serve import start_server
+
+    cfg = load(str(config_path))
+    app = RelayApp(cfg)
+    server, url = start_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield Relay(url, app=app)
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        app.close()
+
+
+def start_relay_process(config_path: Path, env: dict[str, str] | None = None) -> Relay:
+    """`git tracker relay --config FILE --port 0` as a process; returns once it listens."""
+    process = subprocess.Popen(
+        [str(VENV_BIN / "git-tracker"), "relay", "--config", str(config_path), "--port", "0"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if line.startswith("relay listening on "):
+            url = line.split()[3]
+            # Keep draining stderr so the relay never blocks on a full pipe.
+            threading.Thread(target=process.stderr.read, daemon=True).start()
+            return Relay(url, process=process)
+    process.wait()
+    pytest.fail("the relay did not start:\n" + "".join(seen))
+
+
+def signed(
+    name: str, replace: dict[str, str], delivery_suffix: str = ""
+) -> tuple[bytes, dict[str, str]]:
+    """A stored delivery with its texts changed (say PROJ-123 -> DEMO-1), signed again with
+    the test secret, under a delivery id of its own."""
+    import hashlib
+    import hmac
+    import uuid
+
+    body, headers = delivery(name)
+    for old, new in replace.items():
+        body = body.replace(old.encode(), new.encode())
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    fresh = delivery_suffix or str(uuid.uuid4())
+    out: dict[str, str] = {}
+    for header, value in headers.items():
+        lowered = header.lower()
+        if lowered.startswith("webhook-"):
+            continue  # the Standard Webhooks signature would need the signing key
+        if lowered == "x-hub-signature" and value.startswith("sha1="):
+            continue  # GitHub's legacy header; X-Hub-Signature-256 is the one checked
+        if lowered in ("x-hub-signature-256", "x-hub-signature"):
+            value = f"sha256={digest}"
+        if lowered in ("x-github-delivery", "idempotency-key", "x-request-uuid", "x-request-id"):
+            value = fresh
+        out[header] = value
+    return body, out

@@ -1,0 +1,53 @@
+"""`git tracker relay --config FILE [--host H] [--port P] [--check]`: run the webhook service
+that moves issues on pull-request events (docs/relay.md)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from tracker_git.core import output
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=os.environ.get("TRACKER_GIT_RELAY_CONFIG", ""),
+        help="the relay's TOML file (default: $TRACKER_GIT_RELAY_CONFIG)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (8080; 0: any)")
+    parser.add_argument("--check", action="store_true", help="validate the configuration and exit")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracker_git.core.errors import UsageError
+    from tracker_git.relay import config
+
+    if not args.config:
+        raise UsageError("name the relay's configuration: --config FILE (see docs/relay.md)")
+    cfg = config.load(args.config)
+    forges = ", ".join(
+        f"{name}{'' if f.secret or f.signing_key else ' (unsigned)'}"
+        for name, f in cfg.forges.items()
+    )
+    if args.check:
+        output.result(f"{args.config}: ok; forges: {forges}; queue: {cfg.database}")
+        return 0
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    from tracker_git.relay.app import RelayApp
+    from tracker_git.relay.serve import serve
+
+    app = RelayApp(cfg)
+
+    def ready(address: str) -> None:
+        output.info(f"relay listening on {address} (forges: {forges}; queue: {cfg.database})")
+
+    serve(app, args.host, args.port, on_ready=ready)
+    return 0
