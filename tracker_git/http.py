@@ -1,0 +1,258 @@
+"""HTTP for Tracker: one `requests` session, a retry policy, and error answers turned into one line.
+
+Why not the official client (tracker-api.md §5): it retries every POST (duplicating comments),
+without delay by default, ignores Retry-After, and knows only API v2.
+
+Policy here:
+- plain http:// only to a loopback host, so a token never crosses a network in clear;
+- 429 and 5xx and lost connections are retried with exponential backoff and full jitter,
+  Retry-After honoured, but only for requests that are safe to repeat (GET, and what the
+  caller marks `retry=True` after making it safe); a POST is left to the caller, who re-reads
+  the state to see whether it took effect before sending it again;
+- the token sits only in the session's headers: it is never part of a message raised here.
+
+`requests` is imported inside functions: the hooks import this module's neighbours offline.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tracker_git.core.errors import ConfigError, OperationFailed
+
+if TYPE_CHECKING:
+    import requests
+
+USER_AGENT = "tracker-git/0.1 (+https://pypi.org/project/tracker-git/)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The longest single wait we accept from Retry-After; beyond it we give up and say when to retry.
+MAX_RETRY_AFTER = 30.0
+
+
+class ApiError(OperationFailed):
+    """Tracker answered with an error status. `status` lets callers (the relay) tell permanent
+    failures (most 4xx) from passing ones; `errors`/`messages` are Tracker's own words."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int,
+        errors: Mapping[str, str] | None = None,
+        messages: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = dict(errors or {})
+        self.messages = messages
+
+
+class NetworkError(OperationFailed):
+    """No answer: refused, reset, timed out. Worth another try later (the relay does)."""
+
+    status = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # in all, the first one included
+    backoff: float = 0.5  # seconds; doubles per attempt
+    cap: float = 8.0  # the longest backoff between two attempts
+
+    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Seconds before attempt number `attempt + 1` ("full jitter": uniform in [0, d])."""
+        return rng() * min(self.cap, self.backoff * 2.0 ** (attempt - 1))
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(api_url: str, what: str = "tracker.api_url") -> str:
+    """`api_url` without a trailing slash; ConfigError unless https, or http to loopback."""
+    url = api_url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{what} {url!r} is not an http(s) address; set it to https://api.tracker.yandex.net"
+        )
+    if parts.username or parts.password:
+        raise ConfigError(f"{what} must not carry credentials; use TRACKER_TOKEN or the keyring")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{what} {url!r} is plain http to another host, which would send the token in "
+            "clear; use https:// (plain http only for 127.0.0.1, ::1 or localhost)"
+        )
+    return url
+
+
+def new_session(api_url: str) -> requests.Session:
+    """A session for one API host. A loopback host (the sandbox) ignores proxy variables:
+    nothing should stand between us and a local server."""
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = "application/json"
+    if is_loopback(urlsplit(api_url).hostname):
+        session.trust_env = False
+    return session
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date), None if absent or unreadable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    timeout: float,
+    retry: bool,
+    policy: RetryPolicy = RetryPolicy(),
+    json_body: Any = None,
+    params: Mapping[str, str] | None = None,
+    explain: Callable[[int, Mapping[str, str], tuple[str, ...], str], str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> requests.Response:
+    """One request, retried per the policy when `retry`; a 2xx/3xx answer, or ApiError /
+    NetworkError whose message starts with "cannot <what>"."""
+    import requests
+
+    attempt = 0
+    while True:
+        attempt += 1
+        last = attempt >= (policy.attempts if retry else 1)
+        try:
+            response = session.request(method, url, json=json_body, params=params, timeout=timeout)
+        except requests.RequestException as exc:
+            if last:
+                raise NetworkError(
+                    f"cannot {what}: Tracker did not answer ({_kind(exc)}); check the network "
+                    "and tracker.api_url, then try again"
+                ) from None
+            sleep(policy.delay(attempt))
+            continue
+        if response.status_code < 400:
+            return response
+        if response.status_code in RETRY_STATUSES and not last:
+            wait = retry_after(response)
+            if wait is None:
+                wait = policy.delay(attempt)
+            if wait <= MAX_RETRY_AFTER:
+                response.close()
+                sleep(wait)
+                continue
+        raise error_for(response, what, explain)
+
+
+def _kind(exc: BaseException) -> str:
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed: the certificate was not accepted"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return type(exc).__name__
+
+
+def parse_error(text: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Tracker's error body `{"errors": {field: msg}, "errorMessages": [...]}`, read defensively
+    (every key optional; the body may not even be JSON: a proxy's HTML page)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}, ()
+    if not isinstance(data, dict):
+        return {}, ()
+    errors = data.get("errors")
+    fields = {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
+    raw = data.get("errorMessages")
+    messages = tuple(str(m) for m in raw) if isinstance(raw, list) else ()
+    return fields, messages
+
+
+def details(errors: Mapping[str, str], messages: tuple[str, ...]) -> str:
+    parts = [m.strip() for m in messages if m.strip()]
+    parts += [f"{k}: {v}" for k, v in errors.items()]
+    text = "; ".join(parts).replace("\n", " ")
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def error_for(
+    response: requests.Response,
+    what: str,
+    explain: Callable[[int, Mapping[str, str], tuple[str, ...], str], str] | None = None,
+) -> ApiError:
+    status = response.status_code
+    errors, messages = parse_error(response.text)
+    said = details(errors, messages)
+    why = (explain or describe)(status, errors, messages, said)
+    if status == 429 or status >= 500:
+        wait = retry_after(response)
+        if wait is not None and wait > MAX_RETRY_AFTER:
+            why += f" (Tracker asks to wait {round(wait)} s)"
+    return ApiError(f"cannot {what}: {why}", status, errors, messages)
+
+
+def describe(status: int, errors: Mapping[str, str], messages: tuple[str, ...], said: str) -> str:
+    """Why, and what to do, for an error status. Tracker's own words go in brackets."""
+    quoted = f" ({said})" if said else ""
+    if status == 401:
+        return (
+            f"Tracker did not accept the token (401){quoted}; it may have expired: "
+            "run 'git tracker login' (or set a fresh TRACKER_TOKEN)"
+        )
+    if status == 403:
+        if any("organization" in m.lower() for m in messages):
+            return (
+                f"wrong organization (403){quoted}; check tracker.org_id / tracker.cloud_org_id "
+                "(Tracker > Administration > Organizations) or TRACKER_ORG_ID"
+            )
+        return f"no permission (403){quoted}; ask the queue's owner for access"
+    if status == 404:
+        return f"not found, or you have no access (404){quoted}"
+    if status in (409, 412):
+        return f"someone changed it meanwhile (version conflict, {status}){quoted}; try again"
+    if status == 422:
+        return f"Tracker rejected the request (422){quoted}"
+    if status == 423:
+        return (
+            f"the issue cannot be edited any more: it reached Tracker's cap on edits "
+            f"(423){quoted}; create a new issue"
+        )
+    if status == 429:
+        return f"Tracker is rate-limiting us (429){quoted}; try again in a minute"
+    if status >= 500:
+        return f"Tracker is failing ({status}){quoted}; try again in a minute"
+    return f"Tracker answered {status}{quoted}"

@@ -1,0 +1,413 @@
+"""The Tracker API client tracker-git uses (tracker-api.md §2, §6): read issues, move them along
+the workflow, comment, edit fields. One `requests` session, API v3 or v2 (same paths).
+
+Writes are made idempotent here, not left to luck:
+- moving to a status the issue is in sends nothing; otherwise the transition is found among
+  those leaving the current status (matched on `to.key`), and a POST that failed without a
+  clear answer is re-checked (re-read the status) before it is sent again;
+- an edit that changes nothing is not sent (each edit bumps `version`, and Tracker stops
+  accepting edits at a cap: 423); edits carry `?version=` (optimistic locking), and a 409
+  re-reads the issue and re-applies only what still differs;
+- a comment POST that failed without an answer is sent again only if the issue's newest
+  comment is not already it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
+from tracker_git.http import (
+    ApiError,
+    NetworkError,
+    RetryPolicy,
+    check_api_url,
+    describe,
+    is_loopback,
+    new_session,
+    send,
+)
+from tracker_git.tracker.models import UI_URL, Issue, MoveResult, Transition
+
+if TYPE_CHECKING:
+    import requests
+
+# Hosts of Tracker's API whose issues a person reads at tracker.yandex.ru.
+_YANDEX_UI = {"api.tracker.yandex.net": UI_URL}
+
+
+class TrackerClient:
+    """`api_url` is the API root without the version (https://api.tracker.yandex.net)."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        *,
+        org_id: str = "",
+        cloud_org_id: str = "",
+        token_kind: str = "oauth",
+        api_version: str = "v3",
+        timeout: float = 10.0,
+        ui_url: str = "",
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.api_url = check_api_url(api_url)
+        if api_version not in ("v2", "v3"):
+            raise ConfigError(f"tracker.api_version is {api_version!r}; use 'v3' or 'v2'")
+        if token_kind not in ("oauth", "iam"):
+            raise ConfigError(f"tracker.token_kind is {token_kind!r}; use 'oauth' or 'iam'")
+        if token_kind == "iam" and not cloud_org_id:
+            raise ConfigError(
+                "an IAM token works only with a Yandex Cloud organization; set "
+                "tracker.cloud_org_id (TRACKER_CLOUD_ORG_ID), or use an OAuth token"
+            )
+        if not token:
+            raise UsageError("no Tracker token; run 'git tracker login' or set TRACKER_TOKEN")
+        self.api_version = api_version
+        self.base = f"{self.api_url}/{api_version}"
+        self.timeout = float(timeout)
+        self.policy = policy or RetryPolicy()
+        self.ui_url = ui_url.rstrip("/") or _default_ui(self.api_url)
+        self.session: requests.Session = new_session(self.api_url)
+        kind = "Bearer" if token_kind == "iam" else "OAuth"
+        self.session.headers["Authorization"] = f"{kind} {token}"
+        # An org linked to both Yandex 360 and Cloud is addressed by its 360 id (§1.3); an IAM
+        # token only works with the Cloud one.
+        if cloud_org_id and (token_kind == "iam" or not org_id):
+            self.session.headers["X-Cloud-Org-ID"] = cloud_org_id
+        elif org_id:
+            self.session.headers["X-Org-ID"] = org_id
+
+    def __repr__(self) -> str:  # never the headers: they hold the token
+        return f"TrackerClient({self.base!r})"
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _url(self, *parts: str) -> str:
+        return "/".join([self.base, *(quote(p, safe="") for p in parts)])
+
+    def request(
+        self,
+        method: str,
+        path: tuple[str, ...],
+        *,
+        what: str,
+        retry: bool | None = None,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        key: str = "",
+    ) -> Any:
+        """JSON of the answer (None when empty). GET retries by default, others do not."""
+        response = send(
+            self.session,
+            method,
+            self._url(*path),
+            what=what,
+            timeout=self.timeout,
+            retry=method == "GET" if retry is None else retry,
+            policy=self.policy,
+            json_body=body,
+            params=params,
+            explain=_explainer(key),
+        )
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise OperationFailed(
+                f"cannot {what}: the answer is not JSON; is tracker.api_url ({self.api_url}) "
+                "Tracker's API?"
+            ) from None
+
+    def _get_list(self, path: tuple[str, ...], what: str, key: str = "") -> list[dict[str, Any]]:
+        found = self.request("GET", path, what=what, key=key)
+        if not isinstance(found, list):
+            raise OperationFailed(f"cannot {what}: Tracker answered something else than a list")
+        return [item for item in found if isinstance(item, dict)]
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def myself(self) -> dict[str, Any]:
+        me = self.request("GET", ("myself",), what="ask Tracker who you are")
+        return me if isinstance(me, dict) else {}
+
+    def get_issue(self, key: str) -> Issue:
+        data = self.request("GET", ("issues", key), what=f"read {key}", key=key)
+        if not isinstance(data, dict):
+            raise OperationFailed(
+                f"cannot read {key}: Tracker answered something else than an issue"
+            )
+        return Issue.from_json(data, self.ui_url)
+
+    def issue_exists(self, key: str) -> bool:
+        """True/False from Tracker's answer (404: no, or not visible to you)."""
+        try:
+            self.get_issue(key)
+        except ApiError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def transitions(self, key: str) -> list[Transition]:
+        found = self._get_list(("issues", key, "transitions"), f"read {key}'s transitions", key)
+        return [Transition.from_json(t) for t in found]
+
+    def comments(self, key: str) -> list[dict[str, Any]]:
+        """Every comment, oldest first (cursor pages of 100: `?perPage=&id=<last id>`)."""
+        out: list[dict[str, Any]] = []
+        params = {"perPage": "100"}
+        while True:
+            page = self.request(
+                "GET", ("issues", key, "comments"), what=f"read {key}'s comments",
+                params=params, key=key,
+            )  # fmt: skip
+            items = [c for c in page if isinstance(c, dict)] if isinstance(page, list) else []
+            out += items
+            if len(items) < 100 or "id" not in items[-1]:
+                return out
+            params = {"perPage": "100", "id": str(items[-1]["id"])}
+
+    def local_field_id(self, queue: str, key: str) -> str:
+        """The full id (`<hex>--key`) of queue `queue`'s local field `key`."""
+        what = f"read the local fields of queue {queue}"
+        try:
+            fields = self._get_list(("queues", queue, "localFields"), what)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise OperationFailed(
+                    f"cannot {what}: no queue {queue}, or you have no access (404)"
+                ) from None
+            raise
+        for f in fields:
+            if f.get("key") == key or f.get("id") == key:
+                return str(f["id"])
+        known = ", ".join(sorted(str(f.get("key")) for f in fields)) or "none"
+        raise OperationFailed(
+            f"queue {queue} has no local field {key!r} (its local fields: {known}); "
+            "check [stand] field in .tracker-git.toml"
+        )
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def execute_transition(
+        self,
+        key: str,
+        transition_id: str,
+        *,
+        resolution: str | None = None,
+        comment: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+    ) -> list[Transition]:
+        """POST …/_execute once (never retried here: see move_to_status); the transitions
+        available from the new status."""
+        body: dict[str, Any] = dict(fields or {})
+        if resolution:
+            body["resolution"] = resolution
+        if comment:
+            body["comment"] = comment
+        found = self.request(
+            "POST", ("issues", key, "transitions", transition_id, "_execute"),
+            what=f"move {key} ({transition_id})", body=body, key=key,
+        )  # fmt: skip
+        items = found if isinstance(found, list) else []
+        return [Transition.from_json(t) for t in items if isinstance(t, dict)]
+
+    def move_to_status(
+        self,
+        key: str,
+        status: str,
+        *,
+        resolution: str | None = None,
+        comment: str | None = None,
+    ) -> MoveResult:
+        """Move `key` to the status whose key (or display name) is `status`, through the
+        transition leading there from where it is. Already there: nothing is sent."""
+        issue = self.get_issue(key)
+        key = issue.key or key  # an old key of a moved issue answers with the new one
+        if _matches(status, issue.status_key, issue.status_display):
+            return MoveResult(key, issue.status_key, issue.status_display, moved=False)
+        options = self.transitions(key)
+        chosen = _pick(status, options)
+        if chosen is None:
+            raise OperationFailed(_unreachable(key, status, issue, options))
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                self.execute_transition(key, chosen.id, resolution=resolution, comment=comment)
+                break
+            except ApiError as exc:
+                if exc.status == 422 and "resolution" in exc.errors and not resolution:
+                    raise OperationFailed(self._needs_resolution(key, chosen)) from None
+                if exc.status == 409 or _passing(exc) or isinstance(exc, NetworkError):
+                    # Did it happen anyway (a lost answer), or did someone else move it?
+                    now = self.get_issue(key)
+                    if now.status_key == chosen.to_key:
+                        break
+                    if exc.status == 409 or attempt == self.policy.attempts:
+                        raise
+                    _sleep(self.policy.delay(attempt))
+                    continue
+                raise
+        return MoveResult(key, chosen.to_key, chosen.to_display, moved=True, transition=chosen.id)
+
+    def _needs_resolution(self, key: str, transition: Transition) -> str:
+        names: list[str] = []
+        try:
+            found = self._get_list(("resolutions",), "read the resolutions")
+            names = [str(r.get("key")) for r in found if r.get("key")]
+        except OperationFailed:
+            pass
+        listed = f" (one of: {', '.join(names)})" if names else ""
+        return (
+            f"moving {key} to {transition.to_display} needs a resolution; pass --resolution{listed}"
+        )
+
+    def add_comment(self, key: str, text: str) -> dict[str, Any]:
+        """Add a comment without making us a follower. A POST that got no answer is sent again
+        only if the issue's newest comment is not already this text."""
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                made = self.request(
+                    "POST", ("issues", key, "comments"), what=f"comment on {key}",
+                    body={"text": text}, params={"isAddToFollowers": "false"}, key=key,
+                )  # fmt: skip
+                return made if isinstance(made, dict) else {}
+            except OperationFailed as exc:
+                if not (isinstance(exc, NetworkError) or _passing(exc)):
+                    raise
+                if attempt == self.policy.attempts:
+                    raise
+                existing = self.comments(key)
+                if existing and existing[-1].get("text") == text:
+                    return existing[-1]
+                _sleep(self.policy.delay(attempt))
+        raise AssertionError("unreachable")
+
+    def update_issue(self, key: str, fields: Mapping[str, Any]) -> Issue:
+        """Set `fields` (ids as Tracker names them), only those that differ, with `?version=`.
+        Nothing differs: nothing is sent."""
+        issue = self.get_issue(key)
+        for attempt in range(1, self.policy.attempts + 1):
+            changes = {k: v for k, v in fields.items() if not same_value(issue.fields.get(k), v)}
+            if not changes:
+                return issue
+            try:
+                data = self.request(
+                    "PATCH", ("issues", issue.key or key), what=f"edit {key}", body=changes,
+                    params={"version": str(issue.version)}, retry=False, key=key,
+                )  # fmt: skip
+            except OperationFailed as exc:
+                passing = isinstance(exc, NetworkError) or _passing(exc)
+                conflict = isinstance(exc, ApiError) and exc.status in (409, 412)
+                if not (passing or conflict) or attempt == self.policy.attempts:
+                    raise
+                if passing:
+                    _sleep(self.policy.delay(attempt))
+                issue = self.get_issue(key)  # then send only what still differs
+                continue
+            if isinstance(data, dict):
+                return Issue.from_json(data, self.ui_url)
+            return self.get_issue(key)
+        raise AssertionError("unreachable")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def _passing(exc: BaseException) -> bool:
+    status = getattr(exc, "status", None)
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+def _default_ui(api_url: str) -> str:
+    host = urlsplit(api_url).hostname or ""
+    if is_loopback(host):
+        return api_url  # the sandbox: the link names the issue on the same server
+    return _YANDEX_UI.get(host, UI_URL)
+
+
+def _fold(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _matches(wanted: str, status_key: str, status_display: str) -> bool:
+    """A status key matches exactly; a display name ignoring case, spaces and punctuation."""
+    if not wanted:
+        return False
+    return wanted == status_key or (bool(status_display) and _fold(wanted) == _fold(status_display))
+
+
+def _pick(wanted: str, options: list[Transition]) -> Transition | None:
+    for t in options:  # keys first: a display name could collide with another status's key
+        if t.to_key == wanted:
+            return t
+    for t in options:
+        if _matches(wanted, "", t.to_display) or _fold(wanted) == _fold(t.to_key):
+            return t
+    return None
+
+
+def _unreachable(key: str, wanted: str, issue: Issue, options: list[Transition]) -> str:
+    here = f"{issue.status_display} ({issue.status_key})"
+    if not options:
+        return f"{key} is in {here}, and no transition leaves it for you; nothing was changed"
+    reachable = ", ".join(
+        dict.fromkeys(f"{t.to_key} ({t.to_display})" for t in options if t.to_key)
+    )
+    return (
+        f"{key} cannot go from {here} to {wanted!r} in one step; reachable from here: {reachable}"
+    )
+
+
+def same_value(current: Any, wanted: Any) -> bool:
+    """Whether writing `wanted` would leave `current` as it is. A reference (`{"key": ..,
+    "id": .., "display": ..}`) equals a string naming its key or id; operators (`{"add": ..}`)
+    and anything unsure count as a change."""
+    if current == wanted:
+        return True
+    if isinstance(wanted, Mapping):
+        if set(wanted) & {"add", "remove", "set", "replace"}:
+            if set(wanted) == {"set"}:
+                return same_value(current, wanted["set"])
+            return False
+        if isinstance(current, Mapping):
+            return all(_ref_equal(current.get(k), v) for k, v in wanted.items())
+        return False
+    if isinstance(current, Mapping) and isinstance(wanted, str | int):
+        return str(wanted) in (str(current.get("key")), str(current.get("id")))
+    if wanted is None:
+        return current in (None, "", [])
+    return False
+
+
+def _ref_equal(a: Any, b: Any) -> bool:
+    return a == b or (a is not None and str(a) == str(b))
+
+
+def _explainer(key: str) -> Any:
+    """describe(), with a 404 that names the issue when the request was about one."""
+    if not key:
+        return describe
+
+    def explain(
+        status: int, errors: Mapping[str, str], messages: tuple[str, ...], said: str
+    ) -> str:
+        if status == 404:
+            quoted = f" ({said})" if said else ""
+            return (
+                f"no issue {key}, or you have no access to it (404){quoted}; check the key "
+                "and tracker.org_id"
+            )
+        return describe(status, errors, messages, said)
+
+    return explain
