@@ -12,15 +12,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from tracker_git import cache
 from tracker_git.core import output
 from tracker_git.core.config import Config
-from tracker_git.core.errors import CheckFailed, OperationFailed
+from tracker_git.core.errors import CheckFailed, TrackerGitError
 
 T = TypeVar("T")
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 # Per process, per scope: why Tracker could not be asked. A hook that checks several commits
 # waits out the time limit once and warns once, not once per commit.
@@ -76,33 +75,32 @@ def _unreachable(where: str, reason: str, config: Config) -> None:
 
 def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
     from tracker_git import secrets
+    from tracker_git.http import check_api_url
 
     limit = config.number("hooks", "timeout")
     try:
+        # Before the keyring: a token is never even read for an address it must not go to.
+        api = check_api_url(config.text("tracker", "api_url"))
         token = secrets.tracker_token(config, timeout=limit)
-    except OperationFailed as exc:
+    except TrackerGitError as exc:
         raise Unreachable(str(exc)) from None
-    api = config.text("tracker", "api_url").rstrip("/")
-    _refuse_plain_http(api)
-    version = config.text("tracker", "api_version")
-    headers = _headers(config, token)
 
     def fetch() -> dict[str, bool]:
-        import requests
+        from tracker_git.http import RetryPolicy
+        from tracker_git.tracker.client import TrackerClient
 
-        found: dict[str, bool] = {}
-        with requests.Session() as session:
-            session.trust_env = False  # no netrc/proxy surprises in a hook; NO_PROXY is moot
-            for key in keys:
-                url = f"{api}/{version}/issues/{quote(key, safe='')}"
-                response = session.get(url, headers=headers, timeout=limit, allow_redirects=False)
-                if response.status_code == 200:
-                    found[key] = True
-                elif response.status_code == 404:
-                    found[key] = False
-                else:
-                    raise Unreachable(_status_reason(response.status_code, api))
-        return found
+        org_id = config.text("tracker", "org_id")
+        client = TrackerClient(
+            api,
+            token,
+            org_id=org_id,
+            cloud_org_id="" if org_id else config.text("tracker", "cloud_org_id"),
+            token_kind=config.text("tracker", "token_kind"),
+            api_version=config.text("tracker", "api_version"),
+            timeout=limit,
+            policy=RetryPolicy(attempts=1),  # no backoff inside a commit: one try, then warn
+        )
+        return {key: client.issue_exists(key) for key in keys}
 
     return _within(fetch, limit, api)
 
@@ -124,44 +122,10 @@ def _within(job: Callable[[], T], limit: float, api: str) -> T:
     if thread.is_alive():
         raise Unreachable(f"{api} did not answer within {limit:g} s")
     error = box.get("error")
-    if isinstance(error, Unreachable):
-        raise error
+    if isinstance(error, TrackerGitError):  # the client's one-line reason
+        raise Unreachable(str(error))
     if error is not None:
         # A connection error's text can be long and carries no secret; keep its first line.
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise Unreachable(f"{api} cannot be reached ({type(error).__name__}: {detail[:200]})")
     return box["value"]  # type: ignore[return-value]
-
-
-def _status_reason(status: int, api: str) -> str:
-    if status == 401:
-        return f"{api} refused the token (401); run 'git tracker login' again"
-    if status == 403:
-        return (
-            f"{api} refused access (403): check the organization ([tracker] org_id or "
-            "cloud_org_id) and your rights"
-        )
-    return f"{api} answered {status}"
-
-
-def _headers(config: Config, token: str) -> dict[str, str]:
-    kind = "Bearer" if config.text("tracker", "token_kind") == "iam" else "OAuth"
-    headers = {"Authorization": f"{kind} {token}", "Accept": "application/json"}
-    org, cloud = config.text("tracker", "org_id"), config.text("tracker", "cloud_org_id")
-    if org:
-        headers["X-Org-ID"] = org
-    elif cloud:
-        headers["X-Cloud-Org-ID"] = cloud
-    return headers
-
-
-def _refuse_plain_http(api: str) -> None:
-    parts = urlsplit(api)
-    if parts.scheme == "https":
-        return
-    if parts.scheme == "http" and (parts.hostname or "") in LOOPBACK:
-        return
-    raise Unreachable(
-        f"{api} is not an https:// address (plain http only for 127.0.0.1 / localhost); "
-        "the token is not sent there"
-    )

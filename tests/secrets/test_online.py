@@ -48,7 +48,7 @@ def test_unreachable_tracker_warns_once_and_lets_keys_through(
     assert online.verify_keys(["DEV-2"], conf) == []
     err = capsys.readouterr().err
     assert err.count("warning: cannot check issue keys with Tracker") == 1
-    assert "cannot be reached" in err and "strict = true" in err
+    assert "did not answer" in err and "strict = true" in err
 
 
 def test_strict_blocks_when_tracker_cannot_be_asked() -> None:
@@ -68,7 +68,7 @@ def test_plain_http_to_another_host_never_gets_the_token(
 ) -> None:
     os.environ["TRACKER_TOKEN"] = "t"
     assert online.verify_keys(["DEV-1"], cfg("http://tracker.example.invalid")) == []
-    assert "not an https:// address" in capsys.readouterr().err
+    assert "plain http to another host" in capsys.readouterr().err
 
 
 def test_fresh_cached_answers_need_neither_token_nor_network() -> None:
@@ -165,14 +165,14 @@ def test_a_wrong_token_warns_and_is_not_cached(
     conf = sandbox_cfg(sandbox)
     os.environ["TRACKER_TOKEN"] = "not-the-token"
     assert online.verify_keys(["DEMO-999"], conf) == []
-    assert "refused the token (401)" in capsys.readouterr().err
+    assert "did not accept the token (401)" in capsys.readouterr().err
     assert cache.lookup(online.scope(conf), ["DEMO-999"]) == {}
 
 
 def test_a_server_error_blocks_only_when_strict(sandbox: SandboxHandle) -> None:
     sandbox.inject(500, times=10)
     assert online.verify_keys(["DEMO-999"], sandbox_cfg(sandbox)) == []
-    with pytest.raises(CheckFailed, match="answered 500"):
+    with pytest.raises(CheckFailed, match=r"failing \(500\)"):
         online.verify_keys(["DEMO-999"], sandbox_cfg(sandbox, strict=True))
 
 
