@@ -311,3 +311,25 @@ def test_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: not inside a git work tree")
     assert len(proc.stderr.splitlines()) == 1
+
+
+def test_interpreter_path_with_quotes_and_spaces(repo: Path, tmp_path: Path) -> None:
+    """The baked path is shell-quoted: a venv under "it's here" still runs the hooks."""
+    odd = tmp_path / "it's a dir" / "venv"
+    odd.parent.mkdir()
+    odd.symlink_to(ROOT / ".venv")
+    python = odd / "bin" / "python"
+    proc = run(repo, str(python), "-m", "tracker_git", "hooks", "install")
+    assert proc.returncode == 0, proc.stderr
+    assert baked_python(repo / ".git" / "hooks" / "commit-msg") == str(python).replace("'", "'\\''")
+    # Without the venv on PATH, so only the baked path can lead to the hooks.
+    system_path = env(PATH="/usr/bin:/bin")
+    git(repo, "checkout", "-q", "-b", "DEV-3-quotes")
+    stage(repo, "a", "1")
+    git(repo, "commit", "-q", "-m", "quoted", env=system_path)
+    assert head_message(repo).startswith("DEV-3: quoted")
+    stage(repo, "b", "2")
+    git(repo, "checkout", "-q", "main")
+    proc = run(repo, "git", "commit", "-q", "-m", "no key", env=system_path)
+    assert proc.returncode == 1
+    assert "references no issue key" in proc.stderr
