@@ -180,3 +180,12 @@ def test_gitlab_signing_token(tmp_path: Path, sandbox: SandboxHandle) -> None:
         unsigned = relay.post("gitlab-merged")  # the plain token is not a signature
         assert unsigned.status_code == 401
         assert [t["kind"] for t in relay.app.queue.tasks()] == ["opened"]
+
+
+def test_a_chunked_body_needs_a_server_that_ends_it(relay: Relay) -> None:
+    """The built-in server does not de-chunk: 411, not a read that waits forever
+    (gunicorn does; see test_process.py)."""
+    body, headers = delivery("github-merged")
+    answer = requests.post(relay.url + "/webhook", data=iter([body]), headers=headers, timeout=10)
+    assert answer.status_code == 411
+    assert_nothing_queued(relay)

@@ -206,8 +206,10 @@ class RelayApp:
                 raise Response(413, f"the body is larger than {limit} bytes", "rejected")
             body: bytes = stream.read(length)
             return body
-        if "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower():
-            # The server (gunicorn) de-chunks; read one byte past the limit to see it crossed.
+        if environ.get("wsgi.input_terminated"):
+            # The server (gunicorn) de-chunks and ends the stream with the body, so reading
+            # one byte past the limit is safe and shows whether it was crossed. Elsewhere a
+            # read without a length could wait for bytes that never come.
             body = stream.read(limit + 1)
             if len(body) > limit:
                 raise Response(413, f"the body is larger than {limit} bytes", "rejected")

@@ -73,7 +73,7 @@ DEFAULTS: dict[tuple[str, str], object] = {
     ("retry", "cap"): 300,
     ("retry", "give_up"): 86400,
     ("retry", "poll"): 1,
-    ("retry", "lease"): 120,
+    ("retry", "lease"): 300,
 }
 
 

@@ -16,13 +16,15 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from tracker_git.core.errors import TrackerGitError
 from tracker_git.relay.config import RetrySettings
 from tracker_git.relay.queue import Queue, Task
 
 log = logging.getLogger("tracker_git.relay")
 
-# HTTP statuses worth another try: timeouts, conflicts, rate limits, server trouble.
-_TRANSIENT = {408, 409, 412, 425, 429}
+# HTTP statuses worth another try: timeouts, conflicts, rate limits, and a refused token or
+# missing rights, which an operator can fix within the day the relay keeps trying.
+_TRANSIENT = {401, 403, 408, 409, 412, 425, 429}
 
 
 class Mover(Protocol):
@@ -37,12 +39,18 @@ def backoff(attempts: int, retry: RetrySettings, rng: Callable[[], float] = rand
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """Whether trying again cannot help. Errors that carry an HTTP status decide by it;
-    network errors and anything unknown are worth another try."""
-    status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return 400 <= status < 500 and status not in _TRANSIENT
-    return bool(getattr(exc, "permanent", False))
+    """Whether trying again cannot help.
+
+    The Tracker client's errors say it: an error with an HTTP `status` decides by it (most
+    4xx are final: no such issue, a bad request); one whose `status` is None got no answer
+    (network), worth another try; a tracker-git error without a status is the client's own
+    verdict (no transition leads to the status, a resolution is required): final. Anything
+    else is unexpected and retried.
+    """
+    if hasattr(exc, "status"):
+        status = exc.status
+        return isinstance(status, int) and 400 <= status < 500 and status not in _TRANSIENT
+    return isinstance(exc, TrackerGitError)
 
 
 class Worker:

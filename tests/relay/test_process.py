@@ -1,0 +1,126 @@
+"""`git tracker relay` as a real process: killed with SIGKILL while events wait for a failing
+Tracker, started again, nothing lost and nothing applied twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from testing.servers import SandboxHandle
+from tests.relay.helpers import (
+    signed,
+    start_relay_process,
+    status_of,
+    transitions,
+    wait_until,
+    write_config,
+)
+from tracker_git.relay.queue import Queue
+
+
+def test_sigkill_with_events_queued_loses_nothing(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    config = write_config(tmp_path, sandbox)
+    database = tmp_path / "queue" / "relay.sqlite3"
+    keys = [sandbox.state.add_issue(f"issue {n}", status="inReview") for n in range(3)]
+    sandbox.inject(503, times=1_000_000)  # Tracker is down
+    relay = start_relay_process(config)
+    assert relay.process is not None
+    try:
+        for key, name in zip(
+            keys, ["github-merged", "gitlab-closed", "bitbucket-dc-merged"], strict=True
+        ):
+            body, headers = signed(name, {"PROJ-123": key})
+            assert relay.post(body, headers=headers).status_code == 202
+    finally:
+        relay.process.send_signal(signal.SIGKILL)
+        relay.process.wait()
+    assert relay.process.returncode == -signal.SIGKILL
+    # Each 202 meant: on disk.
+    assert Queue(str(database)).pending() == 3
+    assert transitions(sandbox) == []
+
+    sandbox.clear_faults()  # Tracker is back
+    again = start_relay_process(config)
+    assert again.process is not None
+    try:
+        wait_until(lambda: Queue(str(database)).pending() == 0)
+        assert [status_of(sandbox, key) for key in keys] == [
+            "readyForTest",
+            "needsRework",
+            "readyForTest",
+        ]
+        assert len(transitions(sandbox)) == 3
+        # A forge retrying a delivery the killed relay had accepted: still one transition.
+        body, headers = signed("github-merged", {"PROJ-123": keys[0]})
+        headers["X-GitHub-Delivery"] = Queue(str(database)).tasks()[0]["delivery"].split(":", 1)[1]  # type: ignore[union-attr]
+        assert again.post(body, headers=headers).json()["result"] == "duplicate"
+    finally:
+        again.process.terminate()  # SIGTERM: a clean stop
+        again.process.wait(timeout=30)
+    assert again.process.returncode == 0
+    assert len(transitions(sandbox)) == 3
+
+
+def test_under_gunicorn_with_two_workers(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    """The production set-up: gunicorn, two worker processes sharing the queue file, the
+    configuration named by TRACKER_GIT_RELAY_CONFIG."""
+    import subprocess
+    import sys
+    import threading
+
+    import requests
+
+    from tests.relay.helpers import delivery, seed_issue
+
+    config = write_config(tmp_path, sandbox)
+    seed_issue(sandbox, "PROJ-123", "inReview")
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    process = subprocess.Popen(
+        [gunicorn, "-w", "2", "-b", "127.0.0.1:0", "tracker_git.relay.app:create_app()"],
+        env={**os.environ, "TRACKER_GIT_RELAY_CONFIG": str(config)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    try:
+        url = ""
+        for line in process.stderr:
+            if "Listening at: " in line:
+                url = line.split("Listening at: ")[1].split()[0]
+                break
+        assert url, "gunicorn did not start"
+        threading.Thread(target=process.stderr.read, daemon=True).start()
+        wait_until(lambda: requests.get(url + "/healthz", timeout=5).status_code == 200)
+
+        body, headers = delivery("github-merged")
+        assert (
+            requests.post(url + "/webhook", data=body, headers=headers, timeout=10).status_code
+            == 202
+        )
+        wait_until(lambda: status_of(sandbox, "PROJ-123") == "readyForTest")
+
+        # Chunked bodies (no Content-Length): gunicorn ends the stream, the limit still holds.
+        def chunks(data: bytes) -> object:
+            yield from (data[i : i + 1000] for i in range(0, len(data), 1000))
+
+        big = requests.post(
+            url + "/webhook", data=chunks(body + b" " * 70000), headers=headers, timeout=10
+        )
+        assert big.status_code == 413
+        body, headers = delivery("gitlab-closed")
+        small = requests.post(url + "/webhook", data=chunks(body), headers=headers, timeout=10)
+        assert small.status_code == 202
+        wait_until(lambda: status_of(sandbox, "PROJ-123") == "needsRework")
+        assert len(transitions(sandbox)) == 2
+
+        # Whichever worker answers, the numbers are the shared ones.
+        for _ in range(4):
+            text = requests.get(url + "/metrics", timeout=5).text
+            assert "tracker_git_relay_received_total 3" in text
+            assert "tracker_git_relay_rejected_total 1" in text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
