@@ -3,11 +3,13 @@
 `repo:` points at a throwaway git repository holding a copy of this work tree's package files
 (so the test sees the current code, and nobody's half-committed work elsewhere), and pre-commit
 pip-installs it into a hook environment. That build takes ~10 s, so it happens once per test
-session, in a session-wide PRE_COMMIT_HOME, and every test reuses it.
+run, in a run-wide PRE_COMMIT_HOME, and every test reuses it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
 import shutil
@@ -48,9 +50,8 @@ def _session_env(scratch: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> HookRepo:
-    scratch = tmp_path_factory.mktemp("pre-commit-build")
+def _build(scratch: Path) -> HookRepo:
+    """Copy the package into a new git repository and build pre-commit's environment for it."""
     env = _session_env(scratch)
     source = scratch / "tracker-git"
     source.mkdir()
@@ -74,15 +75,34 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> HookRepo:
     hook_repo = HookRepo(
         url=str(source),
         rev=sh(source, "git", "rev-parse", "HEAD").strip(),
-        home=tmp_path_factory.mktemp("pre-commit-home"),
+        home=scratch / "pre-commit-home",
     )
-    # Build the hook environment once, here, so a failing pip shows up as this fixture's error.
+    # Build the hook environment now, so a failing pip shows up as this fixture's error.
     target = scratch / "warmup"
     sh(scratch, "git", "init", "-q", str(target))
     (target / ".pre-commit-config.yaml").write_text(hook_repo.config())
     env["PRE_COMMIT_HOME"] = str(hook_repo.home)
     sh(target, PRE_COMMIT, "install-hooks")
     return hook_repo
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> HookRepo:
+    """One build per test run. Under pytest-xdist every worker is its own session, so they
+    share the build through the run's common temporary folder, the first one building it."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # pytest-N/, shared by this run's workers (not by later runs)
+    scratch = base / "pre-commit-build"
+    scratch.mkdir(exist_ok=True)
+    with open(scratch / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        ready = scratch / "ready.json"
+        if not ready.exists():
+            built = _build(scratch)
+            ready.write_text(json.dumps([built.url, built.rev, str(built.home)]))
+        url, rev, home = json.loads(ready.read_text())
+    return HookRepo(url=url, rev=rev, home=Path(home))
 
 
 @pytest.fixture
