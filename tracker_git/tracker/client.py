@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.http import (
@@ -25,17 +25,17 @@ from tracker_git.http import (
     RetryPolicy,
     check_api_url,
     describe,
-    is_loopback,
     new_session,
     send,
 )
-from tracker_git.tracker.models import UI_URL, Issue, MoveResult, Transition
+from tracker_git.tracker.models import Issue, MoveResult, Transition, ui_base
 
 if TYPE_CHECKING:
     import requests
 
-# Hosts of Tracker's API whose issues a person reads at tracker.yandex.ru.
-_YANDEX_UI = {"api.tracker.yandex.net": UI_URL}
+
+class Unreachable(OperationFailed):
+    """No transition leads from the issue's status to the one asked for."""
 
 
 class TrackerClient:
@@ -70,7 +70,7 @@ class TrackerClient:
         self.base = f"{self.api_url}/{api_version}"
         self.timeout = float(timeout)
         self.policy = policy or RetryPolicy()
-        self.ui_url = ui_url.rstrip("/") or _default_ui(self.api_url)
+        self.ui_url = ui_url.rstrip("/") or ui_base(self.api_url)
         self.session: requests.Session = new_session(self.api_url)
         kind = "Bearer" if token_kind == "iam" else "OAuth"
         self.session.headers["Authorization"] = f"{kind} {token}"
@@ -172,17 +172,20 @@ class TrackerClient:
                 return out
             params = {"perPage": "100", "id": str(items[-1]["id"])}
 
-    def local_field_id(self, queue: str, key: str) -> str:
-        """The full id (`<hex>--key`) of queue `queue`'s local field `key`."""
+    def local_fields(self, queue: str) -> list[dict[str, Any]]:
         what = f"read the local fields of queue {queue}"
         try:
-            fields = self._get_list(("queues", queue, "localFields"), what)
+            return self._get_list(("queues", queue, "localFields"), what)
         except ApiError as exc:
             if exc.status == 404:
                 raise OperationFailed(
                     f"cannot {what}: no queue {queue}, or you have no access (404)"
                 ) from None
             raise
+
+    def local_field_id(self, queue: str, key: str) -> str:
+        """The full id (`<hex>--key`) of queue `queue`'s local field `key`."""
+        fields = self.local_fields(queue)
         for f in fields:
             if f.get("key") == key or f.get("id") == key:
                 return str(f["id"])
@@ -191,6 +194,16 @@ class TrackerClient:
             f"queue {queue} has no local field {key!r} (its local fields: {known}); "
             "check [stand] field in .tracker-git.toml"
         )
+
+    def global_field(self, field_id: str) -> dict[str, Any] | None:
+        """The global field `field_id`, None if there is none."""
+        try:
+            found = self.request("GET", ("fields", field_id), what=f"read field {field_id}")
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return found if isinstance(found, dict) else None
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -234,7 +247,7 @@ class TrackerClient:
         options = self.transitions(key)
         chosen = _pick(status, options)
         if chosen is None:
-            raise OperationFailed(_unreachable(key, status, issue, options))
+            raise Unreachable(_unreachable(key, status, issue, options))
         for attempt in range(1, self.policy.attempts + 1):
             try:
                 self.execute_transition(key, chosen.id, resolution=resolution, comment=comment)
@@ -287,10 +300,13 @@ class TrackerClient:
                 _sleep(self.policy.delay(attempt))
         raise AssertionError("unreachable")
 
-    def update_issue(self, key: str, fields: Mapping[str, Any]) -> Issue:
-        """Set `fields` (ids as Tracker names them), only those that differ, with `?version=`.
-        Nothing differs: nothing is sent."""
-        issue = self.get_issue(key)
+    def update_issue(
+        self, key: str, fields: Mapping[str, Any], *, issue: Issue | None = None
+    ) -> Issue:
+        """Set `fields` (ids as Tracker names them), only those that differ, with `?version=`
+        (of `issue` if given, just read otherwise). Nothing differs: nothing is sent."""
+        if issue is None:
+            issue = self.get_issue(key)
         for attempt in range(1, self.policy.attempts + 1):
             changes = {k: v for k, v in fields.items() if not same_value(issue.fields.get(k), v)}
             if not changes:
@@ -327,13 +343,6 @@ def _sleep(seconds: float) -> None:
 def _passing(exc: BaseException) -> bool:
     status = getattr(exc, "status", None)
     return isinstance(status, int) and (status == 429 or status >= 500)
-
-
-def _default_ui(api_url: str) -> str:
-    host = urlsplit(api_url).hostname or ""
-    if is_loopback(host):
-        return api_url  # the sandbox: the link names the issue on the same server
-    return _YANDEX_UI.get(host, UI_URL)
 
 
 def _fold(text: str) -> str:

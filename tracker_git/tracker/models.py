@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 UI_URL = "https://tracker.yandex.ru"
 
@@ -113,3 +114,13 @@ class MoveResult:
 
 def issue_url(key: str, ui_url: str = UI_URL) -> str:
     return f"{ui_url.rstrip('/')}/{key}"
+
+
+def ui_base(api_url: str) -> str:
+    """Where people read issues, for an API root: Tracker's web UI, or for a sandbox on a
+    loopback address the sandbox itself (the API does not return the UI's address)."""
+    from tracker_git.http import is_loopback
+
+    if is_loopback(urlsplit(api_url).hostname):
+        return api_url.rstrip("/")
+    return UI_URL

@@ -1,0 +1,29 @@
+"""`git tracker show [KEY]`: the issue of the current branch (or KEY): key, summary, status,
+assignee, link; `--json` for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tracker_git.core import output
+from tracker_git.tracker import context
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("key", nargs="?", metavar="KEY", help="issue key (default: the branch's)")
+    parser.add_argument("--json", action="store_true", help="print the issue as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = context.load()
+    found = ctx.key(args.key)
+    issue = ctx.client().get_issue(found.key)
+    if args.json:
+        output.result(json.dumps(issue.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    output.result(f"{issue.key}: {issue.summary}")
+    output.result(f"  status    {issue.status_display} ({issue.status_key})")
+    output.result(f"  assignee  {issue.assignee_display or 'nobody'}")
+    output.result(f"  link      {issue.url}")
+    return 0

@@ -1,0 +1,67 @@
+"""The branch `git tracker start` creates: [branch] pattern ("{key}-{slug}") filled from the
+issue, the slug made from its summary (Cyrillic transliterated, lower case, capped)."""
+
+# ruff: noqa: RUF001 (the Cyrillic letters in the table below are meant)
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from tracker_git.core.errors import ConfigError
+
+SLUG_MAX = 40
+PLACEHOLDERS = ("key", "slug", "queue", "number")
+
+# Russian (and Ukrainian/Belarusian letters) as in passports since 2014 (ICAO 9303), which is
+# what people expect to read in a URL-like name.
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+    "з": "z", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "ie", "ы": "y", "ь": "", "э": "e", "ю": "iu",
+    "я": "ia", "і": "i", "ї": "i", "є": "ie", "ґ": "g", "ў": "u",
+}  # fmt: skip
+
+
+def transliterate(text: str) -> str:
+    out = []
+    for ch in text.lower():
+        if ch in _CYRILLIC:
+            out.append(_CYRILLIC[ch])
+        else:
+            # Accents off (é -> e); what has no ASCII form becomes a separator below.
+            out.append(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode())
+    return "".join(out)
+
+
+def slug(summary: str, limit: int = SLUG_MAX) -> str:
+    """`Fix login: 500 on "Войти"` -> `fix-login-500-on-voiti`; cut at a word boundary."""
+    words = re.findall(r"[a-z0-9]+", transliterate(summary))
+    out = ""
+    for word in words:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > limit:
+            if not out:  # one long word: cut it
+                out = word[:limit]
+            break
+        out = candidate
+    return out
+
+
+def branch_name(pattern: str, key: str, summary: str) -> str:
+    queue, _, number = key.partition("-")
+    try:
+        name = pattern.format(key=key, slug=slug(summary), queue=queue, number=number)
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError(
+            f"[branch] pattern {pattern!r} uses an unknown placeholder; use "
+            + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        ) from None
+    # An empty slug (a summary of emoji) leaves "DEV-1-": tidy such edges.
+    name = re.sub(r"[-_/.]{2,}", lambda m: m.group(0)[0], name).strip("-_/.")
+    if key.lower() not in name.lower():
+        raise ConfigError(
+            f"[branch] pattern {pattern!r} gives {name!r}, which does not carry the key; "
+            "put {key} in it"
+        )
+    return name

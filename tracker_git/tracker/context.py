@@ -1,0 +1,38 @@
+"""What every Tracker command starts from: the configuration, the issue key (argument, branch,
+CI variable) and, when asked, the client. The token variables leave os.environ first, so no
+process we start (git, a browser) inherits them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tracker_git import gitcli, secrets
+from tracker_git.core import config
+from tracker_git.tracker.issuekey import Found, resolve
+
+if TYPE_CHECKING:
+    from tracker_git.core.config import Config
+    from tracker_git.tracker.client import TrackerClient
+
+
+@dataclass(frozen=True)
+class Context:
+    config: Config
+    root: str | None
+    branch: str | None
+
+    def key(self, explicit: str | None, *, use_ci: bool = True) -> Found:
+        return resolve(explicit, self.config.queues, self.branch, os.environ, use_ci=use_ci)
+
+    def client(self) -> TrackerClient:
+        from tracker_git.tracker.connect import connect
+
+        return connect(self.config)
+
+
+def load() -> Context:
+    secrets.scrub_environment()
+    root = gitcli.toplevel()
+    return Context(config.load(root), root, gitcli.current_branch() if root else None)

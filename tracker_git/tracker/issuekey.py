@@ -1,0 +1,65 @@
+"""Which issue a command is about: the KEY given, else the current branch's, else (in CI,
+where the checkout is often a detached HEAD) the branch the CI names in its variables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tracker_git.core import keys
+from tracker_git.core.errors import UsageError
+
+# The CI's branch variables, most specific first. A pull/merge request's source branch comes
+# before the ref being built (on GitHub that is "123/merge" for a pull request).
+# TeamCity has no environment variable for the branch by default: its parameter
+# teamcity.build.branch reaches the build as env.TEAMCITY_BUILD_BRANCH once the build
+# configuration defines that parameter as %teamcity.build.branch% (docs/tracker-commands.md).
+CI_BRANCH_VARIABLES = (
+    "GITHUB_HEAD_REF",  # GitHub Actions, pull_request events
+    "GITHUB_REF_NAME",  # GitHub Actions, pushes
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",  # GitLab CI, merge request pipelines
+    "CI_COMMIT_REF_NAME",  # GitLab CI
+    "BITBUCKET_BRANCH",  # Bitbucket Pipelines
+    "CHANGE_BRANCH",  # Jenkins multibranch, pull requests
+    "BRANCH_NAME",  # Jenkins multibranch
+    "GIT_BRANCH",  # Jenkins git plugin ("origin/DEV-1-x")
+    "TEAMCITY_BUILD_BRANCH",  # TeamCity, see above
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    key: str
+    source: str  # "argument", "branch <name>", "$GITHUB_HEAD_REF (<value>)"
+
+
+def resolve(
+    explicit: str | None,
+    queues: list[str],
+    branch: str | None,
+    environ: Mapping[str, str],
+    *,
+    use_ci: bool = True,
+) -> Found:
+    if explicit:
+        key = keys.normalize_key(explicit, queues)
+        if key is None:
+            raise UsageError(
+                f"{explicit!r} is not an issue key; give {keys.describe_queues(queues)}"
+            )
+        return Found(key, "argument")
+    if branch:
+        key = keys.key_from_branch(branch, queues)
+        if key:
+            return Found(key, f"branch {branch}")
+    if use_ci:
+        for name in CI_BRANCH_VARIABLES:
+            value = environ.get(name, "").strip()
+            key = keys.key_from_branch(value, queues) if value else None
+            if key:
+                return Found(key, f"${name} ({value})")
+    where = f"branch {branch!r} carries no issue key" if branch else "no branch is checked out"
+    raise UsageError(
+        f"which issue? {where}; name it ({keys.describe_queues(queues)}) or switch to the "
+        "issue's branch"
+    )
