@@ -117,6 +117,7 @@ class Relay:
         self.url = url
         self.app = app
         self.process = process
+        self.log: list[str] = []  # a relay process's stderr
 
     def post(
         self,
@@ -178,9 +179,11 @@ def start_relay_process(config_path: Path, env: dict[str, str] | None = None) ->
         seen.append(line)
         if line.startswith("relay listening on "):
             url = line.split()[3]
-            # Keep draining stderr so the relay never blocks on a full pipe.
-            threading.Thread(target=process.stderr.read, daemon=True).start()
-            return Relay(url, process=process)
+            relay = Relay(url, process=process)
+            relay.log = seen
+            # Keep draining stderr (into .log) so the relay never blocks on a full pipe.
+            threading.Thread(target=lambda: seen.extend(process.stderr or ()), daemon=True).start()
+            return relay
     process.wait()
     pytest.fail("the relay did not start:\n" + "".join(seen))
 

@@ -164,3 +164,27 @@ def test_an_impossible_move_fails_without_blocking_the_issue(
     assert relay.post(body, headers=headers).status_code == 202
     wait_until(lambda: settled(relay))
     assert status_of(sandbox, key) == "needsRework"
+
+
+def test_a_key_without_an_issue_fails_at_once(relay: Relay, sandbox: SandboxHandle) -> None:
+    body, headers = signed("github-merged", {"PROJ-123": "DEMO-999"})
+    assert relay.post(body, headers=headers).status_code == 202
+    wait_until(lambda: settled(relay))
+    [task] = relay.app.queue.tasks()
+    assert task["state"] == "failed" and task["attempts"] == 1
+    assert "DEMO-999" in str(task["last_error"])
+
+
+def test_gives_up_after_give_up_seconds(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    retry = "first = 0.05\ncap = 0.1\npoll = 0.1\nlease = 3\ngive_up = 0.5\n"
+    config = write_config(tmp_path, sandbox, retry=retry)
+    key = sandbox.state.add_issue("unlucky", status="inReview")
+    sandbox.inject(503, times=1_000_000)
+    with relay_in_thread(config) as relay:
+        body, headers = signed("github-merged", {"PROJ-123": key})
+        assert relay.post(body, headers=headers).status_code == 202
+        wait_until(lambda: settled(relay))
+        [task] = relay.app.queue.tasks()
+        assert task["state"] == "failed" and "503" in str(task["last_error"])
+        assert relay.metrics()["failed_total"] == 1
+    assert status_of(sandbox, key) == "inReview"

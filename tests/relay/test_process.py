@@ -9,6 +9,7 @@ from pathlib import Path
 
 from testing.servers import SandboxHandle
 from tests.relay.helpers import (
+    SECRET,
     signed,
     start_relay_process,
     status_of,
@@ -60,6 +61,10 @@ def test_sigkill_with_events_queued_loses_nothing(tmp_path: Path, sandbox: Sandb
         again.process.wait(timeout=30)
     assert again.process.returncode == 0
     assert len(transitions(sandbox)) == 3
+    # The logs tell what happened, and never the token or a secret.
+    log = "".join(relay.log + again.log)
+    assert "queued" in log and "-> readyForTest" in log
+    assert sandbox.token not in log and SECRET not in log
 
 
 def test_under_gunicorn_with_two_workers(tmp_path: Path, sandbox: SandboxHandle) -> None:
