@@ -120,6 +120,19 @@ def ask_organization(cfg: Config, interactive: bool) -> Config:
     return with_overrides(cfg, cloud_org_id=answer, org_id="")
 
 
+def ask_token_kind(cfg: Config, interactive: bool) -> Config:
+    """For a Yandex Cloud organization, on a terminal, ask OAuth or IAM unless the kind was
+    given (option or file); a Yandex 360 organization takes OAuth tokens only."""
+    if not interactive or cfg.text("tracker", "org_id") or not cfg.text("tracker", "cloud_org_id"):
+        return cfg
+    if cfg.sources.get(("tracker", "token_kind"), "default") != "default":
+        return cfg
+    answer = input("Token kind, oauth or iam [oauth]: ").strip().lower() or "oauth"
+    if answer not in ("oauth", "iam"):
+        raise UsageError(f"'{answer}' is not a token kind; answer oauth or iam")
+    return with_overrides(cfg, token_kind=answer)
+
+
 def check_kind(cfg: Config) -> None:
     if cfg.text("tracker", "token_kind") == "iam" and not cfg.text("tracker", "cloud_org_id"):
         raise UsageError(

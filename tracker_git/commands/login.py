@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = account.load_config(args)
     interactive = sys.stdin.isatty() and not args.with_token
     cfg = account.ask_organization(cfg, interactive)
+    cfg = account.ask_token_kind(cfg, interactive)
     account.check_kind(cfg)
     token = account.read_token(args.with_token, "Tracker")
     done = account.login(cfg, token)
