@@ -129,3 +129,19 @@ def test_the_command_checks_a_file(tmp_path: Path) -> None:
     )
     assert ok.returncode == 0 and "ok; forges: github" in ok.stdout
     assert "s3cret" not in ok.stdout + ok.stderr
+
+
+def test_check_refuses_plain_http_to_another_host(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = write(tmp_path, BASE.replace("http://127.0.0.1:9", "http://tracker.example.com"))
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "git-tracker"), "relay", "--config", path, "--check"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+    )
+    assert done.returncode == 2
+    assert "plain http to another host" in done.stderr
+    assert "t0ken" not in done.stderr

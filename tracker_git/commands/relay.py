@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
         for name, f in cfg.forges.items()
     )
     if args.check:
+        from tracker_git.relay.app import tracker_client
+
+        tracker_client(cfg)
         output.result(f"{args.config}: ok; forges: {forges}; queue: {cfg.database}")
         return 0
     logging.basicConfig(

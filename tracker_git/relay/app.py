@@ -68,13 +68,13 @@ _METRICS = (
 )
 
 
-def _tracker_client(config: RelayConfig) -> Mover:
-    # Looked up by name: tracker_git.tracker.client is written alongside the relay.
-    import importlib
+def tracker_client(config: RelayConfig) -> Mover:
+    """The Tracker client the worker moves issues with (ConfigError if the settings are
+    unusable: plain http to another host, an IAM token without a Cloud organization)."""
+    from tracker_git.tracker.client import TrackerClient  # imports requests: only here
 
-    client_module = importlib.import_module("tracker_git.tracker.client")
     t = config.tracker
-    client: Mover = client_module.TrackerClient(
+    client: Mover = TrackerClient(
         t.api_url,
         t.token,
         org_id=t.org_id,
@@ -119,7 +119,10 @@ class RelayApp:
         self.config = config
         self.clock = clock
         self.queue = Queue(config.database)
-        self._make_mover = make_mover or (lambda: _tracker_client(config))
+        self._make_mover = make_mover or (lambda: tracker_client(config))
+        # Built once now so that a bad api_url or token kind stops the start, with its
+        # message, instead of failing every event later. The worker builds its own.
+        self._make_mover()
         self._lock = threading.Lock()
         self._worker: Worker | None = None
         self._worker_pid = 0
