@@ -4,11 +4,11 @@ messenger refusing the test message; each one line, with the right exit code."""
 from __future__ import annotations
 
 import pytest
-import requests
 
 from tests.notify.helpers import BOT_TOKEN, Notify, Receiver
 from tracker_git.core.errors import OperationFailed
 from tracker_git.notify import apply, build, plan, spec
+from tracker_git.tracker.client import TrackerClient
 from tracker_git.tracker.triggers import Triggers
 
 ALERT = """\
@@ -27,9 +27,7 @@ def test_a_concurrent_edit_is_a_conflict_not_lost(notify: Notify) -> None:
     assert notify.run("apply")[0] == 0
     notify.file.write_text(ALERT.format(message="second"))
     sb = notify.sandbox
-    session = requests.Session()
-    session.headers.update(sb.headers)
-    api = Triggers(session, sb.url + "/v3")
+    api = Triggers(TrackerClient(sb.url, sb.token, org_id=sb.org_id))
     alerts = spec.load(str(notify.file))
     changes = plan.plan(
         build.desired(alerts, build.read_secrets(alerts)), apply.fetch(api, alerts.queues)
