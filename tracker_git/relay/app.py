@@ -162,6 +162,10 @@ class RelayApp:
         except Response as exc:
             status, kind = exc.status, "application/json"
             body = json.dumps({"error": exc.message}).encode()
+        except Exception:  # the database is gone or full, or a bug: the forge will retry
+            log.exception("relay: %s %s failed", method, path)
+            status, kind = 500, "application/json"
+            body = b'{"error": "internal error; see the relay\'s log"}'
         headers = [("Content-Type", kind), ("Content-Length", str(len(body)))]
         if status == 405:
             headers.append(("Allow", "GET" if path in ("/healthz", "/metrics") else "POST"))
