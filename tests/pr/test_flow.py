@@ -1,0 +1,168 @@
+"""`git tracker pr` end to end: a real repository, the CLI as a subprocess, the sandbox Tracker
+and a forge emulator over real sockets, for each of the four forges."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from testing.repos import commit_file, git
+from tests.pr.conftest import CANARY, ISSUE, Setup, editor_runs
+from tracker_git.emulators.server import Reply
+from tracker_git.pr.template import END, START
+
+KINDS = ["github", "gitlab", "bitbucket-cloud", "bitbucket-dc"]
+SUMMARY = "Исправить падение при пустом ответе сервера"
+forges = pytest.mark.parametrize("setup", KINDS, indirect=True)
+
+
+def comments_with(setup: Setup, url: str) -> list[dict[str, Any]]:
+    return [c for c in setup.sandbox.state.comments(ISSUE) if url in str(c.get("text"))]
+
+
+def transitions_executed(setup: Setup) -> int:
+    return sum(
+        1 for r in setup.sandbox.requests if r["method"] == "POST" and "_execute" in r["path"]
+    )
+
+
+def status(setup: Setup) -> str:
+    return str(setup.sandbox.state.issue(ISSUE)["status"])
+
+
+def assert_no_canary(setup: Setup, *outputs: str) -> None:
+    for text in outputs:
+        assert CANARY not in text
+    for run in editor_runs(setup):
+        assert CANARY not in str(run["env"]) and CANARY not in " ".join(run["parents"])
+    roots = [setup.repo.parent, Path.home()]
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                assert CANARY.encode() not in path.read_bytes(), path
+
+
+@forges
+def test_create_then_update_never_a_second_pr(setup: Setup) -> None:
+    first = setup.run()
+    assert first.returncode == 0, first.stderr
+    prs = setup.open_prs()
+    assert len(prs) == 1
+    pr = prs[0]
+    assert first.stdout.strip() == pr.url
+    assert "Traceback" not in first.stderr
+    # The title is the issue's, never the humanized branch.
+    assert pr.title.removeprefix("Draft: ") == f"{ISSUE}: {SUMMARY}"
+    assert START in pr.body and END in pr.body
+    assert "Typed in the editor." in pr.body
+    assert "handle the empty body" in pr.body
+    assert (
+        git(setup.bare, "rev-parse", f"refs/heads/{ISSUE}-fix-crash").strip()
+        == git(setup.repo, "rev-parse", "HEAD").strip()
+    )
+    assert status(setup) == "inReview"
+    assert len(comments_with(setup, pr.url)) == 1
+    assert transitions_executed(setup) == 1
+
+    # People edit the description on the forge; a new commit lands; run again.
+    human = "Reviewer note: check the retry path."
+    setup.client().update(pr, pr.title, pr.body.replace(END, END + "\n\n" + human))
+    commit_file(setup.repo, "b.txt", "b\n", f"{ISSUE}: retry once", "--no-verify")
+    second = setup.run("--no-edit")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == pr.url
+    prs = setup.open_prs()
+    assert len(prs) == 1 and prs[0].number == pr.number
+    body = prs[0].body
+    assert body.count(START) == 1
+    assert human in body and "Typed in the editor." in body
+    block = body.split(START)[1].split(END)[0]
+    assert "retry once" in block and "In review" in block
+    assert len(comments_with(setup, pr.url)) == 1
+    assert transitions_executed(setup) == 1
+    assert "already" in second.stderr
+    assert_no_canary(setup, first.stdout, first.stderr, second.stdout, second.stderr)
+    assert (setup.logs / "pre-push.txt").exists()  # the push ran hooks, without the token
+
+
+@forges
+def test_dry_run_changes_nothing(setup: Setup) -> None:
+    result = setup.run("--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert [r.method for r in setup.forge.requests if r.method != "GET"] == []
+    assert [r["method"] for r in setup.sandbox.requests if r["method"] != "GET"] == []
+    assert setup.forge.prs == []
+    assert status(setup) == "inProgress"
+    assert setup.sandbox.state.comments(ISSUE) == []
+    assert git(setup.bare, "for-each-ref", "--format=%(refname:short)").split() == ["main"]
+    assert editor_runs(setup) == []
+    out = result.stdout
+    assert "git push" in out
+    assert re.search(r"^POST http://127\.0\.0\.1:\d+/\S+", out, re.M)
+    assert f'"{ISSUE}: {SUMMARY}"' in out or f"{ISSUE}: {SUMMARY}" in out
+    assert "_execute" in out and "/comments" in out
+    assert CANARY not in out + result.stderr
+
+
+def _fail_writes(setup: Setup) -> None:
+    """The forge answers 500 to every write until the route is removed."""
+    pattern = re.compile(r"^/.*$")
+
+    def boom(call: Any) -> Reply:
+        return Reply(500, {"message": "Internal Server Error"})
+
+    for method in ("POST", "PUT", "PATCH"):
+        setup.forge.routes.insert(0, (method, pattern, boom))
+
+
+def _heal(setup: Setup) -> None:
+    setup.forge.routes[:] = [r for r in setup.forge.routes if r[1].pattern != "^/.*$"]
+
+
+@forges
+def test_failure_after_editor_keeps_text_and_recover_finishes(setup: Setup) -> None:
+    _fail_writes(setup)
+    failed = setup.run(PR_TEST_TYPE="Words nobody wants to type twice.")
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr
+    match = re.search(r"git tracker pr --recover (\S+)", failed.stderr)
+    assert match, failed.stderr
+    saved = Path(match.group(1))
+    assert "Words nobody wants to type twice." in saved.read_text()
+    assert setup.forge.prs == []
+    assert status(setup) == "inProgress"
+
+    _heal(setup)
+    done = setup.run("--recover", str(saved), GIT_EDITOR="false")  # no editor this time
+    assert done.returncode == 0, done.stderr
+    prs = setup.open_prs()
+    assert len(prs) == 1 and done.stdout.strip() == prs[0].url
+    assert "Words nobody wants to type twice." in prs[0].body
+    assert status(setup) == "inReview"
+    assert len(comments_with(setup, prs[0].url)) == 1
+    assert not saved.exists()
+    assert_no_canary(setup, failed.stdout, failed.stderr, done.stdout, done.stderr)
+
+
+@pytest.mark.parametrize("setup", ["github"], indirect=True)
+def test_branch_without_key_is_one_clear_line(setup: Setup) -> None:
+    git(setup.repo, "checkout", "-q", "-b", "no-key-here")
+    result = setup.run()
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "carries no issue key" in result.stderr
+    assert setup.forge.requests == [] and setup.sandbox.requests == []
+
+
+@pytest.mark.parametrize("setup", ["gitlab"], indirect=True)
+def test_issue_already_in_review_has_stand_link(setup: Setup) -> None:
+    git(setup.repo, "checkout", "-q", "-b", "DEMO-3-search")
+    result = setup.run("--no-edit", "--title", "DEMO-3: faster search")
+    assert result.returncode == 0, result.stderr
+    assert transitions_executed(setup) == 0
+    assert "already in" in result.stderr
+    pr = setup.client().list_open("DEMO-3-search")[0]
+    assert pr.title == "DEMO-3: faster search"
+    assert "https://stand-3.example.com" in pr.body.split(START)[1]

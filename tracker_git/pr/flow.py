@@ -1,0 +1,338 @@
+"""`git tracker pr`: open or update the branch's pull request, filled from its issue, then move
+the issue to review and leave one comment with the pull request's address.
+
+The order of work, and why:
+
+1. Local facts (branch, key, remote, forge, tokens): no network.
+2. The issue and the branch's open pull request are fetched at the same time (two threads):
+   neither needs the other. The remote's default branch comes from git's own
+   refs/remotes/REMOTE/HEAD when it has one, else from the forge in that same round.
+3. The description is rendered (or merged into the open pull request's current text) and the
+   user edits it. From the moment the editor closes, any failure saves the text to a recover
+   file and says the one command that finishes the job (`--recover FILE`).
+4. Push when the remote lacks the branch, then create or update (never a second PR).
+5. The status move and the comment run side by side. A new pull request's address cannot be in
+   any comment yet, so comments are only read when updating.
+
+With everything fresh that is 6 requests and 4 sequential round trips for a new pull request.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tracker_git.core import config as configuration
+from tracker_git.core import keys, output
+from tracker_git.core.errors import OperationFailed, TrackerGitError, UsageError
+from tracker_git.pr import editor, gitrepo, recover, review, template
+
+if TYPE_CHECKING:
+    from tracker_git.core.config import Config
+    from tracker_git.forges import Forge, ForgeRemote, PullRequest
+    from tracker_git.tracker.client import TrackerClient
+
+PENDING_URL = "<the new pull request's URL>"
+
+
+@dataclass(frozen=True)
+class Options:
+    remote: str = "origin"
+    base: str | None = None
+    title: str | None = None
+    draft: bool = False
+    edit: bool = True
+    web: bool = False
+    dry_run: bool = False
+    push: bool | None = None  # None: ask on a terminal, push otherwise
+    recover: str | None = None
+    cwd: str = "."
+
+
+@dataclass(frozen=True)
+class Result:
+    url: str  # the pull request's address (--web: the page that creates it)
+    created: bool
+    plan: tuple[str, ...] = ()  # --dry-run: the requests it would send, described
+
+
+@dataclass(frozen=True)
+class _Context:
+    root: str
+    branch: str
+    key: str
+    config: Config
+    remote: ForgeRemote
+    env: dict[str, str]
+
+
+def title_from(pattern: str, key: str, summary: str) -> str:
+    return pattern.replace("{key}", key).replace("{summary}", summary).strip()
+
+
+def _context(options: Options) -> _Context:
+    from tracker_git.forges import detect
+
+    env = gitrepo.child_environment()
+    root = gitrepo.toplevel(options.cwd, env)
+    branch = gitrepo.current_branch(root, env)
+    config = configuration.load(root)
+    key = keys.key_from_branch(branch, config.queues)
+    if key is None:
+        raise UsageError(
+            f"branch '{branch}' carries no issue key; its name needs "
+            f"{keys.describe_queues(config.queues)}: rename it "
+            f"(git branch -m {branch} DEV-123-{branch}) or switch to the issue's branch"
+        )
+    url = gitrepo.remote_url(root, options.remote, env)
+    return _Context(root, branch, key, config, detect(url, config), env)
+
+
+def _forge(remote: ForgeRemote, required: bool) -> Forge | None:
+    from tracker_git import secrets
+    from tracker_git.forges import NAMES, client_for
+
+    token = secrets.forge_token(remote.kind, remote.host)
+    if not token:
+        if not required:
+            return None
+        variables = " or ".join(secrets.FORGE_VARIABLES.get(remote.kind, ()))
+        raise UsageError(
+            f"no {NAMES[remote.kind]} token for {remote.host}; set {variables}, "
+            f"or store one with 'git tracker login --forge {remote.kind}'"
+        )
+    return client_for(remote, token)
+
+
+def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> Result:
+    """Do it. `confirm_push` asks the user whether to push (None: nobody to ask, so push)."""
+    from tracker_git import secrets
+
+    secrets.scrub_environment()  # no child (editor, git, hooks, browser) inherits a token
+    ctx = _context(options)
+    from tracker_git.tracker.connect import connect
+
+    forge = _forge(ctx.remote, required=not options.web)
+    tracker = connect(ctx.config)
+    view, existing, base = _gather(ctx, options, tracker, forge)
+    issue = view.issue
+    facts = template.Facts(
+        key=ctx.key,
+        summary=issue.summary,
+        url=issue.url,
+        status=issue.status_display,
+        assignee=issue.assignee_display,
+        commits=gitrepo.commits(ctx.root, options.remote, base, ctx.env),
+        stand=review.stand_link(issue, ctx.config.text("stand", "field")),
+    )
+    text = template.load_template(ctx.config.text("pr", "template"), ctx.root)
+    if options.recover:
+        title, body = recover.load(options.recover, ctx.key)
+    elif existing is not None:
+        # A title people changed on the forge stays theirs; the block is refreshed in the
+        # description the pull request has now, so edits made there are kept.
+        title = options.title or existing.title
+        body = template.merge(existing.body, text, facts)
+    else:
+        title = options.title or title_from(ctx.config.text("pr", "title"), ctx.key, issue.summary)
+        body = template.render(text, facts)
+
+    if options.web:
+        return _web(ctx, options, forge, existing, base, title, body)
+    if options.dry_run:
+        return _plan(ctx, options, forge, tracker, view, existing, base, title, body)
+    if options.edit and not options.recover:
+        title, body = _edit(ctx, title, body)
+
+    assert forge is not None
+    try:
+        pr, created = _send(ctx, options, forge, existing, base, title, body, confirm_push)
+        status = ctx.config.text("statuses", "review")
+        for line in review.mark_review(tracker, view, status, pr.url, created):
+            output.info(line)
+    except BaseException as exc:
+        # From here on the text is the user's work: keep it whatever happened.
+        path = options.recover or recover.save(ctx.key, title, body)
+        hint = f"your title and description are kept: {recover.command(path)}"
+        if isinstance(exc, TrackerGitError):
+            kept = OperationFailed(f"{exc}; {hint}")
+            kept.exit_code = exc.exit_code
+            raise kept from None
+        output.info(hint)
+        raise
+    if options.recover:
+        recover.discard(options.recover)
+    return Result(pr.url, created)
+
+
+def _gather(
+    ctx: _Context, options: Options, tracker: TrackerClient, forge: Forge | None
+) -> tuple[review.IssueView, PullRequest | None, str]:
+    """The issue, the open pull request of the branch and the base branch, read side by side."""
+    base = options.base or gitrepo.local_default_branch(ctx.root, options.remote, ctx.env)
+    output.info(f"{ctx.key}: reading the issue and the open pull requests of {ctx.branch}")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        issue_job = pool.submit(review.read_issue, tracker, ctx.key)
+        pr_job = pool.submit(forge.find_open, ctx.branch) if forge is not None else None
+        base_job = None
+        if base is None and forge is not None:
+            base_job = pool.submit(forge.default_branch)
+        view = issue_job.result()
+        existing = pr_job.result() if pr_job is not None else None
+        if base_job is not None:
+            base = base_job.result()
+    if existing is not None:
+        base = existing.target
+    if base is None:
+        raise UsageError(f"cannot tell the base branch of {options.remote}; pass --base BRANCH")
+    if base == ctx.branch:
+        raise UsageError(
+            f"{ctx.branch} is the base branch itself; switch to the issue's branch first"
+        )
+    return view, existing, base
+
+
+def _edit(ctx: _Context, title: str, body: str) -> tuple[str, str]:
+    try:
+        edited = editor.edit(editor.compose(title, body), ctx.root, ctx.env)
+    except editor.EditorFailed as exc:
+        saved_title, saved_body = editor.parse(exc.text)
+        if saved_title:
+            path = recover.save(ctx.key, saved_title, saved_body)
+            raise OperationFailed(f"{exc}; your text is kept: {recover.command(path)}") from None
+        raise
+    title, body = editor.parse(edited)
+    if not title:
+        raise OperationFailed("the title is empty, so nothing was sent; run again to retry")
+    return title, body
+
+
+def _send(
+    ctx: _Context,
+    options: Options,
+    forge: Forge,
+    existing: PullRequest | None,
+    base: str,
+    title: str,
+    body: str,
+    confirm_push: Callable[[str], bool] | None,
+) -> tuple[PullRequest, bool]:
+    _push_if_needed(ctx, options, confirm_push)
+    if existing is not None:
+        if options.base and options.base != existing.target:
+            output.warn(
+                f"the open pull request #{existing.number} targets {existing.target}; "
+                f"its base is not changed to {options.base} (change it on the forge)"
+            )
+        pr = forge.update(existing, title, body)
+        output.info(f"updated pull request #{pr.number}")
+        return pr, False
+    # A create that races another run ends in an update of that pull request.
+    pr, created = forge.create_or_adopt(title, body, ctx.branch, base, options.draft)
+    output.info(f"{'created' if created else 'updated'} pull request #{pr.number}")
+    return pr, created
+
+
+def _push_if_needed(
+    ctx: _Context, options: Options, confirm_push: Callable[[str], bool] | None
+) -> None:
+    state = gitrepo.push_state(ctx.root, options.remote, ctx.branch, ctx.env)
+    if state == "same":
+        return
+    where = f"{options.remote}/{ctx.branch}"
+    if options.push is False:
+        if state == "missing":
+            raise UsageError(
+                f"{options.remote} has no branch {ctx.branch} and --no-push was given; "
+                f"push it (git push -u {options.remote} {ctx.branch}) or drop --no-push"
+            )
+        output.warn(f"{where} is not HEAD; the pull request shows what was pushed")
+        return
+    if options.push is None and confirm_push is not None:
+        question = (
+            f"{options.remote} has no branch {ctx.branch}; push it?"
+            if state == "missing"
+            else f"{where} is not HEAD; push HEAD to it?"
+        )
+        if not confirm_push(question):
+            if state == "missing":
+                raise OperationFailed(
+                    f"not pushed, and a pull request needs {ctx.branch} on {options.remote}; "
+                    f"push it, or run again with --push"
+                )
+            return
+    output.info(f"pushing {ctx.branch} to {options.remote}")
+    gitrepo.push(ctx.root, options.remote, ctx.branch, ctx.env)
+
+
+def _web(
+    ctx: _Context,
+    options: Options,
+    forge: Forge | None,
+    existing: PullRequest | None,
+    base: str,
+    title: str,
+    body: str,
+) -> Result:
+    if existing is not None:
+        url = existing.url
+    else:
+        if options.dry_run:
+            output.info(f"would push {ctx.branch} to {options.remote} if it lacks it")
+        else:
+            _push_if_needed(ctx, options, None)
+        page = forge if forge is not None else _page_maker(ctx.remote)
+        url = page.create_page_url(ctx.branch, base, title, body)
+    if not options.dry_run:
+        _open_browser(url)
+    return Result(url, created=False)
+
+
+def _page_maker(remote: ForgeRemote) -> Forge:
+    from tracker_git.forges import client_for
+
+    return client_for(remote, "")  # only builds a URL: no request, no token
+
+
+def _open_browser(url: str) -> None:
+    import webbrowser
+
+    # run() scrubbed the token variables first: the browser inherits none.
+    if not webbrowser.open(url):
+        output.info("no browser could be started; open the address below")
+
+
+def _plan(
+    ctx: _Context,
+    options: Options,
+    forge: Forge | None,
+    tracker: TrackerClient,
+    view: review.IssueView,
+    existing: PullRequest | None,
+    base: str,
+    title: str,
+    body: str,
+) -> Result:
+    assert forge is not None
+    lines: list[str] = []
+    pushed = gitrepo.push_state(ctx.root, options.remote, ctx.branch, ctx.env) == "same"
+    if not pushed and options.push is not False:
+        lines.append(" ".join(gitrepo.push_command(options.remote, ctx.branch)))
+    if existing is not None:
+        planned = forge.plan_update(existing, title, body)
+        url = existing.url
+    else:
+        planned = forge.plan_create(title, body, ctx.branch, base, options.draft)
+        url = PENDING_URL
+    lines += [item.describe() for item in planned]
+    status = ctx.config.text("statuses", "review")
+    lines += review.plan(tracker, view, status, url, existing=existing is not None)
+    output.info("dry run: nothing was pushed, created, moved or commented")
+    return Result(url, created=existing is None, plan=tuple(lines))
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
