@@ -3,10 +3,14 @@ the sandbox calls loopback Slack and Telegram receivers, over real sockets."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import requests
 
+from testing.repos import run
 from tests.notify.helpers import BOT_TOKEN, SLACK_PATH, Notify, Receiver
 
 ALERTS = """\
@@ -102,8 +106,9 @@ def test_apply_then_events_reach_slack_and_telegram(
         "text": 'DEMO-3 is ready for test:\nSpeed up "search" (sandbox.user)',
     }
     assert len(slack.got) == 1
-    # No secret in what the command printed.
+    # No secret in what the command printed; no trigger failed inside the sandbox.
     assert BOT_TOKEN not in out + err and SLACK_PATH not in out + err
+    assert notify.sandbox.state.hook_errors == []
 
 
 def test_second_apply_changes_nothing(notify: Notify, telegram: Receiver) -> None:
@@ -250,3 +255,16 @@ def test_list_shows_ours_only_with_secrets_hidden(
     assert f"send: POST {slack.url}/***\n" in out  # a Slack webhook URL is a secret as a whole
     assert "message: Critical bug {{issue.key}}: {{issue.summary}}" in out
     assert BOT_TOKEN not in out and SLACK_PATH not in out and "hand made" not in out
+
+
+def test_the_git_subcommand_applies_the_repository_file(notify: Notify, telegram: Receiver) -> None:
+    """`git tracker notify apply` as a user types it: git finds git-tracker on PATH, and the
+    file is found at the top of the repository from a subfolder."""
+    write(notify, telegram)
+    (notify.repo / "sub").mkdir()
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = run(notify.repo / "sub", "git", "tracker", "notify", "apply", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "DEMO: create 'critical-bug'" in proc.stdout
+    proc = run(notify.repo / "sub", "git", "tracker", "notify", "apply", env=env)
+    assert proc.returncode == 0 and "nothing to change" in proc.stderr
