@@ -70,6 +70,8 @@ STEPS = [
     Step(
         "hooks", ("GIT", "commit", "-q", "--allow-empty", "-m", "DEMO-404: x"), needs_keyring=True
     ),
+    Step("hooks", ("GIT", "push", "-q", "backup", "DEMO-1-canary"), needs_keyring=True),
+    Step("notify", ("notify", "list", "--queue", "DEMO")),
     Step("pr", ("pr", "--dry-run", "--no-edit", "--no-push")),
     # As if the branch were pushed, so `pr` goes on to the editor (a spy) and the forge.
     Step("pr", ("GIT", "update-ref", "refs/remotes/origin/DEMO-1-canary", "HEAD")),
@@ -85,7 +87,6 @@ NOT_COVERED = {
     "completion": "prints a script; no token involved",
     "sandbox": "the local server; its token is the sandbox's own",
     "relay": "a long-running server reading TRACKER_TOKEN: needs its own canary test",
-    "notify": "needs a triggers file: add a Step with one",
     "demo": "runs against its own sandbox with the sandbox token",
 }
 
@@ -149,6 +150,9 @@ def world(tmp_path: Path, home: Path, sandbox: SandboxHandle, forge: Emulator) -
     git(repo, "add", ".tracker-git.toml")
     git(repo, "commit", "-q", "--no-verify", "-m", "config")
     git(repo, "remote", "add", "origin", forge.remote_url())
+    git(tmp_path, "init", "-q", "--bare", "backup.git")  # a remote to push to (pre-push hook)
+    git(repo, "remote", "add", "backup", str(tmp_path / "backup.git"))
+    git(repo, "push", "-q", "--no-verify", "backup", "main")
     git(repo, "checkout", "-q", "-b", "DEMO-1-canary")
     from tracker_git.core import gitstate
     from tracker_git.hooks import install
