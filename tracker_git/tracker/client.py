@@ -252,15 +252,16 @@ class TrackerClient:
             try:
                 self.execute_transition(key, chosen.id, resolution=resolution, comment=comment)
                 break
-            except ApiError as exc:
-                if exc.status == 422 and "resolution" in exc.errors and not resolution:
+            except (ApiError, NetworkError) as exc:
+                code = exc.status
+                if code == 422 and not resolution and "resolution" in getattr(exc, "errors", {}):
                     raise OperationFailed(self._needs_resolution(key, chosen)) from None
-                if exc.status == 409 or _passing(exc) or isinstance(exc, NetworkError):
+                if code == 409 or _passing(exc) or isinstance(exc, NetworkError):
                     # Did it happen anyway (a lost answer), or did someone else move it?
                     now = self.get_issue(key)
                     if now.status_key == chosen.to_key:
                         break
-                    if exc.status == 409 or attempt == self.policy.attempts:
+                    if code == 409 or attempt == self.policy.attempts:
                         raise
                     _sleep(self.policy.delay(attempt))
                     continue
