@@ -52,10 +52,12 @@ def set_values(section: str, values: dict[str, str], path: str | None = None) ->
     body = lines[start + 1 : end]
     for key, value in values.items():
         pattern = _assignment(key)
-        body = [line for line in body if not pattern.match(line)]
+        # JSON string escapes are valid TOML basic-string escapes.
+        line = f"{key} = {json.dumps(value)}"
+        at = next((n for n, text in enumerate(body) if pattern.match(text)), None)
+        body = [text for text in body if not pattern.match(text)]
         if value:
-            # JSON string escapes are valid TOML basic-string escapes.
-            body.insert(0, f"{key} = {json.dumps(value)}")
+            body.insert(0 if at is None else at, line)
     lines[start + 1 : end] = body
     _write_checked(path, "\n".join(lines) + "\n")
     return path
