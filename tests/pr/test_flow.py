@@ -166,3 +166,48 @@ def test_issue_already_in_review_has_stand_link(setup: Setup) -> None:
     pr = setup.client().list_open("DEMO-3-search")[0]
     assert pr.title == "DEMO-3: faster search"
     assert "https://stand-3.example.com" in pr.body.split(START)[1]
+
+
+@pytest.mark.parametrize("setup", ["bitbucket-dc"], indirect=True)
+def test_tracker_failure_after_create_recover_finishes_without_second_pr(setup: Setup) -> None:
+    setup.sandbox.inject(500, times=20, path="/comments", method="POST")
+    failed = setup.run("--no-edit")
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    match = re.search(r"git tracker pr --recover (\S+)", failed.stderr)
+    assert match, failed.stderr
+    assert len(setup.open_prs()) == 1  # the forge part was done
+    setup.sandbox.clear_faults()
+    done = setup.run("--recover", match.group(1))
+    assert done.returncode == 0, done.stderr
+    prs = setup.open_prs()
+    assert len(prs) == 1 and done.stdout.strip() == prs[0].url
+    assert len(comments_with(setup, prs[0].url)) == 1
+    assert transitions_executed(setup) == 1
+    assert status(setup) == "inReview"
+
+
+@pytest.mark.parametrize("setup", ["github"], indirect=True)
+def test_web_prints_and_opens_the_prefilled_create_page(setup: Setup, tmp_path: Path) -> None:
+    opened = tmp_path / "browser.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\nenv >> {opened}\n')
+    browser.chmod(0o755)
+    result = setup.run("--web", BROWSER=str(browser))
+    assert result.returncode == 0, result.stderr
+    url = result.stdout.strip()
+    assert "/compare/main...DEMO-2-fix-crash?" in url and "quick_pull=1" in url
+    assert "title=DEMO-2" in url
+    assert opened.read_text().splitlines()[0] == url
+    assert setup.writes() == [] and setup.forge.prs == []
+    assert [r for r in setup.sandbox.requests if r["method"] != "GET"] == []
+    assert_no_canary(setup, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("setup", ["github"], indirect=True)
+def test_draft_and_no_push_without_remote_branch(setup: Setup) -> None:
+    refused = setup.run("--no-edit", "--no-push")
+    assert refused.returncode == 2 and "--no-push" in refused.stderr
+    assert setup.forge.prs == []
+    made = setup.run("--no-edit", "--draft")
+    assert made.returncode == 0, made.stderr
+    assert setup.open_prs()[0].draft

@@ -149,9 +149,15 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
 
     assert forge is not None
     try:
-        pr, created = _send(ctx, options, forge, existing, base, title, body, confirm_push)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # An open pull request's address is known already: whether the issue mentions it
+            # is read while the forge updates it.
+            known = existing.url if existing is not None else ""
+            seen = pool.submit(review.mentions, tracker, ctx.key, known) if known else None
+            pr, created = _send(ctx, options, forge, existing, base, title, body, confirm_push)
+            mentioned = seen.result() if seen is not None and pr.url == known else None
         status = ctx.config.text("statuses", "review")
-        for line in review.mark_review(tracker, view, status, pr.url, created):
+        for line in review.mark_review(tracker, view, status, pr.url, created, mentioned):
             output.info(line)
     except BaseException as exc:
         # From here on the text is the user's work: keep it whatever happened.

@@ -4,7 +4,8 @@ comment with the pull request's address.
 Round trips are what a person waits for, so the issue is read with `expand=transitions`
 (tracker-api.md §2.1): the transition to review is then known without a second read, and the
 move is one POST. The move and the comment go out side by side. A new pull request's address
-cannot be in any comment yet, so comments are read only when updating.
+cannot be in any comment yet, so comments are read only when updating (and then while the
+forge updates the pull request).
 """
 
 from __future__ import annotations
@@ -74,21 +75,36 @@ def _move(tracker: TrackerClient, view: IssueView, review: str) -> str:
     return tracker.move_to_status(key, review).describe()
 
 
-def _comment(tracker: TrackerClient, key: str, url: str, created: bool) -> str:
-    if not created and any(url in str(c.get("text") or "") for c in tracker.comments(key)):
+def mentions(tracker: TrackerClient, key: str, url: str) -> bool:
+    """Whether a comment of the issue already carries `url`."""
+    return any(url in str(c.get("text") or "") for c in tracker.comments(key))
+
+
+def _comment(
+    tracker: TrackerClient, key: str, url: str, created: bool, mentioned: bool | None
+) -> str:
+    if mentioned is None:
+        mentioned = False if created else mentions(tracker, key, url)
+    if mentioned:
         return f"{key} already mentions the pull request"
     tracker.add_comment(key, comment_text(url))
     return f"{key}: commented the pull request's address"
 
 
 def mark_review(
-    tracker: TrackerClient, view: IssueView, review: str, url: str, created: bool
+    tracker: TrackerClient,
+    view: IssueView,
+    review: str,
+    url: str,
+    created: bool,
+    mentioned: bool | None = None,
 ) -> list[str]:
-    """Move to `review` (if not there) and comment `url` once; what was done, for people."""
+    """Move to `review` (if not there) and comment `url` once; what was done, for people.
+    `mentioned`: whether the comments already carry `url`, when the caller read them."""
     key = view.issue.key
     with ThreadPoolExecutor(max_workers=2) as pool:
         moving = pool.submit(_move, tracker, view, review) if needs_move(view, review) else None
-        commenting = pool.submit(_comment, tracker, key, url, created)
+        commenting = pool.submit(_comment, tracker, key, url, created, mentioned)
         done = [moving.result()] if moving is not None else []
         done.append(commenting.result())
     if moving is None and review:
@@ -109,7 +125,7 @@ def plan(
         transition = view.to_review(review)
         tid = transition.id if transition else f"<the transition to {review}>"
         lines.append(f"POST {base}/transitions/{quote(tid, safe='<> ')}/_execute\n{{}}")
-    if not (existing and any(url in str(c.get("text") or "") for c in tracker.comments(key))):
+    if not (existing and mentions(tracker, key, url)):
         body = json.dumps({"text": comment_text(url)}, indent=2, ensure_ascii=False)
         lines.append(f"POST {base}/comments?isAddToFollowers=false\n{body}")
     return lines
