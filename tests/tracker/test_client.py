@@ -334,3 +334,11 @@ def test_no_token_is_a_usage_error() -> None:
 def test_the_token_is_not_in_the_repr() -> None:
     c = TrackerClient("https://api.tracker.yandex.net", "y0_secret", org_id="1")
     assert "y0_secret" not in repr(c)
+
+
+def test_existing_keys_in_one_search(sandbox: SandboxHandle) -> None:
+    c = client(sandbox)
+    assert c.existing_keys(["DEMO-1", "DEMO-404", "DEMO-3"]) == {"DEMO-1", "DEMO-3"}
+    assert log(sandbox) == [("POST", "/v3/issues/_search", 200)]
+    sandbox.inject(500, path="_search")
+    assert c.existing_keys(["DEMO-2"]) == {"DEMO-2"}  # a read: retried like a GET

@@ -153,6 +153,23 @@ class TrackerClient:
             raise
         return True
 
+    def existing_keys(self, keys: list[str]) -> set[str]:
+        """Which of `keys` name issues you can see, in one request per 100 keys
+        (POST _search, a read, so it is retried like a GET). Moved issues answer under their
+        new key and also count for the old one (`aliases`)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 100):
+            chunk = keys[start : start + 100]
+            issues = self.request(
+                "POST", ("issues", "_search"), what="look the issue keys up", retry=True,
+                body={"keys": chunk}, params={"perPage": str(len(chunk))},
+            )  # fmt: skip
+            for issue in issues if isinstance(issues, list) else []:
+                if isinstance(issue, dict):
+                    names = {str(issue.get("key")), *map(str, issue.get("aliases") or [])}
+                    found |= names & set(chunk)
+        return found
+
     def transitions(self, key: str) -> list[Transition]:
         found = self._get_list(("issues", key, "transitions"), f"read {key}'s transitions", key)
         return [Transition.from_json(t) for t in found]
