@@ -181,7 +181,10 @@ def test_a_slow_tracker_is_cut_off_at_the_hooks_timeout(
 ) -> None:
     sandbox.inject(latency_ms=3000)
     assert online.verify_keys(["DEMO-999"], sandbox_cfg(sandbox, timeout=0.3)) == []
-    assert "did not answer within 0.3 s" in capsys.readouterr().err
+    # Either limit may end it first: the whole check's (0.3 s) or the request's own timeout.
+    err = capsys.readouterr().err
+    assert "cannot check issue keys with Tracker" in err
+    assert "did not answer within 0.3 s" in err or "timed out" in err or "did not answer" in err
 
 
 def test_the_token_comes_from_the_keyring_too(
