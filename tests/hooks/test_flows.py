@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from testing.repos import commit_file, git, head_message, run
+from testing.repos import commit_file, git, head_message, make_repo, run
 
 SAVED = "tracker-git/REJECTED_COMMIT_MSG"
 NO_HOOKS = {**os.environ, "TRACKER_GIT_SKIP": "1"}
@@ -366,3 +366,40 @@ def test_pre_push_checks_only_new_commits(repo: Path, tmp_path: Path) -> None:
     assert "1 commit(s) to push reference no valid issue key" in proc.stderr
     assert "slipped through" in proc.stderr
     assert "good one" not in proc.stderr
+
+
+def test_pre_push_checks_the_branches_being_pushed_not_the_current_one(
+    repo: Path, tmp_path: Path
+) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "--no-verify", "origin", "main")
+    commit_file(repo, "a", "1", "good work")
+    git(repo, "checkout", "-q", "-b", "topic", "main")
+    assert run(repo, "git", "push", "-q", "origin", "DEV-1-login").returncode == 0
+    git(repo, "branch", "nokey", "main")
+    git(repo, "checkout", "-q", "main")
+    proc = run(repo, "git", "push", "-q", "origin", "nokey")
+    assert proc.returncode == 1
+    assert "branch 'nokey' carries no issue key" in proc.stderr
+
+
+def test_refused_install_changes_nothing(tmp_path: Path) -> None:
+    from tracker_git.core import gitstate
+    from tracker_git.core.errors import OperationFailed
+    from tracker_git.hooks import install
+
+    path = make_repo(tmp_path / "r")
+    hooks = path / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    for name in ("commit-msg", "commit-msg.tracker-git-legacy"):
+        (hooks / name).write_text("#!/bin/sh\nexit 0\n")
+    before = sorted(p.name for p in hooks.iterdir())
+    try:
+        install.install(gitstate.read_state(str(path)))
+    except OperationFailed as exc:
+        assert "commit-msg is not ours" in str(exc)
+    else:
+        raise AssertionError("install should refuse")
+    assert sorted(p.name for p in hooks.iterdir()) == before

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from tracker_git.core import checks, config, gitstate, history, msgfile, output
+from tracker_git.core import checks, config, git, gitstate, history, msgfile, output
 from tracker_git.core.errors import CheckFailed, UsageError
 
 
@@ -38,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
     if args.what == "branch":
         name = args.name or state.branch
         problem = checks.check_branch(name, cfg)
-        ok = f"branch '{name}' carries {checks.branch_key(name, cfg) or 'no key, and is exempt'}"
+        key = checks.branch_key(name, cfg)
+        if name is None:
+            ok = "HEAD is detached: no branch to check"
+        else:
+            ok = f"branch '{name}' carries {key}" if key else f"branch '{name}' is exempt"
     elif args.what == "message":
         cleaned = msgfile.parse(_read(args.file)).cleaned
         problem = checks.check_message(cleaned, cfg)
@@ -47,6 +51,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         if ".." not in args.range:
             raise UsageError(f"'{args.range}' is not a range; write it as A..B (e.g. main..HEAD)")
+        start, _, end = args.range.partition("..")
+        for revision in (start.lstrip("."), end.lstrip(".")):
+            code, _, _ = git.run(
+                ["rev-parse", "--verify", "--quiet", f"{revision or 'HEAD'}^{{commit}}"]
+            )
+            if code != 0:
+                raise UsageError(
+                    f"'{revision}' in '{args.range}' names no commit; check the branch or sha (git log --oneline)"
+                )
         lines = history.problems([args.range], cfg, os.getcwd())
         problem = (
             "\n".join([f"{len(lines)} commit(s) reference no valid key:", *lines])

@@ -15,6 +15,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     state = gitstate.read_state()
     if args.action == "install":
+        shared = install.shared_hooks_path(state)
+        if shared:
+            output.warn(
+                f"core.hooksPath is set in your {shared} git config, so these hooks will run in "
+                "every repository that uses it; unset it there to keep them to this one"
+            )
         lines = install.install(state)
         output.info(f"plain git hooks in {state.hooks_dir}:")
     else:

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import os
+
 from tracker_git.core import checks
 from tracker_git.hooks import common
 
 
+def _branches(argv: list[str], current: str | None) -> list[str | None]:
+    """At pre-push (git passes the remote's name and URL) the branches being pushed; at
+    pre-commit the current one."""
+    if not argv and "PRE_COMMIT_REMOTE_NAME" not in os.environ:
+        return [current]
+    from tracker_git.hooks.pre_push import pushed_refs
+
+    heads = "refs/heads/"
+    return [ref[len(heads) :] for ref, _, _ in pushed_refs() if ref.startswith(heads)]
+
+
 def main(argv: list[str]) -> int:
     state, config = common.load()
-    problem = checks.check_branch(state.branch, config)
-    if problem is None:
-        key = checks.branch_key(state.branch, config)
-        unknown = common.online_unknown([key] if key else [], config)
-        if unknown:
-            problem = f"branch '{state.branch}' names {unknown[0]}, which Tracker does not have"
-    return 0 if problem is None else common.fail(problem)
+    for branch in _branches(argv, state.branch):
+        problem = checks.check_branch(branch, config)
+        if problem is None:
+            key = checks.branch_key(branch, config)
+            unknown = common.online_unknown([key] if key else [], config)
+            if unknown:
+                problem = f"branch '{branch}' names {unknown[0]}, which Tracker does not have"
+        if problem:
+            return common.fail(problem)
+    return 0

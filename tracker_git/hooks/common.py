@@ -49,9 +49,9 @@ def online_unknown(found: list[str], config: Config) -> list[str]:
     only then)."""
     if not found or not config.flag("hooks", "online"):
         return []
-    from tracker_git import online
+    from tracker_git.online import verify_keys
 
-    return online.verify_keys(found, config)
+    return verify_keys(found, config)
 
 
 def fail(reason: str) -> int:

@@ -34,19 +34,34 @@ def hook_text(name: str, python: str) -> str:
     return template.replace("@PYTHON@", python.replace("'", "'\\''"))
 
 
+def shared_hooks_path(state: RepoState) -> str | None:
+    """ "global" or "system" where core.hooksPath comes from a config file beyond this repo."""
+    from tracker_git.core import git
+
+    code, out, _ = git.run(["config", "--show-scope", "--get", "core.hooksPath"], state.toplevel)
+    scope = out.decode().split("\t", 1)[0] if code == 0 else ""
+    return scope if scope in ("global", "system") else None
+
+
 def install(state: RepoState, python: str = sys.executable) -> list[str]:
-    """Install every hook; return one line per hook saying what was done."""
+    """Install every hook; return one line per hook saying what was done.
+
+    Every hook is checked before any is written, so a refusal changes nothing.
+    """
+    for name in HOOK_NAMES:
+        path = os.path.join(state.hooks_dir, name)
+        legacy = path + LEGACY_SUFFIX
+        if os.path.lexists(path) and not is_ours(path) and os.path.lexists(legacy):
+            raise OperationFailed(
+                f"{path} is not ours and {legacy} exists too, so neither can be kept safely; "
+                f"merge or remove one of them, then run 'git tracker hooks install' again"
+            )
     os.makedirs(state.hooks_dir, exist_ok=True)
     done = []
     for name in HOOK_NAMES:
         path = os.path.join(state.hooks_dir, name)
         legacy = path + LEGACY_SUFFIX
         if os.path.lexists(path) and not is_ours(path):
-            if os.path.lexists(legacy):
-                raise OperationFailed(
-                    f"{path} is not ours and {legacy} exists too, so neither can be kept safely; "
-                    f"merge or remove one of them, then run 'git tracker hooks install' again"
-                )
             os.rename(path, legacy)
             done.append(f"{name}: installed; the existing hook is kept and runs first ({legacy})")
         else:

@@ -13,18 +13,28 @@ from tracker_git.core import history
 from tracker_git.hooks import common
 
 
-def _ranges(remote: str) -> list[list[str]]:
-    to_ref = os.environ.get("PRE_COMMIT_TO_REF")
-    if to_ref:
-        from_ref = os.environ.get("PRE_COMMIT_FROM_REF", "")
-        excluded = [f"^{from_ref}"] if from_ref and from_ref != history.ZERO else []
-        return [[to_ref, *excluded, "--not", f"--remotes={remote}"]]
-    ranges = []
+def pushed_refs() -> list[tuple[str, str, str]]:
+    """(local ref, local sha, remote sha) of every ref being pushed, deletions left out.
+
+    Under pre-commit, which has read git's stdin itself, from its PRE_COMMIT_* variables;
+    pre-commit sets no FROM/TO refs for a new branch whose history the remote lacks entirely.
+    """
+    if "PRE_COMMIT_REMOTE_NAME" in os.environ:
+        local = os.environ.get("PRE_COMMIT_LOCAL_BRANCH", "")
+        to_ref = os.environ.get("PRE_COMMIT_TO_REF") or local
+        from_ref = os.environ.get("PRE_COMMIT_FROM_REF") or history.ZERO
+        return [(local, to_ref, from_ref)] if to_ref else []
+    refs = []
     for line in sys.stdin.read().splitlines():
         fields = line.split()
-        if len(fields) != 4 or fields[1] == history.ZERO:  # a deletion pushes no commits
-            continue
-        _, local_sha, _, remote_sha = fields
+        if len(fields) == 4 and fields[1] != history.ZERO:  # a deletion pushes no commits
+            refs.append((fields[0], fields[1], fields[3]))
+    return refs
+
+
+def _ranges(remote: str) -> list[list[str]]:
+    ranges = []
+    for _, local_sha, remote_sha in pushed_refs():
         excluded = [f"^{remote_sha}"] if remote_sha != history.ZERO else []
         ranges.append([local_sha, *excluded, "--not", f"--remotes={remote}"])
     return ranges
