@@ -211,3 +211,52 @@ def test_draft_and_no_push_without_remote_branch(setup: Setup) -> None:
     made = setup.run("--no-edit", "--draft")
     assert made.returncode == 0, made.stderr
     assert setup.open_prs()[0].draft
+
+
+def _run_on_terminal(setup: Setup, answer: bytes) -> tuple[int, str, str]:
+    """Run with stdin and stderr on a pseudo-terminal, answering the push question."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker_git", "pr", "--no-edit"],
+        cwd=setup.repo, env=setup.env, stdin=slave, stderr=slave, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+    try:
+        while b"[Y/n]" not in seen:
+            ready, _, _ = select.select([master], [], [], 30)
+            assert ready, seen
+            seen += os.read(master, 4096)
+        os.write(master, answer)
+        out, _ = proc.communicate(timeout=30)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return proc.wait(), out.decode(), seen.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("setup", ["gitlab"], indirect=True)
+def test_asks_before_pushing_on_a_terminal(setup: Setup) -> None:
+    code, out, terminal = _run_on_terminal(setup, b"n\n")
+    assert code == 1 and "has no branch DEMO-2-fix-crash; push it?" in terminal
+    assert setup.forge.prs == [] and out == ""
+    assert git(setup.bare, "for-each-ref", "--format=%(refname:short)").split() == ["main"]
+    code, out, terminal = _run_on_terminal(setup, b"\n")  # Enter means yes
+    assert code == 0, terminal
+    assert out.strip() == setup.open_prs()[0].url
+    assert "DEMO-2-fix-crash" in git(setup.bare, "for-each-ref", "--format=%(refname:short)")
