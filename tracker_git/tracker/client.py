@@ -242,7 +242,7 @@ class TrackerClient:
             body["comment"] = comment
         found = self.request(
             "POST", ("issues", key, "transitions", transition_id, "_execute"),
-            what=f"move {key} ({transition_id})", body=body, key=key,
+            what=f"move {key} ({transition_id})", body=body,
         )  # fmt: skip
         items = found if isinstance(found, list) else []
         return [Transition.from_json(t) for t in items if isinstance(t, dict)]
