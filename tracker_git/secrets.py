@@ -190,13 +190,29 @@ def backend_name(timeout: float | None = None) -> str:
 # --- the Tracker token ---------------------------------------------------------------------
 
 
+def _malformed(token: str) -> bool:
+    """True for what cannot go into an HTTP header as is. Caught here because the HTTP
+    library's own complaint about a bad header quotes the header, token and all."""
+    return not token.isascii() or any(ch.isspace() or not ch.isprintable() for ch in token)
+
+
 def check_token_text(token: str) -> str:
     """The token, stripped; refuses what cannot go into an HTTP header."""
     token = token.strip()
     if not token:
         raise UsageError("the token is empty; paste the token itself")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
-        raise UsageError("the token contains spaces or control characters; paste only the token")
+    if _malformed(token):
+        raise UsageError(
+            "the token contains spaces, control or non-ASCII characters; paste only the token"
+        )
+    return token
+
+
+def _usable(token: str, origin: str, fix: str) -> str:
+    if _malformed(token):
+        raise OperationFailed(
+            f"the token in {origin} contains spaces, control or non-ASCII characters; {fix}"
+        )
     return token
 
 
@@ -209,14 +225,14 @@ def tracker_token(config: Config, *, timeout: float | None = None) -> str:
     """The Tracker token: TRACKER_TOKEN, else the keyring entry for this host and organization."""
     env = _variable(ENV_TOKEN)
     if env:
-        return env
+        return _usable(env, ENV_TOKEN, "set it to the token alone")
     account = tracker_account(config)
     token = _get(account, timeout)
     if not token:
         raise OperationFailed(
             f"no Tracker token stored for {account}; run 'git tracker login', {_FIX}"
         )
-    return token
+    return _usable(token, f"the keyring entry {account}", "run 'git tracker login' again")
 
 
 def token_source(config: Config, *, timeout: float | None = None) -> str:
@@ -258,8 +274,10 @@ def forge_token(kind: str, host: str, *, timeout: float | None = None) -> str | 
     account = forge_account(kind, host)
     variable = forge_variable(kind)
     if variable:
-        return _variable(variable)
-    return _get(account, timeout)
+        return _usable(_variable(variable), variable, "set it to the token alone")
+    token = _get(account, timeout)
+    fix = f"run 'git tracker login --forge {kind}' again"
+    return _usable(token, f"the keyring entry {account}", fix) if token else None
 
 
 def store_forge_token(kind: str, host: str, token: str, *, timeout: float | None = None) -> str:

@@ -108,10 +108,22 @@ def test_a_keyring_that_never_answers_gives_up_at_the_limit(secret_service: Sess
 
 
 def test_tokens_that_cannot_be_a_header_are_refused() -> None:
-    for bad in ("", "  \n", "two words", "tab\there", "nul\x00"):
-        with pytest.raises(UsageError):
+    for bad in ("", "  \n", "two words", "tab\there", "nul\x00", "токен", "a\u200bb"):
+        with pytest.raises(UsageError) as refused:
             secrets.check_token_text(bad)
+        assert bad.strip() == "" or bad not in str(refused.value)
     assert secrets.check_token_text("  y0_abc\n") == "y0_abc"
+
+
+def test_a_malformed_token_from_the_environment_is_refused_without_quoting_it() -> None:
+    os.environ["TRACKER_TOKEN"] = "secret-part other-part"
+    with pytest.raises(OperationFailed) as refused:
+        secrets.tracker_token(cfg())
+    assert "TRACKER_TOKEN" in str(refused.value)
+    assert "secret-part" not in str(refused.value)
+    os.environ["GITLAB_TOKEN"] = "glpat\x07bell"
+    with pytest.raises(OperationFailed, match="GITLAB_TOKEN"):
+        secrets.forge_token("gitlab", "gitlab.com")
 
 
 def test_forge_tokens_come_from_their_variable_then_the_keyring(secret_service: Session) -> None:
