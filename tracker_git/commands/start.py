@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from tracker_git.tracker.client import Unreachable
 
     try:
-        result = client.move_to_status(key, status)
+        result = client.move_to_status(key, status, issue=issue)
     except Unreachable as exc:
         # Starting an issue that is further along (in review, say) only needs the branch.
         output.warn(f"{key} is left where it is: {exc}")

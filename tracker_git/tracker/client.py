@@ -254,10 +254,13 @@ class TrackerClient:
         *,
         resolution: str | None = None,
         comment: str | None = None,
+        issue: Issue | None = None,
     ) -> MoveResult:
         """Move `key` to the status whose key (or display name) is `status`, through the
-        transition leading there from where it is. Already there: nothing is sent."""
-        issue = self.get_issue(key)
+        transition leading there from where it is. Already there: nothing is sent. `issue`:
+        the issue just read, to save reading it again."""
+        if issue is None:
+            issue = self.get_issue(key)
         key = issue.key or key  # an old key of a moved issue answers with the new one
         if _matches(status, issue.status_key, issue.status_display):
             return MoveResult(key, issue.status_key, issue.status_display, moved=False)
