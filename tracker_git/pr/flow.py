@@ -141,7 +141,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
         body = template.render(text, facts)
 
     if options.web:
-        return _web(ctx, options, forge, existing, base, title, body)
+        return _web(ctx, options, forge, existing, base, title, body, confirm_push)
     if options.dry_run:
         return _plan(ctx, options, forge, tracker, view, existing, base, title, body)
     if options.edit and not options.recover:
@@ -161,8 +161,15 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
             output.info(line)
     except BaseException as exc:
         # From here on the text is the user's work: keep it whatever happened.
-        path = options.recover or recover.save(ctx.key, title, body)
-        hint = f"your title and description are kept: {recover.command(path)}"
+        try:
+            path = options.recover or recover.save(ctx.key, title, body)
+            hint = f"your title and description are kept: {recover.command(path)}"
+        except (OSError, OperationFailed) as saving:
+            reason = getattr(saving, "strerror", None) or str(saving)
+            hint = (
+                f"your title and description could not be saved ({reason}); "
+                f"here they are:\n{title}\n\n{body}"
+            )
         if isinstance(exc, TrackerGitError):
             kept = OperationFailed(f"{exc}; {hint}")
             kept.exit_code = exc.exit_code
@@ -282,6 +289,7 @@ def _web(
     base: str,
     title: str,
     body: str,
+    confirm_push: Callable[[str], bool] | None,
 ) -> Result:
     if existing is not None:
         url = existing.url
@@ -289,7 +297,7 @@ def _web(
         if options.dry_run:
             output.info(f"would push {ctx.branch} to {options.remote} if it lacks it")
         else:
-            _push_if_needed(ctx, options, None)
+            _push_if_needed(ctx, options, confirm_push)  # the page needs the branch there
         page = forge if forge is not None else _page_maker(ctx.remote)
         url = page.create_page_url(ctx.branch, base, title, body)
     if not options.dry_run:
