@@ -4,17 +4,20 @@ the issue to review and leave one comment with the pull request's address.
 The order of work, and why:
 
 1. Local facts (branch, key, remote, forge, tokens): no network.
-2. The issue and the branch's open pull request are fetched at the same time (two threads):
-   neither needs the other. The remote's default branch comes from git's own
-   refs/remotes/REMOTE/HEAD when it has one, else from the forge in that same round.
+2. The issue (with its transitions: `expand=transitions`) and the branch's open pull request
+   are fetched at the same time (two threads): neither needs the other. The remote's default
+   branch comes from git's own refs/remotes/REMOTE/HEAD when it has one, else from the forge
+   in that same round.
 3. The description is rendered (or merged into the open pull request's current text) and the
    user edits it. From the moment the editor closes, any failure saves the text to a recover
    file and says the one command that finishes the job (`--recover FILE`).
-4. Push when the remote lacks the branch, then create or update (never a second PR).
-5. The status move and the comment run side by side. A new pull request's address cannot be in
-   any comment yet, so comments are only read when updating.
+4. Push when the remote lacks the branch, then create or update (never a second PR). When
+   updating, whether the issue already mentions the pull request is read meanwhile.
+5. The status move (one POST: the transition is known) and the comment run side by side. A
+   new pull request's address cannot be in any comment yet, so none are read then.
 
-With everything fresh that is 6 requests and 4 sequential round trips for a new pull request.
+A new pull request: 5 requests, 3 sequential round trips (issue | pull requests; create;
+transition | comment). An update of one already mentioned: 4 requests, 2 round trips.
 """
 
 from __future__ import annotations
