@@ -260,3 +260,22 @@ def test_asks_before_pushing_on_a_terminal(setup: Setup) -> None:
     assert code == 0, terminal
     assert out.strip() == setup.open_prs()[0].url
     assert "DEMO-2-fix-crash" in git(setup.bare, "for-each-ref", "--format=%(refname:short)")
+
+
+@pytest.mark.parametrize("setup", ["bitbucket-cloud"], indirect=True)
+def test_repository_template_and_title_pattern(setup: Setup) -> None:
+    (setup.repo / ".github").mkdir()
+    (setup.repo / ".github" / "pr.md").write_text(
+        f"Checklist for {{key}}\n- [ ] tests\n\n{START}\nIssue {{url}} is {{status}}.\n{END}\n"
+    )
+    (setup.repo / ".tracker-git.toml").write_text(
+        '[pr]\ntemplate = ".github/pr.md"\ntitle = "[{key}] {summary}"\n[statuses]\nreview = ""\n'
+    )
+    result = setup.run("--no-edit")
+    assert result.returncode == 0, result.stderr
+    pr = setup.open_prs()[0]
+    assert pr.title == f"[{ISSUE}] {SUMMARY}"
+    assert pr.body.startswith(f"Checklist for {ISSUE}\n- [ ] tests")
+    assert f"/{ISSUE} is In progress." in pr.body.split(START)[1]
+    assert status(setup) == "inProgress"  # no review status configured: no move
+    assert len(comments_with(setup, pr.url)) == 1
