@@ -47,11 +47,13 @@ class ApiError(OperationFailed):
         status: int,
         errors: Mapping[str, str] | None = None,
         messages: tuple[str, ...] = (),
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.errors = dict(errors or {})
         self.messages = messages
+        self.retry_after = retry_after  # seconds Tracker asked to wait (429/503), if it said
 
 
 class NetworkError(OperationFailed):
@@ -218,11 +220,10 @@ def error_for(
     errors, messages = parse_error(response.text)
     said = details(errors, messages)
     why = (explain or describe)(status, errors, messages, said)
-    if status == 429 or status >= 500:
-        wait = retry_after(response)
-        if wait is not None and wait > MAX_RETRY_AFTER:
-            why += f" (Tracker asks to wait {round(wait)} s)"
-    return ApiError(f"cannot {what}: {why}", status, errors, messages)
+    wait = retry_after(response) if status == 429 or status >= 500 else None
+    if wait is not None and wait > MAX_RETRY_AFTER:
+        why += f" (Tracker asks to wait {round(wait)} s)"
+    return ApiError(f"cannot {what}: {why}", status, errors, messages, wait)
 
 
 def describe(status: int, errors: Mapping[str, str], messages: tuple[str, ...], said: str) -> str:

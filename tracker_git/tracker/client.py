@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.http import (
+    MAX_RETRY_AFTER,
     ApiError,
     NetworkError,
     RetryPolicy,
@@ -283,10 +284,22 @@ class TrackerClient:
                         break
                     if code == 409 or attempt == self.policy.attempts:
                         raise
-                    _sleep(self.policy.delay(attempt))
+                    self._pause(exc, attempt)
                     continue
                 raise
         return MoveResult(key, chosen.to_key, chosen.to_display, moved=True, transition=chosen.id)
+
+    def _pause(self, exc: BaseException, attempt: int) -> None:
+        """Before sending a write again: what Tracker asked for (Retry-After), else backoff.
+        A wait longer than MAX_RETRY_AFTER gives up with the error itself."""
+        import time
+
+        wait = getattr(exc, "retry_after", None)
+        if not isinstance(wait, int | float):
+            wait = self.policy.delay(attempt)
+        elif wait > MAX_RETRY_AFTER:
+            raise exc
+        time.sleep(wait)
 
     def _needs_resolution(self, key: str, transition: Transition) -> str:
         names: list[str] = []
@@ -318,7 +331,7 @@ class TrackerClient:
                 existing = self.comments(key)
                 if existing and existing[-1].get("text") == text:
                     return existing[-1]
-                _sleep(self.policy.delay(attempt))
+                self._pause(exc, attempt)
         raise AssertionError("unreachable")
 
     def update_issue(
@@ -343,7 +356,7 @@ class TrackerClient:
                 if not (passing or conflict) or attempt == self.policy.attempts:
                     raise
                 if passing:
-                    _sleep(self.policy.delay(attempt))
+                    self._pause(exc, attempt)
                 issue = self.get_issue(key)  # then send only what still differs
                 continue
             if isinstance(data, dict):
@@ -355,10 +368,6 @@ class TrackerClient:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _sleep(seconds: float) -> None:
-    import time
-
-    time.sleep(seconds)
 
 
 def _passing(exc: BaseException) -> bool:
