@@ -342,3 +342,10 @@ def test_existing_keys_in_one_search(sandbox: SandboxHandle) -> None:
     assert log(sandbox) == [("POST", "/v3/issues/_search", 200)]
     sandbox.inject(500, path="_search")
     assert c.existing_keys(["DEMO-2"]) == {"DEMO-2"}  # a read: retried like a GET
+
+
+def test_a_rate_limited_comment_is_resent_once_after_checking(sandbox: SandboxHandle) -> None:
+    sandbox.inject(429, retry_after=1, path="/comments", method="POST")
+    client(sandbox).add_comment("DEMO-1", "once")
+    assert [c["text"] for c in sandbox.state.comments("DEMO-1")] == ["once"]
+    assert [(m, s) for m, _, s in log(sandbox)] == [("POST", 429), ("GET", 200), ("POST", 201)]

@@ -29,6 +29,7 @@ from tracker_git.http import (
     new_session,
     send,
 )
+from tracker_git.tracker.matching import matches, pick, same_value, unreachable
 from tracker_git.tracker.models import Issue, MoveResult, Transition, ui_base
 
 if TYPE_CHECKING:
@@ -263,12 +264,12 @@ class TrackerClient:
         if issue is None:
             issue = self.get_issue(key)
         key = issue.key or key  # an old key of a moved issue answers with the new one
-        if _matches(status, issue.status_key, issue.status_display):
+        if matches(status, issue.status_key, issue.status_display):
             return MoveResult(key, issue.status_key, issue.status_display, moved=False)
         options = self.transitions(key)
-        chosen = _pick(status, options)
+        chosen = pick(status, options)
         if chosen is None:
-            raise Unreachable(_unreachable(key, status, issue, options))
+            raise Unreachable(unreachable(key, status, issue, options))
         for attempt in range(1, self.policy.attempts + 1):
             try:
                 self.execute_transition(key, chosen.id, resolution=resolution, comment=comment)
@@ -368,69 +369,9 @@ class TrackerClient:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-
-
 def _passing(exc: BaseException) -> bool:
     status = getattr(exc, "status", None)
     return isinstance(status, int) and (status == 429 or status >= 500)
-
-
-def _fold(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-def _matches(wanted: str, status_key: str, status_display: str) -> bool:
-    """A status key matches exactly; a display name ignoring case, spaces and punctuation."""
-    if not wanted:
-        return False
-    return wanted == status_key or (bool(status_display) and _fold(wanted) == _fold(status_display))
-
-
-def _pick(wanted: str, options: list[Transition]) -> Transition | None:
-    for t in options:  # keys first: a display name could collide with another status's key
-        if t.to_key == wanted:
-            return t
-    for t in options:
-        if _matches(wanted, "", t.to_display) or _fold(wanted) == _fold(t.to_key):
-            return t
-    return None
-
-
-def _unreachable(key: str, wanted: str, issue: Issue, options: list[Transition]) -> str:
-    here = f"{issue.status_display} ({issue.status_key})"
-    if not options:
-        return f"{key} is in {here}, and no transition leaves it for you; nothing was changed"
-    reachable = ", ".join(
-        dict.fromkeys(f"{t.to_key} ({t.to_display})" for t in options if t.to_key)
-    )
-    return (
-        f"{key} cannot go from {here} to {wanted!r} in one step; reachable from here: {reachable}"
-    )
-
-
-def same_value(current: Any, wanted: Any) -> bool:
-    """Whether writing `wanted` would leave `current` as it is. A reference (`{"key": ..,
-    "id": .., "display": ..}`) equals a string naming its key or id; operators (`{"add": ..}`)
-    and anything unsure count as a change."""
-    if current == wanted:
-        return True
-    if isinstance(wanted, Mapping):
-        if set(wanted) & {"add", "remove", "set", "replace"}:
-            if set(wanted) == {"set"}:
-                return same_value(current, wanted["set"])
-            return False
-        if isinstance(current, Mapping):
-            return all(_ref_equal(current.get(k), v) for k, v in wanted.items())
-        return False
-    if isinstance(current, Mapping) and isinstance(wanted, str | int):
-        return str(wanted) in (str(current.get("key")), str(current.get("id")))
-    if wanted is None:
-        return current in (None, "", [])
-    return False
-
-
-def _ref_equal(a: Any, b: Any) -> bool:
-    return a == b or (a is not None and str(a) == str(b))
 
 
 def _explainer(key: str) -> Any:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
-from tracker_git.tracker.client import TrackerClient, same_value
+from tracker_git.tracker.client import TrackerClient
+from tracker_git.tracker.matching import same_value
 from tracker_git.tracker.models import Issue
 
 MAX_URL = 2048
