@@ -236,3 +236,14 @@ def test_open_prints_or_hands_the_address_to_the_browser(
     assert done.returncode == 0, done.stderr
     assert seen.read_text().strip() == f"{sandbox.url}/DEMO-4"
     assert sandbox.requests == []  # the address needs no request
+
+
+def test_outside_a_repository(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert "not a git repository" in one_line_error(tracker(sandbox, outside, "show"), 2)
+    done = tracker(sandbox, outside, "show", "DEMO-1")
+    assert done.returncode == 0, done.stderr
+    assert "not in a git repository" in one_line_error(
+        tracker(sandbox, outside, "start", "DEMO-1"), 2
+    )

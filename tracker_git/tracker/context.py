@@ -24,7 +24,10 @@ class Context:
     branch: str | None
 
     def key(self, explicit: str | None, *, use_ci: bool = True) -> Found:
-        return resolve(explicit, self.config.queues, self.branch, os.environ, use_ci=use_ci)
+        return resolve(
+            explicit, self.config.queues, self.branch, os.environ,
+            use_ci=use_ci, in_repo=self.root is not None,
+        )  # fmt: skip
 
     def client(self) -> TrackerClient:
         from tracker_git.tracker.connect import connect

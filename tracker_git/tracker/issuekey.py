@@ -40,6 +40,7 @@ def resolve(
     environ: Mapping[str, str],
     *,
     use_ci: bool = True,
+    in_repo: bool = True,
 ) -> Found:
     if explicit:
         key = keys.normalize_key(explicit, queues)
@@ -58,7 +59,12 @@ def resolve(
             key = keys.key_from_branch(value, queues) if value else None
             if key:
                 return Found(key, f"${name} ({value})")
-    where = f"branch {branch!r} carries no issue key" if branch else "no branch is checked out"
+    if not in_repo:
+        where = "this is not a git repository"
+    elif branch:
+        where = f"branch {branch!r} carries no issue key"
+    else:
+        where = "no branch is checked out"
     raise UsageError(
         f"which issue? {where}; name it ({keys.describe_queues(queues)}) or switch to the "
         "issue's branch"
