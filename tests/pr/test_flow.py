@@ -279,3 +279,17 @@ def test_repository_template_and_title_pattern(setup: Setup) -> None:
     assert f"/{ISSUE} is In progress." in pr.body.split(START)[1]
     assert status(setup) == "inProgress"  # no review status configured: no move
     assert len(comments_with(setup, pr.url)) == 1
+
+
+@pytest.mark.parametrize("setup", ["gitlab"], indirect=True)
+def test_unknown_issue_and_bad_token_fail_before_the_editor(setup: Setup) -> None:
+    git(setup.repo, "checkout", "-q", "-b", "DEMO-999-nothing")
+    missing = setup.run()
+    assert missing.returncode == 1 and "DEMO-999" in missing.stderr
+    assert "Traceback" not in missing.stderr and missing.stderr.count("\n") == 2  # progress + error
+    git(setup.repo, "checkout", "-q", f"{ISSUE}-fix-crash")
+    refused = setup.run(GITLAB_TOKEN="wrong-token")
+    assert (
+        refused.returncode == 1 and "401" in refused.stderr and "wrong-token" not in refused.stderr
+    )
+    assert editor_runs(setup) == [] and "--recover" not in missing.stderr + refused.stderr
