@@ -122,8 +122,9 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
     tracker = connect(ctx.config)
     view, existing, base = _gather(ctx, options, tracker, forge)
     issue = view.issue
+    key = issue.key or ctx.key  # an issue moved to another queue answers with its new key
     facts = template.Facts(
-        key=ctx.key,
+        key=key,
         summary=issue.summary,
         url=issue.url,
         status=issue.status_display,
@@ -140,7 +141,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
         title = options.title or existing.title
         body = template.merge(existing.body, text, facts)
     else:
-        title = options.title or title_from(ctx.config.text("pr", "title"), ctx.key, issue.summary)
+        title = options.title or title_from(ctx.config.text("pr", "title"), key, issue.summary)
         body = template.render(text, facts)
 
     if options.web:
