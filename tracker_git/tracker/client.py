@@ -86,6 +86,15 @@ class TrackerClient:
     def __repr__(self) -> str:  # never the headers: they hold the token
         return f"TrackerClient({self.base!r})"
 
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> TrackerClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # --- plumbing ---------------------------------------------------------------------------
 
     def _url(self, *parts: str) -> str:
