@@ -1,0 +1,33 @@
+"""`git tracker demo` is the README's first command: it must pass, and clean up after itself."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+from testing.repos import run
+
+CLI = str(Path(sys.executable).parent / "git-tracker")
+
+
+def test_demo_runs_every_step_and_cleans_up(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = run(tmp_path, CLI, "demo", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "all 7 steps did what they said." in proc.stdout
+    assert proc.stdout.count("  ok: ") == 13
+    assert "FAILED" not in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert list(tmp_path.iterdir()) == []  # the throwaway repository is gone
+
+
+def test_demo_keep_leaves_the_repository(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path), "NO_COLOR": "1"}
+    proc = run(tmp_path, CLI, "demo", "--keep", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    kept = re.search(r"kept the demo repository: (\S+)", proc.stdout)
+    assert kept
+    log = run(Path(kept.group(1)), "git", "log", "--format=%s", "-1").stdout.strip()
+    assert log == "DEMO-1: Fix the login form"
