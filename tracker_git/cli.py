@@ -92,6 +92,11 @@ def _command_name(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Token variables leave os.environ before anything runs, so no child process (git, the
+    # editor, the browser) inherits them; tracker_git.secrets still reads them.
+    from tracker_git import secrets
+
+    secrets.scrub_environment()
     debug = "--debug" in argv
     name = _command_name(argv)
     try:

@@ -395,7 +395,11 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
 
 def load(path: str, environ: Mapping[str, str] | None = None) -> RelayConfig:
     """Read and validate the relay config file; ConfigError says what to fix."""
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        from tracker_git import secrets
+
+        # The CLI has moved TRACKER_TOKEN out of os.environ (secrets.scrub_environment).
+        environ = {**os.environ, "TRACKER_TOKEN": secrets.environment_token()}
     import tomllib
 
     try:
