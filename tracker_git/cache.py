@@ -1,6 +1,8 @@
 """The answers of online key checks, cached in the user cache folder.
 
-One small JSON file, `issues.json`: {"<api host>/<organization>": {"DEV-1": [exists, unix time]}}.
+One small file, `issues.marshal`: {"<api host>/<organization>": {"DEV-1": [exists, unix time]}},
+in marshal's format, which is built into Python: reading it costs the hook nothing to import
+(json and tempfile cost ~4 ms, a fifth of a warm hook).
 Positive answers live a day (issues are rarely deleted), negative ones minutes (an issue may
 be created right after the hook rejected its key). A missing, unreadable or corrupt file is an
 empty cache: the cache only ever saves requests, it never decides an answer by itself.
@@ -9,16 +11,15 @@ The file holds issue keys and times only, never a token.
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
-import tempfile
 import time
 
 from tracker_git.core import paths
 
 POSITIVE_TTL = 24 * 60 * 60.0
 NEGATIVE_TTL = 5 * 60.0
-FILE_NAME = "issues.json"
+FILE_NAME = "issues.marshal"
 # Keep the file small however many keys a team uses: the oldest answers go first.
 MAX_ENTRIES = 5000
 
@@ -32,8 +33,8 @@ def cache_file() -> str:
 def _read(path: str) -> Entries:
     try:
         with open(path, "rb") as f:
-            data = json.loads(f.read())
-    except (OSError, ValueError):
+            data = marshal.load(f)
+    except (OSError, ValueError, EOFError, TypeError):
         return {}
     if not isinstance(data, dict):
         return {}
@@ -74,10 +75,10 @@ def record(scope: str, answers: dict[str, bool], now: float | None = None) -> No
     _trim(data)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".issues-", dir=os.path.dirname(path))
+        tmp = f"{path}.{os.getpid()}"
         try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(data, f, separators=(",", ":"))
+            with open(tmp, "wb") as f:
+                marshal.dump(data, f)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import socket
 import subprocess
@@ -90,13 +90,20 @@ def test_answers_expire_negative_ones_first() -> None:
 
 def test_a_corrupt_cache_is_an_empty_one() -> None:
     os.makedirs(os.path.dirname(cache.cache_file()), exist_ok=True)
-    for junk in ("{not json", "[]", '{"h/1": {"DEV-1": "yes"}}', '{"h/1": {"DEV-1": [true]}}'):
-        with open(cache.cache_file(), "w") as f:
+    junks = [
+        b"{not marshal",
+        b"",
+        marshal.dumps([]),
+        marshal.dumps({"h/1": {"DEV-1": "yes"}}),
+        marshal.dumps({"h/1": {"DEV-1": [True]}}),
+    ]
+    for junk in junks:
+        with open(cache.cache_file(), "wb") as f:
             f.write(junk)
         assert cache.lookup("h/1", ["DEV-1"]) == {}
     cache.record("h/1", {"DEV-1": True})
-    with open(cache.cache_file()) as f:
-        assert json.load(f)["h/1"]["DEV-1"][0] is True
+    with open(cache.cache_file(), "rb") as f:
+        assert marshal.load(f)["h/1"]["DEV-1"][0] is True
 
 
 def test_a_warm_cache_imports_no_network_or_keyring_code() -> None:
