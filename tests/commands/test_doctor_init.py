@@ -1,0 +1,114 @@
+"""`git tracker doctor` and `git tracker init`, run as a user would, against the sandbox."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from testing.repos import git, make_repo, run
+from testing.servers import SandboxHandle
+
+CLI = str(Path(sys.executable).parent / "git-tracker")
+
+
+def tracker(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    proc = run(cwd, CLI, *args, env={**os.environ, **(env or {})})
+    assert "Traceback" not in proc.stderr
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def lines_about(out: str, topic: str) -> str:
+    found = [line.strip() for line in out.splitlines() if f"  {topic}:" in line]
+    assert len(found) == 1, out
+    return found[0]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = make_repo(tmp_path / "repo")
+    git(path, "remote", "add", "origin", "git@github.com:acme/app.git")
+    return path
+
+
+def test_doctor_all_fine(repo: Path, sandbox: SandboxHandle) -> None:
+    tracker(repo, "hooks", "install")
+    code, out = tracker(repo, "doctor", env={**sandbox.env, "GH_TOKEN": "forge-token"})
+    assert code == 0, out
+    assert lines_about(out, "tracker").startswith("ok  tracker: http://127.0.0.1")
+    assert "you are" in lines_about(out, "tracker")
+    assert lines_about(out, "token") == "ok  token: found (environment)"
+    assert lines_about(out, "organization") == "ok  organization: X-Org-ID sandbox-org"
+    assert lines_about(out, "forge") == "ok  forge: github at github.com, token found"
+    assert "commit-msg (plain)" in lines_about(out, "hooks")
+
+
+def test_doctor_reports_a_broken_config(repo: Path, sandbox: SandboxHandle) -> None:
+    (repo / ".tracker-git.toml").write_text('[hooks]\ninsert = "sideways"\n')
+    code, out = tracker(repo, "doctor", env=sandbox.env)
+    assert code == 1
+    line = lines_about(out, "config")
+    assert line.startswith("problem  config: ")
+    assert ".tracker-git.toml: 'hooks.insert' must be one of" in line
+
+
+def test_doctor_reports_a_missing_token(repo: Path, sandbox: SandboxHandle) -> None:
+    env = {k: v for k, v in sandbox.env.items() if k != "TRACKER_TOKEN"}
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    code, out = tracker(repo, "doctor", env=env)
+    assert code == 1
+    assert lines_about(out, "token").startswith("problem  token: ")
+    assert "git tracker login" in lines_about(out, "token")
+
+
+def test_doctor_reports_an_unreachable_tracker(repo: Path, sandbox: SandboxHandle) -> None:
+    url = sandbox.url
+    sandbox.stop()  # nothing listens there any more
+    env = {**sandbox.env, "TRACKER_API_URL": url}
+    code, out = tracker(repo, "doctor", env=env)
+    assert code == 1
+    line = lines_about(out, "tracker")
+    assert line.startswith(f"problem  tracker: {url}: ")
+
+
+def test_doctor_reports_a_wrong_organization(repo: Path, sandbox: SandboxHandle) -> None:
+    code, out = tracker(repo, "doctor", env={**sandbox.env, "TRACKER_ORG_ID": "someone-else"})
+    assert code == 1
+    assert lines_about(out, "tracker").startswith("problem  tracker: ")
+
+
+def test_doctor_offline_and_no_hooks(repo: Path) -> None:
+    code, out = tracker(repo, "doctor", "--offline")
+    assert code == 1
+    assert "git tracker hooks install" in lines_about(out, "hooks")
+    assert "tracker:" not in out
+
+
+def test_init_guesses_queues_from_history_and_refuses_to_overwrite(repo: Path) -> None:
+    for message in ("OPS-2: b", "DEV-1: a", "DEV-3: c", "UTF-8 everywhere"):
+        git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    code, out = tracker(repo, "init")
+    assert code == 0, out
+    text = (repo / ".tracker-git.toml").read_text()
+    assert 'queues = ["DEV", "OPS"]' in text
+    assert "entry: tracker-git-hook commit-msg" in out  # the pre-commit snippet
+    # What it wrote is valid configuration: doctor's config check reads it.
+    _, checked = tracker(repo, "doctor", "--offline")
+    assert lines_about(checked, "config").startswith("ok  config: valid")
+    assert "queues: DEV, OPS" in lines_about(checked, "config")
+    code, out = tracker(repo, "init")
+    assert code == 1
+    assert "exists already" in out
+    code, _ = tracker(repo, "init", "--force", "--queues", "web,API", "--pre-commit")
+    assert code == 0
+    assert 'queues = ["WEB", "API"]' in (repo / ".tracker-git.toml").read_text()
+    assert "tracker-prepare-commit-msg" in (repo / ".pre-commit-config.yaml").read_text()
+
+
+def test_init_rejects_queue_keys_that_are_not_latin_letters(repo: Path) -> None:
+    code, out = tracker(repo, "init", "--queues", "DEV,V2")
+    assert code == 1
+    assert "Latin letters only, not V2" in out
+    assert not (repo / ".tracker-git.toml").exists()
