@@ -16,7 +16,6 @@ Policy here:
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import random
 import time
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import ConfigError, OperationFailed
+from tracker_git.core.loopback import is_loopback
 
 if TYPE_CHECKING:
     import requests
@@ -71,17 +71,6 @@ class RetryPolicy:
     def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Seconds before attempt number `attempt + 1` ("full jitter": uniform in [0, d])."""
         return rng() * min(self.cap, self.backoff * 2.0 ** (attempt - 1))
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_api_url(api_url: str, what: str = "tracker.api_url") -> str:

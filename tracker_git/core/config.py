@@ -102,26 +102,32 @@ class Config:
         return [q.upper() for q in self.strings("", "queues")]
 
 
-def _describe(kind: object) -> str:
+def describe_kind(kind: object) -> str:
+    """What a value of `kind` must be, for an error message ("one of ...", "a string")."""
     if isinstance(kind, tuple):
         return "one of " + ", ".join(f'"{choice}"' for choice in kind)
     return {
         "str": "a string",
         "bool": "true or false",
         "number": "a positive number",
+        "count": "a number, 0 or more",
         "strings": "a list of strings",
     }[str(kind)]
 
 
-def _check(kind: object, value: object) -> bool:
+def matches_kind(kind: object, value: object) -> bool:
+    """Whether a TOML value is of `kind`: "str", "bool", "number" (> 0), "count" (>= 0),
+    "strings", or a tuple of allowed strings."""
     if isinstance(kind, tuple):
         return value in kind
     if kind == "str":
         return isinstance(value, str)
     if kind == "bool":
         return isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    if kind in ("number", "count"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return False
+        return value > 0 if kind == "number" else value >= 0
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
@@ -148,9 +154,9 @@ def validate(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], o
                     f"the keys here are: {known or ', '.join(sorted(sections))}"
                 )
             kind, _ = SCHEMA[(section, key)]
-            if not _check(kind, item):
+            if not matches_kind(kind, item):
                 raise ConfigError(
-                    f"{origin}: '{_dotted(section, key)}' must be {_describe(kind)}, not {item!r}"
+                    f"{origin}: '{_dotted(section, key)}' must be {describe_kind(kind)}, not {item!r}"
                 )
             flat[(section, key)] = item
     return flat

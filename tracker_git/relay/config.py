@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tracker_git.core import config as core_config
+from tracker_git.core.config import describe_kind, matches_kind
 from tracker_git.core.errors import ConfigError
 
 FORGES = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
@@ -119,32 +120,6 @@ class RelayConfig:
     retry: RetrySettings
 
 
-def _describe(kind: object) -> str:
-    if isinstance(kind, tuple):
-        return "one of " + ", ".join(f'"{choice}"' for choice in kind)
-    return {
-        "str": "a string",
-        "bool": "true or false",
-        "number": "a positive number",
-        "count": "a number, 0 or more",
-        "strings": "a list of strings",
-    }[str(kind)]
-
-
-def _check(kind: object, value: object) -> bool:
-    if isinstance(kind, tuple):
-        return value in kind
-    if kind == "str":
-        return isinstance(value, str)
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind in ("number", "count"):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            return False
-        return value > 0 if kind == "number" else value >= 0
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
 def _flatten(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
     """The file's settings as (section, key) -> value, or ConfigError naming the key."""
     sections = {s for s, _ in SCHEMA if s and not s.startswith("forges.")}
@@ -187,8 +162,8 @@ def _flatten(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], o
                 f"{origin}: unknown key '{dotted}'; the keys here are: {', '.join(known)}"
             )
         kind = SCHEMA[(section, key)]
-        if not _check(kind, value):
-            raise ConfigError(f"{origin}: '{dotted}' must be {_describe(kind)}, not {value!r}")
+        if not matches_kind(kind, value):
+            raise ConfigError(f"{origin}: '{dotted}' must be {describe_kind(kind)}, not {value!r}")
         flat[(section, key)] = value
     return flat
 

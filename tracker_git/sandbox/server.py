@@ -5,7 +5,6 @@ needs no credentials, so tests in other processes can drive it."""
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import socket
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tracker_git.core.loopback import is_loopback
 from tracker_git.sandbox import auth, events, routes
 from tracker_git.sandbox.faults import Faults
 from tracker_git.sandbox.seed import DEFAULT_ORG_ID, DEFAULT_TOKEN, DEMO_QUEUE
@@ -25,15 +25,6 @@ from tracker_git.sandbox.wire import ApiError, Request, Response, error_response
 
 LOG_LIMIT = 10000
 _HIDDEN = ("authorization", "cookie")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Server(ThreadingHTTPServer):

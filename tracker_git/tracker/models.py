@@ -119,7 +119,7 @@ def issue_url(key: str, ui_url: str = UI_URL) -> str:
 def ui_base(api_url: str) -> str:
     """Where people read issues, for an API root: Tracker's web UI, or for a sandbox on a
     loopback address the sandbox itself (the API does not return the UI's address)."""
-    from tracker_git.http import is_loopback
+    from tracker_git.core.loopback import is_loopback
 
     if is_loopback(urlsplit(api_url).hostname):
         return api_url.rstrip("/")
