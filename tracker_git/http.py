@@ -36,6 +36,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The longest single wait we accept from Retry-After; beyond it we give up and say when to retry.
 MAX_RETRY_AFTER = 30.0
 
+# Words why a request failed and what to do, from (status, errors, messages, what was said).
+Explain = Callable[[int, Mapping[str, str], tuple[str, ...], str], str]
+
 
 class ApiError(OperationFailed):
     """Tracker answered with an error status. `status` lets callers (the relay) tell permanent
@@ -131,7 +134,7 @@ def send(
     policy: RetryPolicy = RetryPolicy(),
     json_body: Any = None,
     params: Mapping[str, str] | None = None,
-    explain: Callable[[int, Mapping[str, str], tuple[str, ...], str], str] | None = None,
+    explain: Explain | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> requests.Response:
     """One request, retried per the policy when `retry`; a 2xx/3xx answer, or ApiError /
@@ -203,7 +206,7 @@ def details(errors: Mapping[str, str], messages: tuple[str, ...]) -> str:
 def error_for(
     response: requests.Response,
     what: str,
-    explain: Callable[[int, Mapping[str, str], tuple[str, ...], str], str] | None = None,
+    explain: Explain | None = None,
 ) -> ApiError:
     status = response.status_code
     errors, messages = parse_error(response.text)

@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracker_git.sandbox import DEFAULT_ORG_ID, DEFAULT_TOKEN, Sandbox, open_state
     from tracker_git.core.loopback import is_loopback
+    from tracker_git.sandbox import DEFAULT_ORG_ID, DEFAULT_TOKEN, Sandbox, open_state
 
     if not is_loopback(args.host):
         raise UsageError(

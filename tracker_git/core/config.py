@@ -212,19 +212,26 @@ def read_file(path: str) -> dict[tuple[str, str], object]:
 
 
 def _parse(path: str) -> dict[tuple[str, str], object]:
+    return validate(read_toml(path, missing="create it or remove the reference"), path)
+
+
+def read_toml(path: str, *, missing: str) -> dict[str, object]:
+    """A TOML file as a dict, or ConfigError: `missing` says what to do when there is no file.
+    Every TOML file of tracker-git (config, relay, notify) is read through here."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; {missing}") from None
     except OSError as exc:
         reason = exc.strerror
         raise ConfigError(f"{path}: cannot be read ({reason}); check its permissions") from None
     import tomllib
 
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from None
-    return validate(data, path)
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from None
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[tuple[str, str], object]:

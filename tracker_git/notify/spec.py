@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from tracker_git.core.config import read_toml
 from tracker_git.core.errors import ConfigError
 
 DEFAULT_FILE = ".tracker-notify.toml"
@@ -104,24 +105,10 @@ class Spec:
 
 def load(path: str) -> Spec:
     """Read and check the file at `path`; a missing file is a ConfigError saying how to start."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no such file; write one (see 'git tracker notify -h' and docs/notify.md) "
-            "or point --file at it"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"{path}: cannot be read ({exc.strerror}); check its permissions"
-        ) from None
-    import tomllib
-
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    data = read_toml(
+        path,
+        missing="write one (see 'git tracker notify -h' and the README) or point --file at it",
+    )
     return parse(data, path)
 
 

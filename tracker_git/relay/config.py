@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tracker_git.core import config as core_config
-from tracker_git.core.config import describe_kind, matches_kind
+from tracker_git.core.config import describe_kind, matches_kind, read_toml
 from tracker_git.core.errors import ConfigError
 
 FORGES = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
@@ -375,17 +375,5 @@ def load(path: str, environ: Mapping[str, str] | None = None) -> RelayConfig:
 
         # The CLI has moved TRACKER_TOKEN out of os.environ (secrets.scrub_environment).
         environ = {**os.environ, "TRACKER_TOKEN": secrets.environment_token()}
-    import tomllib
-
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as exc:
-        raise ConfigError(
-            f"{path}: cannot read the relay config ({exc.strerror}); check --config"
-        ) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    data = read_toml(path, missing="check --config (or TRACKER_GIT_RELAY_CONFIG)")
     return parse(data, path, environ)

@@ -22,6 +22,7 @@ from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.http import (
     MAX_RETRY_AFTER,
     ApiError,
+    Explain,
     NetworkError,
     RetryPolicy,
     check_api_url,
@@ -110,8 +111,10 @@ class TrackerClient:
         body: Any = None,
         params: Mapping[str, str] | None = None,
         key: str = "",
+        explain: Explain | None = None,
     ) -> Any:
-        """JSON of the answer (None when empty). GET retries by default, others do not."""
+        """JSON of the answer (None when empty). GET retries by default, others do not.
+        `explain` words the errors of one kind of request (the issue's by default)."""
         response = send(
             self.session,
             method,
@@ -122,7 +125,7 @@ class TrackerClient:
             policy=self.policy,
             json_body=body,
             params=params,
-            explain=_explainer(key),
+            explain=explain or _explainer(key),
         )
         if response.status_code == 204 or not response.content:
             return None

@@ -1,7 +1,7 @@
 """Queue triggers over Tracker's API (tracker-api.md §2.11): list, create, change, delete.
 
-Kept apart from client.py: it borrows the TrackerClient's session, base URL, timeout and
-retry policy, and says what the answers that matter for triggers mean (403: not a queue
+Kept apart from client.py: it sends through TrackerClient.request (its session, timeout and
+retry policy) and words the answers that mean something for triggers (403: not a queue
 administrator, 409/412: someone else changed the trigger). Only GETs are retried: a create
 that got no answer may have happened, and the next `notify apply` finds it by name instead
 of making a second; a change carries `?version=`, so it can never apply twice.
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from tracker_git.core.errors import OperationFailed
-from tracker_git.http import describe, send
+from tracker_git.http import describe
 
 if TYPE_CHECKING:
     from tracker_git.core.config import Config
@@ -35,30 +34,10 @@ class Triggers:
         body: Mapping[str, object] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> Any:
-        client = self.client
-        url = f"{client.base}/queues/{quote(queue, safe='')}/triggers"
-        if trigger_id is not None:
-            url += f"/{trigger_id}"
-        response = send(
-            client.session,
-            method,
-            url,
-            what=what,
-            timeout=client.timeout,
-            retry=method == "GET",
-            policy=client.policy,
-            json_body=body,
-            params=params,
-            explain=explain,
+        path = ("queues", queue, "triggers", *([str(trigger_id)] if trigger_id is not None else []))
+        return self.client.request(
+            method, path, what=what, body=body, params=params, explain=explain
         )
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise OperationFailed(
-                f"cannot {what}: Tracker answered something that is not JSON"
-            ) from None
 
     def list(self, queue: str) -> list[dict[str, Any]]:
         what = f"read the triggers of queue {queue}"
