@@ -136,20 +136,15 @@ def step_commit(world: World) -> None:
 
 def step_pr(world: World) -> None:
     proc = run(world, "git tracker pr --no-edit --push")
-    prs = (
-        list(world.forge.prs.values())
-        if isinstance(world.forge.prs, dict)
-        else list(world.forge.prs)
-    )
+    prs = world.forge.prs  # the GitHub emulator's pull requests, in GitHub's JSON shape
     check(len(prs) == 1, "the pull request is open on the forge")
-    pr = prs[0]
-    title = pr.get("title", "") if isinstance(pr, dict) else getattr(pr, "title", "")
+    title = prs[0]["title"]
     check(title.startswith(f"{ISSUE}: "), f"titled from the issue: '{title}'")
     check(status(world) == "inReview", f"{ISSUE} moved to inReview")
     comments = world.sandbox.state.comments(ISSUE)
-    url = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    url = proc.stdout.strip()  # `pr` prints the pull request's address, and only that, on stdout
     check(
-        any(url and url in str(c.get("text", "")) for c in comments),
+        bool(url) and any(url in str(c.get("text", "")) for c in comments),
         "the issue got a comment with the pull request's address",
     )
     run(world, "git tracker pr --no-edit")
