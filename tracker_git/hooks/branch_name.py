@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from tracker_git.core import checks
+from tracker_git.core.errors import CheckFailed
 from tracker_git.hooks import common
 
 
@@ -29,5 +30,5 @@ def main(argv: list[str]) -> int:
             if unknown:
                 problem = f"branch '{branch}' names {unknown[0]}, which Tracker does not have"
         if problem:
-            return common.fail(problem)
+            raise CheckFailed(problem)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tracker_git.core import checks, msgfile
+from tracker_git.core.errors import CheckFailed
 from tracker_git.hooks import common
 
 
@@ -20,4 +21,4 @@ def main(argv: list[str]) -> int:
     if problem is None:
         return 0
     reopen = common.save_rejected(msg.text, state)
-    return common.fail(f"{problem}. Your message is kept; reopen it with: {reopen}")
+    raise CheckFailed(f"{problem}. Your message is kept; reopen it with: {reopen}")

@@ -8,7 +8,6 @@ import sys
 from tracker_git.core import config as config_module
 from tracker_git.core import gitstate, message
 from tracker_git.core.config import Config
-from tracker_git.core.errors import CheckFailed
 from tracker_git.core.gitstate import RepoState
 
 HOOK_IDS = {
@@ -54,10 +53,6 @@ def online_unknown(found: list[str], config: Config) -> list[str]:
     return verify_keys(found, config)
 
 
-def fail(reason: str) -> int:
-    raise CheckFailed(reason)
-
-
 def report(exc: Exception) -> None:
-    stream = sys.stderr
-    stream.write(f"tracker-git: {exc}\n")
+    """A rejection or failure, as the one line git shows under the hook's name."""
+    sys.stderr.write(f"tracker-git: {exc}\n")

@@ -10,6 +10,7 @@ import os
 import sys
 
 from tracker_git.core import history
+from tracker_git.core.errors import CheckFailed
 from tracker_git.hooks import common
 
 
@@ -49,7 +50,7 @@ def main(argv: list[str]) -> int:
     if not lines:
         return 0
     detail = "\n".join(lines)
-    return common.fail(
+    raise CheckFailed(
         f"{len(lines)} commit(s) to push reference no valid issue key; reword them with "
         f"'git rebase -i' (mark them 'reword') and push again:\n{detail}"
     )
