@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from typing import Protocol
@@ -44,16 +43,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _available() -> dict[str, tuple[str, str]]:
-    """The commands whose module exists in this installation."""
-    here = os.path.join(os.path.dirname(__file__), "commands")
-    return {
-        name: entry
-        for name, entry in COMMANDS.items()
-        if os.path.exists(os.path.join(here, f"{entry[0]}.py"))
-    }
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with `only`, just that subcommand's arguments are filled in."""
     parser = argparse.ArgumentParser(
@@ -63,7 +52,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_text) in _available().items():
+    for name, (module, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         if only is None or only == name:
             _load(module).add_arguments(command_parser)
