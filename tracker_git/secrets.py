@@ -1,4 +1,5 @@
-"""Tokens: the Tracker token and the forge tokens, from the environment or the OS keyring.
+"""Tokens: the Tracker token and the forge tokens, from the environment or the OS keyring;
+and the named secrets of `git tracker notify` (entries `secret:<NAME>`).
 
 The environment wins (CI, the relay); otherwise the keyring holds one entry per API host and
 organization under the service `tracker-git` (SPEC "Names"), and one per forge host.
@@ -12,6 +13,7 @@ hang and cost ~100 ms. A token never appears in a message raised from here.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -95,27 +97,27 @@ def forge_account(kind: str, host: str) -> str:
 # --- the keyring, behind a time limit ------------------------------------------------------
 
 
-def _explain(exc: BaseException) -> str:
+def _explain(exc: BaseException, fix: str = _FIX) -> str:
     """One line for a keyring failure: what happened and what to do. Never includes secrets
     (the keyring's own messages carry none)."""
     name = type(exc).__name__
     if name == "KeyringLocked":
         return (
             "the keyring is locked; unlock it (log in to the desktop, or on a headless machine "
-            f"start 'gnome-keyring-daemon --unlock' with its password on stdin), {_FIX}"
+            f"start 'gnome-keyring-daemon --unlock' with its password on stdin), {fix}"
         )
     if name == "NoKeyringError":
         return (
             "no OS keyring is available; on a headless Linux install gnome-keyring and run it "
-            f"unlocked in a D-Bus session (see 'git tracker login -h'), {_FIX}"
+            f"unlocked in a D-Bus session (see 'git tracker login -h'), {fix}"
         )
     if name == "InitError":
-        return f"the keyring could not be opened ({exc}); unlock or set it up, {_FIX}"
+        return f"the keyring could not be opened ({exc}); unlock or set it up, {fix}"
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else name
-    return f"the keyring failed ({name}: {detail}); check it with 'git tracker doctor', {_FIX}"
+    return f"the keyring failed ({name}: {detail}); check it with 'git tracker doctor', {fix}"
 
 
-def _in_thread(job: Callable[[], T], timeout: float | None, action: str) -> T:
+def _in_thread(job: Callable[[], T], timeout: float | None, action: str, fix: str = _FIX) -> T:
     """Run `job` in a daemon thread; its result, or OperationFailed on an error or a timeout.
     A timed-out thread is left behind: it is a daemon, so it does not keep the process alive."""
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
@@ -133,35 +135,45 @@ def _in_thread(job: Callable[[], T], timeout: float | None, action: str) -> T:
     if thread.is_alive():
         raise OperationFailed(
             f"cannot {action}: the keyring did not answer within {limit:g} s (waiting for an "
-            f"unlock prompt, or hung); unlock or restart it, {_FIX}"
+            f"unlock prompt, or hung); unlock or restart it, {fix}"
         )
     if "error" in box:
         error = box["error"]
         assert isinstance(error, BaseException)
-        raise OperationFailed(f"cannot {action}: {_explain(error)}") from None
+        raise OperationFailed(f"cannot {action}: {_explain(error, fix)}") from None
     return box["value"]  # type: ignore[return-value]
 
 
-def _get(account: str, timeout: float | None) -> str | None:
+def _get(
+    account: str, timeout: float | None, action: str = "read the token", fix: str = _FIX
+) -> str | None:
     def job() -> str | None:
         import keyring
 
         return keyring.get_password(SERVICE, account)
 
-    value = _in_thread(job, timeout, "read the token")
+    value = _in_thread(job, timeout, action, fix)
     return value.strip() if value else None
 
 
-def _set(account: str, token: str, timeout: float | None) -> None:
+def _set(
+    account: str,
+    token: str,
+    timeout: float | None,
+    action: str = "store the token",
+    fix: str = _FIX,
+) -> None:
     def job() -> None:
         import keyring
 
         keyring.set_password(SERVICE, account, token)
 
-    _in_thread(job, timeout, "store the token")
+    _in_thread(job, timeout, action, fix)
 
 
-def _delete(account: str, timeout: float | None) -> bool:
+def _delete(
+    account: str, timeout: float | None, action: str = "remove the token", fix: str = _FIX
+) -> bool:
     def job() -> bool:
         import keyring
         import keyring.errors
@@ -172,7 +184,7 @@ def _delete(account: str, timeout: float | None) -> bool:
             return False
         return True
 
-    return _in_thread(job, timeout, "remove the token")
+    return _in_thread(job, timeout, action, fix)
 
 
 def backend_name(timeout: float | None = None) -> str:
@@ -288,3 +300,82 @@ def store_forge_token(kind: str, host: str, token: str, *, timeout: float | None
 
 def delete_forge_token(kind: str, host: str, *, timeout: float | None = None) -> bool:
     return _delete(forge_account(kind, host), timeout)
+
+
+# --- named secrets (`git tracker notify`: webhook URLs, bot tokens) -------------------------
+
+SECRET_PREFIX = "secret:"
+_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def secret_account(name: str) -> str:
+    """The keyring user name of the named secret: `secret:<NAME>`."""
+    if not _SECRET_NAME.fullmatch(name):
+        raise UsageError(
+            f"'{name}' is not a secret's name; use the variable's name as the file writes it "
+            "without '$', such as SLACK_WEBHOOK_URL"
+        )
+    return SECRET_PREFIX + name
+
+
+def _secret_fix(name: str) -> str:
+    return f"or export {name}=... for this shell"
+
+
+def named_secret(name: str, *, timeout: float | None = None) -> str | None:
+    """The secret the environment variable NAME holds, else the keyring entry `secret:<NAME>`;
+    None when neither has it. No keyring at all (a CI runner) counts as "not stored"; a locked,
+    failing or hung one raises OperationFailed, since the secret may well be stored there."""
+    value = _variable(name)
+    if value:
+        return value
+    account = secret_account(name)
+
+    def job() -> str | None:
+        import keyring
+        import keyring.errors
+
+        try:
+            return keyring.get_password(SERVICE, account)
+        except keyring.errors.NoKeyringError:
+            return None
+
+    stored = _in_thread(job, timeout, f"read {name} from the keyring", _secret_fix(name))
+    return stored.strip() if stored else None
+
+
+def in_environment(name: str) -> bool:
+    """True when the variable NAME is set (to more than blanks): it wins over the keyring."""
+    return bool(_variable(name))
+
+
+def named_secret_origin(name: str) -> str:
+    """Where named_secret(NAME) takes the value from, for messages about a malformed one."""
+    return name if in_environment(name) else f"the keyring entry {SECRET_PREFIX}{name}"
+
+
+def check_secret_text(value: str) -> str:
+    """The secret, stripped; refuses an empty one and what no URL or token contains."""
+    value = value.strip()
+    if not value:
+        raise UsageError("the secret is empty; paste the webhook URL or the bot token itself")
+    if _malformed(value):
+        raise UsageError(
+            "the secret contains spaces, control or non-ASCII characters; paste only the "
+            "webhook URL or the bot token"
+        )
+    return value
+
+
+def store_named_secret(name: str, value: str, *, timeout: float | None = None) -> str:
+    """Store the named secret in the keyring; returns the entry's user name."""
+    account = secret_account(name)
+    fix = _secret_fix(name)
+    _set(account, check_secret_text(value), timeout, f"store {name} in the keyring", fix)
+    return account
+
+
+def delete_named_secret(name: str, *, timeout: float | None = None) -> bool:
+    """Remove the stored named secret; False when there was none."""
+    account = secret_account(name)
+    return _delete(account, timeout, f"remove {name} from the keyring", _secret_fix(name))

@@ -109,7 +109,7 @@ def test_secrets_come_from_the_environment_and_are_checked(
     alerts = load(tmp_path, GOOD)
     with pytest.raises(
         ConfigError,
-        match=r"needs the Slack incoming-webhook URL in the environment variable SLACK_WEBHOOK_URL, which is not set",
+        match=r"needs the Slack incoming-webhook URL in the environment variable SLACK_WEBHOOK_URL or the keyring, and neither has it; export SLACK_WEBHOOK_URL=\.\.\. or run .git tracker notify secret set SLACK_WEBHOOK_URL.",
     ):
         build.read_secrets(alerts)
     monkeypatch.setenv("SLACK_WEBHOOK_URL", "hooks.slack.com/no-scheme")

@@ -72,6 +72,14 @@ STEPS = [
     ),
     Step("hooks", ("GIT", "push", "-q", "backup", "DEMO-1-canary"), needs_keyring=True),
     Step("notify", ("notify", "list", "--queue", "DEMO")),
+    # A named secret (a webhook URL) goes in on stdin and must come out nowhere.
+    Step(
+        "notify",
+        ("notify", "secret", "set", "CANARY_WEBHOOK", "--stdin"),
+        TRACKER_CANARY,
+        needs_keyring=True,
+    ),
+    Step("notify", ("notify", "secret", "delete", "CANARY_WEBHOOK"), needs_keyring=True),
     Step("pr", ("pr", "--dry-run", "--no-edit", "--no-push")),
     # As if the branch were pushed, so `pr` goes on to the editor (a spy) and the forge.
     Step("pr", ("GIT", "update-ref", "refs/remotes/origin/DEMO-1-canary", "HEAD")),

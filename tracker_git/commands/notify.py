@@ -8,6 +8,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from tracker_git import secrets
 from tracker_git.core import config, git, output
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.notify import apply as applying
@@ -28,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Slack and Telegram alerts kept as code: each [[alert]] of .tracker-notify.toml becomes "
         "a Tracker trigger named '[tracker-git] NAME' in its queue. Triggers without that "
-        "prefix are never touched. Secrets stay in environment variables the file names."
+        "prefix are never touched. Secrets are named in the file and read from the environment, "
+        "else from the OS keyring ('notify secret set NAME')."
     )
     parser.add_argument(
         "--file",
@@ -50,9 +52,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     test = sub.add_parser("test", help="send alert NAME's message, with sample values, now")
     test.add_argument("name", metavar="NAME")
+    secret = sub.add_parser(
+        "secret", help="store or delete a secret the file names ($NAME) in the OS keyring"
+    )
+    secret_sub = secret.add_subparsers(dest="secret_action", metavar="ACTION", required=True)
+    store = secret_sub.add_parser(
+        "set", help="store secret NAME (asked hidden, or read from stdin with --stdin)"
+    )
+    store.add_argument("name", metavar="NAME", help="the variable's name, without '$'")
+    store.add_argument("--stdin", action="store_true", help="read the value from stdin")
+    forget = secret_sub.add_parser("delete", help="delete the stored secret NAME")
+    forget.add_argument("name", metavar="NAME", help="the variable's name, without '$'")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "secret":
+        return _secret(args.secret_action, args.name, getattr(args, "stdin", False))
     path = args.file or os.path.join(_top(), spec.DEFAULT_FILE)
     if args.action == "remove":
         return _remove(path, args.name, args.queue, args.delete)
@@ -194,3 +209,34 @@ def _remove(path: str, name: str, queue: str | None, delete: bool) -> int:
             "delete the [[alert]] there too"
         )
     return 0
+
+
+def _secret(action: str, name: str, from_stdin: bool) -> int:
+    """`notify secret set|delete NAME`: the keyring entry `secret:<NAME>`; no file or repository
+    needed, so a secret can be stored before the alert that names it exists."""
+    if action == "delete":
+        if secrets.delete_named_secret(name):
+            output.result(f"Removed the stored secret {name}.")
+        else:
+            output.info(f"no secret {name} was stored in the keyring")
+        return 0
+    secrets.secret_account(name)  # a bad name fails before the value is asked for
+    account = secrets.store_named_secret(name, _read_value(name, from_stdin))
+    output.result(f"Stored {name} in the keyring ({secrets.SERVICE} / {account}).")
+    if secrets.in_environment(name):
+        output.warn(f"{name} is also set in this shell, and the environment wins over the keyring")
+    return 0
+
+
+def _read_value(name: str, from_stdin: bool) -> str:
+    """The value from stdin (--stdin) or a hidden prompt; never echoed."""
+    if from_stdin:
+        return secrets.check_secret_text(sys.stdin.read())
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"no terminal to ask for {name}; pipe it in: "
+            f"... | git tracker notify secret set {name} --stdin"
+        )
+    import getpass
+
+    return secrets.check_secret_text(getpass.getpass(f"Paste the value of {name} (hidden): "))

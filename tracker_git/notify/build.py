@@ -6,7 +6,6 @@ makes a trigger ours, so a trigger someone made by hand is never changed or swit
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from tracker_git.core.errors import ConfigError
 from tracker_git.notify import message
 from tracker_git.notify.spec import EVENTS, Alert, Slack, Spec, Telegram, is_web_url
+from tracker_git.secrets import named_secret, named_secret_origin
 
 PREFIX = "[tracker-git] "
 _TELEGRAM_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]{20,}")
@@ -81,12 +81,14 @@ def trigger(alert: Alert, secrets: Mapping[str, str]) -> dict[str, object]:
 
 
 def read_secrets(spec: Spec, alerts: tuple[Alert, ...] | None = None) -> dict[str, str]:
-    """The secrets the alerts name, from the environment; a missing or malformed one is a
-    ConfigError that names the variable and never shows a value."""
+    """The secrets the alerts name, from the environment, else the keyring (entry
+    `secret:<NAME>`); a missing or malformed one is a ConfigError that names the variable and
+    never shows a value. A keyring that is locked or hangs is an OperationFailed."""
     found: dict[str, str] = {}
     for alert in spec.alerts if alerts is None else alerts:
         for name in alert.secret_names:
-            value = os.environ.get(name, "").strip()
+            # One keyring read per name, though two alerts may share it.
+            value = found.get(name) or named_secret(name) or ""
             what = (
                 "the Slack incoming-webhook URL"
                 if alert.kind == "slack"
@@ -95,16 +97,18 @@ def read_secrets(spec: Spec, alerts: tuple[Alert, ...] | None = None) -> dict[st
             if not value:
                 raise ConfigError(
                     f"{spec.path}: alert '{alert.name}' needs {what} in the environment variable "
-                    f"{name}, which is not set; export {name} (it never goes into the file)"
+                    f"{name} or the keyring, and neither has it; export {name}=... or run "
+                    f"'git tracker notify secret set {name}' (it never goes into the file)"
                 )
+            origin = named_secret_origin(name)
             if alert.kind == "slack" and not is_web_url(value):
                 raise ConfigError(
-                    f"{name} does not hold a webhook URL (expected https://hooks.slack.com/services/...); "
+                    f"{origin} does not hold a webhook URL (expected https://hooks.slack.com/services/...); "
                     "copy it from the Slack app's Incoming Webhooks page"
                 )
             if alert.kind == "telegram" and not _TELEGRAM_TOKEN.fullmatch(value):
                 raise ConfigError(
-                    f"{name} does not look like a bot token (digits, ':', then 35 or so characters); "
+                    f"{origin} does not look like a bot token (digits, ':', then 35 or so characters); "
                     "copy it from @BotFather"
                 )
             found[name] = value

@@ -257,7 +257,7 @@ def _secret(value: object, key: str, example: str, fail: _Fail) -> str:
     raise fail(
         key,
         f'the name of an environment variable, such as "{example}" (a secret never goes into '
-        "the file; export it, or store it with your secrets manager)",
+        "the file; export it, or store it with 'git tracker notify secret set NAME')",
         shown,
     )
 
