@@ -44,7 +44,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser; with `only`, just that subcommand's arguments are filled in."""
+    """The whole parser; with `only`, just that subcommand's arguments are filled in (with "",
+    none: the top-level help and an unknown command's error need no command's arguments)."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Ties git to Yandex Tracker.",
@@ -89,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     name = _command_name(argv)
     try:
-        parser = build_parser(only=name)
+        # No command on the line: load none of the command modules (and their libraries).
+        parser = build_parser(only=name or "")
         args = parser.parse_args(argv)
         if not args.command:
             parser.print_help()
