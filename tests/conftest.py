@@ -51,3 +51,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        # cli.main() run in-process moves token variables into tracker_git.secrets; they must
+        # not outlive the test that set them.
+        from tracker_git import secrets
+
+        secrets._held.clear()

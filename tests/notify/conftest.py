@@ -11,15 +11,6 @@ import pytest
 from testing.repos import make_repo
 from testing.servers import SandboxHandle
 from tests.notify.helpers import BOT_TOKEN, SLACK_PATH, Notify, Receiver, serve
-from tracker_git import secrets
-
-
-@pytest.fixture(autouse=True)
-def forget_held_tokens() -> Iterator[None]:
-    """cli.main() in-process moves TRACKER_TOKEN out of os.environ into secrets._held, where
-    it would outlive the test and make a later test in this worker find a token."""
-    yield
-    secrets._held.clear()
 
 
 @pytest.fixture
