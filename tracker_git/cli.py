@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from tracker_git.core import output
 from tracker_git.core.errors import TrackerGitError
@@ -65,12 +65,15 @@ def _load(module: str) -> CommandModule:
     return loaded
 
 
-class CommandModule(Protocol):
-    """The shape of a command module, for the type checker."""
+if TYPE_CHECKING:  # a Protocol class costs a millisecond to create at every start
+    from typing import Protocol
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+    class CommandModule(Protocol):
+        """The shape of a command module, for the type checker."""
 
-    def run(self, args: argparse.Namespace) -> int: ...
+        def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+        def run(self, args: argparse.Namespace) -> int: ...
 
 
 def _command_name(argv: Sequence[str]) -> str | None:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tracker_git import gitcli, secrets
-from tracker_git.core import config
+from tracker_git.core import config, gitstate
+from tracker_git.core.errors import TrackerGitError
 from tracker_git.tracker.issuekey import Found, resolve
 
 if TYPE_CHECKING:
@@ -37,5 +38,11 @@ class Context:
 
 def load() -> Context:
     secrets.scrub_environment()
-    root = gitcli.toplevel()
-    return Context(config.load(root), root, gitcli.current_branch() if root else None)
+    # One `git rev-parse` gives both the root and the branch; the second call is only for
+    # when that one fails (outside a repository, or a git without --path-format).
+    try:
+        state = gitstate.read_state()
+    except TrackerGitError:
+        root = gitcli.toplevel()
+        return Context(config.load(root), root, gitcli.current_branch() if root else None)
+    return Context(config.load(state.toplevel), state.toplevel, state.branch)
