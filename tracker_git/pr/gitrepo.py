@@ -41,13 +41,10 @@ def _git(args: list[str], cwd: str, env: Mapping[str, str]) -> tuple[int, str, s
     )
 
 
-def _output(args: list[str], cwd: str, env: Mapping[str, str], fix: str) -> str:
-    code, out, err = _git(args, cwd, env)
-    if code != 0:
-        lines = err.strip().splitlines()
-        reason = lines[-1] if lines else f"exit code {code}"
-        raise OperationFailed(f"git {' '.join(args)} failed ({reason}); {fix}")
-    return out.strip()
+def _failed(args: list[str], code: int, err: str, fix: str) -> OperationFailed:
+    lines = err.strip().splitlines()
+    reason = lines[-1] if lines else f"exit code {code}"
+    return OperationFailed(f"git {' '.join(args)} failed ({reason}); {fix}")
 
 
 def toplevel(cwd: str, env: Mapping[str, str]) -> str:
@@ -97,19 +94,18 @@ def resolve(root: str, ref: str, env: Mapping[str, str]) -> str | None:
 def commits(root: str, remote: str, base: str, env: Mapping[str, str]) -> tuple[Commit, ...]:
     """The branch's own commits, newest first: `git log BASE..HEAD`, with BASE the remote's
     copy of the base branch when git has one (the local one may be stale or missing)."""
+    # `git log` first; only when it fails, whether the ref exists: one git call as a rule.
     for ref in (f"refs/remotes/{remote}/{base}", f"refs/heads/{base}"):
-        if resolve(root, ref, env):
+        args = ["log", "--no-merges", f"-n{MAX_COMMITS + 1}", "--format=%h%x1f%s", f"{ref}..HEAD"]
+        code, out, err = _git(args, root, env)
+        if code == 0:
             break
+        if resolve(root, ref, env):
+            raise _failed(args, code, err, "check that the base branch exists")
     else:
         return ()
-    out = _output(
-        ["log", "--no-merges", f"-n{MAX_COMMITS + 1}", "--format=%h%x1f%s", f"{ref}..HEAD"],
-        root,
-        env,
-        "check that the base branch exists",
-    )
     found = []
-    for line in out.splitlines():
+    for line in out.strip().splitlines():
         sha, _, subject = line.partition("\x1f")
         found.append(Commit(sha, subject))
     return tuple(found)
