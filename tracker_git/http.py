@@ -102,9 +102,16 @@ def new_session(api_url: str) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
+    # An auth of the session's own keeps requests from reading ~/.netrc, whose entry for the
+    # host would replace the Authorization header we set (proxy and CA variables still count).
+    session.auth = _keep_authorization
     if is_loopback(urlsplit(api_url).hostname):
         session.trust_env = False
     return session
+
+
+def _keep_authorization(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
 
 
 def retry_after(response: requests.Response) -> float | None:

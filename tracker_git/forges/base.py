@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     from tracker_git.forges.detect import ForgeRemote
 
-USER_AGENT = "tracker-git"
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -194,11 +193,9 @@ class HttpForge:
     def _get_session(self) -> requests.Session:
         with self._session_lock:
             if self._session is None:
-                import requests
+                from tracker_git.http import new_session
 
-                session = requests.Session()
-                session.headers["User-Agent"] = USER_AGENT
-                session.headers["Accept"] = "application/json"
+                session = new_session(self.remote.api_url)
                 if self._token:
                     session.headers.update(self.auth_headers(self._token))
                 self._session = session
