@@ -196,20 +196,23 @@ def _read_secret(
             )
         return value
     if file_name:
-        path = _resolve(base_dir, file_name)
-        try:
-            with open(path, encoding="utf-8") as f:
-                value = f.read().strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-            raise ConfigError(
-                f"{origin}: '{section}.{stem}_file': cannot read {path} ({reason}); "
-                f"check the path and its permissions"
-            ) from None
-        if not value:
-            raise ConfigError(f"{origin}: '{section}.{stem}_file': {path} is empty")
-        return value
+        return _read_secret_file(origin, f"{section}.{stem}_file", _resolve(base_dir, file_name))
     return ""
+
+
+def _read_secret_file(origin: str, key: str, path: str) -> str:
+    """The stripped text of the file config key `key` names; ConfigError if unreadable or empty."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = f.read().strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise ConfigError(
+            f"{origin}: '{key}': cannot read {path} ({reason}); check the path and its permissions"
+        ) from None
+    if not value:
+        raise ConfigError(f"{origin}: '{key}': {path} is empty")
+    return value
 
 
 def _signing_key(token: str, origin: str) -> bytes:
@@ -283,19 +286,7 @@ def _token(
 ) -> str:
     name = str(flat.get(("tracker", "token_file"), ""))
     if name:
-        path = _resolve(base_dir, name)
-        try:
-            with open(path, encoding="utf-8") as f:
-                token = f.read().strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-            raise ConfigError(
-                f"{origin}: 'tracker.token_file': cannot read {path} ({reason}); "
-                f"check the path and its permissions"
-            ) from None
-        if not token:
-            raise ConfigError(f"{origin}: 'tracker.token_file': {path} is empty")
-        return token
+        return _read_secret_file(origin, "tracker.token_file", _resolve(base_dir, name))
     token = environ.get("TRACKER_TOKEN", "").strip()
     if not token:
         raise ConfigError(
