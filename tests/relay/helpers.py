@@ -3,6 +3,8 @@ file pointing at the sandbox, the relay served on a real socket in-process or as
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -24,6 +26,13 @@ SECRET = "It's a Secret to Everybody"  # the test secret in payloads/README.md
 SIGNING_TOKEN = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 NAMES = sorted(p.name.removesuffix(".headers.json") for p in PAYLOADS.glob("*.headers.json"))
 VENV_BIN = Path(sys.executable).parent
+
+
+def hub_signature(body: bytes, algorithm: str = "sha256") -> str:
+    """`<algorithm>=<hex HMAC of body>` under the test secret: X-Hub-Signature(-256)'s form."""
+    return (
+        f"{algorithm}=" + hmac.new(SECRET.encode(), body, getattr(hashlib, algorithm)).hexdigest()
+    )
 
 
 def delivery(name: str) -> tuple[bytes, dict[str, str]]:
@@ -193,14 +202,11 @@ def signed(
 ) -> tuple[bytes, dict[str, str]]:
     """A stored delivery with its texts changed (say PROJ-123 -> DEMO-1), signed again with
     the test secret, under a delivery id of its own."""
-    import hashlib
-    import hmac
     import uuid
 
     body, headers = delivery(name)
     for old, new in replace.items():
         body = body.replace(old.encode(), new.encode())
-    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     fresh = delivery_suffix or str(uuid.uuid4())
     out: dict[str, str] = {}
     for header, value in headers.items():
@@ -210,7 +216,7 @@ def signed(
         if lowered == "x-hub-signature" and value.startswith("sha1="):
             continue  # GitHub's legacy header; X-Hub-Signature-256 is the one checked
         if lowered in ("x-hub-signature-256", "x-hub-signature"):
-            value = f"sha256={digest}"
+            value = hub_signature(body)
         if lowered in ("x-github-delivery", "idempotency-key", "x-request-uuid", "x-request-id"):
             value = fresh
         out[header] = value

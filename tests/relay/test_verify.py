@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 
 import pytest
 
-from tests.relay.helpers import NAMES, SECRET, SIGNING_TOKEN, delivery
+from tests.relay.helpers import NAMES, SECRET, SIGNING_TOKEN, delivery, hub_signature
 from tracker_git.relay.config import ForgeConfig
 from tracker_git.relay.events import detect_forge
 from tracker_git.relay.verify import Rejected, verify
@@ -96,7 +94,7 @@ def test_bitbucket_refuses_githubs_sha1_flavour_of_the_same_header() -> None:
     """Bitbucket's X-Hub-Signature is sha256=; a valid sha1= value under that name is refused."""
     body, headers = delivery("bitbucket-cloud-merged")
     h = lower(headers)
-    h["x-hub-signature"] = "sha1=" + hmac.new(SECRET.encode(), body, hashlib.sha1).hexdigest()
+    h["x-hub-signature"] = hub_signature(body, "sha1")
     with pytest.raises(Rejected, match="unsupported algorithm"):
         verify(forge("bitbucket-cloud", secret=SECRET), h, body, NOW)
 
@@ -104,7 +102,7 @@ def test_bitbucket_refuses_githubs_sha1_flavour_of_the_same_header() -> None:
 def test_bitbucket_signature_prefix_names_the_algorithm() -> None:
     body, headers = delivery("bitbucket-dc-merged")
     h = lower(headers)
-    h["x-hub-signature"] = "sha512=" + hmac.new(SECRET.encode(), body, hashlib.sha512).hexdigest()
+    h["x-hub-signature"] = hub_signature(body, "sha512")
     verify(forge("bitbucket-dc", secret=SECRET), h, body, NOW)
 
 
