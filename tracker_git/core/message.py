@@ -88,10 +88,6 @@ def clean(text: str, comment: str = "#", cleanup: str = "strip") -> str:
     return "\n".join(result) + "\n" if result else ""
 
 
-def subject(cleaned: str) -> str:
-    return cleaned.split("\n", 1)[0]
-
-
 def is_autosquash(cleaned: str) -> bool:
     """A `fixup!`, `squash!` or `amend!` commit, which rebase --autosquash folds away."""
     return bool(_AUTOSQUASH.match(cleaned))
