@@ -1,5 +1,5 @@
 """`git tracker relay --config FILE [--host H] [--port P] [--check]`: run the webhook service
-that moves issues on pull-request events (README, "The relay")."""
+that moves issues on pull-request events (docs/relay.md)."""
 
 from __future__ import annotations
 
@@ -28,9 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from tracker_git.relay import config
 
     if not args.config:
-        raise UsageError(
-            "name the relay's configuration: --config FILE (see 'The relay' in the README)"
-        )
+        raise UsageError("name the relay's configuration: --config FILE (see docs/relay.md)")
     cfg = config.load(args.config)
     forges = ", ".join(
         f"{name}{'' if f.secret or f.signing_key else ' (unsigned)'}"

@@ -1,5 +1,5 @@
 """`git tracker stand URL [KEY]`: the stand's address into the issue's [stand] field. The key
-from KEY, the current branch, or the CI's branch variable (README, "Which issue")."""
+from KEY, the current branch, or the CI's branch variable (docs/commands.md, "Which issue")."""
 
 from __future__ import annotations
 

@@ -107,7 +107,7 @@ def load(path: str) -> Spec:
     """Read and check the file at `path`; a missing file is a ConfigError saying how to start."""
     data = read_toml(
         path,
-        missing="write one (see 'git tracker notify -h' and the README) or point --file at it",
+        missing="write one (see 'git tracker notify -h' and docs/notify.md) or point --file at it",
     )
     return parse(data, path)
 

@@ -11,7 +11,7 @@ and, if it is a review event with issue keys, committed to the queue before the 
 (202). Events the relay does not handle get a 2xx, so forges do not disable the hook.
 
 Production: `gunicorn 'tracker_git.relay.app:create_app()'` with TRACKER_GIT_RELAY_CONFIG set
-(see the README, "The relay"). Each worker process starts its own worker thread; they share the queue.
+(see docs/relay.md). Each worker process starts its own worker thread; they share the queue.
 """
 
 from __future__ import annotations

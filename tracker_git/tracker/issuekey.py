@@ -13,7 +13,7 @@ from tracker_git.core.errors import UsageError
 # before the ref being built (on GitHub that is "123/merge" for a pull request).
 # TeamCity has no environment variable for the branch by default: its parameter
 # teamcity.build.branch reaches the build as env.TEAMCITY_BUILD_BRANCH once the build
-# configuration defines that parameter as %teamcity.build.branch% (README, "Which issue").
+# configuration defines that parameter as %teamcity.build.branch% (docs/commands.md, "Which issue").
 CI_BRANCH_VARIABLES = (
     "GITHUB_HEAD_REF",  # GitHub Actions, pull_request events
     "GITHUB_REF_NAME",  # GitHub Actions, pushes
