@@ -4,10 +4,14 @@ reads or writes the developer's real files, keyring or git configuration."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from testing.isolation import XDG, isolated_env
 
 pytest_plugins = ["testing.fixtures_sandbox", "testing.fixtures_keyring", "testing.fixtures_forges"]
 
@@ -15,13 +19,32 @@ _CLEARED = (
     "TRACKER_TOKEN", "TRACKER_API_URL", "TRACKER_ORG_ID", "TRACKER_CLOUD_ORG_ID",
     "TRACKER_GIT_SKIP", "GH_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "BITBUCKET_TOKEN",
     "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EDITOR", "EDITOR", "VISUAL",
-    "SKIP", "NO_COLOR", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
-    "XDG_STATE_HOME", "XDG_DATA_HOME", "GITHUB_ACTIONS", "GITHUB_HEAD_REF", "GITHUB_REF_NAME",
+    "SKIP", "NO_COLOR", "DBUS_SESSION_BUS_ADDRESS", *XDG, "GITHUB_ACTIONS", "GITHUB_HEAD_REF", "GITHUB_REF_NAME",
     "GITLAB_CI", "CI_COMMIT_REF_NAME", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
     "BITBUCKET_BRANCH", "BRANCH_NAME", "GIT_BRANCH", "TEAMCITY_VERSION", "CHANGE_BRANCH",
     "TEAMCITY_BUILD_BRANCH", "TRACKER_GIT_FORGE_API_URL", "TRACKER_GIT_RELAY_CONFIG",
     "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
 )  # fmt: skip
+
+
+_SESSION_HOME = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before collection and the session fixtures: the whole process already sees an isolated
+    HOME and git config, so whatever runs outside a test's own fixture (session builds,
+    module-level values) cannot read the machine's either. Each test then gets its own."""
+    for name in XDG:
+        os.environ.pop(name, None)
+    home = tempfile.mkdtemp(prefix="tracker-git-session-home-")
+    config.stash[_SESSION_HOME] = home
+    os.environ.update(isolated_env(Path(home)))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_SESSION_HOME, None)
+    if home:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -30,16 +53,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     saved = dict(os.environ)
     for name in _CLEARED:
         os.environ.pop(name, None)
-    gitconfig = home / ".gitconfig"
-    gitconfig.write_text(
-        "[user]\n\tname = Test User\n\temail = test@example.com\n"
-        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
-    )
     os.environ.update(
-        HOME=str(home),
-        GIT_CONFIG_GLOBAL=str(gitconfig),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_TEMPLATE_DIR="",
+        isolated_env(home),
         GIT_EDITOR="true",
         # Any accidental use of the real keyring fails loudly; keyring tests set their own.
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",

@@ -8,14 +8,18 @@ from pathlib import Path
 from testing.repos import commit_file, git, head_message, make_repo, run
 
 SAVED = "tracker-git/REJECTED_COMMIT_MSG"
-NO_HOOKS = {**os.environ, "TRACKER_GIT_SKIP": "1"}
+
+
+def no_hooks() -> dict[str, str]:
+    """This test's environment with every hook skipped."""
+    return {**os.environ, "TRACKER_GIT_SKIP": "1"}
 
 
 def keyless_commit(repo: Path, name: str, content: str, message: str) -> None:
     """A commit the hooks leave alone (--no-verify would still run prepare-commit-msg)."""
     (repo / name).write_text(content)
     git(repo, "add", name)
-    git(repo, "commit", "-q", "-m", message, env=NO_HOOKS)
+    git(repo, "commit", "-q", "-m", message, env=no_hooks())
 
 
 def test_key_is_inserted_from_the_branch(repo: Path) -> None:

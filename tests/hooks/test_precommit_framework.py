@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from testing.isolation import isolated_env
 from testing.repos import git, head_message, make_repo, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,10 +44,8 @@ class HookRepo:
 def _session_env(scratch: Path) -> dict[str, str]:
     """The environment for building: the machine's pip settings, but a private HOME and git
     identity (the per-test isolation in conftest is not in force for session fixtures)."""
-    gitconfig = scratch / "gitconfig"
-    gitconfig.write_text("[user]\n\tname = Hook Builder\n\temail = builder@example.com\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env.update(HOME=str(scratch), GIT_CONFIG_GLOBAL=str(gitconfig), GIT_CONFIG_NOSYSTEM="1")
+    env.update(isolated_env(scratch / "home"))
     return env
 
 
