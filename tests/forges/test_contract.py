@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -370,10 +371,33 @@ def test_submit_round_trips(forge_emulator: Emulator, forge_client: Any) -> None
 
 
 def test_github_enterprise_through_forge_configuration(start_forge: Any) -> None:
-    em = start_forge("github")
+    em = start_forge("github", edition="ghes")
     settings = {("forge", "kind"): "github", ("forge", "api_url"): em.root + "/api/v3"}
     remote = forges.detect("git@code.corp:octo/hello.git", config.load(None, settings, {}))
     assert (remote.api_url, remote.web_url) == (em.root + "/api/v3", em.root + "/octo/hello")
     forge = forges.client_for(remote, em.token)
     assert forges.submit(forge, "DEV-1: t", "b", "DEV-1-x", "main").created
     assert em.requests[-1].path == "/api/v3/repos/octo/hello/pulls"
+
+
+def test_ghe_com_data_residency_calls_the_api_host(start_forge: Any) -> None:
+    """GHE.com serves its API at the root of api.SUB.ghe.com, not under /api/v3 of the web
+    host; the emulator of that edition refuses the wrong root as the real service does."""
+    em = start_forge("github", edition="ghe.com")
+    remote = forges.detect("git@acme.ghe.com:octo/hello.git", config.load(None, environ={}))
+    assert (remote.kind, remote.api_url) == ("github", "https://api.acme.ghe.com")
+    assert remote.web_url == "https://acme.ghe.com/octo/hello"
+    # The same API path, on the emulator (no DNS for acme.ghe.com here).
+    local = dataclasses.replace(remote, api_url=em.root + urlsplit(remote.api_url).path)
+    forge = forges.client_for(local, em.token)
+    assert forges.submit(forge, "DEV-1: t", "b", "DEV-1-x", "main").created
+    assert em.requests[-1].path == "/repos/octo/hello/pulls"
+
+
+@pytest.mark.parametrize(("edition", "wrong"), [("ghe.com", "/api/v3"), ("ghes", "")])
+def test_github_emulator_refuses_the_other_root(start_forge: Any, edition: str, wrong: str) -> None:
+    em = start_forge("github", edition=edition)
+    remote = forges.detect(em.remote_url(), config.load(None, environ={}))
+    forge = forges.client_for(dataclasses.replace(remote, api_url=em.root + wrong), em.token)
+    with pytest.raises(OperationFailed, match="404"):
+        forge.default_branch()

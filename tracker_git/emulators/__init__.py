@@ -17,6 +17,8 @@ runs one by hand.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tracker_git.emulators.bitbucket_cloud import BitbucketCloudEmulator
 from tracker_git.emulators.bitbucket_dc import BitbucketDCEmulator
 from tracker_git.emulators.github import GitHubEmulator
@@ -39,11 +41,13 @@ def start_emulator(
     latency: float = 0.0,
     page_size: int | None = None,
     port: int = 0,
+    **kind_options: Any,
 ) -> Emulator:
     """Start the emulator of `kind` on 127.0.0.1 (a free port) and return its handle.
     `repo` defaults per kind (octo/hello, group/sub/project, workspace/repo, PRJ/repo);
     `latency` seconds are slept before each answer; `page_size` caps every page; `port` 0
-    takes a free one."""
+    takes a free one. `kind_options` go to that kind's emulator (GitHub: `edition`, one of
+    "dotcom", "ghe.com", "ghes", which says where the API is served)."""
     emulator = EMULATORS[kind](
         token=token,
         repo=repo,
@@ -51,6 +55,7 @@ def start_emulator(
         latency=latency,
         page_size=page_size,
         port=port,
+        **kind_options,
     )
     return emulator.start()
 

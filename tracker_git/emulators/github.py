@@ -1,6 +1,8 @@
 """GitHub REST API emulator: repositories and pull requests (research/forges.md §1).
 
-Served at the root like api.github.com. Faithful to the traps: a `head` filter without
+Served where the edition serves it: at the root like api.github.com and api.SUB.ghe.com
+(`edition="dotcom"` or `"ghe.com"`), under /api/v3 like Enterprise Server (`edition="ghes"`);
+the other root answers 404, as the real servers do. Faithful to the traps: a `head` filter without
 `owner:` is ignored (every open PR comes back), a second open PR for the same head and base
 answers 422 "A pull request already exists for owner:branch.", PATCH ignores `draft`,
 `body` is null when empty, pages follow the Link header.
@@ -24,12 +26,17 @@ def _error(status: int, message: str, errors: list[dict[str, Any]] | None = None
     return Reply(status, data)
 
 
+# Where each edition serves its REST API: github.com and GHE.com (data residency) on an API
+# host of their own, at its root; Enterprise Server under /api/v3 of the web host.
+EDITIONS = {"dotcom": "", "ghe.com": "", "ghes": "/api/v3"}
+
+
 class GitHubEmulator(Emulator):
     kind = "github"
-    api_path = ""
-    api_regex = r"(?:/api/v3)?"  # github.com's API sits at the root, Enterprise Server's here
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, edition: str = "dotcom", **options: Any) -> None:
+        self.edition = edition
+        self.api_path = EDITIONS[edition]
         super().__init__(**options)
         self.owner, self.name = self.repo.split("/")
         repo = r"/repos/([^/]+)/([^/]+)"

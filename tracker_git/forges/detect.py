@@ -61,7 +61,7 @@ class ForgeRemote:
     kind: one of KINDS. host: the remote URL's host, SSH-over-443 names mapped to the web
     host ("github.com", never "ssh.github.com"); tokens are looked up by it.
     api_url: the API base without a trailing slash (https://api.github.com,
-    https://HOST/api/v4, https://api.bitbucket.org/2.0, https://HOST[/ctx]/rest/api/latest).
+    https://api.SUB.ghe.com, https://HOST/api/v3, https://HOST/api/v4, https://api.bitbucket.org/2.0, https://HOST[/ctx]/rest/api/latest).
     owner: GitHub owner, GitLab namespace (`group/sub`), Bitbucket Cloud workspace, Data Center
     project key (upper case, or `~user` for a personal project). repo: the repository's
     name or slug. web_url: the repository's page.
@@ -140,6 +140,8 @@ def _kind(url: _Url, configured: str, shown: str) -> str:
     host = _ALIASES.get(url.host, url.host)
     if host in _KNOWN_HOSTS:
         return _KNOWN_HOSTS[host]
+    if _is_ghe_com(host):
+        return "github"
     # Data Center clones over https from /scm/ and over ssh from port 7999 (forges.md §4.3).
     if (url.scheme in ("http", "https") and "scm" in url.segments[:-2]) or url.port == 7999:
         return "bitbucket-dc"
@@ -167,10 +169,29 @@ def _check_api_url(api_url: str, origin: str) -> str:
     return api_url.rstrip("/")
 
 
+def _is_ghe_com(host: str) -> bool:
+    """GitHub Enterprise Cloud with data residency: the tenant's own `SUBDOMAIN.ghe.com`."""
+    return host.endswith(".ghe.com") and host.count(".") == 2
+
+
+def github_api_url(host: str, web_base: str) -> str:
+    """The default API base of a GitHub web host (forges.md §1): api.github.com for
+    github.com, `https://api.SUBDOMAIN.ghe.com` for data residency (no /api/v3 there), and
+    WEB/api/v3 for Enterprise Server."""
+    if host == "github.com":
+        return "https://api.github.com"
+    if _is_ghe_com(host):
+        return f"https://api.{host}"
+    return f"{web_base}/api/v3"
+
+
 def _web_base_from_api(api_url: str) -> str:
     parts = urlsplit(api_url)
-    if parts.hostname in ("api.github.com", "api.bitbucket.org"):
-        return f"https://{parts.hostname.removeprefix('api.')}"
+    hostname = parts.hostname or ""
+    if hostname in ("api.github.com", "api.bitbucket.org") or (
+        hostname.startswith("api.") and _is_ghe_com(hostname.removeprefix("api."))
+    ):
+        return f"https://{hostname.removeprefix('api.')}"
     base = api_url
     for suffix in _API_SUFFIXES:
         if base.endswith(suffix):
@@ -256,7 +277,7 @@ def detect(
         owner, repo = _two(segments, kind, shown, "OWNER/REPO")
         if not api_url:
             web_base = _origin_base(url, host)
-            api_url = "https://api.github.com" if host == "github.com" else f"{web_base}/api/v3"
+            api_url = github_api_url(host, web_base)
         return ForgeRemote(kind, host, api_url, owner, repo, f"{web_base}/{owner}/{repo}")
 
     workspace, slug = _two(segments, kind, shown, "WORKSPACE/REPO")
