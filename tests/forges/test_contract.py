@@ -116,6 +116,19 @@ def test_draft_is_created_and_stays_a_draft_on_update(
     assert updated.title.endswith("DEV-1: wip 2")
 
 
+@pytest.mark.parametrize("forge_emulator", ["bitbucket-cloud"], indirect=True)
+def test_bitbucket_cloud_update_keeps_what_a_put_would_reset(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    pr = forge_client.create("DEV-1: wip", "b", "DEV-1-x", "main", draft=True)
+    forge_emulator.set_reviewers(pr.number, [reviewer(forge_emulator.kind)])
+    forge_emulator.find(pr.number)["close_source_branch"] = True
+    forge_client.update(pr, "DEV-1: wip 2", "b2")
+    kept = forge_emulator.find(pr.number)
+    assert (kept["draft"], kept["close_source_branch"]) == (True, True)
+    assert forge_emulator.reviewers_of(pr.number) == [reviewer(forge_emulator.kind)]
+
+
 @pytest.mark.parametrize("forge_emulator", ["gitlab"], indirect=True)
 def test_gitlab_drafts_are_titles(forge_emulator: Emulator, forge_client: Any) -> None:
     pr = forge_client.create("DEV-1: wip", "b", "DEV-1-x", "main", draft=True)

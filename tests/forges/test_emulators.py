@@ -145,8 +145,11 @@ def test_bitbucket_cloud_shapes_and_traps(start_forge: Any) -> None:
 
     assert gh(em, "PUT", repo + "/pullrequests/1", json={"description": "d"}).status_code == 400
     assert gh(em, "GET", repo + "/pullrequests/1").json()["reviewers"][0]["uuid"] == "{u1}"
+    em.find(1).update(draft=True, close_source_branch=True)
     gh(em, "PUT", repo + "/pullrequests/1", json={"title": "t2"})
-    assert gh(em, "GET", repo + "/pullrequests/1").json()["reviewers"] == []  # dropped
+    after = gh(em, "GET", repo + "/pullrequests/1").json()
+    # A PUT replaces the pull request: what it leaves out is reset.
+    assert (after["reviewers"], after["draft"], after["close_source_branch"]) == ([], False, False)
 
 
 # --- Bitbucket Data Center -------------------------------------------------------------

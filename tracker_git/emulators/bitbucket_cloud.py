@@ -1,7 +1,8 @@
 """Bitbucket Cloud REST 2.0 emulator: repositories and pull requests (research/forges.md §3).
 
 Faithful to the traps: the list answers partial pull requests without `reviewers`; a PUT
-without `reviewers` drops them and a PUT without `title` answers 400; list filtering takes
+replaces the pull request (without `reviewers`, `draft` or `close_source_branch` they are
+reset) and a PUT without `title` answers 400; list filtering takes
 BBQL `q` (`field = "value"` joined by AND) and `state` (OPEN by default); pages carry `next`.
 A create for a source and destination that already have an open pull request updates that
 one and answers it (reported, not documented: forges.md §3.1).
@@ -217,13 +218,14 @@ class BitbucketCloudEmulator(Emulator):
         if "description" in body:
             pr["description"] = str(body["description"] or "")
             pr["summary"] = {"type": "rendered", "raw": pr["description"], "markup": "markdown"}
-        # A PUT replaces the reviewers: leaving them out drops them (forges.md §3.1).
+        # A PUT replaces the pull request: what it leaves out is reset, the reviewers dropped,
+        # the draft made ready, close_source_branch cleared (forges.md §3.1, issue 12).
         pr["reviewers"] = [
             self._user(str(r.get("uuid") or r.get("account_id")))
             for r in body.get("reviewers") or []
         ]
-        if "draft" in body:
-            pr["draft"] = bool(body["draft"])
+        pr["draft"] = bool(body.get("draft", False))
+        pr["close_source_branch"] = bool(body.get("close_source_branch", False))
         dest = ((body.get("destination") or {}).get("branch") or {}).get("name")
         if dest:
             pr["destination"]["branch"]["name"] = dest

@@ -1,7 +1,8 @@
 """Bitbucket Cloud pull requests (research/forges.md §3).
 
-Traps handled: a PUT without `reviewers` drops them, and the list endpoint leaves reviewers
-out, so an update reads the pull request first and sends its reviewers back; a duplicate
+Traps handled: a PUT replaces the pull request (without `reviewers`, `draft` or
+`close_source_branch` they are reset) and the list endpoint leaves reviewers out, so an
+update reads the pull request first and sends all of them back; a duplicate
 create is undocumented (reported to update the open one), so `submit` looks up first.
 Auth: a token with a colon (`email:api_token`, `user:app_password`) is sent as Basic,
 any other token (repository/workspace access tokens, OAuth) as Bearer.
@@ -104,13 +105,20 @@ class BitbucketCloudForge(HttpForge):
         return [PlannedRequest("POST", self.url(self._repo() + "/pullrequests"), payload)]
 
     def plan_update(self, pr: PullRequest, title: str, body: str) -> list[PlannedRequest]:
-        """Reads the pull request (the list leaves reviewers out) and PUTs them back."""
+        """Reads the pull request (the list leaves reviewers out) and PUTs back everything a
+        PUT would otherwise reset: reviewers, draft state, close_source_branch."""
         current = self._get_raw(pr.number)
         reviewers = [
             {"uuid": r["uuid"]} if r.get("uuid") else {"account_id": r.get("account_id")}
             for r in current.get("reviewers") or []
         ]
-        payload = {"title": title, "description": body, "reviewers": reviewers}
+        payload = {
+            "title": title,
+            "description": body,
+            "reviewers": reviewers,
+            "draft": bool(current.get("draft")),
+            "close_source_branch": bool(current.get("close_source_branch")),
+        }
         url = self.url(f"{self._repo()}/pullrequests/{pr.number}")
         return [PlannedRequest("PUT", url, payload)]
 
