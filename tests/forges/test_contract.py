@@ -180,6 +180,22 @@ def test_a_wrong_token_is_one_clear_line(forge_emulator: Emulator) -> None:
     assert "wrong-token-123" not in message and "\n" not in message
 
 
+@pytest.mark.parametrize("permission", ["read", "none"])
+def test_data_center_401_for_a_missing_permission_says_so(
+    start_forge: Any, monkeypatch: pytest.MonkeyPatch, permission: str
+) -> None:
+    """Data Center answers 401, not 403, when the user lacks the repository permission: the
+    message must not only say to store a new token."""
+    em = start_forge("bitbucket-dc", permission=permission)
+    monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", em.url)
+    with pytest.raises(OperationFailed) as caught:
+        forges.submit(client(em), "DEV-1: t", "b", "DEV-1-x", "main")
+    message = str(caught.value)
+    assert "(401: You are not permitted" in message and "permission on the repository" in message
+    assert "PRJ/repo" in message and "\n" not in message
+    assert em.prs == []
+
+
 def test_an_unknown_repository_is_one_clear_line(
     forge_emulator: Emulator, forge_client: Any
 ) -> None:

@@ -5,6 +5,8 @@ current `version` (stale: 409 PullRequestOutOfDateException with currentVersion)
 without `reviewers` removes them all, a second open pull request for the same refs answers
 409 DuplicatePullRequestException with `existingPullRequest`, `at` filters the target ref
 unless direction=OUTGOING, an empty description leaves the key out, pages use start/limit.
+A token whose user lacks the repository permission (`permission` "read" or "none") gets 401
+AuthorisationException, as Data Center answers, not 403.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tracker_git.emulators.server import Call, Emulator, Reply, presented_token
+from tracker_git.emulators.server import Call, Emulator, Handler, Reply, presented_token
 
 AUTHOR = {
     "name": "admin",
@@ -35,16 +37,32 @@ class BitbucketDCEmulator(Emulator):
     api_path = "/rest/api/latest"
     api_regex = r"/rest/api/(?:latest|1\.0)"
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, permission: str = "write", **options: Any) -> None:
         super().__init__(**options)
+        self.permission = permission  # the token user's on the repository: write, read, none
         repo = r"/projects/([^/]+)/repos/([^/]+)"
-        self.route("GET", repo, self.get_repo)
-        self.route("GET", repo + r"/default-branch", self.get_default_branch)
-        self.route("GET", repo + r"/branches/default", self.get_default_branch)
-        self.route("GET", repo + r"/pull-requests", self.list_prs)
-        self.route("POST", repo + r"/pull-requests", self.create_pr)
-        self.route("GET", repo + r"/pull-requests/(\d+)", self.get_pr)
-        self.route("PUT", repo + r"/pull-requests/(\d+)", self.update_pr)
+        self.route("GET", repo, self._checked(self.get_repo))
+        self.route("GET", repo + r"/default-branch", self._checked(self.get_default_branch))
+        self.route("GET", repo + r"/branches/default", self._checked(self.get_default_branch))
+        self.route("GET", repo + r"/pull-requests", self._checked(self.list_prs))
+        self.route("POST", repo + r"/pull-requests", self._checked(self.create_pr))
+        self.route("GET", repo + r"/pull-requests/(\d+)", self._checked(self.get_pr))
+        self.route("PUT", repo + r"/pull-requests/(\d+)", self._checked(self.update_pr))
+
+    def _checked(self, handler: Handler) -> Handler:
+        """Data Center answers 401 AuthorisationException when the user lacks the permission."""
+
+        def check(call: Call) -> Reply:
+            write = call.method != "GET"
+            if self.permission == "none" or (write and self.permission != "write"):
+                return _error(
+                    401,
+                    "You are not permitted to access this resource",
+                    _PREFIX + "AuthorisationException",
+                )
+            return handler(call)
+
+        return check
 
     def default_repo(self) -> str:
         return "PRJ/repo"

@@ -4,11 +4,13 @@ Traps handled: an update must carry the current `version` (a stale one answers 4
 PullRequestOutOfDateException: read the pull request again and retry once) and the current
 `reviewers` (omitting them removes them all); a duplicate create answers 409
 DuplicatePullRequestException with `existingPullRequest`, which is then updated.
-Auth: Bearer for HTTP access tokens, Basic for `user:password`.
+Auth: Bearer for HTTP access tokens, Basic for `user:password`. A 401 is also what a user
+without permission on the repository gets (AuthorisationException), so its message says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +20,7 @@ from tracker_git.forges.bitbucket_cloud import basic_or_bearer
 
 _DUPLICATE = "DuplicatePullRequestException"
 _OUT_OF_DATE = "PullRequestOutOfDateException"
+_DENIED = "AuthorisationException"
 _STATES = {"OPEN": "open", "MERGED": "merged", "DECLINED": "declined"}
 
 
@@ -39,6 +42,30 @@ class BitbucketDCForge(HttpForge):
 
     def error_text(self, data: Any) -> str:
         return "; ".join(str(e.get("message", "")) for e in _errors(data))
+
+    def failure(
+        self, method: str, status: int, data: Any, headers: Mapping[str, str] | None = None
+    ) -> str:
+        """Data Center answers 401 both for a bad token and for a user without permission on
+        the repository (AuthorisationException); the message says which, or both when the
+        answer does not tell."""
+        names = [str(e.get("exceptionName", "")) for e in _errors(data)]
+        if status != 401 or any("Authentication" in name for name in names):
+            return super().failure(method, status, data, headers)
+        said = " ".join(self.error_text(data).split())[:300]
+        said_part = f": {said}" if said else ""
+        login = f"'git tracker login --forge {self.remote.kind}'"
+        if any(name.endswith(_DENIED) for name in names):
+            return (
+                f"{self.NAME} at {self.remote.host} says the token's user may not do this on "
+                f"{self.remote.path} (401{said_part}); ask for write permission on the "
+                f"repository, or store a token of a user who has it with {login}"
+            )
+        return (
+            f"{self.NAME} at {self.remote.host} refused the request (401{said_part}); the token "
+            f"is wrong or its user lacks permission on {self.remote.path}: check both, or "
+            f"store a new token with {login}"
+        )
 
     def duplicate(self, status: int, data: Any) -> Duplicate | None:
         for error in _errors(data):
