@@ -96,3 +96,24 @@ def test_became_fires_once_per_transition(sandbox: SandboxHandle, slack: Receive
     call(sandbox, "POST", "issues/DEMO-2/transitions/send_to_review/_execute", {})
     call(sandbox, "PATCH", "issues/DEMO-2", {"summary": "renamed while in review"})
     assert [r.json() for r in slack.got] == [{"k": "DEMO-2"}]
+
+
+def test_refuses_what_tracker_refuses(sandbox: SandboxHandle, slack: Receiver) -> None:
+    """An undocumented contentType, and FieldEquals on a text field, answer 422 as Tracker."""
+    url = f"{sandbox.url}/v2/queues/DEMO/triggers"
+    multipart = hook(slack.url, "x", contentType="multipart/form-data; boundary=b")
+    wrong = [
+        ({"name": "m", "actions": [multipart]}, "contentType"),
+        ({"name": "d", "actions": [hook(slack.url, "{}")],
+          "conditions": [{"type": "FieldEquals", "field": "description", "value": "x"}]}, "FieldEqualsString"),
+        ({"name": "e", "actions": [hook(slack.url, "{}")], "conditions": [{"type": "Or", "conditions": [
+            {"type": "FieldEquals", "field": "emailFrom", "value": "a@b.c"}]}]}, "FieldEqualsString"),
+    ]  # fmt: skip
+    for body, said in wrong:
+        answer = requests.post(url, json=body, headers=sandbox.headers, timeout=10)
+        assert answer.status_code == 422 and said in answer.text, answer.text
+    form = hook(slack.url, "a=b", contentType="application/x-www-form-urlencoded")
+    call(sandbox, "POST", "queues/DEMO/triggers", {
+        "name": "ok", "actions": [form, hook(slack.url, "{}", contentType="application/json; charset=UTF-8")],
+        "conditions": [{"type": "FieldEqualsString", "field": "emailCreatedBy", "value": "a@b.c"}],
+    })  # fmt: skip

@@ -129,7 +129,9 @@ def send_test(alert: Alert, secrets: Mapping[str, str]) -> str:
     if isinstance(alert.target, Slack):
         payload = message.fill(message.slack_payload(alert.message), values)
     else:
-        payload = {"chat_id": alert.target.chat_id, "text": message.render(alert.message, values)}
+        payload = message.fill(
+            message.telegram_payload(alert.target.chat_id, alert.message), values
+        )
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(
         url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}

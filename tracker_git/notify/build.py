@@ -16,6 +16,8 @@ from tracker_git.notify.spec import EVENTS, Alert, Slack, Spec, Telegram, is_web
 from tracker_git.secrets import named_secret, named_secret_origin
 
 PREFIX = "[tracker-git] "
+# Fields whose equality conditions must be FieldEqualsString (tracker-api.md §2.11).
+STRING_FIELDS = frozenset({"description", "emailFrom", "emailCreatedBy"})
 _TELEGRAM_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]{20,}")
 
 
@@ -35,12 +37,18 @@ class Desired:
     secrets: dict[str, str]  # variable name -> value, to hide them again in output
 
 
+def equals_type(field: str) -> str:
+    """Tracker compares the text fields with FieldEqualsString, the others with FieldEquals
+    (tracker-api.md §2.11)."""
+    return "FieldEqualsString" if field in STRING_FIELDS else "FieldEquals"
+
+
 def conditions(alert: Alert) -> list[dict[str, object]]:
     events: list[dict[str, object]] = [{"type": EVENTS[event]} for event in alert.events]
     out: list[dict[str, object]] = (
         events if len(events) == 1 else [{"type": "Or", "conditions": events}]
     )
-    out += [{"type": "FieldEquals", "field": f, "value": v} for f, v in alert.equals]
+    out += [{"type": equals_type(f), "field": f, "value": v} for f, v in alert.equals]
     out += [{"type": "FieldBecameEqual", "field": f, "value": v} for f, v in alert.became]
     out += [{"type": "FieldChangedCondition", "field": f} for f in alert.changed]
     return out

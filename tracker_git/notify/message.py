@@ -9,8 +9,11 @@ quotes included) can only stand as a whole value: JSON cannot join strings. So:
   literal piece is its own element, every variable an element `{"type": "text", "text":
   {{var.json}}}`. Nothing the issue holds can break the JSON. The top-level `text` (what
   notifications show) keeps only variables that cannot hold a quote (keys, logins, ids).
-* Telegram gets a `multipart/form-data` body (the Bot API takes it): a part's content needs no
-  escaping at all, so the variables go in as is.
+* Telegram gets a JSON body too (`application/json` is the Webhook action's documented
+  content type; the Bot API takes JSON): `{"chat_id": ..., "text": ...}`. Its `text` is one
+  string, so a message that is one variable alone sends it whole (`{{var.json}}`); otherwise
+  the text keeps the literal pieces and the variables that cannot hold a quote, and shows a
+  free-text variable (summary, description...) as `…`, as Slack's notification text does.
 """
 
 from __future__ import annotations
@@ -22,9 +25,8 @@ from dataclasses import dataclass
 _VARIABLE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # Variables whose values are identifiers or timestamps: no quotes, backslashes or line breaks.
 _SAFE = re.compile(r"issue\.key|.*\.(key|login|id)|currentDateTime(\..*)?")
-BOUNDARY = "tracker-git-b6f1c9d2e7a4"
-TELEGRAM_CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
 SLACK_CONTENT_TYPE = "application/json; charset=utf-8"
+TELEGRAM_CONTENT_TYPE = SLACK_CONTENT_TYPE
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,8 @@ def slack_payload(message: str) -> dict[str, object]:
     """The Slack message as a tree whose leaves may be Var and Text (see module docstring)."""
     pieces = parts(message)
     elements: list[object] = [{"type": "text", "text": piece} for piece in pieces]
-    fallback = tuple(p if isinstance(p, str) or _SAFE.fullmatch(p.name) else "…" for p in pieces)
     return {
-        "text": Text(fallback),
+        "text": _one_line(pieces),
         "blocks": [
             {
                 "type": "rich_text",
@@ -74,6 +75,11 @@ def slack_payload(message: str) -> dict[str, object]:
             }
         ],
     }
+
+
+def _one_line(pieces: list[Part]) -> Text:
+    """The pieces as one JSON string: free-text variables (which may hold quotes) shown as …"""
+    return Text(tuple(p if isinstance(p, str) or _SAFE.fullmatch(p.name) else "…" for p in pieces))
 
 
 def template(node: object) -> str:
@@ -108,35 +114,46 @@ def fill(node: object, values: dict[str, str]) -> object:
 
 def slack_message(body: str) -> str | None:
     """The message a Slack body of ours carries, variables written back as {{...}}."""
-    marked = re.sub(r"\{\{\s*([A-Za-z][\w.]*?)\.json\s*\}\}", r'"\\u0000\1\\u0000"', body)
     try:
-        data = json.loads(marked)
-        elements = data["blocks"][0]["elements"][0]["elements"]
+        elements = _with_markers(body)["blocks"][0]["elements"][0]["elements"]  # type: ignore[index]
         texts = [str(e["text"]) for e in elements]
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (KeyError, IndexError, TypeError):
         return None
-    return "".join(re.sub("\x00(.*)\x00", r"{{\1}}", text) for text in texts)
+    return "".join(_unmark(text) for text in texts)
 
 
 # -- Telegram --------------------------------------------------------------------------------
 
 
+def telegram_payload(chat_id: str, message: str) -> dict[str, object]:
+    """chat_id and text; a message that is one variable alone goes whole (see the docstring)."""
+    pieces = parts(message)
+    text: object = pieces[0] if len(pieces) == 1 and isinstance(pieces[0], Var) else None
+    return {"chat_id": chat_id, "text": text or _one_line(pieces)}
+
+
 def telegram_body(chat_id: str, message: str) -> str:
-    """multipart/form-data with chat_id and text; Tracker fills the variables in as is."""
-    lines: list[str] = []
-    for name, value in (("chat_id", chat_id), ("text", message)):
-        lines += [f"--{BOUNDARY}", f'Content-Disposition: form-data; name="{name}"', "", value]
-    lines += [f"--{BOUNDARY}--", ""]
-    return "\r\n".join(lines)
+    """The JSON body Tracker stores for a Telegram alert."""
+    return template(telegram_payload(chat_id, message))
 
 
 def telegram_part(body: str, name: str) -> str | None:
-    """A part of a Telegram body of ours ("chat_id", "text"); None when it is not ours."""
-    pattern = rf'name="{name}"\r\n\r\n(.*?)\r\n--' + re.escape(BOUNDARY)
-    found = re.search(pattern, body, re.S)
-    return found.group(1) if found else None
+    """A field of a Telegram body of ours ("chat_id", "text"), variables written back as
+    {{...}}; None when it is not ours."""
+    data = _with_markers(body)
+    if not isinstance(data, dict) or not isinstance(data.get(name), str):
+        return None
+    return _unmark(str(data[name]))
 
 
-def render(message: str, values: dict[str, str]) -> str:
-    """The message with values put in (for `notify test`)."""
-    return "".join(p if isinstance(p, str) else values.get(p.name, "") for p in parts(message))
+def _with_markers(body: str) -> object:
+    """The body parsed, each `{{var.json}}` turned into a marked string."""
+    marked = re.sub(r"\{\{\s*([A-Za-z][\w.]*?)\.json\s*\}\}", r'"\\u0000\1\\u0000"', body)
+    try:
+        return json.loads(marked)
+    except ValueError:
+        return None
+
+
+def _unmark(text: str) -> str:
+    return re.sub("\x00(.*?)\x00", r"{{\1}}", text)

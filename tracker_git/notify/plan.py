@@ -190,19 +190,18 @@ def _describe_action(action: Any, secrets: Mapping[str, str]) -> list[str]:
         return [f"do: {hide(json.dumps(action, ensure_ascii=False), secrets)}"]
     url = hide(str(action.get("endpoint", "")), secrets)
     content_type = str(action.get("contentType") or "")
-    if content_type == message.SLACK_CONTENT_TYPE and "$" not in url:
+    body = action.get("body")
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    ours = content_type in (message.SLACK_CONTENT_TYPE, message.TELEGRAM_CONTENT_TYPE)
+    said = message.slack_message(text) if ours else None
+    if said is not None and "$" not in url:
         # A Slack webhook URL is a secret as a whole; we do not know its variable here.
         url = _origin(url) + "/***"
     lines = [f"send: {str(action.get('method') or 'POST').upper()} {url}"]
-    body = action.get("body")
-    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
-    said = None
-    if content_type == message.SLACK_CONTENT_TYPE:
-        said = message.slack_message(text)
-    elif content_type == message.TELEGRAM_CONTENT_TYPE:
-        chat, said = message.telegram_part(text, "chat_id"), message.telegram_part(text, "text")
-        if chat is not None:
-            lines.append(f"chat: {chat}")
+    chat = message.telegram_part(text, "chat_id") if ours and said is None else None
+    if chat is not None:
+        said = message.telegram_part(text, "text")
+        lines.append(f"chat: {chat}")
     if said is None:
         lines.append(f"type: {content_type}")
         return lines + _labelled("body", hide(text, secrets).split("\n"))

@@ -144,8 +144,12 @@ def _trigger_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
             isinstance(a, dict) and isinstance(a.get("type"), str) for a in body["actions"]
         ):
             errors["actions"] = "Every action is an object with a type"
+        else:
+            errors.update(_webhook_errors(body["actions"]))
     if "conditions" in body and not isinstance(body["conditions"], list):
         errors["conditions"] = "Expected an array"
+    elif isinstance(body.get("conditions"), list):
+        errors.update(_condition_errors(body["conditions"]))
     if "active" in body and not isinstance(body["active"], bool):
         errors["active"] = "Expected a boolean"
     unknown = set(body) - {"name", "actions", "conditions", "active", "before"}
@@ -153,6 +157,32 @@ def _trigger_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     if errors:
         raise ApiError(422, None, errors)
     return {k: v for k, v in body.items() if k != "before"}
+
+
+# What Tracker accepts (tracker-api.md §2.11): a Webhook action's documented content types,
+# and the text fields whose equality conditions must be FieldEqualsString.
+_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
+_STRING_FIELDS = ("description", "emailFrom", "emailCreatedBy")
+
+
+def _webhook_errors(actions: list[dict[str, Any]]) -> dict[str, str]:
+    for action in actions:
+        kind = str(action.get("contentType") or "application/json")
+        if action["type"] == "Webhook" and kind.split(";")[0].strip().lower() not in _CONTENT_TYPES:
+            return {"actions": f"Unsupported contentType: {kind}"}
+    return {}
+
+
+def _condition_errors(conditions: list[Any]) -> dict[str, str]:
+    for condition in conditions:
+        if not isinstance(condition, dict):
+            return {"conditions": "Every condition is an object with a type"}
+        inner = condition.get("conditions")
+        if isinstance(inner, list) and (found := _condition_errors(inner)):
+            return found
+        if condition.get("type") == "FieldEquals" and condition.get("field") in _STRING_FIELDS:
+            return {"conditions": f"Use FieldEqualsString for the field {condition['field']}"}
+    return {}
 
 
 def list_triggers(state: SandboxState, req: Request, queue: str) -> Response:
