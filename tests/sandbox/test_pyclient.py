@@ -111,3 +111,50 @@ def test_retries_through_injected_server_errors(sandbox: SandboxHandle) -> None:
         500,
         200,
     ]
+
+
+def test_search_refuses_two_selectors_at_once(sandbox: SandboxHandle) -> None:
+    """Tracker answers 400 for keys with a queue or a query; it never picks one silently."""
+    client = _client(sandbox)
+    for selectors in ({"keys": ["DEMO-1"], "queue": "DEMO"}, {"keys": ["DEMO-1"], "query": "Queue: DEMO"},
+                      {"queue": "DEMO", "query": "Queue: DEMO"}):  # fmt: skip
+        with pytest.raises(yandex_tracker_client.exceptions.BadRequest) as caught:
+            client.issues.find(**selectors)
+        assert caught.value.error_messages == ["You can only use keys, a queue, or a search query"]
+    assert [i.key for i in client.issues.find(keys=["DEMO-2", "DEMO-1"])] == ["DEMO-1", "DEMO-2"]
+
+
+def test_changelog_holds_what_happened(sandbox: SandboxHandle) -> None:
+    client = _client(sandbox)
+    issue = client.issues["DEMO-3"]
+    assert list(issue.changelog) == []
+    issue.update(summary="Faster search")
+    issue.transitions["ready_for_test"].execute()
+    issue.comments.create(text="done")
+    entries = list(client.issues["DEMO-3"].changelog.get_all(perPage=1))
+    assert [e.type for e in entries] == ["IssueUpdated", "IssueUpdated", "IssueCommentAdded"]
+    summary = entries[0].fields[0]
+    assert (summary["field"].id, summary["from"], summary["to"]) == (
+        "summary", "Speed up the search page", "Faster search",
+    )  # fmt: skip
+    status = next(f for f in entries[1].fields if f["field"].id == "status")
+    assert (status["from"].key, status["to"].key) == ("inReview", "readyForTest")
+    assert entries[0].updatedBy.login == "sandbox.user" and entries[0].issue.key == "DEMO-3"
+
+
+def test_links_between_issues_seen_from_both_ends(sandbox: SandboxHandle) -> None:
+    client = _client(sandbox)
+    link = client.issues["DEMO-1"].links.create(issue="DEMO-2", relationship="depends on")
+    assert (link.direction, link.type.id, link.object.key) == ("outward", "depends", "DEMO-2")
+    (back,) = list(client.issues["DEMO-2"].links)
+    assert (back.direction, back.type.inward, back.object.key) == (
+        "inward",
+        "is dependent by",
+        "DEMO-1",
+    )
+    with pytest.raises(yandex_tracker_client.exceptions.UnprocessableEntity):
+        client.issues["DEMO-1"].links.create(issue="DEMO-2", relationship="loves")
+    with pytest.raises(yandex_tracker_client.exceptions.NotFound):
+        client.issues["DEMO-1"].links.create(issue="DEMO-404", relationship="relates")
+    back.delete()
+    assert list(client.issues["DEMO-1"].links) == []

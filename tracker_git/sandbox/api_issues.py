@@ -140,7 +140,10 @@ def _select(state: SandboxState, body: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     if not present:
         return issues
-    # Documented priority when several are given: queue > keys > filter > query.
+    if len({"queue", "keys", "query"} & set(present)) > 1:
+        raise ApiError(400, "You can only use keys, a queue, or a search query")
+    # Documented priority when several are given: queue > keys > filter > query (only a
+    # filter goes with another one; keys, a queue and a query exclude each other).
     what = present[0]
     if what == "queue":
         return [i for i in issues if i["queue"] == body["queue"]]

@@ -5,7 +5,7 @@ Event names are Tracker's trigger event condition types (tracker-api.md §2.11):
 `Event.create`, `Event.update` (a transition is an update whose `changes` hold `status`),
 `Event.comment-create`. Hooks run in the request's thread after the change is stored and
 the lock released; a hook that raises is recorded in `state.hook_errors`, never fails the
-request. Trigger firing plugs in through `tracker_git.sandbox.triggers.on_event` (if that
+request. Every event also becomes an entry of the issue's changelog. Trigger firing plugs in through `tracker_git.sandbox.triggers.on_event` (if that
 module exists it is a default hook), or by appending to `state.hooks`."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker_git.sandbox.state import Hook, SandboxState
+from tracker_git.sandbox.state import Hook, SandboxState, now
 
 CREATE = "Event.create"
 UPDATE = "Event.update"
@@ -44,7 +44,33 @@ def default_hooks() -> list[Hook]:
     return [hook] if callable(hook) else []
 
 
+# Event -> the changelog entry type Tracker shows for it.
+_CHANGELOG_TYPES = {
+    CREATE: "IssueCreated",
+    UPDATE: "IssueUpdated",
+    COMMENT_CREATE: "IssueCommentAdded",
+}
+
+
+def record(state: SandboxState, name: str, key: str, changes: dict[str, tuple[Any, Any]]) -> None:
+    """One changelog entry (read by api_history.changelog)."""
+    with state.lock:
+        entries = state.data.setdefault("changelog", {}).setdefault(key, [])
+        state.data["counters"].setdefault("changelog", 5000)
+        entries.append(
+            {
+                "id": state.next_id("changelog"),
+                "type": _CHANGELOG_TYPES[name],
+                "updatedAt": now(),
+                "updatedBy": state.data["myself"],
+                "fields": [[field, old, new] for field, (old, new) in changes.items()],
+            }
+        )
+        state.changed()
+
+
 def emit(state: SandboxState, name: str, issue: dict[str, Any], **details: Any) -> None:
+    record(state, name, str(issue["key"]), details.get("changes") or {})
     if not state.hooks:
         return
     with state.lock:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tracker_git.sandbox import api_flow as flow
+from tracker_git.sandbox import api_history as history
 from tracker_git.sandbox import api_issues as issues
 from tracker_git.sandbox import api_meta as meta
 from tracker_git.sandbox.state import SandboxState
@@ -34,6 +35,10 @@ _ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", r"issues/(?P<key>[^/]+)/remotelinks", flow.list_remotelinks),
     ("POST", r"issues/(?P<key>[^/]+)/remotelinks", flow.create_remotelink),
     ("DELETE", r"issues/(?P<key>[^/]+)/remotelinks/(?P<lid>[^/]+)", flow.delete_remotelink),
+    ("GET", r"issues/(?P<key>[^/]+)/changelog", history.changelog),
+    ("GET", r"issues/(?P<key>[^/]+)/links", history.list_links),
+    ("POST", r"issues/(?P<key>[^/]+)/links", history.create_link),
+    ("DELETE", r"issues/(?P<key>[^/]+)/links/(?P<lid>[^/]+)", history.delete_link),
     ("GET", r"applications", meta.applications),
     ("GET", r"fields", meta.fields),
     ("GET", r"fields/(?P<fid>[^/]+)", meta.get_field),
