@@ -158,6 +158,17 @@ def test_bitbucket_dc_event_keys(key: str, kind: str | None) -> None:
     assert (event.kind if event else None) == kind
 
 
+def test_bitbucket_cloud_description_absent_reads_summary_raw() -> None:
+    body, headers = delivery("bitbucket-cloud-opened")
+    data = json.loads(body)
+    pr = data["pullrequest"]
+    pr.pop("description", None)
+    pr["title"], pr["source"]["branch"]["name"] = "no key here", "a-branch"
+    pr["summary"] = {"type": "rendered", "raw": "Fixes DEMO-7", "markup": "markdown"}
+    event = event_of(lower(headers), data)
+    assert event is not None and event.keys == ("DEMO-7",)
+
+
 def test_bitbucket_cloud_change_request_and_push() -> None:
     body, headers = delivery("bitbucket-cloud-approved")
     h = lower(headers)

@@ -226,7 +226,7 @@ def review_event(
         pr = _object(body, "pullrequest")
         texts = (
             _text(pr, "title"),
-            _text(pr, "description"),
+            _text(pr, "description") or _text(pr, "summary", "raw"),  # summary when absent
             _text(pr, "source", "branch", "name"),
         )
         link = _text(pr, "links", "html", "href")
