@@ -13,7 +13,12 @@ import pytest
 
 from testing.isolation import XDG, isolated_env
 
-pytest_plugins = ["testing.fixtures_sandbox", "testing.fixtures_keyring", "testing.fixtures_forges"]
+pytest_plugins = [
+    "testing.fixtures_sandbox",
+    "testing.fixtures_keyring",
+    "testing.fixtures_forges",
+    "testing.fixtures_postgres",
+]
 
 _CLEARED = (
     "TRACKER_TOKEN", "TRACKER_API_URL", "TRACKER_ORG_ID", "TRACKER_CLOUD_ORG_ID",

@@ -75,6 +75,7 @@ def write_config(
         )
     status_lines = "".join(f'{k} = "{v}"\n' for k, v in (statuses or {}).items())
     text = (
+        "branch_keys = true\n"
         f"{extra}\n"
         "[server]\n"
         'database = "queue/relay.sqlite3"\n'

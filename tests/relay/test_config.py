@@ -11,6 +11,7 @@ from tracker_git.core.errors import ConfigError
 from tracker_git.relay.config import load
 
 BASE = """
+branch_keys = true
 [tracker]
 api_url = "http://127.0.0.1:9"
 org_id = "42"
@@ -33,6 +34,7 @@ def test_a_minimal_file_and_its_defaults(tmp_path: Path) -> None:
     # The main config's [statuses]: `opened` takes the `review` status.
     assert dict(cfg.statuses) == {
         "opened": "inReview",
+        "draft": "",
         "approved": "",
         "changes_requested": "needsRework",
         "merged": "readyForTest",
@@ -41,6 +43,8 @@ def test_a_minimal_file_and_its_defaults(tmp_path: Path) -> None:
     assert cfg.database == str(tmp_path / "relay.sqlite3")
     assert cfg.tracker.token == "t0ken"
     assert cfg.max_body == 1024 * 1024
+    assert (cfg.max_keys, cfg.read_timeout, cfg.max_connections) == (20, 10, 64)
+    assert (cfg.log_format, cfg.retry.lease) == ("text", 5)
     # Secrets stay out of the repr (tracebacks, logs).
     assert "s3cret" not in repr(cfg) and "t0ken" not in repr(cfg)
 
@@ -49,7 +53,7 @@ def test_base_config_supplies_statuses_and_queues(tmp_path: Path) -> None:
     (tmp_path / ".tracker-git.toml").write_text(
         'queues = ["dev"]\n[statuses]\nreview = "codeReview"\nmerged = "testing"\n'
     )
-    text = 'base_config = ".tracker-git.toml"\n[statuses]\nmerged = "done"\n' + BASE
+    text = 'base_config = ".tracker-git.toml"\n' + BASE + '[statuses]\nmerged = "done"\n'
     cfg = load(write(tmp_path, text), ENV)
     assert cfg.queues == ("DEV",)
     assert cfg.statuses["opened"] == "codeReview"
@@ -80,7 +84,7 @@ def test_secret_and_token_from_files(tmp_path: Path) -> None:
         (BASE.replace('org_id = "42"', ""), ENV, "no Tracker organization"),
         (BASE + "[forges.bitbucket-dc]\n", ENV, "[forges.bitbucket-dc] has no secret"),
         (BASE.replace("[forges.github]\nsecret_env", "[x]\nsecret_env"), ENV, "unknown key 'x'"),
-        ("[tracker]\norg_id = '1'\n", ENV, "no forge is enabled"),
+        ("branch_keys = true\n[tracker]\norg_id = '1'\n", ENV, "no forge is enabled"),
         (BASE + "[forges.gitlab]\nsigning_token_env = 'GH_HOOK_SECRET'\n", ENV, "not 'whsec_'"),
         ("queues = 'DEV'\n" + BASE, ENV, "'queues' must be a list of strings"),
         ("[tracker\n", ENV, "not valid TOML"),
@@ -145,3 +149,21 @@ def test_check_refuses_plain_http_to_another_host(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "plain http to another host" in done.stderr
     assert "t0ken" not in done.stderr
+
+
+def test_without_queues_branch_keys_must_be_allowed_explicitly(tmp_path: Path) -> None:
+    """GitHub's web editor names branches patch-1, patch-2: not issues."""
+    text = BASE.replace("branch_keys = true\n", "")
+    with pytest.raises(ConfigError, match="no 'queues'.*patch-2.*branch_keys = true"):
+        load(write(tmp_path, text), ENV)
+    assert load(write(tmp_path, 'queues = ["DEV"]\n' + text), ENV).branch_keys
+    assert not load(write(tmp_path, "branch_keys = false\n" + text), ENV).branch_keys
+
+
+def test_a_postgresql_database_is_a_url_not_a_path(tmp_path: Path) -> None:
+    from tracker_git.relay.queue import describe
+
+    url = "postgresql://relay:pa55@db.example.com/relay"
+    cfg = load(write(tmp_path, BASE + f'[server]\ndatabase = "{url}"\nlog_format = "json"\n'), ENV)
+    assert cfg.database == url and cfg.log_format == "json"
+    assert describe(url) == "postgresql://relay@db.example.com/relay"  # never the password

@@ -1,48 +1,89 @@
-"""The durable queue: deduplication, per-issue order, claims, retries, persistence."""
+"""The durable queue, on both backends (SQLite and a real PostgreSQL): deduplication by id
+and by body, per-key order, claims with heartbeats, dead holders, retries, persistence."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+
 from tracker_git.relay.config import RetrySettings
-from tracker_git.relay.events import ReviewEvent
-from tracker_git.relay.queue import Queue
+from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, holder_alive, open_queue
 from tracker_git.relay.worker import backoff
 
-
-def event(delivery: str, kind: str = "merged", keys: tuple[str, ...] = ("DEV-1",)) -> ReviewEvent:
-    return ReviewEvent("github", kind, keys, f"github:{delivery}")
+Opener = Callable[[], SqlQueue]
 
 
-def test_same_delivery_is_stored_once(tmp_path: Path) -> None:
-    q = Queue(str(tmp_path / "q.sqlite3"))
-    assert q.enqueue(event("a"), [("DEV-1", "readyForTest")], 100.0)
-    assert not q.enqueue(event("a"), [("DEV-1", "readyForTest")], 101.0)
-    assert not q.enqueue(event("a"), [("DEV-1", "readyForTest")], 102.0)
+@pytest.fixture(params=["sqlite", "postgres"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens the test's database again on every call (a new process would do the same)."""
+    if request.param == "sqlite":
+        database = str(tmp_path / "sub" / "q.sqlite3")
+    else:
+        database = request.getfixturevalue("postgres_url")
+    opened: list[SqlQueue] = []
+
+    def open_it() -> SqlQueue:
+        opened.append(open_queue(database))
+        return opened[-1]
+
+    yield open_it
+    for queue in opened:
+        queue.close()
+
+
+def delivery(name: str, kind: str = "merged", body: str = "") -> Delivery:
+    return Delivery(f"github:{name}", "github", kind, f"github:sha256:{body or name}")
+
+
+def moves(*pairs: tuple[str, str]) -> list[NewTask]:
+    return [NewTask(issue=issue, status=status) for issue, status in pairs]
+
+
+def test_same_delivery_is_stored_once_by_id_or_by_body(opener: Opener) -> None:
+    q = opener()
+    assert q.enqueue(delivery("a"), moves(("DEV-1", "readyForTest")), 100.0)
+    assert not q.enqueue(delivery("a"), moves(("DEV-1", "readyForTest")), 101.0)
+    # A captured body sent again under a fresh delivery id: the same body hash.
+    assert not q.enqueue(delivery("fresh", body="a"), moves(("DEV-1", "readyForTest")), 102.0)
     assert len(q.tasks()) == 1
-    assert q.counters() == {"queued": 1, "duplicate": 2}
+    assert q.counters() == {"received": 3, "queued": 1, "duplicate": 2}
+    q.flush_counters()  # written to the database: the same numbers, for every process
+    assert opener().counters() == {"received": 3, "queued": 1, "duplicate": 2}
 
 
-def test_tasks_survive_a_new_connection(tmp_path: Path) -> None:
-    path = str(tmp_path / "sub" / "q.sqlite3")  # the folder is created
-    Queue(path).enqueue(event("a", keys=("DEV-1", "DEV-2")), [("DEV-1", "s"), ("DEV-2", "s")], 1.0)
-    again = Queue(path)
+def test_tasks_survive_a_new_connection(opener: Opener) -> None:
+    opener().enqueue(delivery("a"), moves(("DEV-1", "s"), ("DEV-2", "s")), 1.0)
+    again = opener()
     assert [t["issue"] for t in again.tasks("pending")] == ["DEV-1", "DEV-2"]
+    assert [t["action"] for t in again.tasks("pending")] == ["transition", "transition"]
     assert again.pending() == 2
 
 
-def test_one_issue_moves_in_delivery_order(tmp_path: Path) -> None:
+def test_other_task_actions_carry_their_data(opener: Opener) -> None:
+    q = opener()
+    task = NewTask(issue="repo@abc", status="success", action="commit_status", data={"n": 1})
+    q.enqueue(delivery("a"), [task], 1.0)
+    claimed = q.claim(now=2.0, lease=5)
+    assert claimed is not None
+    assert (claimed.action, claimed.issue, claimed.status, dict(claimed.data)) == (
+        "commit_status", "repo@abc", "success", {"n": 1},
+    )  # fmt: skip
+
+
+def test_one_issue_moves_in_delivery_order(opener: Opener) -> None:
     """While an issue's earlier move waits for a retry, its later moves wait too."""
-    q = Queue(str(tmp_path / "q.sqlite3"))
-    q.enqueue(event("1", "opened"), [("DEV-1", "inReview")], 10.0)
-    q.enqueue(event("2", "merged"), [("DEV-1", "readyForTest")], 11.0)
-    q.enqueue(event("3", "merged", ("DEV-2",)), [("DEV-2", "readyForTest")], 12.0)
+    q = opener()
+    q.enqueue(delivery("1", "opened"), moves(("DEV-1", "inReview")), 10.0)
+    q.enqueue(delivery("2", "merged"), moves(("DEV-1", "readyForTest")), 11.0)
+    q.enqueue(delivery("3", "merged"), moves(("DEV-2", "readyForTest")), 12.0)
     first = q.claim(now=20.0, lease=60)
-    assert first is not None and (first.issue, first.status, first.attempts) == (
-        "DEV-1",
-        "inReview",
-        1,
-    )
+    assert first is not None
+    assert (first.issue, first.status, first.attempts) == ("DEV-1", "inReview", 1)
     q.retry(first, at=50.0, error="503")
     other = q.claim(now=21.0, lease=60)
     assert other is not None and other.issue == "DEV-2"  # not DEV-1's second move
@@ -54,31 +95,103 @@ def test_one_issue_moves_in_delivery_order(tmp_path: Path) -> None:
     assert second is not None and second.status == "readyForTest"
 
 
-def test_a_claim_is_a_lease_that_runs_out(tmp_path: Path) -> None:
-    """A worker killed mid-try leaves its task claimed; the lease ends and it comes back."""
-    q = Queue(str(tmp_path / "q.sqlite3"))
-    q.enqueue(event("1"), [("DEV-1", "readyForTest")], 10.0)
-    claimed = q.claim(now=10.0, lease=30)
+def test_a_claim_lives_as_long_as_its_heartbeat(opener: Opener) -> None:
+    q = opener()
+    q.enqueue(delivery("1"), moves(("DEV-1", "readyForTest")), 10.0)
+    claimed = q.claim(now=10.0, lease=5)
     assert claimed is not None
-    assert Queue(q.path).claim(now=39.0, lease=30) is None
-    back = Queue(q.path).claim(now=40.0, lease=30)
+    other = opener()
+    assert other.claim(now=14.0, lease=5) is None
+    q.heartbeat(now=14.0)  # the holder is alive and says so
+    assert other.claim(now=18.0, lease=5) is None
+    # The heartbeat stops (a frozen or killed holder on another host): free after the lease.
+    back = other.claim(now=19.5, lease=5)
     assert back is not None and back.id == claimed.id and back.attempts == 2
 
 
-def test_done_failed_counters_and_prune(tmp_path: Path) -> None:
-    q = Queue(str(tmp_path / "q.sqlite3"))
-    q.enqueue(event("1", keys=("DEV-1", "DEV-2")), [("DEV-1", "s"), ("DEV-2", "s")], 10.0)
+def test_a_dead_holder_on_this_host_is_released_at_once(opener: Opener) -> None:
+    """A relay killed with its task claimed: the next start frees the claim without waiting
+    for the lease."""
+    q = opener()
+    q.enqueue(delivery("1"), moves(("DEV-1", "readyForTest")), 10.0)
+    child = subprocess.run(
+        [sys.executable, "-c", "from tracker_git.relay.queue import holder_id; print(holder_id())"],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    dead = child.stdout.strip()  # that process has exited
+    assert not holder_alive(dead)
+    assert holder_alive(q.holder)
+    assert holder_alive("another-host:1:1")  # judged by its heartbeat only
+    with q.transaction(durable=False) as db:
+        q.run(db, "UPDATE tasks SET claimed_by = ?, heartbeat = ?", (dead, 10.0))
+    assert q.claim(now=11.0, lease=300) is None
+    assert q.release_dead() == 1
+    back = q.claim(now=11.0, lease=300)
+    assert back is not None and back.issue == "DEV-1"
+
+
+def test_release_mine_gives_back_what_a_stopping_process_holds(opener: Opener) -> None:
+    q = opener()
+    q.enqueue(delivery("1"), moves(("DEV-1", "s")), 10.0)
+    assert q.claim(now=10.0, lease=300) is not None
+    assert opener().claim(now=11.0, lease=300) is None
+    assert q.release_mine() == 1
+    assert opener().claim(now=11.0, lease=300) is not None
+
+
+def test_done_failed_counters_and_prune(opener: Opener) -> None:
+    q = opener()
+    q.enqueue(delivery("1"), moves(("DEV-1", "s"), ("DEV-2", "s")), 10.0)
     a, b = q.claim(10.0, 5), q.claim(10.0, 5)
     assert a is not None and b is not None
     q.done(a, 11.0)
     q.fail(b, 11.0, "no transition")
     assert q.pending() == 0
-    assert q.counters() == {"queued": 2, "applied": 1, "failed": 1}
+    assert q.counters() == {"received": 1, "queued": 2, "applied": 1, "failed": 1}
     assert q.tasks("failed")[0]["last_error"] == "no transition"
     q.prune(before=12.0)
     assert q.tasks() == []
-    # The delivery id is forgotten with its tasks, not before.
-    assert q.enqueue(event("1"), [("DEV-1", "s")], 13.0)
+    # The delivery (id and body) is forgotten with its tasks, not before.
+    assert q.enqueue(delivery("1"), moves(("DEV-1", "s")), 13.0)
+
+
+def test_sqlite_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        q = open_queue(str(tmp_path / "state" / "relay.sqlite3"))
+        q.enqueue(delivery("1"), moves(("DEV-1", "s")), 1.0)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "state").stat().st_mode & 0o777 == 0o700
+    files = sorted(p.name for p in (tmp_path / "state").iterdir())
+    assert "relay.sqlite3" in files and "relay.sqlite3-wal" in files
+    for name in files:
+        assert (tmp_path / "state" / name).stat().st_mode & 0o777 == 0o600, name
+
+
+def test_an_old_sqlite_file_is_migrated(tmp_path: Path) -> None:
+    """A queue file from before claims and body hashes: its pending task is kept and done."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE deliveries (id TEXT PRIMARY KEY, forge TEXT NOT NULL, "
+            "kind TEXT NOT NULL, received REAL NOT NULL);"
+            "CREATE TABLE tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, delivery TEXT NOT NULL, "
+            "issue TEXT NOT NULL, status TEXT NOT NULL, kind TEXT NOT NULL, "
+            "pr TEXT NOT NULL DEFAULT '', created REAL NOT NULL, next_try REAL, "
+            "attempts INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'pending', "
+            "last_error TEXT NOT NULL DEFAULT '', finished REAL);"
+            "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+            "INSERT INTO deliveries VALUES ('github:x', 'github', 'merged', 1.0);"
+            "INSERT INTO tasks(delivery, issue, status, kind, created, next_try) "
+            "VALUES ('github:x', 'DEV-1', 'readyForTest', 'merged', 1.0, 1.0);"
+        )
+    q = open_queue(str(path))
+    task = q.claim(now=2.0, lease=5)
+    assert task is not None and (task.action, task.issue) == ("transition", "DEV-1")
+    assert not q.enqueue(delivery("x"), moves(("DEV-1", "s")), 3.0)  # still known
 
 
 def test_backoff_doubles_up_to_the_cap_with_jitter() -> None:

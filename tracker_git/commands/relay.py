@@ -29,7 +29,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.config:
         raise UsageError("name the relay's configuration: --config FILE (see docs/relay.md)")
+    from tracker_git.relay.queue import describe
+
     cfg = config.load(args.config)
+    database = describe(cfg.database)  # a URL's password is not shown
     forges = ", ".join(
         f"{name}{'' if f.secret or f.signing_key else ' (unsigned)'}"
         for name, f in cfg.forges.items()
@@ -38,19 +41,18 @@ def run(args: argparse.Namespace) -> int:
         from tracker_git.relay.app import tracker_client
 
         tracker_client(cfg)
-        output.result(f"{args.config}: ok; forges: {forges}; queue: {cfg.database}")
+        output.result(f"{args.config}: ok; forges: {forges}; queue: {database}")
         return 0
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-    )
+    from tracker_git.relay import logs
+
+    logs.setup(cfg.log_format, logging.DEBUG if args.verbose else logging.INFO)
     from tracker_git.relay.app import RelayApp
     from tracker_git.relay.serve import serve
 
     app = RelayApp(cfg)
 
     def ready(address: str) -> None:
-        output.info(f"relay listening on {address} (forges: {forges}; queue: {cfg.database})")
+        output.info(f"relay listening on {address} (forges: {forges}; queue: {database})")
 
     serve(app, args.host, args.port, on_ready=ready)
     return 0

@@ -53,12 +53,12 @@ def find_keys(text: str, queues: Iterable[str] = (), *, any_case: bool = False) 
     """
     queues = tuple(queues)
     pattern = _ANY_CASE if any_case else _UPPER
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered, with O(1) membership: linear in the text
     for match in pattern.finditer(text):
         key = f"{match.group(1).upper()}-{match.group(2)}"
         if key not in found and is_allowed(key, queues):
-            found.append(key)
-    return found
+            found[key] = None
+    return list(found)
 
 
 def first_key(text: str, queues: Iterable[str] = (), *, any_case: bool = False) -> str | None:

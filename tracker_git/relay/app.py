@@ -5,10 +5,14 @@
     GET  /healthz           200 "ok" when the queue database answers and the worker runs
     GET  /metrics           Prometheus text format
 
-A delivery is verified on its raw bytes before anything parses it (401 and nothing stored if
-a configured secret is missing or wrong), limited in size (413), parsed (400 for broken JSON),
-and, if it is a review event with issue keys, committed to the queue before the answer
-(202). Events the relay does not handle get a 2xx, so forges do not disable the hook.
+A delivery must say its Content-Length (411), no more than max_body (413, decided before a
+byte of the body is read), and send its body within read_timeout seconds (408). It is
+verified on its raw bytes before anything parses it (401 and nothing stored if a configured
+secret is missing or wrong), parsed (400 for JSON of any brokenness, a Bitbucket body that
+contradicts its event header), and, if it is a review event with issue keys, committed to the
+queue before the answer (202). Events the relay does not handle get a 2xx, so forges do not
+disable the hook. Each delivery is one log line (with log_format = "json", one JSON object
+with its forge, event, delivery id, keys and result).
 
 Production: `gunicorn 'tracker_git.relay.app:create_app()'` with TRACKER_GIT_RELAY_CONFIG set
 (see docs/relay.md). Each worker process starts its own worker thread; they share the queue.
@@ -25,13 +29,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tracker_git.core.errors import ConfigError
-from tracker_git.relay import events, verify
+from tracker_git.relay import events, logs, verify
 from tracker_git.relay.config import FORGES, RelayConfig
 from tracker_git.relay.config import load as load_config
-from tracker_git.relay.queue import Queue
+from tracker_git.relay.queue import Delivery, open_queue, transitions
 from tracker_git.relay.worker import Mover, Worker
 
-log = logging.getLogger("tracker_git.relay")
+log = logs.logger()
 
 CONFIG_VARIABLE = "TRACKER_GIT_RELAY_CONFIG"
 StartResponse = Callable[..., Any]
@@ -43,6 +47,7 @@ _REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     411: "Length Required",
     413: "Content Too Large",
     500: "Internal Server Error",
@@ -53,14 +58,14 @@ _METRICS = (
     (
         "rejected",
         "counter",
-        "deliveries refused: bad signature, too large, broken JSON, unknown forge",
+        "deliveries refused: bad signature, too large or slow, broken JSON, unknown forge",
     ),
     (
         "ignored",
         "counter",
         "verified deliveries with nothing to do (other events, no key, no status)",
     ),
-    ("duplicate", "counter", "deliveries already received under the same delivery id"),
+    ("duplicate", "counter", "deliveries already received (same delivery id or same body)"),
     ("queued", "counter", "issue moves stored in the queue"),
     ("applied", "counter", "issue moves Tracker accepted"),
     ("retried", "counter", "tries that failed and were scheduled again"),
@@ -118,7 +123,7 @@ class RelayApp:
     ) -> None:
         self.config = config
         self.clock = clock
-        self.queue = Queue(config.database)
+        self.queue = open_queue(config.database)
         self._make_mover = make_mover or (lambda: tracker_client(config))
         # Built once now so that a bad api_url or token kind stops the start, with its
         # message, instead of failing every event later. The worker builds its own.
@@ -140,10 +145,12 @@ class RelayApp:
             return self._worker
 
     def close(self) -> None:
+        """Stop this process's worker (it finishes or gives back its task) and disconnect."""
         with self._lock:
             if self._worker is not None and self._worker_pid == os.getpid():
                 self._worker.stop()
             self._worker = None
+            self.queue.close()
 
     # -- WSGI -----------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -201,40 +208,67 @@ class RelayApp:
 
     # -- deliveries -----------------------------------------------------------------
     def _read_body(self, environ: Mapping[str, Any]) -> bytes:
+        """The body, whose Content-Length must be given and within max_body before a byte is
+        read, received within read_timeout seconds (408), in pieces of at most 64 KiB."""
         limit = self.config.max_body
-        stream = environ["wsgi.input"]
         length_text = str(environ.get("CONTENT_LENGTH") or "").strip()
-        if length_text:
+        if not length_text:
+            raise Response(411, "a Content-Length header is required", "rejected")
+        if not length_text.isdigit():
+            raise Response(400, "Content-Length is not a number of bytes", "rejected")
+        length = int(length_text)
+        if length > limit:
+            raise Response(413, f"the body is larger than {limit} bytes", "rejected")
+        stream = environ["wsgi.input"]
+        read = getattr(stream, "read1", None) or stream.read  # read1: whatever has come
+        deadline = time.monotonic() + self.config.read_timeout
+        parts: list[bytes] = []
+        left = length
+        slow = Response(
+            408, f"the body did not arrive within {self.config.read_timeout:g} s", "rejected"
+        )
+        while left > 0:
+            if time.monotonic() > deadline:
+                raise slow
             try:
-                length = int(length_text)
-            except ValueError:
-                raise Response(400, "Content-Length is not a number", "rejected") from None
-            if length > limit:
-                raise Response(413, f"the body is larger than {limit} bytes", "rejected")
-            body: bytes = stream.read(length)
-            return body
-        if environ.get("wsgi.input_terminated"):
-            # The server (gunicorn) de-chunks and ends the stream with the body, so reading
-            # one byte past the limit is safe and shows whether it was crossed. Elsewhere a
-            # read without a length could wait for bytes that never come.
-            body = stream.read(limit + 1)
-            if len(body) > limit:
-                raise Response(413, f"the body is larger than {limit} bytes", "rejected")
-            return body
-        raise Response(411, "a Content-Length header is required", "rejected")
+                part: bytes = read(min(left, 65536))
+            except TimeoutError:  # the server's socket timeout
+                raise slow from None
+            if not part:
+                raise Response(400, "the body is shorter than its Content-Length", "rejected")
+            parts.append(part)
+            left -= len(part)
+        return b"".join(parts)
 
     def _webhook(
         self, method: str, path: str, environ: Mapping[str, Any]
     ) -> tuple[int, dict[str, object]]:
         if method != "POST":
             raise Response(405, "webhook deliveries are POSTed")
+        known: dict[str, object] = {}  # what is known of the delivery, for its log line
         try:
-            return self._delivery(path, environ)
+            status, answer = self._delivery(path, environ, known)
         except Response as exc:
-            self.queue.count("received", *([exc.counter] if exc.counter else []))
+            if exc.counter:
+                self.queue.local.add("received", exc.counter)
+            self._log_delivery(exc.status, {**known, "result": "rejected", "error": exc.message})
             raise
+        self._log_delivery(status, {**known, **answer})
+        return status, answer
 
-    def _delivery(self, path: str, environ: Mapping[str, Any]) -> tuple[int, dict[str, object]]:
+    @staticmethod
+    def _log_delivery(status: int, about: dict[str, object]) -> None:
+        """One line per delivery (a JSON object with log_format = "json")."""
+        about["answer"] = status
+        text = " ".join(
+            f"{name}={value}" for name, value in about.items() if value not in ("", [], None)
+        )
+        level = logging.WARNING if status >= 400 else logging.INFO
+        log.log(level, "delivery %s", text, extra=logs.fields(**about))
+
+    def _delivery(
+        self, path: str, environ: Mapping[str, Any], known: dict[str, object]
+    ) -> tuple[int, dict[str, object]]:
         headers = _headers(environ)
         named = path.removeprefix("/webhook").strip("/")
         if named:
@@ -251,6 +285,7 @@ class RelayApp:
                     "rejected",
                 )
             forge_name = detected
+        known["forge"] = forge_name
         forge = self.config.forges.get(forge_name)
         if forge is None:
             raise Response(
@@ -260,35 +295,45 @@ class RelayApp:
         try:
             verify.verify(forge, headers, body, self.clock())
         except verify.Rejected as exc:
-            log.warning("%s delivery rejected: %s", forge_name, exc)
             raise Response(401, str(exc), "rejected") from None
+        delivery = events.delivery_id(forge_name, headers, body)
+        known["delivery"] = delivery
         try:
             payload = events.decode(headers, body)
+            event = events.review_event(
+                forge_name,
+                headers,
+                payload,
+                delivery,
+                self.config.queues,
+                max_keys=self.config.max_keys,
+                branch_keys=self.config.branch_keys,
+            )
         except events.BadPayload as exc:
             raise Response(400, str(exc), "rejected") from None
-        delivery = events.delivery_id(forge_name, headers, body)
-        event = events.review_event(forge_name, headers, payload, delivery, self.config.queues)
         if event is None:
-            self.queue.count("received", "ignored")
+            self.queue.local.add("received", "ignored")
             return 200, {"result": "ignored", "reason": "not a review event the relay handles"}
+        known.update(event=event.kind, pr=event.pr)
         status = self.config.statuses.get(event.kind, "")
         answer: dict[str, object] = {"event": event.kind, "keys": list(event.keys)}
+        if event.more_keys:
+            answer["keys_not_acted_on"] = event.more_keys
         if not event.keys or not status:
-            self.queue.count("received", "ignored")
+            self.queue.local.add("received", "ignored")
             reason = "no issue key found" if not event.keys else f"no status for {event.kind}"
             return 200, {"result": "ignored", "reason": reason, **answer}
-        moves = [(key, status) for key in event.keys]
-        if not self.queue.enqueue(event, moves, self.clock(), counters=("received",)):
+        accepted = Delivery(
+            id=delivery,
+            forge=forge_name,
+            kind=event.kind,
+            body_hash=events.body_hash(forge_name, body),
+            pr=event.pr,
+        )
+        tasks = transitions((key, status) for key in event.keys)
+        if not self.queue.enqueue(accepted, tasks, self.clock()):
             return 200, {"result": "duplicate", "delivery": delivery, **answer}
         self.ensure_worker().wake()
-        log.info(
-            "%s %s %s: queued %s -> %s",
-            forge_name,
-            event.kind,
-            event.pr,
-            ", ".join(event.keys),
-            status,
-        )
         return 202, {"result": "queued", "delivery": delivery, "status": status, **answer}
 
 
@@ -300,6 +345,6 @@ def create_app(
     path = config_path or os.environ.get(CONFIG_VARIABLE, "")
     if not path:
         raise ConfigError(f"no relay configuration; set {CONFIG_VARIABLE} to the relay's TOML file")
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    return RelayApp(load_config(path), make_mover)
+    config = load_config(path)
+    logs.setup(config.log_format)
+    return RelayApp(config, make_mover)

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from tracker_git.core import config as core_config
 from tracker_git.core.config import describe_kind, matches_kind, read_toml
 from tracker_git.core.errors import ConfigError
+from tracker_git.relay.queue import is_postgres
 
 FORGES = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
-KINDS = ("opened", "approved", "changes_requested", "merged", "declined")
+KINDS = ("opened", "draft", "approved", "changes_requested", "merged", "declined")
 # The main config's [statuses] key each relay event defaults to.
 STATUS_DEFAULTS = {
     "opened": "review",
+    "draft": "",  # no main-config key: a draft pull request moves nothing unless set here
     "approved": "approved",
     "changes_requested": "changes_requested",
     "merged": "merged",
@@ -49,8 +51,13 @@ _GITLAB_KEYS: dict[str, object] = {
 SCHEMA: dict[tuple[str, str], object] = {
     ("", "queues"): "strings",
     ("", "base_config"): "str",
+    ("", "branch_keys"): "bool",
     ("server", "database"): "str",
     ("server", "max_body"): "number",
+    ("server", "max_keys"): "number",
+    ("server", "read_timeout"): "number",
+    ("server", "max_connections"): "number",
+    ("server", "log_format"): ("text", "json"),
     ("tracker", "api_url"): "str",
     ("tracker", "api_version"): ("v2", "v3"),
     ("tracker", "org_id"): "str",
@@ -70,11 +77,15 @@ SCHEMA: dict[tuple[str, str], object] = {
 DEFAULTS: dict[tuple[str, str], object] = {
     ("server", "database"): "relay.sqlite3",
     ("server", "max_body"): 1024 * 1024,
+    ("server", "max_keys"): 20,
+    ("server", "read_timeout"): 10,
+    ("server", "max_connections"): 64,
+    ("server", "log_format"): "text",
     ("retry", "first"): 2,
     ("retry", "cap"): 300,
     ("retry", "give_up"): 86400,
     ("retry", "poll"): 1,
-    ("retry", "lease"): 300,
+    ("retry", "lease"): 5,
 }
 
 
@@ -105,19 +116,24 @@ class RetrySettings:
     cap: float  # the longest pause between tries
     give_up: float  # an event older than this is dropped (logged, counted as failed)
     poll: float  # how often an idle worker looks for due events
-    lease: float  # how long a claimed event stays claimed (a killed worker's event waits this)
+    lease: float  # how long a claim lives without a heartbeat (renewed every lease/5 s)
 
 
 @dataclass(frozen=True)
 class RelayConfig:
     path: str
-    database: str
+    database: str  # a SQLite file path or a postgresql:// URL
     max_body: int
     queues: tuple[str, ...]
     statuses: Mapping[str, str]
     forges: Mapping[str, ForgeConfig]
     tracker: TrackerSettings
     retry: RetrySettings
+    max_keys: int = 20  # issue keys acted on per delivery; the rest are logged
+    read_timeout: float = 10.0  # seconds to receive a request's body (408 after)
+    max_connections: int = 64  # the built-in server's concurrent connections
+    log_format: str = "text"  # or "json": one object per line
+    branch_keys: bool = True  # take a key from the source branch's name
 
 
 def _flatten(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
@@ -310,6 +326,14 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
 
     listed = flat.get(("", "queues"))
     queues = [str(q).upper() for q in listed] if isinstance(listed, list) else main.queues
+    branch_keys = flat.get(("", "branch_keys"))
+    if not queues and branch_keys is None:
+        raise ConfigError(
+            f"{origin}: no 'queues': any WORD-123 would be an issue key, and a branch such as "
+            f"GitHub's 'patch-2' would move issue PATCH-2; list your queues "
+            f'(queues = ["DEV"]), or set branch_keys = true to take keys from branch names '
+            f"anyway (false: from titles and descriptions only)"
+        )
     for queue in queues:
         if not queue.isascii() or not queue.isalpha():
             raise ConfigError(
@@ -320,6 +344,8 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
             flat[("statuses", kind)]
             if ("statuses", kind) in flat
             else main.get("statuses", STATUS_DEFAULTS[kind])
+            if STATUS_DEFAULTS[kind]
+            else ""
         )
         for kind in KINDS
     }
@@ -337,12 +363,22 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
     number = {
         k: float(str(value("retry", k))) for k in ("first", "cap", "give_up", "poll", "lease")
     }
-    max_body = value("server", "max_body")
-    assert isinstance(max_body, (int, float))
+    server = {
+        k: float(str(value("server", k)))
+        for k in ("max_body", "max_keys", "read_timeout", "max_connections")
+    }
+    database = str(value("server", "database"))
+    if not is_postgres(database):
+        database = _resolve(base_dir, database)
     return RelayConfig(
         path=origin,
-        database=_resolve(base_dir, str(value("server", "database"))),
-        max_body=int(max_body),
+        database=database,
+        max_body=int(server["max_body"]),
+        max_keys=max(1, int(server["max_keys"])),
+        read_timeout=server["read_timeout"],
+        max_connections=max(1, int(server["max_connections"])),
+        log_format=str(value("server", "log_format")),
+        branch_keys=branch_keys is not False,
         queues=tuple(queues),
         statuses=statuses,
         forges=_forges(flat, origin, base_dir, environ),

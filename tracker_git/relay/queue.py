@@ -1,266 +1,427 @@
-"""The durable queue: accepted deliveries and the moves they ask for, in SQLite.
+"""The durable queue behind one small interface, on SQLite (one host) or PostgreSQL (several).
 
-A delivery is committed (fsync'd: synchronous=FULL) before the forge gets its answer, so a
-killed relay loses nothing. Tables:
-- deliveries: one row per accepted delivery id; a second delivery with the same id is a
-  duplicate and adds nothing.
-- tasks: one row per issue to move; `pending` until applied (`done`) or given up (`failed`).
-  A task is claimed by pushing its `next_try` forward by a lease, so several processes
-  (gunicorn workers) can share the file and a killed worker's task comes back by itself.
-  Tasks of one issue are applied in the order their deliveries came (opened, then merged,
-  never the other way round): only the oldest pending task of an issue has a `next_try`;
-  the ones behind it wait with NULL and are released one by one as each finishes. So
-  finding the next due task is one index lookup, however long the queue.
-- counters: the numbers /metrics shows, shared by every process using the file.
+`open_queue(database)` picks the backend: a `postgresql://` (or `postgres://`) URL is a
+PostgreSQL database (tracker_git.relay.postgres), anything else a SQLite file
+(tracker_git.relay.sqlite). Both keep the same promises:
+
+- A delivery is durable before the forge is told "accepted" (`enqueue` returns after the
+  commit is on disk). Deliveries are deduplicated by the forge's delivery id and by a hash of
+  the signed body: a captured delivery sent again under a fresh id is still a duplicate.
+- Tasks: one row per thing to do. `action` says what ("transition": move issue `issue` to
+  `status`; later kinds put what else they need in `data`, JSON). `issue` is the order key:
+  tasks of one key are done in the order their deliveries came (opened, then merged, never
+  the other way round). Only the oldest pending task of a key has a `next_try`; the ones
+  behind it wait with NULL and are released one by one as each finishes, so finding the next
+  due task is one index lookup however long the queue.
+- Claims: a worker claims a due task by writing its holder id (host:pid:start) and a
+  heartbeat time into the row, and renews the heartbeat every lease/5 s while it works. A
+  claim whose heartbeat is older than the lease, or whose holder is a dead process on this
+  host, is free again: a task in flight when a relay was killed is taken back within seconds.
+  `release_mine` returns what a stopping process holds.
+- Counters (what /metrics shows) are kept in memory and added to the database's `counters`
+  table every few seconds, so a refused or ignored delivery costs no write.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import sqlite3
+import socket
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
 
-from tracker_git.core.errors import ConfigError
-from tracker_git.relay.events import ReviewEvent
+SCHEMA_VERSION = 2
+TRANSITION = "transition"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY,
-    forge TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    received REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tasks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    delivery TEXT NOT NULL,
-    issue TEXT NOT NULL,
-    status TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    pr TEXT NOT NULL DEFAULT '',
-    created REAL NOT NULL,
-    next_try REAL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL DEFAULT 'pending',
-    last_error TEXT NOT NULL DEFAULT '',
-    finished REAL
-);
-CREATE INDEX IF NOT EXISTS tasks_due ON tasks(next_try) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS tasks_issue ON tasks(issue, state, id);
-CREATE TABLE IF NOT EXISTS counters (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
-"""
 
-_DUE = """
-SELECT id, delivery, issue, status, kind, pr, created, attempts FROM tasks
-WHERE state = 'pending' AND next_try <= ? ORDER BY next_try, id LIMIT 1
-"""
+@dataclass(frozen=True)
+class Delivery:
+    """An accepted delivery: what dedup and the logs need."""
+
+    id: str  # forge:delivery-id
+    forge: str
+    kind: str  # the review event (opened, merged, ...)
+    body_hash: str  # forge:sha256 of the signed body
+    pr: str = ""
+
+
+@dataclass(frozen=True)
+class NewTask:
+    issue: str  # the order key: the issue, for a transition
+    status: str = ""
+    action: str = TRANSITION
+    data: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Task:
     id: int
     delivery: str
+    action: str
     issue: str
     status: str
     kind: str
     pr: str
     created: float
     attempts: int  # tries so far, this one included
+    data: Mapping[str, object] = field(default_factory=dict)
 
 
-class Queue:
-    """One SQLite file; a connection per thread (and per process, after a fork)."""
+def transitions(moves: Iterable[tuple[str, str]]) -> list[NewTask]:
+    """(issue, status) pairs as transition tasks."""
+    return [NewTask(issue=issue, status=status) for issue, status in moves]
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._local = threading.local()
-        folder = os.path.dirname(path)
-        try:
-            if folder:
-                os.makedirs(folder, exist_ok=True)
-            # One transaction, so processes starting together do not trip over each other.
-            self._db().executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"cannot open the relay's queue database {path} ({exc}); "
-                f"check [server] database and the folder's permissions"
-            ) from None
 
-    def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None or getattr(self._local, "pid", None) != os.getpid():
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            self._local.db = db
-            self._local.pid = os.getpid()
-            self._local.synchronous = ""
-        return db
+def is_postgres(database: str) -> bool:
+    return database.startswith(("postgresql://", "postgres://"))
 
-    @contextmanager
-    def _transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
-        """A write transaction. Durable (synchronous=FULL) commits are on disk before they
-        return: what the forge is told "accepted" must survive a power cut. The worker's own
-        bookkeeping (claim, done, retry) need not: after a power cut a claim lost is claimed
-        again and a "done" lost is applied again, which moves an issue to the status it has
-        (a success), so it saves the fsync (NORMAL is still safe against a killed process)."""
-        db = self._db()
-        wanted = "FULL" if durable else "NORMAL"
-        if self._local.synchronous != wanted:
-            db.execute(f"PRAGMA synchronous={wanted}")
-            self._local.synchronous = wanted
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+
+def describe(database: str) -> str:
+    """The database for messages and logs: a URL without its password."""
+    if not is_postgres(database):
+        return database
+    scheme, _, rest = database.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not at:
+        return database
+    return f"{scheme}://{userinfo.partition(':')[0]}@{host}"
+
+
+def _start_time(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux), "" elsewhere or if gone:
+    with the pid it names one process, even after the pid is reused."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return ""
+    return stat.rpartition(")")[2].split()[19]
+
+
+def holder_id() -> str:
+    """This process: host:pid:start."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+
+
+def holder_alive(holder: str, host: str | None = None) -> bool:
+    """False only when `holder` is a process of this host that is gone (or a new process
+    under its pid); a holder on another host is judged by its heartbeat alone."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != (host or socket.gethostname()):
+        return True
+    pid_text, started = parts[1], parts[2]
+    if not pid_text.isdigit():
+        return True
+    now = _start_time(int(pid_text))
+    if now:
+        return now == started
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return not started  # no /proc: a live pid is taken as the holder
+
+
+class Counters:
+    """Counts kept in memory (thread-safe) until `take` hands them to the database."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def add(self, *names: str, by: int = 1) -> None:
+        with self._lock:
+            for name in names:
+                self._counts[name] = self._counts.get(name, 0) + by
+
+    def peek(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def take(self) -> dict[str, int]:
+        with self._lock:
+            counts, self._counts = self._counts, {}
+            return counts
+
+    def put_back(self, counts: Mapping[str, int]) -> None:
+        for name, value in counts.items():
+            self.add(name, by=value)
+
+
+_TASK_COLUMNS = "id, delivery, action, issue, status, kind, pr, created, attempts, data"
+
+
+class SqlQueue:
+    """The queue's SQL, shared by the backends. Statements use `?` placeholders; each backend
+    provides transactions, its schema, per-key locking and waiting for new work."""
+
+    param = "?"
+    skip_locked = ""  # PostgreSQL: FOR UPDATE SKIP LOCKED
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.local = Counters()
+        self._holder = ""
+        self._holder_pid = 0
+
+    # -- backend hooks -----------------------------------------------------------------
+    def transaction(self, durable: bool = True) -> AbstractContextManager[Any]:
+        """A write transaction on this thread's connection; a durable one is on disk when
+        the block ends."""
+        raise NotImplementedError
+
+    def reading(self) -> AbstractContextManager[Any]:
+        """A connection for reads outside a transaction."""
+        raise NotImplementedError
+
+    def lock_keys(self, db: Any, keys: Sequence[str]) -> None:
+        """Serialise writers touching the same order keys (SQLite's writers are serial)."""
+
+    def announce(self, db: Any) -> None:
+        """Tell other processes there is new work (PostgreSQL: NOTIFY)."""
+
+    def wait(self, timeout: float) -> None:
+        """Return when new work may have arrived, or after `timeout` seconds."""
+        raise NotImplementedError
+
+    def wake(self) -> None:
+        """Make `wait` return now (a delivery accepted by this process)."""
+
+    def close(self) -> None:
+        """Close this thread's connections."""
+
+    # -- helpers ----------------------------------------------------------------------
+    @property
+    def holder(self) -> str:
+        if self._holder_pid != os.getpid():  # after a fork, the child is another holder
+            self._holder, self._holder_pid = holder_id(), os.getpid()
+        return self._holder
+
+    def sql(self, statement: str) -> str:
+        return statement if self.param == "?" else statement.replace("?", self.param)
+
+    def run(self, db: Any, statement: str, params: Sequence[object] = ()) -> Any:
+        return db.execute(self.sql(statement), tuple(params))
 
     @staticmethod
-    def _bump(db: sqlite3.Connection, name: str, by: int = 1) -> None:
-        db.execute(
-            "INSERT INTO counters(name, value) VALUES(?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-            (name, by),
-        )
-
-    def count(self, *names: str) -> None:
-        """Add one to each named counter."""
-        with self._transaction() as db:
-            for name in names:
-                self._bump(db, name)
-
-    def enqueue(
-        self,
-        event: ReviewEvent,
-        moves: Iterable[tuple[str, str]],
-        now: float,
-        counters: Iterable[str] = (),
-    ) -> bool:
-        """Store the delivery and one task per (issue, status); False if already stored."""
-        with self._transaction() as db:
-            for name in counters:
-                self._bump(db, name)
-            inserted = db.execute(
-                "INSERT OR IGNORE INTO deliveries(id, forge, kind, received) VALUES(?, ?, ?, ?)",
-                (event.delivery_id, event.forge, event.kind, now),
-            ).rowcount
-            if not inserted:
-                self._bump(db, "duplicate")
-                return False
-            count = 0
-            for issue, status in moves:
-                # Behind an earlier pending task of the same issue: wait (NULL) for it.
-                waiting = db.execute(
-                    "SELECT 1 FROM tasks WHERE issue = ? AND state = 'pending' LIMIT 1", (issue,)
-                ).fetchone()
-                db.execute(
-                    "INSERT INTO tasks(delivery, issue, status, kind, pr, created, next_try) "
-                    "VALUES(?, ?, ?, ?, ?, ?, ?)",
-                    (event.delivery_id, issue, status, event.kind, event.pr, now,
-                     None if waiting else now),
-                )  # fmt: skip
-                count += 1
-            self._bump(db, "queued", count)
-            return True
-
-    def claim(self, now: float, lease: float) -> Task | None:
-        """The next due task, claimed for `lease` seconds, or None."""
-        with self._transaction(durable=False) as db:
-            row = db.execute(_DUE, (now,)).fetchone()
-            if row is None:
-                return None
-            db.execute(
-                "UPDATE tasks SET next_try = ?, attempts = attempts + 1 WHERE id = ?",
-                (now + lease, row[0]),
-            )
+    def _task(row: Sequence[Any]) -> Task:
+        data = json.loads(row[9]) if row[9] else {}
         return Task(
             id=int(row[0]),
             delivery=str(row[1]),
-            issue=str(row[2]),
-            status=str(row[3]),
-            kind=str(row[4]),
-            pr=str(row[5]),
-            created=float(row[6]),
-            attempts=int(row[7]) + 1,
+            action=str(row[2]),
+            issue=str(row[3]),
+            status=str(row[4]),
+            kind=str(row[5]),
+            pr=str(row[6]),
+            created=float(row[7]),
+            attempts=int(row[8]),
+            data=data if isinstance(data, dict) else {},
         )
 
-    def next_due(self) -> float | None:
-        """When the earliest pending task becomes due (None: nothing pending)."""
-        row = (
-            self._db().execute("SELECT MIN(next_try) FROM tasks WHERE state = 'pending'").fetchone()
-        )
-        return None if row is None or row[0] is None else float(row[0])
+    # -- the interface ------------------------------------------------------------------
+    def enqueue(self, delivery: Delivery, tasks: Sequence[NewTask], now: float) -> bool:
+        """Store the delivery and its tasks (durably); False if it is a duplicate."""
+        with self.transaction() as db:
+            inserted = self.run(
+                db,
+                "INSERT INTO deliveries(id, forge, kind, received, hash) VALUES(?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (delivery.id, delivery.forge, delivery.kind, now, delivery.body_hash),
+            ).rowcount
+            if inserted != 1:
+                self.local.add("received", "duplicate")
+                return False
+            self.lock_keys(db, sorted({t.issue for t in tasks}))
+            for task in tasks:
+                # Behind an earlier pending task of the same key: wait (NULL) for it.
+                waiting = self.run(
+                    db,
+                    "SELECT 1 FROM tasks WHERE issue = ? AND state = 'pending' LIMIT 1",
+                    (task.issue,),
+                ).fetchone()
+                self.run(
+                    db,
+                    "INSERT INTO tasks(delivery, action, issue, status, data, kind, pr, created, "
+                    "next_try) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (delivery.id, task.action, task.issue, task.status,
+                     json.dumps(dict(task.data)), delivery.kind, delivery.pr, now,
+                     None if waiting else now),
+                )  # fmt: skip
+            if tasks:
+                self.announce(db)
+        self.local.add("received")
+        self.local.add("queued", by=len(tasks))
+        return True
 
-    @staticmethod
-    def _release_next(db: sqlite3.Connection, task: Task, now: float) -> None:
-        """The finished task's issue: its next waiting task becomes due."""
-        db.execute(
+    def claim(self, now: float, lease: float) -> Task | None:
+        """The next due task not held by a live claim, claimed by this process; or None."""
+        with self.transaction(durable=False) as db:
+            row = self.run(
+                db,
+                "UPDATE tasks SET claimed_by = ?, heartbeat = ?, attempts = attempts + 1 "
+                "WHERE id = (SELECT id FROM tasks WHERE state = 'pending' AND next_try <= ? "
+                "AND (claimed_by IS NULL OR heartbeat < ?) ORDER BY next_try, id LIMIT 1"
+                f"{self.skip_locked}) RETURNING {_TASK_COLUMNS}",
+                (self.holder, now, now, now - lease),
+            ).fetchone()
+        return None if row is None else self._task(row)
+
+    def heartbeat(self, now: float) -> None:
+        """Renew every claim this process holds."""
+        with self.transaction(durable=False) as db:
+            self.run(
+                db,
+                "UPDATE tasks SET heartbeat = ? WHERE claimed_by = ? AND state = 'pending'",
+                (now, self.holder),
+            )
+
+    def release_dead(self) -> int:
+        """Free the claims of this host's processes that are gone; how many were freed."""
+        with self.reading() as db:
+            rows = self.run(
+                db,
+                "SELECT DISTINCT claimed_by FROM tasks WHERE claimed_by IS NOT NULL "
+                "AND state = 'pending'",
+            ).fetchall()
+        dead = [str(r[0]) for r in rows if not holder_alive(str(r[0]))]
+        return sum(self._release(holder) for holder in dead)
+
+    def release_mine(self) -> int:
+        """Give back what this process holds (a clean stop)."""
+        return self._release(self.holder)
+
+    def _release(self, holder: str) -> int:
+        with self.transaction(durable=False) as db:
+            count: int = self.run(
+                db,
+                "UPDATE tasks SET claimed_by = NULL, heartbeat = NULL "
+                "WHERE claimed_by = ? AND state = 'pending'",
+                (holder,),
+            ).rowcount
+        return count
+
+    def _finish(self, db: Any, task: Task, now: float) -> None:
+        """The task's key: its next waiting task becomes due."""
+        self.run(
+            db,
             "UPDATE tasks SET next_try = ? WHERE id = (SELECT MIN(id) FROM tasks "
             "WHERE issue = ? AND state = 'pending') AND next_try IS NULL",
             (now, task.issue),
         )
 
     def done(self, task: Task, now: float) -> None:
-        with self._transaction(durable=False) as db:
-            db.execute(
-                "UPDATE tasks SET state = 'done', finished = ?, last_error = '' WHERE id = ?",
+        with self.transaction(durable=False) as db:
+            self.lock_keys(db, [task.issue])
+            self.run(
+                db,
+                "UPDATE tasks SET state = 'done', finished = ?, last_error = '', "
+                "claimed_by = NULL WHERE id = ?",
                 (now, task.id),
             )
-            self._release_next(db, task, now)
-            self._bump(db, "applied")
+            self._finish(db, task, now)
+        self.local.add("applied")
 
     def retry(self, task: Task, at: float, error: str) -> None:
-        with self._transaction(durable=False) as db:
-            db.execute(
-                "UPDATE tasks SET next_try = ?, last_error = ? WHERE id = ?",
+        with self.transaction(durable=False) as db:
+            self.run(
+                db,
+                "UPDATE tasks SET next_try = ?, last_error = ?, claimed_by = NULL WHERE id = ?",
                 (at, error[:500], task.id),
             )
-            self._bump(db, "retried")
+        self.local.add("retried")
 
     def fail(self, task: Task, now: float, error: str) -> None:
-        with self._transaction(durable=False) as db:
-            db.execute(
-                "UPDATE tasks SET state = 'failed', finished = ?, last_error = ? WHERE id = ?",
+        with self.transaction(durable=False) as db:
+            self.lock_keys(db, [task.issue])
+            self.run(
+                db,
+                "UPDATE tasks SET state = 'failed', finished = ?, last_error = ?, "
+                "claimed_by = NULL WHERE id = ?",
                 (now, error[:500], task.id),
             )
-            self._release_next(db, task, now)
-            self._bump(db, "failed")
+            self._finish(db, task, now)
+        self.local.add("failed")
+
+    def next_due(self) -> float | None:
+        """When the earliest pending task becomes due (None: nothing pending)."""
+        with self.reading() as db:
+            row = self.run(db, "SELECT MIN(next_try) FROM tasks WHERE state = 'pending'").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def flush_counters(self) -> None:
+        """Add this process's counts to the shared ones."""
+        counts = self.local.take()
+        if not counts:
+            return
+        try:
+            with self.transaction(durable=False) as db:
+                for name, value in sorted(counts.items()):
+                    self.run(
+                        db,
+                        "INSERT INTO counters(name, value) VALUES(?, ?) ON CONFLICT(name) "
+                        "DO UPDATE SET value = counters.value + excluded.value",
+                        (name, value),
+                    )
+        except BaseException:
+            self.local.put_back(counts)
+            raise
 
     def counters(self) -> dict[str, int]:
-        rows = self._db().execute("SELECT name, value FROM counters").fetchall()
-        return {str(name): int(value) for name, value in rows}
+        """The shared counts plus this process's not yet written."""
+        with self.reading() as db:
+            rows = self.run(db, "SELECT name, value FROM counters").fetchall()
+        totals = {str(name): int(value) for name, value in rows}
+        for name, value in self.local.peek().items():
+            totals[name] = totals.get(name, 0) + value
+        return totals
 
     def pending(self) -> int:
-        row = self._db().execute("SELECT COUNT(*) FROM tasks WHERE state = 'pending'").fetchone()
+        with self.reading() as db:
+            row = self.run(db, "SELECT COUNT(*) FROM tasks WHERE state = 'pending'").fetchone()
         return int(row[0])
 
     def tasks(self, state: str | None = None) -> list[dict[str, object]]:
         """Every task (or those in `state`), oldest first: for tests and troubleshooting."""
-        db = self._db()
-        cursor = db.execute(
-            "SELECT * FROM tasks" + (" WHERE state = ?" if state else "") + " ORDER BY id",
-            (state,) if state else (),
-        )
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        with self.reading() as db:
+            cursor = self.run(
+                db,
+                "SELECT * FROM tasks" + (" WHERE state = ?" if state else "") + " ORDER BY id",
+                (state,) if state else (),
+            )
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def prune(self, before: float) -> None:
-        """Forget finished tasks and deliveries older than `before`. A delivery id is kept as
-        long as this, so a redelivery within that time is still recognised."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM tasks WHERE state != 'pending' AND finished < ?", (before,))
-            db.execute(
-                "DELETE FROM deliveries WHERE received < ? AND id NOT IN "
-                "(SELECT delivery FROM tasks)",
+        """Forget finished tasks and deliveries older than `before`. A delivery (id and body
+        hash) is kept as long as this, so a redelivery within that time is still recognised."""
+        with self.transaction(durable=False) as db:
+            self.run(db, "DELETE FROM tasks WHERE state != 'pending' AND finished < ?", (before,))
+            self.run(
+                db,
+                "DELETE FROM deliveries WHERE received < ? AND NOT EXISTS "
+                "(SELECT 1 FROM tasks WHERE tasks.delivery = deliveries.id)",
                 (before,),
             )
 
     def check(self) -> None:
-        """Raise sqlite3.Error if the database cannot be read (for /healthz)."""
-        self._db().execute("SELECT 1 FROM counters LIMIT 1").fetchall()
+        """Raise if the database cannot be read (for /healthz)."""
+        with self.reading() as db:
+            self.run(db, "SELECT 1 FROM counters LIMIT 1").fetchall()
+
+
+def open_queue(database: str) -> SqlQueue:
+    """The queue for `[server] database`: a PostgreSQL URL or a SQLite file path."""
+    if is_postgres(database):
+        from tracker_git.relay.postgres import PostgresQueue
+
+        return PostgresQueue(database)
+    from tracker_git.relay.sqlite import SqliteQueue
+
+    return SqliteQueue(database)

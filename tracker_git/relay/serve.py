@@ -1,25 +1,62 @@
 """`git tracker relay`'s own server: the standard library's WSGI server with a thread per
-request. Enough for a small team; larger ones run the same app under gunicorn."""
+request. Enough for a small team; larger ones run the same app under gunicorn.
+
+Bounded: at most `[server] max_connections` requests are served at once (one more gets
+`503` and is closed at once, without a thread), and each read from a client waits at most
+`[server] read_timeout` seconds, so a client that sends headers and then nothing is dropped
+(or answered 408 by the app while it reads the body) instead of holding a thread forever."""
 
 from __future__ import annotations
 
-import logging
 import signal
+import socket
 import socketserver
 import sys
+import threading
 from collections.abc import Callable
 from types import FrameType
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from tracker_git.core.errors import OperationFailed
+from tracker_git.relay import logs
 from tracker_git.relay.app import RelayApp
 
-log = logging.getLogger("tracker_git.relay")
+log = logs.logger()
+_FULL = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n"
+    b"Retry-After: 1\r\nConnection: close\r\n\r\ntoo many clients\n"
+)
 
 
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    max_connections = 64
+
+    def server_activate(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+        super().server_activate()
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(1)
+                request.sendall(_FULL)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -32,8 +69,12 @@ class _QuietHandler(WSGIRequestHandler):
 def start_server(app: RelayApp, host: str, port: int) -> tuple[WSGIServer, str]:
     """A threaded WSGI server bound to host:port (0: any free port) and its base URL;
     the caller runs `serve_forever()`."""
+    settings = {"max_connections": app.config.max_connections}
+    server_class = type("RelayServer", (_ThreadingServer,), settings)
+    # StreamRequestHandler.timeout: the socket timeout of every read from the client.
+    handler = type("RelayHandler", (_QuietHandler,), {"timeout": app.config.read_timeout})
     try:
-        server = make_server(host, port, app, _ThreadingServer, _QuietHandler)
+        server: WSGIServer = make_server(host, port, app, server_class, handler)
     except OSError as exc:
         raise OperationFailed(
             f"cannot listen on {host}:{port} ({exc.strerror}); choose another --host/--port"

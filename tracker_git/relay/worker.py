@@ -1,4 +1,9 @@
-"""The worker thread: takes due tasks from the queue and moves the issues in Tracker.
+"""The worker thread: takes due tasks from the queue and does them (moves the issues in Tracker).
+
+Each task names its action; `Worker.handlers` maps an action to the function doing it
+("transition": move the issue to the status). A second thread, the keeper, renews this
+process's claims every lease/5 s (so a slow Tracker call never loses its claim), frees the
+claims of this host's dead processes, and adds the in-memory counters to the database.
 
 A failed try is retried with exponential backoff (first, doubling, capped, with jitter so a
 crowd of retries spreads out) until Tracker accepts or the task is `give_up` seconds old.
@@ -9,7 +14,6 @@ issue's later events for a day. An issue already in the status is a success.
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
@@ -17,10 +21,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from tracker_git.core.errors import TrackerGitError
+from tracker_git.relay import logs
 from tracker_git.relay.config import RetrySettings
-from tracker_git.relay.queue import Queue, Task
+from tracker_git.relay.queue import TRANSITION, SqlQueue, Task
 
-log = logging.getLogger("tracker_git.relay")
+log = logs.logger()
 
 # HTTP statuses worth another try: timeouts, conflicts, rate limits, and a refused token or
 # missing rights, which an operator can fix within the day the relay keeps trying.
@@ -54,11 +59,11 @@ def is_permanent(exc: BaseException) -> bool:
 
 
 class Worker:
-    """Applies tasks until stopped. `wake()` makes it look at the queue at once."""
+    """Does tasks until stopped. `wake()` makes it look at the queue at once."""
 
     def __init__(
         self,
-        queue: Queue,
+        queue: SqlQueue,
         make_mover: Callable[[], Mover],
         retry: RetrySettings,
         permanent: Callable[[BaseException], bool] = is_permanent,
@@ -67,9 +72,11 @@ class Worker:
         self.make_mover = make_mover
         self.retry = retry
         self.permanent = permanent
-        self._wake = threading.Event()
+        # action -> what does it; a task whose action is missing here fails for good.
+        self.handlers: dict[str, Callable[[Task], None]] = {TRANSITION: self._transition}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._keeper: threading.Thread | None = None
         self._mover: Mover | None = None
         self._last_prune = 0.0
 
@@ -77,33 +84,67 @@ class Worker:
         self._thread = threading.Thread(
             target=self._run, name="tracker-git-relay-worker", daemon=True
         )
+        self._keeper = threading.Thread(
+            target=self._keep, name="tracker-git-relay-keeper", daemon=True
+        )
         self._thread.start()
+        self._keeper.start()
 
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
     def wake(self) -> None:
-        self._wake.set()
+        self.queue.wake()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the task in hand (up to `timeout` seconds), then give back any claim still
+        held, so another process takes it at once instead of after the lease."""
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.queue.wake()
+        for thread in (self._thread, self._keeper):
+            if thread is not None:
+                thread.join(timeout)
+        for step in (self.queue.release_mine, self.queue.flush_counters):
+            try:
+                step()
+            except Exception:
+                log.warning("relay worker: could not update the queue while stopping")
+
+    @property
+    def beat(self) -> float:
+        """Seconds between heartbeats: a claim outlives a missed one or two."""
+        return max(0.05, self.retry.lease / 5)
+
+    def _keep(self) -> None:
+        failing = False
+        while not self._stop.wait(self.beat):
+            try:
+                self.queue.heartbeat(time.time())
+                self.queue.release_dead()
+                self.queue.flush_counters()
+                failing = False
+            except Exception as exc:
+                if not failing:  # once per outage, not every beat
+                    log.warning("relay keeper: cannot update the queue (%s); trying again", exc)
+                failing = True
 
     def _run(self) -> None:
+        try:
+            self.queue.release_dead()  # a restart after a kill: take back its claims now
+        except Exception:
+            log.exception("relay worker: cannot read the queue; trying again")
         while not self._stop.is_set():
             try:
                 worked = self.step()
             except Exception:  # the database is busy or broken: keep the thread alive
                 log.exception("relay worker: cannot read the queue; trying again")
                 worked = False
-            if not worked:
+            if not worked and not self._stop.is_set():
                 self._idle()
 
     def _idle(self) -> None:
-        """Sleep until woken, the next task is due, or the poll interval passes (other
-        processes sharing the database add tasks this one is not told about)."""
+        """Wait until woken (new work), the next task is due, or the poll interval passes
+        (a claim of a dead relay becomes free, another process added work unannounced)."""
         wait = self.retry.poll
         try:
             due = self.queue.next_due()
@@ -111,11 +152,10 @@ class Worker:
             due = None
         if due is not None:
             wait = max(0.01, min(wait, due - time.time()))
-        self._wake.wait(wait)
-        self._wake.clear()
+        self.queue.wait(wait)
 
     def step(self) -> bool:
-        """Apply one due task; False when none was due."""
+        """Do one due task; False when none was due."""
         now = time.time()
         if now - self._last_prune > 3600:
             self._last_prune = now
@@ -127,27 +167,49 @@ class Worker:
         self._apply(task)
         return True
 
+    def _transition(self, task: Task) -> None:
+        if self._mover is None:
+            self._mover = self.make_mover()
+        self._mover.move_to_status(task.issue, task.status)
+
     def _apply(self, task: Task) -> None:
         where = f"{task.issue} -> {task.status} ({task.kind}, {task.delivery})"
+        about = {
+            "delivery": task.delivery,
+            "action": task.action,
+            "issue": task.issue,
+            "status": task.status,
+            "event": task.kind,
+            "pr": task.pr,
+            "attempt": task.attempts,
+        }
+        handler = self.handlers.get(task.action)
         try:
-            if self._mover is None:
-                self._mover = self.make_mover()
-            self._mover.move_to_status(task.issue, task.status)
+            if handler is None:
+                raise TrackerGitError(f"no handler for the task action {task.action!r}")
+            handler(task)
         except Exception as exc:
             now = time.time()
             reason = str(exc) or type(exc).__name__
-            if self.permanent(exc):
-                log.error("%s: failed, not retrying: %s", where, reason)
+            if self.permanent(exc) or handler is None:
+                log.error(
+                    "%s: failed, not retrying: %s", where, reason,
+                    extra=logs.fields(result="failed", error=reason, **about),
+                )  # fmt: skip
                 self.queue.fail(task, now, reason)
             elif now - task.created >= self.retry.give_up:
-                log.error("%s: gave up after %d tries: %s", where, task.attempts, reason)
+                log.error(
+                    "%s: gave up after %d tries: %s", where, task.attempts, reason,
+                    extra=logs.fields(result="gave_up", error=reason, **about),
+                )  # fmt: skip
                 self.queue.fail(task, now, reason)
             else:
                 delay = backoff(task.attempts, self.retry)
                 log.warning(
-                    "%s: try %d failed (%s); next in %.1f s", where, task.attempts, reason, delay
-                )
+                    "%s: try %d failed (%s); next in %.1f s", where, task.attempts, reason, delay,
+                    extra=logs.fields(result="retry", error=reason, delay=round(delay, 3), **about),
+                )  # fmt: skip
                 self.queue.retry(task, now + delay, reason)
             return
-        log.info("%s: done", where)
+        log.info("%s: done", where, extra=logs.fields(result="done", **about))
         self.queue.done(task, time.time())

@@ -1,0 +1,106 @@
+"""The relay's log: every value escaped, one line per record, as text or as JSON.
+
+A delivery's id, a pull request's address or a Tracker error message come from outside; a
+newline or an escape sequence in one of them must not forge a log line or drive a terminal.
+`Escaping` (a filter on the relay's logger) replaces every control character in the message
+and its arguments with a visible escape (`\\n`, `\\x1b`), whatever the handler.
+
+With `[server] log_format = "json"`, each record is one JSON object on one line: `time`,
+`level`, `message`, and the fields the relay attaches to the records about a delivery and
+about a task's outcome (`forge`, `event`, `delivery`, `keys`, `issue`, `status`, `result`, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Mapping
+
+LOGGER = "tracker_git.relay"
+FIELDS = "fields"  # the LogRecord attribute (logging's `extra`) holding a record's fields
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape(text: str) -> str:
+    """`text` with control characters (C0, DEL, C1, line/paragraph separators) escaped."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clean(v) for v in value)
+    return value
+
+
+class Escaping(logging.Filter):
+    """Escapes the message, its arguments and its fields in place (runs once per record)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_escaped", False):
+            return True
+        record.msg = escape(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(_clean(a) for a in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {k: _clean(v) for k, v in record.args.items()}
+        fields = getattr(record, FIELDS, None)
+        if isinstance(fields, Mapping):
+            setattr(record, FIELDS, {str(k): _clean(v) for k, v in fields.items()})
+        record._escaped = True
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record; the record's fields beside time, level and message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, FIELDS, None)
+        if isinstance(fields, Mapping):
+            entry.update({k: v for k, v in fields.items() if k not in entry})
+        if record.exc_info:
+            entry["error"] = escape(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class _EscapedText(logging.Formatter):
+    def formatException(self, ei: object) -> str:
+        return escape(super().formatException(ei))  # type: ignore[arg-type]
+
+
+def logger() -> logging.Logger:
+    """The relay's logger, with the escaping filter on it."""
+    log = logging.getLogger(LOGGER)
+    if not any(isinstance(f, Escaping) for f in log.filters):
+        log.addFilter(Escaping())
+    return log
+
+
+def setup(log_format: str, level: int = logging.INFO) -> None:
+    """Log to stderr in `log_format` ("text" or "json") unless the host program (gunicorn's
+    own logging aside) already configured a handler."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else _EscapedText("%(asctime)s %(levelname)s %(message)s")
+    )
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def fields(**values: object) -> dict[str, object]:
+    """`extra=` for a record carrying these fields (shown in JSON logs)."""
+    return {FIELDS: values}

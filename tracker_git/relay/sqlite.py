@@ -1,0 +1,223 @@
+"""The queue in a SQLite file: one host, any number of processes sharing it.
+
+Group commit: every transaction commits with synchronous=NORMAL (written to the WAL, not yet
+fsync'd); a durable one (an accepted delivery) then calls `_sync`, which fsyncs the WAL
+unless another process or thread already did after this commit. Each durable commit bumps a
+sequence number in `meta`; the highest number known to be on disk sits in the file
+`<database>-sync`, read and written under an exclusive lock on that file. Deliveries that
+arrive together wait for one fsync instead of one each, and none is answered before its own
+commit is on disk. The worker's bookkeeping (claim, heartbeat, done, retry) needs no fsync: a
+claim lost to a power cut is claimed again and a "done" lost is applied again, which moves an
+issue to the status it has (a success).
+
+The file, its -wal, -shm and -sync companions are created 0600 and a folder the relay
+creates 0700, whatever the umask: the queue holds pull-request addresses and issue keys.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tracker_git.core.errors import ConfigError
+from tracker_git.relay.queue import SCHEMA_VERSION, SqlQueue
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    forge TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    received REAL NOT NULL,
+    hash TEXT
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery TEXT NOT NULL,
+    issue TEXT NOT NULL,
+    status TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    pr TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    next_try REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'pending',
+    last_error TEXT NOT NULL DEFAULT '',
+    finished REAL,
+    action TEXT NOT NULL DEFAULT 'transition',
+    data TEXT NOT NULL DEFAULT '{}',
+    claimed_by TEXT,
+    heartbeat REAL
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+# Columns added since the first version (schema 1): a file from then gains them on start.
+_ADDED = {
+    "deliveries": (("hash", "TEXT"),),
+    "tasks": (
+        ("action", "TEXT NOT NULL DEFAULT 'transition'"),
+        ("data", "TEXT NOT NULL DEFAULT '{}'"),
+        ("claimed_by", "TEXT"),
+        ("heartbeat", "REAL"),
+    ),
+}
+_INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS deliveries_hash ON deliveries(hash);
+CREATE INDEX IF NOT EXISTS tasks_due ON tasks(next_try) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS tasks_issue ON tasks(issue, state, id);
+CREATE INDEX IF NOT EXISTS tasks_claimed ON tasks(claimed_by) WHERE claimed_by IS NOT NULL;
+"""
+_PRIVATE = 0o600
+
+
+def _create_private(path: str) -> None:
+    """Create `path` 0600 if missing; make an existing one 0600."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, _PRIVATE)
+    try:
+        os.fchmod(fd, _PRIVATE)
+    finally:
+        os.close(fd)
+
+
+class SqliteQueue(SqlQueue):
+    """One SQLite file; a connection per thread (and per process, after a fork)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+        self._local = threading.local()
+        self._wakeup = threading.Event()
+        self._sync_lock = threading.Lock()
+        self._sync_fd = -1
+        self._sync_pid = 0
+        folder = os.path.dirname(path)
+        try:
+            if folder and not os.path.isdir(folder):
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+                os.chmod(folder, 0o700)
+            _create_private(path)
+            self._migrate()
+            self._sync(0)  # also: a -sync file older than a rebuilt database is reset
+            for suffix in ("-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.chmod(path + suffix, _PRIVATE)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the relay's queue database {path} ({exc}); "
+                f"check [server] database and the folder's permissions"
+            ) from None
+
+    def _migrate(self) -> None:
+        """Create the schema, or bring a file of an older version up to date, in one
+        transaction, so processes starting together do not trip over each other."""
+        db = self.connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            for table, columns in _ADDED.items():
+                have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns:
+                    if name not in have:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            for statement in _INDEXES.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT INTO meta(name, value) VALUES('schema', ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (SCHEMA_VERSION,),
+            )
+            db.execute("INSERT OR IGNORE INTO meta(name, value) VALUES('seq', 0)")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None or getattr(self._local, "pid", None) != os.getpid():
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+            self._local.pid = os.getpid()
+        return db
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        yield self.connection()
+
+    @contextmanager
+    def transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        db = self.connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            seq = 0
+            if durable:
+                row = db.execute(
+                    "UPDATE meta SET value = value + 1 WHERE name = 'seq' RETURNING value"
+                ).fetchone()
+                seq = int(row[0])
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        if durable:
+            self._sync(seq)
+
+    def _sync_file(self) -> int:
+        if self._sync_fd < 0 or self._sync_pid != os.getpid():
+            self._sync_fd = os.open(self.path + "-sync", os.O_RDWR | os.O_CREAT, _PRIVATE)
+            os.fchmod(self._sync_fd, _PRIVATE)
+            self._sync_pid = os.getpid()
+        return self._sync_fd
+
+    def _sync(self, seq: int) -> None:
+        """Return once commit number `seq` is on disk, fsyncing only if nobody has yet."""
+        with self._sync_lock:  # threads of this process share the lock file's descriptor
+            fd = self._sync_file()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                text = os.pread(fd, 32, 0).strip()
+                synced = int(text) if text.isdigit() else 0
+                row = self.connection().execute("SELECT value FROM meta WHERE name = 'seq'")
+                latest = int(row.fetchone()[0])
+                if 0 < seq <= synced <= latest:
+                    return
+                # Everything committed up to now goes to disk with this one fsync.
+                self._fsync_wal()
+                os.pwrite(fd, str(latest).encode().ljust(20), 0)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _fsync_wal(self) -> None:
+        for name in (self.path + "-wal", self.path):
+            try:
+                fd = os.open(name, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # no WAL (checkpointed and removed): the database file holds all
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            return
+
+    def wait(self, timeout: float) -> None:
+        self._wakeup.wait(timeout)
+        self._wakeup.clear()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def close(self) -> None:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None and getattr(self._local, "pid", None) == os.getpid():
+            db.close()
+        self._local.db = None
