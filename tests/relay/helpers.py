@@ -61,6 +61,8 @@ def write_config(
     extra: str = "",
     forges: str | None = None,
     retry: str = "first = 0.05\ncap = 0.2\npoll = 0.2\nlease = 3\n",
+    database: str = "queue/relay.sqlite3",
+    server: str = "",
 ) -> Path:
     """A relay config for the sandbox, secrets in files beside it, quick retries."""
     (folder / "secret").write_text(SECRET + "\n")
@@ -78,8 +80,9 @@ def write_config(
         "branch_keys = true\n"
         f"{extra}\n"
         "[server]\n"
-        'database = "queue/relay.sqlite3"\n'
+        f'database = "{database}"\n'
         "max_body = 65536\n"
+        f"{server}"
         "[tracker]\n"
         f'api_url = "{sandbox.url}"\n'
         f'org_id = "{sandbox.org_id}"\n'

@@ -154,7 +154,7 @@ def test_check_refuses_plain_http_to_another_host(tmp_path: Path) -> None:
 def test_without_queues_branch_keys_must_be_allowed_explicitly(tmp_path: Path) -> None:
     """GitHub's web editor names branches patch-1, patch-2: not issues."""
     text = BASE.replace("branch_keys = true\n", "")
-    with pytest.raises(ConfigError, match="no 'queues'.*patch-2.*branch_keys = true"):
+    with pytest.raises(ConfigError, match=r"no 'queues'.*patch-2.*branch_keys = true"):
         load(write(tmp_path, text), ENV)
     assert load(write(tmp_path, 'queues = ["DEV"]\n' + text), ENV).branch_keys
     assert not load(write(tmp_path, "branch_keys = false\n" + text), ENV).branch_keys

@@ -148,7 +148,8 @@ class RelayApp:
         """Stop this process's worker (it finishes or gives back its task) and disconnect."""
         with self._lock:
             if self._worker is not None and self._worker_pid == os.getpid():
-                self._worker.stop()
+                # Long enough for the try in hand to finish; else its claim is given back.
+                self._worker.stop(timeout=self.config.tracker.timeout + 1)
             self._worker = None
             self.queue.close()
 
