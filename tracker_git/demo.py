@@ -253,6 +253,7 @@ def _start_relay(world: World) -> None:
     config = os.path.join(world.work, "relay.toml")
     with open(config, "w", encoding="utf-8") as f:
         f.write(
+            f'queues = ["{ISSUE.partition("-")[0]}"]\n'
             f'[server]\ndatabase = "{os.path.join(world.work, "relay.sqlite3")}"\n\n'
             "[retry]\nfirst = 0.2\ncap = 1\npoll = 0.1\n\n"
             '[forges.github]\nsecret_env = "GITHUB_WEBHOOK_SECRET"\n'
