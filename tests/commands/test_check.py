@@ -205,3 +205,11 @@ def test_outside_a_repository_and_without_what(tmp_path: Path) -> None:
     proc = check(tmp_path)
     assert proc.returncode == 2
     assert "required: WHAT" in proc.stderr
+
+
+def test_message_with_a_no_issue_marker(repo: Path) -> None:
+    assert check(repo, "message", "-", stdin="MINOR: fix a typo\n").returncode == 1
+    (repo / ".tracker-git.toml").write_text('[hooks]\nallow_without_key = ["MINOR"]\n')
+    passes(check(repo, "message", "-", stdin="MINOR: fix a typo\n"), "no key needed")
+    commit(repo, "MINOR: keyless by design")
+    passes(check(repo, "range", "HEAD~1..HEAD"), "every commit in HEAD~1..HEAD references a key")

@@ -71,6 +71,29 @@ def test_start_transliterates_and_follows_the_pattern(sandbox: SandboxHandle, re
     assert git(repo, "branch", "--show-current").strip() == f"feature/{key}-pochinit-eksport-v-csv"
 
 
+def test_start_makes_a_branch_its_own_hooks_accept(sandbox: SandboxHandle, repo: Path) -> None:
+    """A summary starting with a number: with queues the name keeps it, without them the name
+    is the key alone (and start says why), never one the branch check refuses."""
+    key = sandbox.state.add_issue("500 on the login page", status="open")
+    done = tracker(sandbox, repo, "start", key, "--no-move")
+    assert done.returncode == 0, done.stderr
+    assert git(repo, "branch", "--show-current").strip() == key
+    assert "without the summary" in done.stderr and "`queues`" in done.stderr
+    assert tracker(sandbox, repo, "check", "branch").returncode == 0
+
+    git(repo, "switch", "-q", "main")
+    git(repo, "branch", "-q", "-D", key)
+    queue = key.partition("-")[0]
+    (repo / ".tracker-git.toml").write_text(
+        f'queues = ["{queue}"]\n[branch]\npattern = "{{key}}_{{slug}}"\n'
+    )
+    done = tracker(sandbox, repo, "start", key, "--no-move")
+    assert done.returncode == 0, done.stderr
+    assert git(repo, "branch", "--show-current").strip() == f"{key}_500-on-the-login-page"
+    assert "without the summary" not in done.stderr
+    assert tracker(sandbox, repo, "check", "branch").returncode == 0
+
+
 def test_start_switches_to_a_branch_already_carrying_the_key(
     sandbox: SandboxHandle, repo: Path
 ) -> None:

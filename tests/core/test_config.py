@@ -42,7 +42,10 @@ def test_precedence_options_env_repo_user_defaults(tmp_path: Path) -> None:
         ("[hooks]\nonline = 'yes'\n", "'hooks.online' must be true or false, not 'yes'"),
         ("[hooks]\ntimeout = 0\n", "'hooks.timeout' must be a positive number, not 0"),
         ("[hooks]\ninsert = 'suffix'\n", "'hooks.insert' must be one of \"prefix\""),
-        ("[hooks]\nonlnie = true\n", "unknown key 'hooks.onlnie'; the keys here are: hooks.exempt"),
+        (
+            "[hooks]\nonlnie = true\n",
+            "unknown key 'hooks.onlnie'; the keys here are: hooks.allow_without_key, hooks.exempt",
+        ),
         ("colour = 1\n", "unknown key 'colour'"),
         ("hooks = 3\n", "[hooks] must be a table"),
         ("[hooks\n", "not valid TOML"),

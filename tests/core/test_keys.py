@@ -90,3 +90,46 @@ def test_a_key_is_found_whatever_surrounds_it(
 def test_a_key_glued_to_a_word_is_not_a_key(queue: str, number: int, glue: str) -> None:
     assert keys.find_keys(f"{queue}-{number}{glue}") == []
     assert keys.find_keys(f"a{queue}-{number}") == []
+
+
+@pytest.mark.parametrize(
+    ("branch", "expected"),
+    [
+        ("DEV-123-2", "DEV-123"),
+        ("DEV-123_fix", "DEV-123"),
+        ("dev-123_fix", "DEV-123"),
+        ("DEV-123-500-on-the-login-page", "DEV-123"),
+        ("DEV-123.2", "DEV-123"),
+        ("feature_DEV-7", "DEV-7"),
+        ("feature/DEV-7/x", "DEV-7"),
+        ("DEV-123x", None),
+        ("xDEV-1", None),
+        ("OPS-1-2", None),
+    ],
+)
+def test_with_queues_any_separator_follows_a_key(branch: str, expected: str | None) -> None:
+    assert keys.key_from_branch(branch, ["DEV"]) == expected
+
+
+@pytest.mark.parametrize("branch", ["DEV-123-2", "DEV-123_fix", "DEV-123-500-on-the-login-page"])
+def test_without_queues_the_ambiguous_stays_refused(branch: str) -> None:
+    assert keys.key_from_branch(branch) is None
+    assert keys.near_misses(branch) == ["DEV-123"]
+
+
+def test_written_keys_keep_the_spelling() -> None:
+    assert keys.written_keys("dev-12: fix, see Ops-3", any_case=True) == [
+        ("dev-12", "DEV-12"),
+        ("Ops-3", "OPS-3"),
+    ]
+
+
+@given(
+    _queue, _number, st.sampled_from(["-", "_", "/", ".", "-1", "_2", ".5", "-500-x"]), st.text()
+)
+def test_with_queues_a_key_is_found_before_any_separator(
+    queue: str, number: int, glue: str, after: str
+) -> None:
+    key = f"{queue}-{number}"
+    assert keys.find_keys(f"{key}{glue}{after}", [queue])[:1] == [key]
+    assert keys.key_from_branch(f"{key.lower()}{glue}{after}", [queue]) == key

@@ -407,3 +407,21 @@ def test_refused_install_changes_nothing(tmp_path: Path) -> None:
     else:
         raise AssertionError("install should refuse")
     assert sorted(p.name for p in hooks.iterdir()) == before
+
+
+def test_no_issue_markers_and_wrong_case(repo: Path) -> None:
+    """`[hooks] allow_without_key`: a subject starting with a marker needs no key, and the key
+    is not put into it; a key in the wrong case is named with its right spelling."""
+    (repo / ".tracker-git.toml").write_text('[hooks]\nallow_without_key = ["MINOR", "HOTFIX"]\n')
+    commit_file(repo, "a", "1", "MINOR: fix a typo")
+    assert head_message(repo) == "MINOR: fix a typo\n\n"  # on DEV-1-login, left alone
+    git(repo, "checkout", "-q", "main")
+    commit_file(repo, "b", "2", "[HOTFIX] restart the worker")
+    assert head_message(repo) == "[HOTFIX] restart the worker\n\n"
+    (repo / "c").write_text("3")
+    git(repo, "add", "c")
+    proc = run(repo, "git", "commit", "-q", "-m", "minor: lower case is no marker")
+    assert proc.returncode == 1
+    proc = run(repo, "git", "commit", "-q", "-m", "dev-12: fix the login")
+    assert proc.returncode == 1
+    assert "'dev-12' is not read as a key in that case; write it as DEV-12" in proc.stderr

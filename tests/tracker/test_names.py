@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tracker_git.core.checks import check_branch
+from tracker_git.core.config import Config, load
 from tracker_git.core.errors import ConfigError, UsageError
+from tracker_git.core.keys import key_from_branch
 from tracker_git.tracker.branchname import SLUG_MAX, branch_name, slug
 from tracker_git.tracker.issuekey import resolve
 
@@ -38,8 +43,58 @@ def test_branch_name_from_the_pattern() -> None:
     assert branch_name("{queue}/{number}-{key}", "DEV-12", "x") == "DEV/12-DEV-12"
     with pytest.raises(ConfigError, match="unknown placeholder"):
         branch_name("{key}-{title}", "DEV-12", "x")
-    with pytest.raises(ConfigError, match="does not carry the key"):
+    with pytest.raises(ConfigError, match="the hooks do not find DEV-12"):
         branch_name("work-{slug}", "DEV-12", "x")
+    with pytest.raises(ConfigError, match="the hooks do not find DEV-12"):
+        branch_name("x{key}-{slug}", "DEV-12", "x")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "summary", "queues", "expected"),
+    [
+        ("{key}-{slug}", "500 on the login page", ["DEV"], "DEV-123-500-on-the-login-page"),
+        ("{key}-{slug}", "2FA for admins", ["DEV"], "DEV-123-2fa-for-admins"),
+        ("{key}_{slug}", "Fix login", ["DEV"], "DEV-123_fix-login"),
+        # Without queues these would read as part of the key: the name keeps only the key.
+        ("{key}-{slug}", "500 on the login page", [], "DEV-123"),
+        ("{key}_{slug}", "Fix login", [], "DEV-123"),
+        ("{slug}-{key}", "Port python 3", [], "DEV-123"),
+        ("feature/{key}.{slug}", "fix", [], "feature/DEV-123.fix"),
+    ],
+)
+def test_branch_name_is_one_the_hooks_accept(
+    pattern: str, summary: str, queues: list[str], expected: str
+) -> None:
+    name = branch_name(pattern, "DEV-123", summary, queues)
+    assert name == expected
+    assert check_branch(name, config_with(queues)) is None
+
+
+_PATTERNS = st.builds(
+    lambda prefix, first, sep, suffix: prefix + (first[0] + sep + first[1]) + suffix,
+    st.sampled_from(["", "feature/", "bug-", "users/me/"]),
+    st.sampled_from([("{key}", "{slug}"), ("{slug}", "{key}")]),
+    st.sampled_from(["-", "_", "/", ".", "--"]),
+    st.sampled_from(["", "-wip", "/wip"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _PATTERNS,
+    st.text(),
+    st.sampled_from(["DEV-1", "DEV-123", "OPS-7", "AB-99999"]),
+    st.sampled_from([[], ["DEV", "OPS", "AB"]]),
+)
+def test_start_names_always_pass_the_branch_check(
+    pattern: str, summary: str, key: str, queues: list[str]
+) -> None:
+    """For every summary and every pattern accepted, the branch `start` makes carries its
+    key under the branch-name check, as the first key the hooks read from it."""
+    name = branch_name(pattern, key, summary, queues)
+    config = config_with(queues)
+    assert check_branch(name, config) is None, name
+    assert key_from_branch(name, config.queues) == key, name
 
 
 def test_key_order_argument_branch_ci() -> None:
@@ -76,3 +131,7 @@ def test_no_key_anywhere_is_a_usage_error() -> None:
         resolve("OPS-1", ["DEV"], None, {})
     with pytest.raises(UsageError):
         resolve(None, [], None, {"GITHUB_HEAD_REF": "DEV-1-x"}, use_ci=False)
+
+
+def config_with(queues: list[str]) -> Config:
+    return load(None, overrides={("", "queues"): queues})

@@ -9,7 +9,7 @@ from tracker_git import gitcli
 from tracker_git.core import keys, output
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.tracker import context
-from tracker_git.tracker.branchname import branch_name
+from tracker_git.tracker.branchname import branch_name, slug
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +41,14 @@ def run(args: argparse.Namespace) -> int:
     client = ctx.client()
     issue = client.get_issue(found.key)
     key = issue.key or found.key
-    name = branch_name(ctx.config.text("branch", "pattern"), key, issue.summary)
+    pattern = ctx.config.text("branch", "pattern")
+    name = branch_name(pattern, key, issue.summary, ctx.config.queues)
+    if "{slug}" in pattern and slug(issue.summary) not in name:
+        output.warn(
+            f"the branch is named {name}, without the summary: right after the key it would "
+            "read as part of the key (a number, an underscore); list your queues in `queues` "
+            "to keep it"
+        )
     existing = _existing(key, name, ctx.config.queues, ctx.root)
     if existing == ctx.branch:
         output.info(f"already on {existing}")

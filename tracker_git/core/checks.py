@@ -8,9 +8,17 @@ and the configuration, so a test can call them on plain values.
 from __future__ import annotations
 
 import fnmatch
+import re
 
 from tracker_git.core import keys, message
 from tracker_git.core.config import Config
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+# "MINOR: fix a typo" or "[MINOR] fix a typo": the word, then a colon or in brackets.
+_MARKER = re.compile(r"\s*(?:\[([^\]\s]+)\]|([^:\s]+):)\s*\S")
 
 
 def is_exempt(branch: str, config: Config) -> bool:
@@ -24,37 +32,98 @@ def branch_key(branch: str | None, config: Config) -> str | None:
     return keys.key_from_branch(branch, config.queues) if branch else None
 
 
+def _rename_advice(branch: str, config: Config) -> str:
+    """A name to rename `branch` to that the check accepts, keeping what it can of the old
+    one; never a second key in front of one that is there in another form."""
+    queues = config.queues
+    prefix, _, last = branch.rpartition("/")
+    prefix = f"{prefix}/" if prefix else ""
+    misses = keys.near_misses(last, queues)
+    key = f"{(queues or ['DEV'])[0]}-123"
+    rest = last
+    if misses:
+        miss = misses[0]
+        if keys.is_allowed(miss, queues):
+            key = miss  # the team's key, only glued to what follows it
+        start = last.upper().find(miss)
+        rest = last[start + len(miss) :]
+    rest = rest.strip("-_./")
+    for candidate in (f"{prefix}{key}-{rest}" if rest else "", f"{prefix}{key}"):
+        if candidate and keys.key_from_branch(candidate, queues) == key:
+            return candidate
+    return key
+
+
 def check_branch(branch: str | None, config: Config) -> str | None:
     """The branch must carry a key, unless it is exempt or there is none (detached HEAD)."""
     if branch is None or is_exempt(branch, config) or branch_key(branch, config):
         return None
     wanted = keys.describe_queues(config.queues)
-    example = f"{(config.queues or ['DEV'])[0]}-123-{branch.rsplit('/', 1)[-1]}"
-    return (
-        f"branch '{branch}' carries no issue key: tracker-git wants {wanted} in every "
-        f"branch name but {', '.join(config.strings('hooks', 'exempt_branches'))}; "
-        f"rename it with: git branch -m '{example}'"
-    )
+    exempt = ", ".join(config.strings("hooks", "exempt_branches"))
+    problem = f"branch '{branch}' carries no issue key: tracker-git wants {wanted} in every branch name but {exempt}"
+    misses = keys.near_misses(branch, config.queues)
+    if misses and not config.queues and keys.is_allowed(misses[0]):
+        queue = keys.queue_of(misses[0])
+        problem = (
+            f"branch '{branch}' carries no issue key: {misses[0]} in it is followed by a digit, "
+            f"'_' or '.', which without `queues` reads as a version or a date, not a key; "
+            f'list the queue in .tracker-git.toml (queues = ["{queue}"]) or'
+        )
+        return f"{problem} rename it with: git branch -m '{_rename_advice(branch, config)}'"
+    if misses and config.queues:
+        problem += f" ({misses[0]} is not of a queue in `queues`)"
+    return f"{problem}; rename it with: git branch -m '{_rename_advice(branch, config)}'"
 
 
 def message_keys(cleaned: str, config: Config) -> list[str]:
     return keys.find_keys(cleaned, config.queues)
 
 
-def passes_without_key(cleaned: str) -> bool:
-    """Messages git writes or folds away need no key: empty (git aborts it itself),
-    reverts ("This reverts commit <sha>."), fixup!/squash!/amend!."""
-    return not cleaned.strip() or message.is_revert(cleaned) or message.is_autosquash(cleaned)
+def keyless_marker(text: str, markers: Iterable[str]) -> str | None:
+    """The no-issue marker the subject of `text` starts with, if it is one of `markers`
+    (`[hooks] allow_without_key`): "MINOR: fix a typo" or "[MINOR] fix a typo" -> "MINOR".
+
+    The word must be written as configured (case counts), followed by a colon or in brackets,
+    and something must follow it. The one rule for the hooks, `check`, `check pr` and the relay.
+    """
+    wanted = set(markers)
+    if not wanted:
+        return None
+    match = _MARKER.match(text)
+    if match is None:
+        return None
+    word = match.group(1) or match.group(2)
+    return word if word in wanted else None
+
+
+def passes_without_key(cleaned: str, config: Config | None = None) -> bool:
+    """Messages that need no key: those git writes or folds away (empty, which git aborts
+    itself; reverts, "This reverts commit <sha>."; fixup!/squash!/amend!), and with `config`
+    those starting with one of its no-issue markers (`keyless_marker`)."""
+    if not cleaned.strip() or message.is_revert(cleaned) or message.is_autosquash(cleaned):
+        return True
+    markers = config.strings("hooks", "allow_without_key") if config else ()
+    return keyless_marker(cleaned, markers) is not None
+
+
+def _wrong_case(cleaned: str, config: Config) -> str | None:
+    """ "dev-12": a key written in a case the message check does not read, and how to write it."""
+    for written, key in keys.written_keys(cleaned, config.queues, any_case=True):
+        if written != key:
+            return f"'{written}' is not read as a key in that case; write it as {key}"
+    return None
 
 
 def check_message(cleaned: str, config: Config) -> str | None:
     """The message as git will store it must reference a key and say something besides it."""
-    if passes_without_key(cleaned):
+    if passes_without_key(cleaned, config):
         return None
     found = message_keys(cleaned, config)
     wanted = keys.describe_queues(config.queues)
     if not found:
-        return f"the commit message references no issue key: it needs {wanted}"
+        problem = f"the commit message references no issue key: it needs {wanted}"
+        hint = _wrong_case(cleaned, config)
+        return f"{problem}; {hint}" if hint else problem
     if not message.has_content_besides(cleaned, found):
         return f"the commit message has nothing but the key {found[0]}: say what the commit does"
     return None

@@ -36,6 +36,7 @@ SCHEMA: dict[tuple[str, str], tuple[object, object]] = {
     ("hooks", "online"): ("bool", False),
     ("hooks", "strict"): ("bool", False),
     ("hooks", "timeout"): ("number", 2),
+    ("hooks", "allow_without_key"): ("strings", []),
     ("branch", "pattern"): ("str", "{key}-{slug}"),
     ("statuses", "start"): ("str", "inProgress"),
     ("statuses", "review"): ("str", "inReview"),

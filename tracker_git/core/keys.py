@@ -4,10 +4,17 @@ A key is QUEUE-NUMBER (SPEC "Issue keys"): the queue Latin letters only, the num
 integer without leading zeros, and the whole standing on its own. Keys are plain upper-case
 strings ("DEV-123") everywhere in tracker-git.
 
-"On its own" means: no letter, digit or underscore right before or after it, and no `-digit`
-or `.digit` right after it, so `ABC-123x`, `CVE-2024-1234`, `1.2-3` and `v4-2` are not keys.
-Well-formed tokens that are almost never issue keys (`UTF-8`, `SHA-256`, `ISO-8601`) are
-refused by a deny-list, unless the team names that queue in `queues`.
+"On its own" depends on whether the team lists its `queues`:
+
+- With `queues`, only those queues' keys count, so the key may be followed (or preceded) by any
+  separator: `-`, `_`, `/`, `.`, even `-digits` (`DEV-123-2`, `DEV-123_fix`,
+  `DEV-123-500-on-the-login-page`, `feature_DEV-7`). Only a letter or digit glued to it
+  (`DEV-123x`, `xDEV-1`) makes it part of another word.
+- Without `queues` any queue counts, so what is ambiguous is refused: no letter, digit or
+  underscore right before or after the key, and no `-digit` or `.digit` right after it, so
+  `ABC-123x`, `CVE-2024-1234`, `1.2-3`, `v4-2` (versions, dates) and `DEV-1_2` are not keys.
+  Well-formed tokens that are almost never issue keys (`UTF-8`, `SHA-256`, `ISO-8601`) are
+  refused by a deny-list.
 """
 
 from __future__ import annotations
@@ -33,6 +40,11 @@ _AFTER = r"(?![A-Za-z0-9_]|[-.]\d)"
 _UPPER = re.compile(_BEFORE + r"([A-Z]+)-([1-9][0-9]*)" + _AFTER)
 _ANY_CASE = re.compile(_BEFORE + r"([A-Za-z]+)-([1-9][0-9]*)" + _AFTER)
 _WHOLE = re.compile(r"([A-Za-z]+)-([1-9][0-9]*)")
+# With queues: any separator around the key (the queue list takes away the ambiguity).
+_QUEUED_BEFORE = r"(?<![A-Za-z0-9])"
+_QUEUED_AFTER = r"(?![A-Za-z0-9])"
+_QUEUED_UPPER = re.compile(_QUEUED_BEFORE + r"([A-Z]+)-([1-9][0-9]*)" + _QUEUED_AFTER)
+_QUEUED_ANY_CASE = re.compile(_QUEUED_BEFORE + r"([A-Za-z]+)-([1-9][0-9]*)" + _QUEUED_AFTER)
 
 
 def queue_of(key: str) -> str:
@@ -46,19 +58,30 @@ def is_allowed(key: str, queues: Iterable[str] = ()) -> bool:
     return queue in allowed if allowed else queue not in LOOKALIKE_QUEUES
 
 
-def find_keys(text: str, queues: Iterable[str] = (), *, any_case: bool = False) -> list[str]:
-    """Every allowed key in `text`, normalised to upper case, each once, in order of appearance.
-
-    Messages ask for upper-case keys (the default); branch names accept any case.
-    """
+def written_keys(
+    text: str, queues: Iterable[str] = (), *, any_case: bool = False
+) -> list[tuple[str, str]]:
+    """(as written, normalised) for every allowed key in `text`, each key once, in order."""
     queues = tuple(queues)
-    pattern = _ANY_CASE if any_case else _UPPER
-    found: dict[str, None] = {}  # ordered, with O(1) membership: linear in the text
+    if queues:
+        pattern = _QUEUED_ANY_CASE if any_case else _QUEUED_UPPER
+    else:
+        pattern = _ANY_CASE if any_case else _UPPER
+    found: dict[str, str] = {}  # ordered, with O(1) membership: linear in the text
     for match in pattern.finditer(text):
         key = f"{match.group(1).upper()}-{match.group(2)}"
         if key not in found and is_allowed(key, queues):
-            found[key] = None
-    return list(found)
+            found[key] = match.group(0)
+    return [(written, key) for key, written in found.items()]
+
+
+def find_keys(text: str, queues: Iterable[str] = (), *, any_case: bool = False) -> list[str]:
+    """Every allowed key in `text`, normalised to upper case, each once, in order of appearance.
+
+    Messages ask for upper-case keys (the default); branch names accept any case. With
+    `queues`, a key may touch any separator (see the module's docstring).
+    """
+    return [key for _, key in written_keys(text, queues, any_case=any_case)]
 
 
 def first_key(text: str, queues: Iterable[str] = (), *, any_case: bool = False) -> str | None:
@@ -87,3 +110,16 @@ def describe_queues(queues: Iterable[str]) -> str:
         return "an issue key such as DEV-123"
     example = f"{names[0]}-123"
     return f"a key of queue {' or '.join(names)} (such as {example})"
+
+
+def near_misses(text: str, queues: Iterable[str] = ()) -> list[str]:
+    """Key-shaped tokens in `text` (any case, any separator around them, upper-cased) that a
+    branch name would not count: glued to a separator that only counts with queues, a queue
+    outside `queues`, a look-alike. For advice, never for a verdict."""
+    taken = set(find_keys(text, queues, any_case=True))
+    found: dict[str, None] = {}  # ordered, with O(1) membership: linear in the text
+    for match in _QUEUED_ANY_CASE.finditer(text):
+        key = f"{match.group(1).upper()}-{match.group(2)}"
+        if key not in taken:
+            found[key] = None
+    return list(found)

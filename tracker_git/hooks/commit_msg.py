@@ -14,7 +14,7 @@ def main(argv: list[str]) -> int:
     msg = msgfile.read(argv[0])
     cleaned = msg.cleaned
     problem = checks.check_message(cleaned, config)
-    if problem is None and not checks.passes_without_key(cleaned):
+    if problem is None and not checks.passes_without_key(cleaned, config):
         unknown = common.online_unknown(checks.message_keys(cleaned, config), config)
         if unknown:
             problem = f"Tracker has no issue {', '.join(unknown)} (or you cannot see it)"

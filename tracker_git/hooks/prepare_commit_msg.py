@@ -1,7 +1,8 @@
 """prepare-commit-msg: put the branch's key into the message, exactly once.
 
 Never twice: a message that already references a key (amend, reword, a re-run, a message
-typed with the key) is left alone, and so are merges, squashes, reverts and cherry-picks.
+typed with the key) is left alone, and so are merges, squashes, reverts, cherry-picks and
+messages that start with a no-issue marker (`[hooks] allow_without_key`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def main(argv: list[str]) -> int:
         return 0
     msg = msgfile.read(argv[0])
     cleaned = msg.cleaned
-    if message.is_revert(cleaned) or message.is_autosquash(cleaned):
-        return 0
+    if cleaned.strip() and checks.passes_without_key(cleaned, config):
+        return 0  # a revert, a fixup!, a no-issue marker ("MINOR: ...")
     if checks.message_keys(cleaned, config):
         return 0
     changed = message.insert_key(msg.text, key, config.text("hooks", "insert"), msg.comment)

@@ -7,7 +7,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from tracker_git.core import keys
 from tracker_git.core.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 SLUG_MAX = 40
 PLACEHOLDERS = ("key", "slug", "queue", "number")
@@ -48,20 +53,37 @@ def slug(summary: str, limit: int = SLUG_MAX) -> str:
     return out
 
 
-def branch_name(pattern: str, key: str, summary: str) -> str:
+def _fill(pattern: str, key: str, slug_text: str) -> str:
     queue, _, number = key.partition("-")
     try:
-        name = pattern.format(key=key, slug=slug(summary), queue=queue, number=number)
+        name = pattern.format(key=key, slug=slug_text, queue=queue, number=number)
     except (KeyError, IndexError, ValueError):
         raise ConfigError(
             f"[branch] pattern {pattern!r} uses an unknown placeholder; use "
             + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
         ) from None
     # An empty slug (a summary of emoji) leaves "DEV-1-": tidy such edges.
-    name = re.sub(r"[-_/.]{2,}", lambda m: m.group(0)[0], name).strip("-_/.")
-    if key.lower() not in name.lower():
-        raise ConfigError(
-            f"[branch] pattern {pattern!r} gives {name!r}, which does not carry the key; "
-            "put {key} in it"
-        )
-    return name
+    return re.sub(r"[-_/.]{2,}", lambda m: m.group(0)[0], name).strip("-_/.")
+
+
+def branch_name(pattern: str, key: str, summary: str, queues: Sequence[str] = ()) -> str:
+    """The pattern filled in, such that the branch-name check finds `key` in it first.
+
+        Without `queues` a key followed by `_`, `-digit` or `.digit` is not read as a key (see
+        tracker_git.core.keys), so `{key}_{slug}`, or a summary that starts with a number ("500 on
+        the login page"), would give a name the hooks refuse; so would a summary holding another
+        key-shaped word ahead of the key. Such a name is made without the slug (`DEV-123`), or cut
+    right after the key where what the pattern puts after it would still be glued to it.
+    """
+    name = _fill(pattern, key, slug(summary))
+    if keys.key_from_branch(name, queues) == key:
+        return name
+    bare = _fill(pattern, key, "")
+    # Without the slug, else cut right after the key ("feature/{key}_{slug}-wip").
+    for candidate in (bare, bare[: bare.find(key) + len(key)] if key in bare else ""):
+        if keys.key_from_branch(candidate, queues) == key:
+            return candidate
+    raise ConfigError(
+        f"[branch] pattern {pattern!r} gives {bare!r}, in which the hooks do not find {key}; "
+        "put {key} in it with a separator (-, /) on both sides"
+    )
