@@ -75,4 +75,4 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         # not outlive the test that set them.
         from tracker_git import secrets
 
-        secrets._held.clear()
+        secrets.forget_held()

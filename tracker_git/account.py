@@ -28,7 +28,10 @@ def add_tracker_options(parser: argparse.ArgumentParser) -> None:
         "--cloud-org-id", metavar="ID", help="Yandex Cloud organization id (X-Cloud-Org-ID)"
     )
     parser.add_argument(
-        "--api-url", metavar="URL", help="Tracker API base (default: [tracker] api_url)"
+        "--api-url",
+        metavar="URL",
+        help="Tracker API base (default: [tracker] api_url); with --forge, the forge's API "
+        "base (default: the one its host serves)",
     )
 
 
@@ -87,6 +90,18 @@ def forge_host(kind: str, host: str | None) -> str:
     raise UsageError(f"--forge {kind} needs --host HOST (your Bitbucket Data Center's host)")
 
 
+def forge_api(kind: str, host: str | None, api_url: str | None = None) -> str:
+    """The API a forge token is for, and the only place it is sent: --api-url, else what
+    the forge serves for its web host (forges.detect.default_api_url). Its host names the
+    keyring entry."""
+    from tracker_git.forges.detect import default_api_url
+    from tracker_git.http import check_api_url
+
+    if api_url:
+        return check_api_url(api_url, "--api-url")
+    return default_api_url(kind, f"https://{forge_host(kind, host)}")
+
+
 def read_token(with_token: bool, what: str) -> str:
     """The token from stdin (--with-token) or a hidden prompt on the terminal."""
     if with_token:
@@ -143,7 +158,10 @@ def check_kind(cfg: Config) -> None:
 
 def myself(cfg: Config, token: str) -> dict[str, Any]:
     """Who Tracker says the token belongs to (GET /myself); OperationFailed on 401/403."""
+    from tracker_git import trust
     from tracker_git.tracker.client import TrackerClient
+
+    trust.check_tracker(cfg)
 
     client = TrackerClient(
         cfg.text("tracker", "api_url"),

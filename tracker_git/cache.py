@@ -74,17 +74,9 @@ def record(scope: str, answers: dict[str, bool], now: float | None = None) -> No
         known[key] = [exists, now]
     _trim(data)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}"
-        try:
-            with open(tmp, "wb") as f:
-                marshal.dump(data, f)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        paths.write_private(path, marshal.dumps(data))  # which issues exist: the user's only
     except OSError:
-        pass
+        return  # best effort, as said above
 
 
 def _trim(data: Entries) -> None:

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("sandbox", "run a local server that speaks the Tracker API"),
     "notify": ("notify", "manage Slack and Telegram alerts (Tracker triggers) as code"),
     "demo": ("demo", "run the whole flow against the sandbox in a throwaway repository"),
+    "trust": ("trust", "trust the addresses this repository's files send tokens to"),
     "doctor": ("doctor", "check configuration, keyring, connectivity and hooks"),
     "completion": ("completion", "print the bash or zsh completion script"),
 }

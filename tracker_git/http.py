@@ -9,7 +9,10 @@ Policy here:
   Retry-After honoured, but only for requests that are safe to repeat (GET, and what the
   caller marks `retry=True` after making it safe); a POST is left to the caller, who re-reads
   the state to see whether it took effect before sending it again;
-- the token sits only in the session's headers: it is never part of a message raised here.
+- the token sits only in the session's headers: it is never part of a message raised here;
+- redirects and next pages stay on the origin of the first request (`exchange`, `Pages`), for
+  Tracker and the forges alike: a page or a redirect naming another host ends with an error,
+  and a page seen twice ends the listing instead of looping.
 
 `requests` is imported inside functions: the hooks import this module's neighbours offline.
 """
@@ -23,10 +26,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from tracker_git.core.errors import ConfigError, OperationFailed
-from tracker_git.core.loopback import is_loopback
+from tracker_git.core.loopback import is_loopback, same_origin, secure_enough
 
 if TYPE_CHECKING:
     import requests
@@ -86,7 +89,7 @@ def check_api_url(api_url: str, what: str = "tracker.api_url") -> str:
         )
     if parts.username or parts.password:
         raise ConfigError(f"{what} must not carry credentials; use TRACKER_TOKEN or the keyring")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    if not secure_enough(url):
         raise ConfigError(
             f"{what} {url!r} is plain http to another host, which would send the token in "
             "clear; use https:// (plain http only for 127.0.0.1, ::1 or localhost)"
@@ -108,6 +111,73 @@ def new_session(api_url: str) -> requests.Session:
     if is_loopback(urlsplit(api_url).hostname):
         session.trust_env = False
     return session
+
+
+MAX_REDIRECTS = 5
+MAX_PAGES = 1000
+
+
+class OffOrigin(OperationFailed):
+    """A redirect or a next page pointed away from the server the request was made to."""
+
+
+def exchange(
+    session: requests.Session, method: str, url: str, *, follow: bool, **kwargs: Any
+) -> requests.Response:
+    """`session.request` with our redirect rule instead of requests' own: with `follow`, a
+    redirect is followed only to the same origin as `url` (at most MAX_REDIRECTS), so the
+    session's token never goes to another host or drops to plain http; a redirect elsewhere
+    is OffOrigin. Without `follow` a 3xx answer is returned as it is."""
+    for _ in range(MAX_REDIRECTS + 1):
+        response = session.request(method, url, allow_redirects=False, **kwargs)
+        if not (follow and response.is_redirect):
+            return response
+        target = urljoin(url, response.headers.get("Location", ""))
+        response.close()
+        if not same_origin(target, url) or not secure_enough(target):
+            raise OffOrigin(
+                f"{_server(url)} redirected to {_server(target)}; not followed, since the token "
+                "goes only to the server it is meant for"
+            )
+        url = target
+        kwargs.pop("params", None)  # the Location carries its own query
+    raise OffOrigin(f"{_server(url)} redirected more than {MAX_REDIRECTS} times; stopped")
+
+
+def _server(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else "elsewhere"
+
+
+class Pages:
+    """The pages of one listing: each next page must be on the origin of the first and must
+    not have been read before; at most MAX_PAGES. `what` names the listing for messages."""
+
+    def __init__(self, first: str, what: str) -> None:
+        self.first = first
+        self.what = what
+        self.seen: set[str] = set()
+
+    def next(self, link: str | None, current: str | None = None) -> str | None:
+        """The absolute URL of the next page (`link`, relative to `current`), None at the end;
+        OffOrigin for another server, OperationFailed for a loop or too many pages."""
+        if not link:
+            return None
+        url = urljoin(current or self.first, link)
+        if not same_origin(url, self.first) or not secure_enough(url):
+            raise OffOrigin(
+                f"cannot {self.what}: the next page is on {_server(url)}, not "
+                f"{_server(self.first)}; stopped (the token goes only where the listing began)"
+            )
+        if url in self.seen:
+            raise OperationFailed(
+                f"cannot {self.what}: the server sent the same page twice; stopped instead of "
+                "looping, try again later"
+            )
+        if len(self.seen) >= MAX_PAGES:
+            raise OperationFailed(f"cannot {self.what}: more than {MAX_PAGES} pages; stopped")
+        self.seen.add(url)
+        return url
 
 
 def _keep_authorization(request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -153,7 +223,12 @@ def send(
         attempt += 1
         last = attempt >= (policy.attempts if retry else 1)
         try:
-            response = session.request(method, url, json=json_body, params=params, timeout=timeout)
+            response = exchange(
+                session, method, url, follow=method == "GET",
+                json=json_body, params=params, timeout=timeout,
+            )  # fmt: skip
+        except OffOrigin as exc:
+            raise OffOrigin(f"cannot {what}: {exc}") from None
         except requests.RequestException as exc:
             if last:
                 raise NetworkError(

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 # Per process, per scope: why Tracker could not be asked. A hook that checks several commits
 # waits out the time limit once and warns once, not once per commit.
 _down: dict[str, str] = {}
+# Per process, per scope: why the check is skipped (an untrusted address); never blocks.
+_skipped: dict[str, str] = {}
 
 
 class Unreachable(Exception):
@@ -50,15 +52,32 @@ def verify_keys(keys: list[str], config: Config) -> list[str]:
     unknown = [key for key in wanted if key not in answers]
     if unknown:
         try:
+            if where in _skipped:
+                raise Untrusted(_skipped[where])
             if where in _down:
                 raise Unreachable(_down[where])
             fetched = _ask_tracker(unknown, config)
+        except Untrusted as exc:
+            _untrusted(where, str(exc))
+            return [key for key in wanted if answers.get(key) is False]
         except Unreachable as exc:
             _unreachable(where, str(exc), config)
             return [key for key in wanted if answers.get(key) is False]
         cache.record(where, fetched)
         answers.update(fetched)
     return [key for key in wanted if answers.get(key) is False]
+
+
+class Untrusted(Exception):
+    """The repository's file names a Tracker address the user has not trusted."""
+
+
+def _untrusted(where: str, reason: str) -> None:
+    """Never blocks, not even with [hooks] strict: a cloned repository must not be able to
+    stop commits by pointing api_url elsewhere. Said once per process."""
+    if where not in _skipped:
+        output.warn(f"skipped the online key check: {reason}")
+    _skipped[where] = reason
 
 
 def _unreachable(where: str, reason: str, config: Config) -> None:
@@ -77,10 +96,14 @@ def _unreachable(where: str, reason: str, config: Config) -> None:
 
 
 def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
-    from tracker_git import secrets
+    from tracker_git import secrets, trust
     from tracker_git.http import check_api_url
 
     limit = config.number("hooks", "timeout")
+    try:
+        trust.check_tracker(config)
+    except trust.Untrusted as exc:
+        raise Untrusted(str(exc)) from None
     try:
         # Before the keyring: a token is never even read for an address it must not go to.
         api = check_api_url(config.text("tracker", "api_url"))

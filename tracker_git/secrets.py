@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -37,8 +37,18 @@ FORGE_VARIABLES: dict[str, tuple[str, ...]] = {
 
 _FIX = "or set TRACKER_TOKEN for this shell"
 
-TOKEN_VARIABLES = ("TRACKER_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "BITBUCKET_TOKEN")
-# Token variables moved out of os.environ by scrub_environment(), still readable from here.
+# Every environment variable holding a token that tracker-git reads or that the forges' own
+# tools read (gh's enterprise variables): the one list of what no child process inherits.
+TOKEN_VARIABLES = (
+    "TRACKER_TOKEN",
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+    "GITLAB_TOKEN",
+    "BITBUCKET_TOKEN",
+)
+# Secret variables moved out of os.environ (scrub_environment, hold), still readable here.
 _held: dict[str, str] = {}
 
 T = TypeVar("T")
@@ -48,10 +58,32 @@ def scrub_environment() -> None:
     """Move the token variables out of os.environ, so that no process we spawn (git, the
     editor, hooks git runs) inherits a token (SPEC Security). The tokens stay readable through
     this module. Call it first thing in a process that may spawn others."""
-    for name in TOKEN_VARIABLES:
+    hold(TOKEN_VARIABLES)
+
+
+def hold(names: tuple[str, ...] | list[str]) -> None:
+    """Move the variables `names` (secrets read from the environment, such as the messenger
+    secrets .tracker-notify.toml names) out of os.environ; they stay readable here."""
+    for name in names:
         value = os.environ.pop(name, None)
         if value is not None:
             _held[name] = value
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a process we start: `environ` (default: ours) without any token
+    variable and without any secret variable this process has read."""
+    source = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in source.items()
+        if name not in TOKEN_VARIABLES and name not in _held
+    }
+
+
+def forget_held() -> None:
+    """Drop the held variables (a test that ran the CLI in-process cleans up with this)."""
+    _held.clear()
 
 
 def _variable(name: str) -> str:
@@ -315,6 +347,11 @@ def secret_account(name: str) -> str:
             f"'{name}' is not a secret's name; use the variable's name as the file writes it "
             "without '$', such as SLACK_WEBHOOK_URL"
         )
+    if name in TOKEN_VARIABLES:
+        raise UsageError(
+            f"{name} holds a Tracker or forge token, not a messenger secret; name a variable "
+            "of its own, such as SLACK_WEBHOOK_URL"
+        )
     return SECRET_PREFIX + name
 
 
@@ -325,11 +362,13 @@ def _secret_fix(name: str) -> str:
 def named_secret(name: str, *, timeout: float | None = None) -> str | None:
     """The secret the environment variable NAME holds, else the keyring entry `secret:<NAME>`;
     None when neither has it. No keyring at all (a CI runner) counts as "not stored"; a locked,
-    failing or hung one raises OperationFailed, since the secret may well be stored there."""
+    failing or hung one raises OperationFailed, since the secret may well be stored there.
+    A variable read here leaves os.environ (hold): no child process inherits it."""
+    account = secret_account(name)
+    hold((name,))
     value = _variable(name)
     if value:
         return value
-    account = secret_account(name)
 
     def job() -> str | None:
         import keyring

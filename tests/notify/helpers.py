@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
@@ -15,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from testing.servers import SandboxHandle
-from tracker_git import cli
+from tracker_git import cli, secrets
 
 BOT_TOKEN = "123456789:AAF4kq-7hT2mZxWcY0bNvLd_8eRsUp3jQoI"
 SLACK_PATH = "/services/T0000TEST/B0000TEST/xoxbSecretPart0123456789"
@@ -99,8 +100,22 @@ class Notify:
     def run(self, *args: str) -> tuple[int, str, str]:
         """`git tracker notify ARGS` in-process: (exit code, stdout, stderr)."""
         out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            code = cli.main(["notify", "--file", str(self.file), *args])
+        # A real run is a process of its own: the secrets it moves out of os.environ (so that
+        # no child inherits them) come back for the test's next step.
+        saved = dict(os.environ)
+        try:
+            if self.file.exists():
+                # The alerts name loopback receivers: trusted as the user would (tests/security
+                # covers what happens without).
+                with redirect_stdout(io.StringIO()), redirect_stderr(err):
+                    if cli.main(["trust", "--yes", "--file", str(self.file)]):
+                        return 2, out.getvalue(), err.getvalue()
+            with redirect_stdout(out), redirect_stderr(err):
+                code = cli.main(["notify", "--file", str(self.file), *args])
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            secrets.forget_held()
         return code, out.getvalue(), err.getvalue()
 
     def changing_requests(self) -> list[dict[str, object]]:

@@ -266,6 +266,8 @@ def test_the_git_subcommand_applies_the_repository_file(notify: Notify, telegram
     write(notify, telegram)
     (notify.repo / "sub").mkdir()
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = run(notify.repo / "sub", "git", "tracker", "trust", "--yes", env=env)
+    assert proc.returncode == 0 and "telegram.api_url" in proc.stdout, proc.stderr
     proc = run(notify.repo / "sub", "git", "tracker", "notify", "apply", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "DEMO: create 'critical-bug'" in proc.stdout

@@ -161,6 +161,7 @@ def test_a_hung_keyring_inside_a_hook_warns_and_lets_the_commit_through(
     )
     git(repo, "checkout", "-q", "-b", "DEMO-1-work")
     install.install(gitstate.read_state(str(repo)))
+    assert cli("trust", "--yes", cwd=str(repo)).returncode == 0  # the file's api_url
     secret_service.store(sandbox.token, service="tracker-git", username=account(sandbox))
     secret_service.freeze_daemon()
     (repo / "f").write_text("x\n")

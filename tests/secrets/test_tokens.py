@@ -158,4 +158,4 @@ def test_scrubbed_tokens_stay_readable_but_reach_no_subprocess() -> None:
         )  # fmt: skip
         assert "canary-scrub" not in child.stdout
     finally:
-        secrets._held.clear()
+        secrets.forget_held()

@@ -96,6 +96,7 @@ NOT_COVERED = {
     "sandbox": "the local server; its token is the sandbox's own",
     "relay": "a long-running server reading TRACKER_TOKEN: needs its own canary test",
     "demo": "runs against its own sandbox with the sandbox token",
+    "trust": "records which addresses may receive tokens; reads no token (tests/security)",
 }
 
 

@@ -137,13 +137,16 @@ def check_forge(ctx: Context) -> Finding:
     code, out, _ = git.run(["remote", "get-url", "origin"], ctx.state.toplevel)
     if code != 0:
         return Finding(False, "forge", "no 'origin' remote; add one to use 'git tracker pr'")
-    from tracker_git import forges, secrets
+    from tracker_git import forges, secrets, trust
 
     url = out.decode().strip()
     try:
         remote = forges.detect(url, ctx.config)
+        trust.check_forge(remote, ctx.config)
         token = secrets.forge_token(
-            remote.kind, remote.host, timeout=ctx.config.number("hooks", "timeout")
+            remote.kind,
+            secrets.api_host(remote.api_url),
+            timeout=ctx.config.number("hooks", "timeout"),
         )
     except TrackerGitError as exc:
         return Finding(False, "forge", str(exc))
@@ -156,10 +159,30 @@ def check_forge(ctx: Context) -> Finding:
     return Finding(True, "forge", f"{remote.kind} at {remote.host}, token found")
 
 
+def check_trust(ctx: Context) -> Finding:
+    """Addresses the repository's files name that 'git tracker trust' has not allowed."""
+    if ctx.state is None or ctx.config is None:
+        return Finding(True, "trust", "no repository files to judge")
+    from tracker_git import trust
+    from tracker_git.commands.trust import destinations
+
+    root = ctx.state.toplevel
+    missing = trust.untrusted(root, list(destinations(root)))
+    if missing:
+        named = ", ".join(f"{d.setting} = {d.url}" for d in missing)
+        return Finding(
+            False,
+            "trust",
+            f"not trusted, so no token goes there: {named}; check them, then run 'git tracker trust'",
+        )
+    return Finding(True, "trust", "every address the repository's files name is trusted")
+
+
 OFFLINE_CHECKS: list[Callable[[Context], Finding]] = [
     check_repository,
     check_config,
     check_organization,
+    check_trust,
     check_hooks,
 ]
 ONLINE_CHECKS: list[Callable[[Context], Finding]] = [check_token, check_tracker, check_forge]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker_git import account, secrets
+from tracker_git import account, secrets, trust
 from tracker_git.core import output
 
 
@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = account.ask_organization(cfg, interactive)
     cfg = account.ask_token_kind(cfg, interactive)
     account.check_kind(cfg)
+    trust.check_tracker(cfg)  # before the token is asked for, let alone sent
+    output.info(f"The token will be checked with, and kept for, {account.where(cfg)}.")
     token = account.read_token(args.with_token, "Tracker")
     done = account.login(cfg, token)
     output.result(f"Logged in to {account.where(cfg)} as {done.user}.")
@@ -63,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _forge(args: argparse.Namespace) -> int:
-    host = account.forge_host(args.forge, args.host)
+    api = account.forge_api(args.forge, args.host, args.api_url)
+    host = secrets.api_host(api)
+    output.info(f"The {args.forge} token will be sent only to {api}.")
     token = account.read_token(args.with_token, f"{args.forge} ({host})")
     stored = secrets.store_forge_token(args.forge, host, token, timeout=account.STORE_TIMEOUT)
     output.result(

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.forge:
-        host = account.forge_host(args.forge, args.host)
+        host = secrets.api_host(account.forge_api(args.forge, args.host, args.api_url))
         removed = secrets.delete_forge_token(args.forge, host)
         name = f"the {args.forge} token for {host}"
         variable = secrets.forge_variable(args.forge)

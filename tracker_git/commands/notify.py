@@ -8,8 +8,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from tracker_git import secrets
-from tracker_git.core import config, git, output
+from tracker_git import secrets, trust
+from tracker_git.core import config, output, paths
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.notify import apply as applying
 from tracker_git.notify import build, plan, spec
@@ -68,20 +68,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action == "secret":
         return _secret(args.secret_action, args.name, getattr(args, "stdin", False))
-    path = args.file or os.path.join(_top(), spec.DEFAULT_FILE)
+    # The top is found without starting git: a messenger secret exported in this shell must
+    # not reach a child process, and the file naming it is not read yet.
+    top = paths.work_tree(os.getcwd())
+    path = args.file or os.path.join(top or os.getcwd(), spec.DEFAULT_FILE)
     if args.action == "remove":
-        return _remove(path, args.name, args.queue, args.delete)
+        return _remove(path, args.name, args.queue, args.delete, top)
     if args.action == "list" and args.queue:
-        api = _api()
+        api = _api(top)
         return _list(spec.Spec(path), applying.fetch(api, tuple(args.queue)))
-    alerts = spec.load(path)
+    alerts = spec.load(path, tree=None if args.file else top)
+    # Before any secret is read or any request made: where the alerts would send them.
+    trust.check_messengers(alerts, args.file)
     if args.action == "test":
         alert = alerts.find(args.name)
         secrets = build.read_secrets(alerts, (alert,))
         where = applying.send_test(alert, secrets)
         output.result(f"sent a test message for '{alert.name}' to {where}")
         return 0
-    api = _api()
+    api = _api(top)
     existing = applying.fetch(api, alerts.queues)
     if args.action == "list":
         return _list(alerts, existing)
@@ -102,24 +107,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _top() -> str:
-    try:
-        return git.output(["rev-parse", "--show-toplevel"]).strip()
-    except OperationFailed:
-        return os.getcwd()
-
-
-def _api() -> TriggerApi:
+def _api(top: str | None) -> TriggerApi:
     from tracker_git.tracker.triggers import connect
 
-    return connect(config.load(_top_or_none()))
-
-
-def _top_or_none() -> str | None:
-    try:
-        return git.output(["rev-parse", "--show-toplevel"]).strip()
-    except OperationFailed:
-        return None
+    return connect(config.load(top))
 
 
 def _show(changes: list[plan.Change], path: str) -> None:
@@ -179,7 +170,7 @@ def _list(alerts: spec.Spec, existing: dict[str, list[dict[str, object]]]) -> in
     return 0
 
 
-def _remove(path: str, name: str, queue: str | None, delete: bool) -> int:
+def _remove(path: str, name: str, queue: str | None, delete: bool, top: str | None) -> int:
     in_file = None
     if os.path.exists(path):
         alerts = spec.load(path)
@@ -187,7 +178,7 @@ def _remove(path: str, name: str, queue: str | None, delete: bool) -> int:
     queue = queue or (in_file.queue if in_file else None)
     if queue is None:
         raise UsageError(f"alert '{name}' is not in {path}; say which queue with --queue QUEUE")
-    api = _api()
+    api = _api(top)
     found = applying.find_managed(api.list(queue), name)
     if not found:
         raise OperationFailed(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker_git import account, secrets
+from tracker_git import account, secrets, trust
 from tracker_git.core import output
 
 
@@ -14,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = account.load_config(args)
+    trust.check_tracker(cfg)  # before the token is read
     token = secrets.tracker_token(cfg)
     me = account.myself(cfg, token)
     output.result(f"{account.describe_user(me)} on {account.where(cfg)}")

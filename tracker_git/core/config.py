@@ -132,6 +132,16 @@ def matches_kind(kind: object, value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """A value from a file, for a message: its repr, cut to `limit` characters (a nested or
+    huge value must not make the message itself fail or flood the terminal)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"a nested {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _dotted(section: str, key: str) -> str:
     return f"{section}.{key}" if section else key
 
@@ -143,7 +153,7 @@ def validate(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], o
     for name, value in data.items():
         if name in sections:
             if not isinstance(value, dict):
-                raise ConfigError(f"{origin}: [{name}] must be a table, not {value!r}")
+                raise ConfigError(f"{origin}: [{name}] must be a table, not {shown(value)}")
             items = [(name, key, item) for key, item in value.items()]
         else:
             items = [("", name, value)]
@@ -157,7 +167,8 @@ def validate(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], o
             kind, _ = SCHEMA[(section, key)]
             if not matches_kind(kind, item):
                 raise ConfigError(
-                    f"{origin}: '{_dotted(section, key)}' must be {describe_kind(kind)}, not {item!r}"
+                    f"{origin}: '{_dotted(section, key)}' must be {describe_kind(kind)}, "
+                    f"not {shown(item)}"
                 )
             flat[(section, key)] = item
     return flat
@@ -181,17 +192,13 @@ def _cached(path: str, stamp: object) -> dict[tuple[str, str], object] | None:
 def _remember(path: str, stamp: object, settings: dict[tuple[str, str], object]) -> None:
     import marshal
 
-    target = _cache_file(path)
     try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(f"{target}.{os.getpid()}", "wb") as f:
-            marshal.dump((stamp, settings), f)  # type: ignore[arg-type]
-        os.replace(f"{target}.{os.getpid()}", target)
+        paths.write_private(_cache_file(path), marshal.dumps((stamp, settings)))  # type: ignore[arg-type]
     except OSError:
-        pass  # a read-only cache folder only costs the parse next time
+        return  # a read-only cache folder only costs the parse next time
 
 
-def read_file(path: str) -> dict[tuple[str, str], object]:
+def read_file(path: str, tree: str | None = None) -> dict[tuple[str, str], object]:
     """A TOML file's settings, validated; {} when there is no such file.
 
     The hooks read the repository's file on every commit, so a validated copy is kept in the
@@ -204,35 +211,86 @@ def read_file(path: str) -> dict[tuple[str, str], object]:
     except OSError as exc:
         reason = exc.strerror
         raise ConfigError(f"{path}: cannot be read ({reason}); check its permissions") from None
-    stamp = (info.st_mtime_ns, info.st_size, tuple(SCHEMA))
+    stamp = (info.st_mtime_ns, info.st_size, info.st_ino, tuple(SCHEMA))
     settings = _cached(path, stamp)
     if settings is None:
-        settings = _parse(path)
+        settings = _parse(path, tree)
         _remember(path, stamp, settings)
     return settings
 
 
-def _parse(path: str) -> dict[tuple[str, str], object]:
-    return validate(read_toml(path, missing="create it or remove the reference"), path)
+def _parse(path: str, tree: str | None) -> dict[tuple[str, str], object]:
+    return validate(read_toml(path, missing="create it or remove the reference", tree=tree), path)
 
 
-def read_toml(path: str, *, missing: str) -> dict[str, object]:
-    """A TOML file as a dict, or ConfigError: `missing` says what to do when there is no file.
-    Every TOML file of tracker-git (config, relay, notify) is read through here."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; {missing}") from None
-    except OSError as exc:
-        reason = exc.strerror
-        raise ConfigError(f"{path}: cannot be read ({reason}); check its permissions") from None
+def read_toml(path: str, *, missing: str, tree: str | None = None) -> dict[str, object]:
+    """A TOML file as a dict, or ConfigError naming the file: `missing` says what to do when
+    there is no file. Every TOML file of tracker-git (config, relay, notify) is read here,
+    through read_bounded (a regular file, at most 1 MiB, inside `tree` when given). Every
+    parse failure, a nesting too deep for the parser included, is a ConfigError."""
+    raw = read_bounded(path, missing=missing, tree=tree)
     import tomllib
 
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read; fix the file") from None
+    except Exception as exc:  # whatever else the parser may raise is still the file's fault
+        raise ConfigError(
+            f"{path}: cannot be parsed ({type(exc).__name__}); fix the file"
+        ) from None
+
+
+MAX_FILE_BYTES = 1024 * 1024
+
+
+def read_bounded(
+    path: str,
+    *,
+    missing: str,
+    tree: str | None = None,
+    limit: int = MAX_FILE_BYTES,
+    what: str = "a configuration file",
+) -> bytes:
+    """The bytes of a file we were told to read, or ConfigError naming it. Only a regular
+    file of at most `limit` bytes is read (a symlink to /dev/zero or a FIFO in a cloned
+    repository must not hang or exhaust a hook); with `tree` (the work tree the file belongs
+    to) the path, symlinks resolved, must stay inside it."""
+    import stat
+
+    if tree is not None and not inside(path, tree):
+        raise ConfigError(f"{path}: points out of the work tree; {what} must be in the repository")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; {missing}") from None
+    except OSError as exc:
+        reason = exc.strerror
+        raise ConfigError(f"{path}: cannot be read ({reason}); check its permissions") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"{path}: not a regular file; {what} must be a plain file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ConfigError(f"{path}: larger than {limit // 1024} KiB, too large for {what}")
+    return b"".join(chunks)
+
+
+def inside(path: str, tree: str) -> bool:
+    """Whether `path`, symlinks resolved, is within the folder `tree` (symlinks resolved)."""
+    real, top = os.path.realpath(path), os.path.realpath(tree)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[tuple[str, str], object]:
@@ -258,7 +316,7 @@ def load(
     layers.append((user_path, read_file(user_path)))
     if repo_root:
         repo_path = os.path.join(repo_root, REPO_FILE)
-        layers.append((repo_path, read_file(repo_path)))
+        layers.append((repo_path, read_file(repo_path, tree=repo_root)))
     layers.append(("environment", from_environment(environ)))
     if overrides:
         layers.append(("command line", dict(overrides)))

@@ -1,17 +1,52 @@
-"""Whether a host is this machine: plain http and test-only switches are allowed only there."""
+"""Whether a host is this machine, and the one rule for plain http: a token crosses a network
+only over https; plain http is allowed only to a loopback host, wherever the URL came from.
+Also what "the same server" (origin) means for redirects, pages and trust."""
 
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 
 def is_loopback(host: str | None) -> bool:
     """127.0.0.0/8, ::1 or "localhost"; not a name that merely resolves to them."""
     if not host:
         return False
+    host = host.strip("[]").lower()
     if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def secure_enough(url: str) -> bool:
+    """True for https:// to any host and http:// to a loopback host; False for anything else
+    (another scheme, no host, plain http across a network)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and is_loopback(host)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port made explicit: what "the same server" means
+    for redirects, next pages and trust."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def same_origin(url: str, other: str) -> bool:
+    return origin(url) == origin(other)

@@ -53,3 +53,48 @@ def user_state_dir() -> str:
 
 def user_config_file() -> str:
     return os.path.join(user_config_dir(), "config.toml")
+
+
+def private_folder(path: str) -> str:
+    """Make `path` (and its parents) a folder only the user can enter (0700), whatever the
+    umask; returns it. Raises OSError like os.makedirs."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    if sys.platform != "win32" and os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
+def write_private(path: str, data: bytes, *, own_folder: bool = True) -> None:
+    """Write `data` to `path` atomically (a temporary file, then rename), readable by the user
+    only (0600) whatever the umask. `own_folder`: the folder is ours (cache, config, state)
+    and is made private (0700) too; else it is only created if missing (.git). Raises OSError."""
+    folder = os.path.dirname(path) or "."
+    if own_folder:
+        private_folder(folder)
+    else:
+        os.makedirs(folder, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        if sys.platform != "win32":
+            os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def work_tree(start: str) -> str | None:
+    """The top of the git work tree holding the folder `start` (the nearest folder with a
+    `.git`), found without starting git; None outside any."""
+    folder = os.path.abspath(start)
+    while True:
+        if os.path.lexists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import OperationFailed
+from tracker_git.core.loopback import secure_enough
 
 if TYPE_CHECKING:
     import requests
 
     from tracker_git.forges.detect import ForgeRemote
-
-_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+    from tracker_git.http import Pages
 
 
 @dataclass(frozen=True)
@@ -162,8 +162,7 @@ class HttpForge:
     NAME = "forge"
 
     def __init__(self, remote: ForgeRemote, token: str, timeout: float = 10.0) -> None:
-        parts = urlsplit(remote.api_url)
-        if token and parts.scheme != "https" and parts.hostname not in _LOOPBACK:
+        if token and not secure_enough(remote.api_url):
             raise OperationFailed(
                 f"{self.NAME} API {remote.api_url} is plain http; the token is sent only over "
                 "https (or to a loopback address); set [forge] api_url to its https:// address"
@@ -190,6 +189,12 @@ class HttpForge:
     def url(self, path: str) -> str:
         return self.remote.api_url + path
 
+    def pages(self, first: str) -> Pages:
+        """The guard of one listing: next pages on the API's own origin, none read twice."""
+        from tracker_git.http import Pages
+
+        return Pages(first, f"list {self.NAME} pull requests")
+
     def _get_session(self) -> requests.Session:
         with self._session_lock:
             if self._session is None:
@@ -214,16 +219,21 @@ class HttpForge:
         (a duplicate-PR answer raises Duplicate instead)."""
         import requests
 
+        from tracker_git.http import OffOrigin, exchange
+
         session = self._get_session()
         try:
-            answer = session.request(
+            answer = exchange(
+                session,
                 method,
                 url,
+                follow=method == "GET",  # same origin only: see tracker_git.http
                 params=params,
                 json=body,
                 timeout=self._timeout,
-                allow_redirects=method == "GET",
             )
+        except OffOrigin as exc:
+            raise OperationFailed(f"{self.NAME}: {exc}; check [forge] api_url") from None
         except requests.Timeout:
             raise OperationFailed(
                 f"{self.NAME} at {self.remote.host} did not answer within {self._timeout:g} s; "

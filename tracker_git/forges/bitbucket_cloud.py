@@ -76,12 +76,15 @@ class BitbucketCloudForge(HttpForge):
             "state": "OPEN",
             "pagelen": 50,
         }
-        url: str | None = self.url(self._repo() + "/pullrequests")
+        first = self.url(self._repo() + "/pullrequests")
+        url: str | None = first
         found: list[PullRequest] = []
+        pages = self.pages(first)
         while url:
             data = self.request("GET", url, params=params).data or {}
             found += [self.parse(item) for item in data.get("values", []) if self._from_here(item)]
-            url, params = data.get("next"), None  # `next` carries the query
+            link = data.get("next")
+            url, params = pages.next(link if isinstance(link, str) else None, url), None
         return [pr for pr in found if pr.source == branch]
 
     def get(self, number: int) -> PullRequest:

@@ -110,6 +110,8 @@ class BitbucketDCForge(HttpForge):
     def list_open(self, branch: str) -> list[PullRequest]:
         found: list[PullRequest] = []
         start = 0
+        first = self.url(self._repo() + "/pull-requests")
+        pages = self.pages(first)
         while True:
             params = {
                 "state": "OPEN",
@@ -125,6 +127,7 @@ class BitbucketDCForge(HttpForge):
             if data.get("isLastPage", True) or "nextPageStart" not in data:
                 break
             start = int(data["nextPageStart"])
+            pages.next(f"?start={start}")  # a start seen before would loop
         return [pr for pr in found if pr.source == branch]
 
     def get(self, number: int) -> PullRequest:

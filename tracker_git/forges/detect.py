@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from tracker_git.core.errors import ConfigError, UsageError
+from tracker_git.core.loopback import secure_enough
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +52,6 @@ _NAME_HINTS = {
 _API_SUFFIXES = ("/api/v3", "/api/v4", "/rest/api/latest", "/rest/api/1.0", "/2.0")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP = re.compile(r"^(?:[^@/]+@)?(\[[^\]]+\]|[^:/]+):(.*)$")
-_LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,11 @@ class ForgeRemote:
     owner: str
     repo: str
     web_url: str
+    # Where api_url came from: "remote" (what the remote URL implies), API_URL_VARIABLE, or
+    # the configuration file that set [forge] api_url (tracker_git.trust judges it).
+    api_source: str = "remote"
+    # The API the remote's own host serves (default_api_url): a token may always go there.
+    own_api_url: str = ""
 
     @property
     def path(self) -> str:
@@ -162,7 +167,7 @@ def _check_api_url(api_url: str, origin: str) -> str:
         )
     if "@" in parts.netloc:
         raise ConfigError(f"{origin}: the API URL must not carry credentials; give them as a token")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+    if not secure_enough(api_url):
         raise ConfigError(
             f"{origin}: plain http:// is allowed only for loopback addresses; use https://"
         )
@@ -209,6 +214,18 @@ def _origin_base(url: _Url, host: str) -> str:
     return f"https://{host}"
 
 
+def default_api_url(kind: str, web_base: str) -> str:
+    """The API base of a forge of `kind` whose web server is `web_base`
+    (scheme://host[:port][/context], no trailing slash): the one place that knows it."""
+    if kind == "github":
+        return github_api_url(urlsplit(web_base).hostname or "", web_base)
+    if kind == "gitlab":
+        return f"{web_base}/api/v4"
+    if kind == "bitbucket-cloud":
+        return "https://api.bitbucket.org/2.0"
+    return f"{web_base}/rest/api/latest"
+
+
 def _two(segments: tuple[str, ...], kind: str, shown: str, what: str) -> tuple[str, str]:
     if len(segments) != 2:
         raise UsageError(
@@ -228,14 +245,16 @@ def detect(
     kind = _kind(url, config.text("forge", "kind"), shown)
     host = _ALIASES.get(url.host, url.host)
 
-    api_url = ""
+    api_url, source = "", "remote"
     if env.get(API_URL_VARIABLE):
         api_url = _check_api_url(env[API_URL_VARIABLE], API_URL_VARIABLE)
+        source = API_URL_VARIABLE
     elif config.text("forge", "api_url"):
         source = config.sources.get(("forge", "api_url"), "configuration")
         api_url = _check_api_url(config.text("forge", "api_url"), f"{source}: [forge] api_url")
     web_base = _web_base_from_api(api_url) if api_url else ""
     segments = url.segments
+    own = _origin_base(url, host)
 
     if kind == "bitbucket-dc":
         context: tuple[str, ...] = ()
@@ -244,14 +263,17 @@ def detect(
             context, segments = segments[:cut], segments[cut + 1 :]
         key, slug = _two(segments, kind, shown, "PROJECT/repo after /scm/")
         key = key if key.startswith("~") else key.upper()
-        web_base = web_base or (_origin_base(url, host) + "".join("/" + c for c in context))
-        api_url = api_url or f"{web_base}/rest/api/latest"
+        own += "".join("/" + c for c in context)
+        web_base = web_base or own
+        api_url = api_url or default_api_url(kind, web_base)
         page = (
             f"/users/{key[1:]}/repos/{slug}"
             if key.startswith("~")
             else f"/projects/{key}/repos/{slug}"
         )
-        return ForgeRemote(kind, host, api_url, key, slug, web_base + page)
+        return ForgeRemote(
+            kind, host, api_url, key, slug, web_base + page, source, default_api_url(kind, own)
+        )
 
     if kind == "gitlab":
         # A relative-URL install (https://host/gitlab/...) shows its prefix in the API base.
@@ -262,8 +284,8 @@ def detect(
             raise UsageError(
                 f"remote URL {shown} does not look like a gitlab project (GROUP/.../PROJECT); fix the remote"
             )
-        web_base = web_base or _origin_base(url, host)
-        api_url = api_url or f"{web_base}/api/v4"
+        web_base = web_base or own
+        api_url = api_url or default_api_url(kind, web_base)
         return ForgeRemote(
             kind,
             host,
@@ -271,16 +293,24 @@ def detect(
             "/".join(segments[:-1]),
             segments[-1],
             f"{web_base}/{'/'.join(segments)}",
+            source,
+            default_api_url(kind, own),
         )
 
     if kind == "github":
         owner, repo = _two(segments, kind, shown, "OWNER/REPO")
         if not api_url:
-            web_base = _origin_base(url, host)
-            api_url = github_api_url(host, web_base)
-        return ForgeRemote(kind, host, api_url, owner, repo, f"{web_base}/{owner}/{repo}")
+            web_base = own
+            api_url = default_api_url(kind, web_base)
+        web_page = f"{web_base}/{owner}/{repo}"
+        return ForgeRemote(
+            kind, host, api_url, owner, repo, web_page, source, default_api_url(kind, own)
+        )
 
     workspace, slug = _two(segments, kind, shown, "WORKSPACE/REPO")
     web_base = web_base or "https://bitbucket.org"
-    api_url = api_url or "https://api.bitbucket.org/2.0"
-    return ForgeRemote(kind, host, api_url, workspace, slug, f"{web_base}/{workspace}/{slug}")
+    api_url = api_url or default_api_url(kind, web_base)
+    web_page = f"{web_base}/{workspace}/{slug}"
+    return ForgeRemote(
+        kind, host, api_url, workspace, slug, web_page, source, default_api_url(kind, own)
+    )

@@ -68,12 +68,17 @@ class GitHubForge(HttpForge):
             "head": f"{self.remote.owner}:{branch}",
             "per_page": 100,
         }
-        url: str | None = self.url(self._repo() + "/pulls")
+        first = self.url(self._repo() + "/pulls")
+        url: str | None = first
         found: list[PullRequest] = []
+        pages = self.pages(first)
         while url:
             answer = self.request("GET", url, params=params)
             found += [self.parse(item) for item in answer.data or []]
-            url, params = next_link(answer.headers), None  # the next link carries the query
+            url, params = (
+                pages.next(next_link(answer.headers), url),
+                None,
+            )  # the next link carries the query
         return [pr for pr in found if pr.source == branch]
 
     def get(self, number: int) -> PullRequest:

@@ -76,12 +76,14 @@ class GitLabForge(HttpForge):
             "source_branch": branch,
             "per_page": 100,
         }
-        url: str | None = self.url(self._project() + "/merge_requests")
+        first = self.url(self._project() + "/merge_requests")
+        url: str | None = first
         found: list[PullRequest] = []
+        pages = self.pages(first)
         while url:
             answer = self.request("GET", url, params=params)
             found += [self.parse(item) for item in answer.data or [] if self._from_here(item)]
-            url, params = next_link(answer.headers), None
+            url, params = pages.next(next_link(answer.headers), url), None
         return [pr for pr in found if pr.source == branch]
 
     def get(self, number: int) -> PullRequest:

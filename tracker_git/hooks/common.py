@@ -6,7 +6,7 @@ import os
 import sys
 
 from tracker_git.core import config as config_module
-from tracker_git.core import gitstate, message
+from tracker_git.core import gitstate, message, paths
 from tracker_git.core.config import Config
 from tracker_git.core.gitstate import RepoState
 
@@ -37,9 +37,8 @@ def save_rejected(text: str, state: RepoState) -> str:
     """Keep a rejected message where the next commit will not overwrite it; return the command
     that reopens it (through --git-path, so it works in any worktree)."""
     path = state.git_path(REJECTED_MESSAGE)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(message.encode(text))
+    # A message may quote what it should not (a pasted token): readable by the user only.
+    paths.write_private(path, message.encode(text), own_folder=False)
     return f'git commit -e -F "$(git rev-parse --git-path {REJECTED_MESSAGE})"'
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from tracker_git.core.config import read_toml
 from tracker_git.core.errors import ConfigError
+from tracker_git.core.loopback import secure_enough
 
 DEFAULT_FILE = ".tracker-notify.toml"
 
@@ -103,11 +104,13 @@ class Spec:
         raise ConfigError(f"{self.path}: no alert named '{name}' (the alerts there: {known})")
 
 
-def load(path: str) -> Spec:
-    """Read and check the file at `path`; a missing file is a ConfigError saying how to start."""
+def load(path: str, tree: str | None = None) -> Spec:
+    """Read and check the file at `path`; a missing file is a ConfigError saying how to start.
+    `tree`: the work tree the file belongs to (a symlink must not lead out of it)."""
     data = read_toml(
         path,
         missing="write one (see 'git tracker notify -h' and docs/notify.md) or point --file at it",
+        tree=tree,
     )
     return parse(data, path)
 
@@ -287,9 +290,4 @@ def _target(table: Mapping[str, object], where: str, fail: _Fail) -> Slack | Tel
 
 def is_web_url(url: str) -> bool:
     """https anywhere; plain http only to this machine (tests, a local Bot API server)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return bool(parts.hostname)
-    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    return secure_enough(url)

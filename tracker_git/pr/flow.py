@@ -94,18 +94,26 @@ def _context(options: Options) -> _Context:
     return _Context(root, branch, key, config, detect(url, config), env)
 
 
-def _forge(remote: ForgeRemote, required: bool) -> Forge | None:
-    from tracker_git import secrets
+def _forge(remote: ForgeRemote, config: Config, required: bool) -> Forge | None:
+    from tracker_git import secrets, trust
+    from tracker_git.account import FORGE_HOSTS
     from tracker_git.forges import NAMES, client_for
 
-    token = secrets.forge_token(remote.kind, remote.host)
+    trust.check_forge(remote, config)  # before the token is even read
+    host = secrets.api_host(remote.api_url)  # a stored token is for the host it goes to
+    token = secrets.forge_token(remote.kind, host)
     if not token:
         if not required:
             return None
         variables = " or ".join(secrets.FORGE_VARIABLES.get(remote.kind, ()))
+        login = f"git tracker login --forge {remote.kind}"
+        if host != secrets.api_host(remote.own_api_url or remote.api_url):
+            login += f" --api-url {remote.api_url}"
+        elif remote.host != FORGE_HOSTS.get(remote.kind):
+            login += f" --host {remote.host}"
         raise UsageError(
-            f"no {NAMES[remote.kind]} token for {remote.host}; set {variables}, "
-            f"or store one with 'git tracker login --forge {remote.kind}'"
+            f"no {NAMES[remote.kind]} token for {host}; set {variables}, "
+            f"or store one with '{login}'"
         )
     return client_for(remote, token)
 
@@ -118,7 +126,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
     ctx = _context(options)
     from tracker_git.tracker.connect import connect
 
-    forge = _forge(ctx.remote, required=not options.web)
+    forge = _forge(ctx.remote, ctx.config, required=not options.web)
     tracker = connect(ctx.config)
     view, existing, base = _gather(ctx, options, tracker, forge)
     issue = view.issue

@@ -7,7 +7,6 @@ and neither the editor, nor git, nor its hooks and credential helpers need to se
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -15,21 +14,13 @@ from collections.abc import Mapping
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.pr.template import MAX_COMMITS, Commit
 
-TOKEN_VARIABLES = (
-    "TRACKER_TOKEN",
-    "GH_TOKEN",
-    "GITHUB_TOKEN",
-    "GH_ENTERPRISE_TOKEN",
-    "GITHUB_ENTERPRISE_TOKEN",
-    "GITLAB_TOKEN",
-    "BITBUCKET_TOKEN",
-)
-
 
 def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for every process `pr` starts: the current one minus the tokens."""
-    source = os.environ if environ is None else environ
-    return {name: value for name, value in source.items() if name not in TOKEN_VARIABLES}
+    """The environment for every process `pr` starts: the current one minus the tokens
+    (tracker_git.secrets keeps the one list of them)."""
+    from tracker_git import secrets
+
+    return secrets.child_environment(environ)
 
 
 def _git(args: list[str], cwd: str, env: Mapping[str, str]) -> tuple[int, str, str]:

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 SLUG_MAX = 40
 PLACEHOLDERS = ("key", "slug", "queue", "number")
+MAX_NAME = 200
+_PLACEHOLDER = re.compile(r"\{(key|slug|queue|number)\}")
 
 # Russian (and Ukrainian/Belarusian letters) as in passports since 2014 (ICAO 9303), which is
 # what people expect to read in a URL-like name.
@@ -54,14 +56,23 @@ def slug(summary: str, limit: int = SLUG_MAX) -> str:
 
 
 def _fill(pattern: str, key: str, slug_text: str) -> str:
+    """The pattern with its placeholders filled. Only the bare names in PLACEHOLDERS are
+    replaced: no format specs, conversions or attributes (`{key:>999999}` would grow a name
+    from a cloned repository's file), and a result over MAX_NAME characters is refused."""
     queue, _, number = key.partition("-")
-    try:
-        name = pattern.format(key=key, slug=slug_text, queue=queue, number=number)
-    except (KeyError, IndexError, ValueError):
+    values = {"key": key, "slug": slug_text, "queue": queue, "number": number}
+    stray = _PLACEHOLDER.sub("", pattern)
+    if "{" in stray or "}" in stray:
         raise ConfigError(
-            f"[branch] pattern {pattern!r} uses an unknown placeholder; use "
-            + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-        ) from None
+            f"[branch] pattern {pattern[:80]!r} uses an unknown placeholder or a format spec; "
+            "use only " + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        )
+    name = _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern)
+    if len(name) > MAX_NAME:
+        raise ConfigError(
+            f"[branch] pattern {pattern[:80]!r} gives a name of {len(name)} characters; "
+            f"shorten the pattern (at most {MAX_NAME})"
+        )
     # An empty slug (a summary of emoji) leaves "DEV-1-": tidy such edges.
     return re.sub(r"[-_/.]{2,}", lambda m: m.group(0)[0], name).strip("-_/.")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.http import (
@@ -24,6 +24,7 @@ from tracker_git.http import (
     ApiError,
     Explain,
     NetworkError,
+    Pages,
     RetryPolicy,
     check_api_url,
     describe,
@@ -192,16 +193,18 @@ class TrackerClient:
         """Every comment, oldest first (cursor pages of 100: `?perPage=&id=<last id>`)."""
         out: list[dict[str, Any]] = []
         params = {"perPage": "100"}
+        what = f"read {key}'s comments"
+        pages = Pages(self._url("issues", key, "comments"), what)
         while True:
             page = self.request(
-                "GET", ("issues", key, "comments"), what=f"read {key}'s comments",
-                params=params, key=key,
-            )  # fmt: skip
+                "GET", ("issues", key, "comments"), what=what, params=params, key=key
+            )
             items = [c for c in page if isinstance(c, dict)] if isinstance(page, list) else []
             out += items
             if len(items) < 100 or "id" not in items[-1]:
                 return out
             params = {"perPage": "100", "id": str(items[-1]["id"])}
+            pages.next("?" + urlencode(params))  # the same cursor twice ends with an error
 
     def local_fields(self, queue: str) -> list[dict[str, Any]]:
         what = f"read the local fields of queue {queue}"

@@ -11,9 +11,12 @@ if TYPE_CHECKING:
 
 def connect(config: Config, *, timeout: float | None = None) -> TrackerClient:
     """The client for `config`'s [tracker] section; the token from TRACKER_TOKEN or the keyring
-    (tracker_git.secrets). `timeout` overrides tracker.timeout (the hooks pass theirs)."""
-    from tracker_git import secrets
+    (tracker_git.secrets). `timeout` overrides tracker.timeout (the hooks pass theirs).
+    A [tracker] api_url the user has not chosen or trusted raises trust.Untrusted first."""
+    from tracker_git import secrets, trust
     from tracker_git.tracker.client import TrackerClient
+
+    trust.check_tracker(config)  # before the token is even read
 
     org_id = config.text("tracker", "org_id")
     cloud_org_id = config.text("tracker", "cloud_org_id")

@@ -1,0 +1,127 @@
+"""`git tracker trust`: show the addresses this repository's files would send tokens to, and
+record that you trust them (the direnv / mise pattern; the rule is in tracker_git/trust.py).
+
+Consent is bound to the repository and to the exact values: a changed address needs trust
+again. On a terminal it asks; `--yes` trusts without asking (scripts), `--list` shows what is
+trusted, `--revoke` forgets this repository's trust.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tracker_git import trust
+from tracker_git.core import config, git, gitstate, output
+from tracker_git.core.errors import TrackerGitError, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Tokens go to the services' own addresses, to the API of the git remote's host, and to "
+        "addresses set in the environment, your user config or on the command line. An "
+        "address a repository file names (.tracker-git.toml, .tracker-notify.toml) is used "
+        "only once you trust it here."
+    )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--yes", action="store_true", help="trust without asking")
+    group.add_argument("--list", action="store_true", help="show what you have trusted")
+    group.add_argument("--revoke", action="store_true", help="forget this repository's trust")
+    parser.add_argument(
+        "--file",
+        metavar="PATH",
+        help="the alerts file, when it is not .tracker-notify.toml at the repository's top",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        return _list()
+    root = _root(args.file)
+    if args.revoke:
+        if trust.revoke(root):
+            output.result(f"Revoked trust for {root}.")
+        else:
+            output.info(f"nothing was trusted for {root}")
+        return 0
+    asked = destinations(root, args.file)
+    if not asked:
+        output.result(f"{root}: its files name no address of their own; nothing to trust.")
+        return 0
+    missing = trust.untrusted(root, list(asked))
+    for item in asked:
+        mark = "new" if item in missing else "trusted"
+        output.result(
+            f"{mark:>7}  {item.setting} = {item.url}  ({item.file}; the {item.token} token)"
+        )
+    if not missing:
+        output.info("all of these are trusted already")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "no terminal to ask; check the addresses above, then run 'git tracker trust --yes'"
+            )
+        answer = input(f"Send these tokens to the addresses above, for {root}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            output.info("not trusted; nothing changed")
+            return 1
+    path = trust.record(root, missing)
+    output.result(f"Trusted {len(missing)} address(es) for {root} (recorded in {path}).")
+    return 0
+
+
+def _root(notify_file: str | None) -> str:
+    """The repository whose files are judged: with --file, the one holding that file."""
+    if notify_file:
+        return trust.notify_root(notify_file)
+    try:
+        return gitstate.read_state().toplevel
+    except TrackerGitError:
+        raise UsageError(
+            "not inside a git work tree; run 'git tracker trust' in the repository"
+        ) from None
+
+
+def destinations(root: str, notify_file: str | None = None) -> list[trust.Destination]:
+    """Every address this repository's files ask a token to be sent to (and that only trust
+    can allow): [tracker] and [forge] api_url, and the alerts' Telegram api_url."""
+    from tracker_git.notify import spec
+
+    cfg = config.load(root)
+    found = [trust.tracker_destination(cfg), _forge_destination(root, cfg)]
+    path = notify_file or os.path.join(root, spec.DEFAULT_FILE)
+    if os.path.lexists(path):
+        alerts = spec.load(path, tree=None if notify_file else root)
+        found += trust.messenger_destinations(alerts)
+    return [item for item in found if item is not None]
+
+
+def _forge_destination(root: str, cfg: config.Config) -> trust.Destination | None:
+    """[forge] api_url as the repository's file sets it, judged against the 'origin' remote."""
+    from tracker_git import forges
+
+    repo_file = os.path.join(root, config.REPO_FILE)
+    if cfg.sources.get(("forge", "api_url")) != repo_file:
+        return None
+    try:
+        url = git.output(["remote", "get-url", "origin"], cwd=root).strip()
+        remote = forges.detect(url, cfg, environ={})
+    except TrackerGitError:
+        url = cfg.text("forge", "api_url").rstrip("/")
+        return trust.Destination("forge.api_url", url, repo_file, "forge")
+    return trust.forge_destination(remote, cfg)
+
+
+def _list() -> int:
+    records = trust.load_records()
+    if not records:
+        output.info("nothing is trusted")
+        return 0
+    for root, settings in sorted(records.items()):
+        output.result(root)
+        for setting, values in sorted(settings.items()):
+            for value in values:
+                output.result(f"    {setting} = {value}")
+    return 0
