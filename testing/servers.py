@@ -8,13 +8,18 @@ in a thread.
         sb.requests     # the request log (Authorization left out)
         sb.inject(500, times=2); sb.inject(429, retry_after=2); sb.inject("drop")
         sb.inject(latency_ms=50)
+
+`run_attacker()` starts a loopback server that records every request: a host that must never
+see a token (tests/security).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +108,66 @@ def run_sandbox(
         yield handle
     finally:
         handle.stop()
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Attacker:
+    """A loopback HTTP server playing a host that must never receive a token: it records
+    every request and answers with `answer(path) -> (status, headers, body)`."""
+
+    url: str = ""
+    seen: list[Seen] = field(default_factory=list)
+
+    def saw(self, secret: str) -> bool:
+        needle = secret.encode()
+        return any(needle in s.path.encode() + s.body + repr(s.headers).encode() for s in self.seen)
+
+
+Answer = Callable[[str], "tuple[int, dict[str, str], bytes]"]
+
+
+def _ok(path: str) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "application/json"}, b"[]"
+
+
+@contextmanager
+def run_attacker(answer: Answer = _ok) -> Iterator[Attacker]:
+    attacker = Attacker()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            attacker.seen.append(Seen(self.command, self.path, headers, body))
+            status, extra, data = answer(self.path)
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    attacker.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield attacker
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()

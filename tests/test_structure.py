@@ -191,6 +191,17 @@ def test_sandbox_never_imports_the_tracker_client() -> None:
 FRONT_ENDS = ("tracker_git.cli", "tracker_git.commands", "tracker_git.hooks")
 
 
+def test_the_trust_rule_is_stdlib_only() -> None:
+    """tracker_git.trust is asked by the hooks' online check before any network library is
+    loaded: it must not pull one in."""
+    names = imported_names(PACKAGE / "trust.py")
+    assert offending(names, ("requests", "urllib3", "keyring", "importlib.metadata")) == []
+    assert (
+        offending(names, ("tracker_git.http", "tracker_git.tracker", "tracker_git.forges.base"))
+        == []
+    )
+
+
 def test_core_never_imports_the_front_ends() -> None:
     files = python_files(PACKAGE / "core")
     for path in files:

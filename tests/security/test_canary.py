@@ -31,7 +31,7 @@ import pytest
 
 from testing.keyring_session import Session
 from testing.repos import git, make_repo
-from testing.servers import SandboxHandle, run_sandbox
+from testing.servers import Attacker, SandboxHandle, run_attacker, run_sandbox
 from tracker_git import cli
 from tracker_git.emulators import Emulator, start_emulator
 
@@ -45,6 +45,7 @@ class Step:
     args: tuple[str, ...]  # after `git-tracker`; a first "GIT" runs `git ARGS` instead
     stdin: str = ""
     needs_keyring: bool = False  # skip in the TRACKER_TOKEN run
+    messenger: bool = False  # the messenger secret is exported in this step's shell
 
 
 TRACKER_CANARY = "{tracker}"  # replaced by the run's canary token
@@ -80,6 +81,11 @@ STEPS = [
         needs_keyring=True,
     ),
     Step("notify", ("notify", "secret", "delete", "CANARY_WEBHOOK"), needs_keyring=True),
+    # An exported messenger secret (.tracker-notify.toml names it) is read, sent to Tracker
+    # inside the trigger and to the webhook itself, and must reach nothing else.
+    Step("notify", ("notify", "plan"), messenger=True),
+    Step("notify", ("notify", "apply"), messenger=True),
+    Step("notify", ("notify", "test", "canary-alert"), messenger=True),
     Step("pr", ("pr", "--dry-run", "--no-edit", "--no-push")),
     # As if the branch were pushed, so `pr` goes on to the editor (a spy) and the forge.
     Step("pr", ("GIT", "update-ref", "refs/remotes/origin/DEMO-1-canary", "HEAD")),
@@ -115,10 +121,21 @@ cat /proc/$$/environ > "$dir/$n.environ" 2>/dev/null
 """
 
 
+MESSENGER_VARIABLE = "CANARY_SLACK_WEBHOOK"
+ALERTS = """queue = "DEMO"
+[[alert]]
+name = "canary-alert"
+event = "commented"
+message = "{{issue.key}} got a comment"
+slack = { webhook = "$CANARY_SLACK_WEBHOOK" }
+"""
+
+
 @dataclass
 class World:
     tracker_token: str
     forge_token: str
+    messenger_secret: str
     repo: Path
     spies: Path
     bin: Path
@@ -150,12 +167,15 @@ def forge(tmp_path: Path) -> Iterator[Emulator]:
         emulator.stop()
 
 
-def world(tmp_path: Path, home: Path, sandbox: SandboxHandle, forge: Emulator) -> World:
+def world(
+    tmp_path: Path, home: Path, sandbox: SandboxHandle, forge: Emulator, webhook: Attacker
+) -> World:
     spies = tmp_path / "spies"
     spies.mkdir()
     bin_dir = make_spies(tmp_path, spies)
     repo = make_repo(tmp_path / "repo")
     (repo / ".tracker-git.toml").write_text('queues = ["DEMO"]\n[hooks]\nonline = true\n')
+    (repo / ".tracker-notify.toml").write_text(ALERTS)
     git(repo, "add", ".tracker-git.toml")
     git(repo, "commit", "-q", "--no-verify", "-m", "config")
     git(repo, "remote", "add", "origin", forge.remote_url())
@@ -179,6 +199,7 @@ def world(tmp_path: Path, home: Path, sandbox: SandboxHandle, forge: Emulator) -
     return World(
         tracker_token=sandbox.token,
         forge_token=forge.token,
+        messenger_secret=f"{webhook.url}/services/T0/B0/canary-messenger-{uuid.uuid4().hex}",
         repo=repo,
         spies=spies,
         bin=bin_dir,
@@ -276,12 +297,14 @@ def run_step(w: World, step: Step, watch: ProcWatch, env: dict[str, str]) -> str
     argv = [str(w.bin / "git"), *step.args[1:]] if step.args[0] == "GIT" else [CLI, *step.args]
     if step.args[0] == "GIT":  # the user's own git: no token from us in its environment
         env = {k: v for k, v in env.items() if k not in ("TRACKER_TOKEN", "GH_TOKEN")}
+    if step.messenger:
+        env = {**env, MESSENGER_VARIABLE: w.messenger_secret}
     with watch.lock:
         proc = subprocess.Popen(
             argv, cwd=w.repo, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        if "TRACKER_TOKEN" in env and step.args[0] != "GIT":
+        if ("TRACKER_TOKEN" in env or step.messenger) and step.args[0] != "GIT":
             watch.allowed.add(proc.pid)
     out, err = proc.communicate(stdin, timeout=LIMIT)
     # A command failing is not this test's business (its own tests see to that): whatever it
@@ -310,7 +333,7 @@ def available(step: Step) -> bool:
 
 
 def run_all(w: World, env: dict[str, str], keyring: bool) -> str:
-    secrets = [w.tracker_token, w.forge_token]
+    secrets = [w.tracker_token, w.forge_token, w.messenger_secret]
     transcript = []
     with ProcWatch(secrets) as watch:
         for step in STEPS:
@@ -328,9 +351,11 @@ def run_all(w: World, env: dict[str, str], keyring: bool) -> str:
 def test_canary_token_from_the_keyring(
     tmp_path: Path, isolated_home: Path, secret_service: Session, forge: Emulator
 ) -> None:
-    with run_sandbox(token=f"canary-tracker-{uuid.uuid4().hex}") as sandbox:
-        w = world(tmp_path, isolated_home, sandbox, forge)
+    with run_sandbox(token=f"canary-tracker-{uuid.uuid4().hex}") as sandbox, run_attacker() as hook:
+        w = world(tmp_path, isolated_home, sandbox, forge, hook)
         transcript = run_all(w, w.env, keyring=True)
+    assert "$ notify test canary-alert -> 0" in transcript, transcript
+    assert hook.saw(w.messenger_secret.rpartition("/")[2])  # the one place it may go
     print(transcript)
     assert "$ login --with-token --save-org -> 0" in transcript, transcript
     assert "$ whoami -> 0" in transcript, transcript
@@ -340,8 +365,9 @@ def test_canary_token_from_the_keyring(
 def test_canary_token_from_the_environment(
     tmp_path: Path, isolated_home: Path, forge: Emulator
 ) -> None:
-    with run_sandbox(token=f"canary-tracker-{uuid.uuid4().hex}") as sandbox:
-        w = world(tmp_path, isolated_home, sandbox, forge)
+    with run_sandbox(token=f"canary-tracker-{uuid.uuid4().hex}") as sandbox, run_attacker() as hook:
+        w = world(tmp_path, isolated_home, sandbox, forge, hook)
         env = dict(w.env, TRACKER_TOKEN=w.tracker_token, GH_TOKEN=w.forge_token)
         transcript = run_all(w, env, keyring=False)
+    assert "$ notify apply -> 0" in transcript, transcript
     assert "$ whoami -> 0" in transcript, transcript

@@ -97,6 +97,21 @@ def test_start_names_always_pass_the_branch_check(
     assert key_from_branch(name, config.queues) == key, name
 
 
+@pytest.mark.parametrize(
+    "pattern", ["{key:>100000}", "{key!r}", "{key.__class__}", "{slug[0]}", "{{key}}", "{"]
+)
+def test_a_pattern_cannot_grow_a_name_or_reach_into_objects(pattern: str) -> None:
+    # The pattern comes from a cloned repository's file: no format specs, no attributes.
+    with pytest.raises(ConfigError, match="unknown placeholder or a format spec"):
+        branch_name(pattern, "DEV-12", "x")
+
+
+def test_a_name_over_200_characters_is_refused() -> None:
+    assert len(branch_name("{key}-" + "x" * 190, "DEV-12", "x")) == 197
+    with pytest.raises(ConfigError, match="gives a name of 207 characters"):
+        branch_name("{key}-" + "x" * 200, "DEV-12", "x")
+
+
 def test_key_order_argument_branch_ci() -> None:
     env = {"GITHUB_HEAD_REF": "DEV-3-from-ci"}
     assert resolve("dev-1", [], "DEV-2-x", env).key == "DEV-1"

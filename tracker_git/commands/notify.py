@@ -78,20 +78,23 @@ def run(args: argparse.Namespace) -> int:
         api = _api(top)
         return _list(spec.Spec(path), applying.fetch(api, tuple(args.queue)))
     alerts = spec.load(path, tree=None if args.file else top)
+    # The secrets the file names leave os.environ at once: the keyring's import and git
+    # start processes of their own, and none of them is to inherit a webhook or a bot token.
+    secrets.hold([name for alert in alerts.alerts for name in alert.secret_names])
     # Before any secret is read or any request made: where the alerts would send them.
     trust.check_messengers(alerts, args.file)
     if args.action == "test":
         alert = alerts.find(args.name)
-        secrets = build.read_secrets(alerts, (alert,))
-        where = applying.send_test(alert, secrets)
+        values = build.read_secrets(alerts, (alert,))
+        where = applying.send_test(alert, values)
         output.result(f"sent a test message for '{alert.name}' to {where}")
         return 0
     api = _api(top)
     existing = applying.fetch(api, alerts.queues)
     if args.action == "list":
         return _list(alerts, existing)
-    secrets = build.read_secrets(alerts)
-    changes = plan.plan(build.desired(alerts, secrets), existing)
+    values = build.read_secrets(alerts)
+    changes = plan.plan(build.desired(alerts, values), existing)
     if args.action == "plan":
         _show(changes, path)
         return 0

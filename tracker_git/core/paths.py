@@ -64,15 +64,11 @@ def private_folder(path: str) -> str:
     return path
 
 
-def write_private(path: str, data: bytes, *, own_folder: bool = True) -> None:
+def write_private(path: str, data: bytes) -> None:
     """Write `data` to `path` atomically (a temporary file, then rename), readable by the user
-    only (0600) whatever the umask. `own_folder`: the folder is ours (cache, config, state)
-    and is made private (0700) too; else it is only created if missing (.git). Raises OSError."""
-    folder = os.path.dirname(path) or "."
-    if own_folder:
-        private_folder(folder)
-    else:
-        os.makedirs(folder, exist_ok=True)
+    only (0600) whatever the umask; its folder, one of ours, is made private (0700) too.
+    Raises OSError."""
+    private_folder(os.path.dirname(path) or ".")
     tmp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

@@ -38,7 +38,7 @@ def save_rejected(text: str, state: RepoState) -> str:
     that reopens it (through --git-path, so it works in any worktree)."""
     path = state.git_path(REJECTED_MESSAGE)
     # A message may quote what it should not (a pasted token): readable by the user only.
-    paths.write_private(path, message.encode(text), own_folder=False)
+    paths.write_private(path, message.encode(text))  # in .git/tracker-git/, a folder of ours
     return f'git commit -e -F "$(git rev-parse --git-path {REJECTED_MESSAGE})"'
 
 

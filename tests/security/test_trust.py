@@ -1,0 +1,349 @@
+"""A repository's files never choose where a secret goes (issue 10): each attack of a cloned
+repository, played with the real keyring and loopback servers as the attacker, who must see
+nothing; and the legitimate set-up that works after one `git tracker trust`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from testing.keyring_session import Session
+from testing.repos import git, make_repo
+from testing.servers import SandboxHandle, run_attacker
+from tracker_git import forges
+from tracker_git.core import config
+from tracker_git.core.errors import ConfigError, OperationFailed
+from tracker_git.core.gitstate import read_state
+from tracker_git.hooks import install
+
+CLI = str(Path(sys.executable).parent / "git-tracker")
+LIMIT = 60  # seconds: a guard against a hang, not a measurement
+TRACKER_CANARY = "canary-tracker-token-0123456789"
+FORGE_CANARY = "canary-forge-token-0123456789"
+BOT_TOKEN = "123456789:AAcanaryBotToken0123456789abcdefghijk"
+
+
+def cli(repo: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, *args], cwd=repo, input=stdin, capture_output=True, text=True,
+        env={**os.environ, **env}, timeout=LIMIT, check=False,
+    )  # fmt: skip
+
+
+def refused(proc: subprocess.CompletedProcess[str], host: str) -> None:
+    """Exit 2, one line naming the host and the command that trusts it."""
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert host in proc.stderr and "git tracker trust" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def host_of(url: str) -> str:
+    return url.removeprefix("http://")
+
+
+def test_a_forge_api_url_in_the_repository_gets_no_forge_token(
+    tmp_path: Path, secret_service: Session
+) -> None:
+    with run_attacker() as attacker:
+        repo = make_repo(tmp_path / "repo")
+        (repo / ".tracker-git.toml").write_text(
+            f'[forge]\nkind = "github"\napi_url = "{attacker.url}"\n'
+        )
+        git(repo, "remote", "add", "origin", "https://github.com/octo/hello.git")
+        git(repo, "checkout", "-q", "-b", "DEMO-1-fix")
+        secret_service.store(
+            FORGE_CANARY, service="tracker-git", username="forge:github:api.github.com"
+        )
+        proc = cli(repo, "pr", "--dry-run", "--no-edit", "--no-push", GH_TOKEN=FORGE_CANARY)
+        refused(proc, host_of(attacker.url))
+
+        # Trusted now: the environment's token may go there (the user said so), but the
+        # keyring's token for api.github.com never goes to another host.
+        trusted = cli(repo, "trust", "--yes")
+        assert trusted.returncode == 0 and f"forge.api_url = {attacker.url}" in trusted.stdout
+        proc = cli(repo, "pr", "--dry-run", "--no-edit", "--no-push")
+        assert proc.returncode == 2, proc.stderr
+        assert f"no GitHub token for {host_of(attacker.url)}" in proc.stderr
+
+        # A changed value is a new destination.
+        (repo / ".tracker-git.toml").write_text(
+            f'[forge]\nkind = "github"\napi_url = "{attacker.url}/other"\n'
+        )
+        proc = cli(repo, "pr", "--dry-run", "--no-edit", "--no-push", GH_TOKEN=FORGE_CANARY)
+        refused(proc, host_of(attacker.url))
+    assert attacker.seen == []
+
+
+def test_the_remotes_own_api_needs_no_trust(tmp_path: Path) -> None:
+    """[forge] api_url on the remote's own server (GitHub Enterprise) is the user's choice."""
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".tracker-git.toml").write_text(
+        '[forge]\nkind = "github"\napi_url = "https://ghe.example.com/api/v3"\n'
+    )
+    from tracker_git import trust
+
+    cfg = config.load(str(repo))
+    remote = forges.detect("git@ghe.example.com:octo/hello.git", cfg, environ={})
+    assert trust.forge_destination(remote, cfg) is None
+    elsewhere = forges.detect("git@other.example.com:octo/hello.git", cfg, environ={})
+    assert trust.forge_destination(elsewhere, cfg) is not None
+
+
+def test_a_tracker_api_url_in_the_repository_gets_no_tracker_token(
+    tmp_path: Path, secret_service: Session
+) -> None:
+    with run_attacker() as attacker:
+        repo = make_repo(tmp_path / "repo")
+        (repo / ".tracker-git.toml").write_text(
+            f'[tracker]\napi_url = "{attacker.url}"\norg_id = "42"\n'
+            "[hooks]\nonline = true\nstrict = true\n"
+        )
+        git(repo, "checkout", "-q", "-b", "DEMO-1-fix")
+        install.install(read_state(str(repo)))
+        host = host_of(attacker.url)
+        secret_service.store(TRACKER_CANARY, service="tracker-git", username=f"{host}/42")
+        for args in (("show", "DEMO-1"), ("comment", "hi", "DEMO-1"), ("whoami",)):
+            refused(cli(repo, *args, TRACKER_TOKEN=TRACKER_CANARY), host)
+            refused(cli(repo, *args), host)  # the keyring's token, stored for that host
+        # login says nothing was sent, and stores nothing.
+        login = cli(repo, "login", "--with-token", stdin="canary-pasted-token")
+        refused(login, host)
+        assert secret_service.lookup(service="tracker-git", username=f"{host}/42") == (
+            TRACKER_CANARY
+        )
+        # A commit is never blocked over it, not even with [hooks] strict.
+        (repo / "f").write_text("x\n")
+        git(repo, "add", "f")
+        commit = subprocess.run(
+            ["git", "commit", "-q", "-m", "DEMO-1: work"], cwd=repo, capture_output=True,
+            text=True, env={**os.environ, "TRACKER_TOKEN": TRACKER_CANARY}, timeout=LIMIT,
+            check=False,
+        )  # fmt: skip
+        assert commit.returncode == 0, commit.stderr
+        # One line from each hook that checks keys (pre-commit's branch, commit-msg).
+        lines = commit.stderr.splitlines()
+        assert lines and all("skipped the online key check" in line for line in lines), lines
+        assert all("git tracker trust" in line for line in lines)
+        doctor = cli(repo, "doctor", "--offline")
+        assert f"not trusted, so no token goes there: tracker.api_url = {attacker.url}" in (
+            doctor.stdout
+        )
+    assert attacker.seen == []
+
+
+def test_login_says_where_the_token_goes_before_it_goes(
+    tmp_path: Path, sandbox: SandboxHandle, secret_service: Session
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    proc = cli(
+        repo, "login", "--with-token", "--api-url", sandbox.url, "--org-id", sandbox.org_id,
+        stdin=sandbox.token,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    said = proc.stderr.index(f"will be checked with, and kept for, {host_of(sandbox.url)}")
+    assert said >= 0 and "Logged in" in proc.stdout
+    forge = cli(repo, "login", "--forge", "github", "--with-token", stdin="gh-token")
+    assert "will be sent only to https://api.github.com" in forge.stderr
+    assert "forge:github:api.github.com" in forge.stdout
+
+
+def test_a_telegram_api_url_in_the_alerts_file_gets_no_bot_token(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    with run_attacker() as attacker:
+        repo = make_repo(tmp_path / "repo")
+        (repo / ".tracker-notify.toml").write_text(
+            'queue = "DEMO"\n[[alert]]\nname = "tg"\nevent = "created"\nmessage = "hi"\n'
+            f'telegram = {{ bot_token = "$TELEGRAM_BOT_TOKEN", chat_id = "-100", '
+            f'api_url = "{attacker.url}" }}\n'
+        )
+        env = {**sandbox.env, "TELEGRAM_BOT_TOKEN": BOT_TOKEN}
+        sandbox.clear_requests()
+        for action in (("test", "tg"), ("apply",), ("plan",)):
+            refused(cli(repo, "notify", *action, **env), host_of(attacker.url))
+        assert sandbox.requests == []
+        # A file may not name one of our token variables as a messenger secret either.
+        (repo / ".tracker-notify.toml").write_text(
+            'queue = "DEMO"\n[[alert]]\nname = "s"\nevent = "created"\nmessage = "hi"\n'
+            'slack = { webhook = "$TRACKER_TOKEN" }\n'
+        )
+        proc = cli(repo, "notify", "test", "s", **env)
+        assert proc.returncode == 2 and "holds a Tracker or forge token" in proc.stderr
+    assert attacker.seen == []
+
+
+@pytest.mark.parametrize("setting", ["/proc/self/environ", "../outside.md", "docs/../../x"])
+def test_a_pr_template_outside_the_work_tree_is_a_config_error(
+    tmp_path: Path, setting: str
+) -> None:
+    from tracker_git.pr.template import load_template
+
+    repo = make_repo(tmp_path / "repo")
+    (tmp_path / "outside.md").write_text("TRACKER_TOKEN=secret\n")
+    with pytest.raises(ConfigError, match=r"\[pr\] template .* not a path inside the repository"):
+        load_template(setting, str(repo))
+
+
+def test_a_pr_template_must_be_a_small_regular_file_in_the_tree(tmp_path: Path) -> None:
+    from tracker_git.pr.template import MAX_TEMPLATE, load_template
+
+    repo = make_repo(tmp_path / "repo")
+    (tmp_path / "secret.md").write_text("TRACKER_TOKEN=secret\n")
+    (repo / "out.md").symlink_to(tmp_path / "secret.md")
+    (repo / "zero.md").symlink_to("/dev/zero")
+    os.mkfifo(repo / "pipe.md")
+    (repo / "big.md").write_text("x" * (MAX_TEMPLATE + 1))
+    (repo / "docs").mkdir()
+    (repo / "docs" / "pr.md").write_text("ours\n")
+    (repo / "in.md").symlink_to(repo / "docs" / "pr.md")
+    expected = {
+        "out.md": "out of the work tree",
+        "zero.md": "out of the work tree",
+        "pipe.md": "not a regular file",
+        "big.md": "larger than 256 KiB",
+        "missing.md": "no such file",
+    }
+    for name, why in expected.items():
+        with pytest.raises(ConfigError, match=why):
+            load_template(name, str(repo))
+    assert load_template("docs/pr.md", str(repo)) == "ours\n"
+    assert load_template("in.md", str(repo)) == "ours\n"  # a symlink inside the tree is fine
+
+
+def _pulls(answer: dict[str, object]) -> forges.Forge:
+    cfg = config.load(None, environ={})
+    env = {forges.API_URL_VARIABLE: str(answer["url"])}
+    remote = forges.detect("https://github.com/octo/hello.git", cfg, environ=env)
+    return forges.client_for(remote, FORGE_CANARY)
+
+
+def test_pages_and_redirects_stay_on_the_first_origin(tmp_path: Path) -> None:
+    with run_attacker() as other:
+
+        def next_elsewhere(path: str) -> tuple[int, dict[str, str], bytes]:
+            return 200, {"Link": f'<{other.url}/next>; rel="next"'}, b"[]"
+
+        with run_attacker(next_elsewhere) as forge:
+            client = _pulls({"url": forge.url})
+            with pytest.raises(OperationFailed, match=r"the next page is on http://127\.0\.0\.1"):
+                client.list_open("DEMO-1-fix")
+            assert len(forge.seen) == 1 and forge.saw(FORGE_CANARY)
+
+        def redirect_elsewhere(path: str) -> tuple[int, dict[str, str], bytes]:
+            return 302, {"Location": f"{other.url}/moved"}, b""
+
+        with run_attacker(redirect_elsewhere) as forge:
+            client = _pulls({"url": forge.url})
+            with pytest.raises(OperationFailed, match=r"redirected to http://127\.0\.0\.1"):
+                client.list_open("DEMO-1-fix")
+    assert other.seen == []
+
+
+def test_a_page_seen_twice_ends_the_listing(tmp_path: Path) -> None:
+    box: dict[str, str] = {}
+
+    def itself(path: str) -> tuple[int, dict[str, str], bytes]:
+        return 200, {"Link": f'<{box["url"]}/repos/octo/hello/pulls?page=2>; rel="next"'}, b"[]"
+
+    with run_attacker(itself) as forge:
+        box["url"] = forge.url
+        with pytest.raises(OperationFailed, match="the same page twice"):
+            _pulls({"url": forge.url}).list_open("DEMO-1-fix")
+        assert len(forge.seen) == 2
+
+    comments = [{"id": 7, "text": "same"}] * 100
+
+    def same_cursor(path: str) -> tuple[int, dict[str, str], bytes]:
+        return 200, {"Content-Type": "application/json"}, json.dumps(comments).encode()
+
+    from tracker_git.tracker.client import TrackerClient
+
+    with run_attacker(same_cursor) as tracker:
+        client = TrackerClient(tracker.url, TRACKER_CANARY, org_id="1")
+        with pytest.raises(OperationFailed, match="the same page twice"):
+            client.comments("DEMO-1")
+        assert len(tracker.seen) == 2
+
+
+def test_plain_http_only_to_loopback() -> None:
+    from tracker_git.core.loopback import secure_enough
+
+    assert secure_enough("https://example.com/x")
+    assert secure_enough("http://127.0.0.5:8080/x") and secure_enough("http://[::1]:80/")
+    assert secure_enough("http://localhost/")
+    assert not secure_enough("http://example.com/") and not secure_enough("http://10.0.0.1/")
+    assert not secure_enough("ftp://example.com/") and not secure_enough("https:///x")
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        ("zero", "out of the work tree"),
+        ("fifo", "not a regular file"),
+        ("outside", "out of the work tree"),
+        ("nested", "nested too deeply|not valid TOML"),
+        ("big", "larger than 1024 KiB"),
+    ],
+)
+def test_a_hostile_config_file_is_a_config_error(tmp_path: Path, make: str, why: str) -> None:
+    repo = make_repo(tmp_path / "repo")
+    path = repo / ".tracker-git.toml"
+    if make == "zero":
+        path.symlink_to("/dev/zero")
+    elif make == "fifo":
+        os.mkfifo(path)
+    elif make == "outside":
+        (tmp_path / "elsewhere.toml").write_text('queues = ["DEV"]\n')
+        path.symlink_to(tmp_path / "elsewhere.toml")
+    elif make == "nested":
+        path.write_text("queues = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    else:
+        path.write_text("# " + "x" * (1024 * 1024) + "\n")
+    proc = cli(repo, "check", "branch", "DEMO-1-x")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and ".tracker-git.toml" in proc.stderr, proc.stderr
+    assert "unexpected" not in proc.stderr and "Traceback" not in proc.stderr
+    assert re.search(why, proc.stderr), proc.stderr
+    # The alerts file is read the same way.
+    os.mkfifo(repo / ".tracker-notify.toml")
+    notify = cli(repo, "notify", "plan")
+    assert notify.returncode == 2 and "not a regular file" in notify.stderr, notify.stderr
+
+
+def test_a_symlinked_config_inside_the_tree_is_read(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "conf").mkdir()
+    (repo / "conf" / "tracker.toml").write_text('queues = ["DEV"]\n')
+    (repo / ".tracker-git.toml").symlink_to(repo / "conf" / "tracker.toml")
+    assert config.load(str(repo), environ={}).queues == ["DEV"]
+
+
+def test_local_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    from tracker_git import cache
+    from tracker_git.core import paths
+    from tracker_git.hooks.common import REJECTED_MESSAGE, save_rejected
+
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".tracker-git.toml").write_text('queues = ["DEV"]\n')
+    old = os.umask(0)
+    try:
+        config.load(str(repo), environ={})
+        cache.record("api.example/1", {"DEV-1": True})
+        save_rejected("DEV-1 secret draft\n", read_state(str(repo)))
+    finally:
+        os.umask(old)
+    config_cache = Path(paths.user_cache_dir()) / "config"
+    files = [*config_cache.iterdir(), Path(cache.cache_file())]
+    rejected = Path(read_state(str(repo)).git_path(REJECTED_MESSAGE))
+    files.append(rejected)
+    for path in files:
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    for folder in (config_cache, Path(paths.user_cache_dir()), rejected.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
