@@ -1,7 +1,10 @@
 """pytest fixtures: forges (registered in tests/conftest.py).
 
 - `start_forge(kind, **options)`: starts an emulator (tracker_git.emulators.start_emulator
-  options: token, repo, default_branch, latency, page_size) and stops it after the test.
+  options: token, repo, default_branch, latency, page_size, and the kind's own) and stops it
+  after the test; then every request our clients sent it and every answer it gave are
+  checked against the forge's published API description (testing/openapi_contract.py), and
+  the test fails on any mismatch.
 - `forge_emulator`: one running emulator per kind (the test runs four times), with
   TRACKER_GIT_FORGE_API_URL pointing at it. Choose kinds or options with indirect
   parametrization: `@pytest.mark.parametrize("forge_emulator", ["gitlab"], indirect=True)`
@@ -19,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from testing.openapi_contract import check_exchanges
 from tracker_git.emulators import Emulator, start_emulator
 
 FORGE_KINDS = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
@@ -36,6 +40,10 @@ def start_forge() -> Iterator[Callable[..., Emulator]]:
     yield start
     for emulator in started:
         emulator.stop()
+    # Fidelity: what our clients sent and the emulators answered, against the forges' own
+    # descriptions (testing/openapi_contract.py).
+    problems = [problem for emulator in started for problem in check_exchanges(emulator)]
+    assert not problems, "against the forge's API description:\n" + "\n".join(problems)
 
 
 @pytest.fixture(params=FORGE_KINDS)

@@ -112,7 +112,7 @@ def _fail_writes(setup: Setup) -> None:
     pattern = re.compile(r"^/.*$")
 
     def boom(call: Any) -> Reply:
-        return Reply(500, {"message": "Internal Server Error"})
+        return setup.forge.error_reply(500, "Internal Server Error")  # in the forge's shape
 
     for method in ("POST", "PUT", "PATCH"):
         setup.forge.routes.insert(0, (method, pattern, boom))

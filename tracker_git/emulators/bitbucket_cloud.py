@@ -33,11 +33,9 @@ _FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
 _LIST_OMITS = ("reviewers", "participants")
 
 
-def _error(status: int, message: str, fields: dict[str, list[str]] | None = None) -> Reply:
-    error: dict[str, Any] = {"message": message}
-    if fields:
-        error["fields"] = fields
-    return Reply(status, {"type": "error", "error": error})
+def _error(status: int, message: str) -> Reply:
+    """Bitbucket's error shape (the `error` schema: message, detail, data)."""
+    return Reply(status, {"type": "error", "error": {"message": message}})
 
 
 class BitbucketCloudEmulator(Emulator):
@@ -144,14 +142,10 @@ class BitbucketCloudEmulator(Emulator):
             return self._repo_missing()
         body = call.body if isinstance(call.body, dict) else {}
         if not body.get("title"):
-            return _error(
-                400, "title: This field is required.", {"title": ["This field is required."]}
-            )
+            return _error(400, "title: This field is required.")
         source = ((body.get("source") or {}).get("branch") or {}).get("name")
         if not source:
-            return _error(
-                400, "source: This field is required.", {"source": ["This field is required."]}
-            )
+            return _error(400, "source: This field is required.")
         target = ((body.get("destination") or {}).get("branch") or {}).get(
             "name"
         ) or self.default_branch
@@ -166,7 +160,7 @@ class BitbucketCloudEmulator(Emulator):
                 # Reported behaviour: the existing pull request is updated, not duplicated.
                 pr["title"] = str(body["title"])
                 pr["description"] = str(body.get("description") or "")
-                pr["summary"] = {"type": "rendered", "raw": pr["description"], "markup": "markdown"}
+                pr["summary"] = {"raw": pr["description"], "markup": "markdown"}
                 pr["updated_on"] = now()
                 return Reply(201, pr, {"Location": pr["links"]["self"]["href"]})
         number = len(self.prs) + 1
@@ -177,7 +171,7 @@ class BitbucketCloudEmulator(Emulator):
             "id": number,
             "title": str(body["title"]),
             "description": description,
-            "summary": {"type": "rendered", "raw": description, "markup": "markdown"},
+            "summary": {"raw": description, "markup": "markdown"},
             "state": "OPEN",
             "draft": bool(body.get("draft", False)),
             "author": AUTHOR,
@@ -211,13 +205,11 @@ class BitbucketCloudEmulator(Emulator):
             return _error(400, "Only open pull requests can be mutated")
         body = call.body if isinstance(call.body, dict) else {}
         if not body.get("title"):
-            return _error(
-                400, "title: This field is required.", {"title": ["This field is required."]}
-            )
+            return _error(400, "title: This field is required.")
         pr["title"] = str(body["title"])
         if "description" in body:
             pr["description"] = str(body["description"] or "")
-            pr["summary"] = {"type": "rendered", "raw": pr["description"], "markup": "markdown"}
+            pr["summary"] = {"raw": pr["description"], "markup": "markdown"}
         # A PUT replaces the pull request: what it leaves out is reset, the reviewers dropped,
         # the draft made ready, close_source_branch cleared (forges.md §3.1, issue 12).
         pr["reviewers"] = [

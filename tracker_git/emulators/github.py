@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from tracker_git.emulators import github_shapes as shapes
 from tracker_git.emulators.server import Call, Emulator, Reply, now, page_of, presented_token
 
 DOCS = "https://docs.github.com/rest"
-USER = {"login": "octocat", "id": 1, "type": "User"}
 
 
 def _error(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> Reply:
@@ -80,20 +80,13 @@ class GitHubEmulator(Emulator):
         with self.lock:
             pr = self.find(number)
             assert pr is not None
-            pr["requested_reviewers"] = [{"login": login, "type": "User"} for login in reviewers]
+            pr["requested_reviewers"] = [self._user(login) for login in reviewers]
+
+    def _user(self, login: str) -> dict[str, Any]:
+        return shapes.user(self.url, self.root, login, 100 + sum(map(ord, login)))
 
     def _repo_json(self) -> dict[str, Any]:
-        full = f"{self.owner}/{self.name}"
-        return {
-            "id": 1296269,
-            "name": self.name,
-            "full_name": full,
-            "owner": {"login": self.owner},
-            "private": False,
-            "html_url": f"{self.root}/{full}",
-            "url": f"{self.url}/repos/{full}",
-            "default_branch": self.default_branch,
-        }
+        return shapes.repository(self.url, self.root, self.owner, self.name, self.default_branch)
 
     def get_repo(self, call: Call) -> Reply:
         return Reply(200, self._repo_json()) if self._ours(call) else self.not_found(call)
@@ -151,27 +144,22 @@ class GitHubEmulator(Emulator):
         number = len(self.prs) + 1
         full = f"{self.owner}/{self.name}"
         pr = {
-            "url": f"{self.url}/repos/{full}/pulls/{number}",
-            "id": 1000 + number,
-            "node_id": f"PR_{number}",
-            "html_url": f"{self.root}/{full}/pull/{number}",
-            "number": number,
-            "state": "open",
-            "locked": False,
-            "title": str(body["title"]),
-            "user": USER,
-            "body": body.get("body") or None,
-            "created_at": now(),
-            "updated_at": now(),
-            "closed_at": None,
-            "merged_at": None,
-            "draft": bool(body.get("draft", False)),
-            "head": {"label": label, "ref": head_ref, "sha": "0" * 40, "user": {"login": label.split(":")[0]},
-                     "repo": {"full_name": full}},
-            "base": {"label": f"{self.owner}:{base}", "ref": base, "sha": "1" * 40, "user": {"login": self.owner},
-                     "repo": {"full_name": full}},
-            "requested_reviewers": [],
-            "requested_teams": [],
+            **shapes.pull_links(self.url, self.root, full, number),
+            "id": 1000 + number, "node_id": f"PR_{number}", "number": number, "state": "open",
+            "locked": False, "title": str(body["title"]), "user": self._user("octocat"),
+            "body": body.get("body") or None, "labels": [], "milestone": None,
+            "active_lock_reason": None, "created_at": now(), "updated_at": now(),
+            "closed_at": None, "merged_at": None, "merge_commit_sha": None, "assignee": None,
+            "assignees": [], "requested_reviewers": [], "requested_teams": [],
+            "head": {"label": label, "ref": head_ref, "sha": "0" * 40,
+                     "user": self._user(label.split(":")[0]), "repo": self._repo_json()},
+            "base": {"label": f"{self.owner}:{base}", "ref": base, "sha": "1" * 40,
+                     "user": self._user(self.owner), "repo": self._repo_json()},
+            "author_association": "OWNER", "auto_merge": None,
+            "draft": bool(body.get("draft", False)), "merged": False, "mergeable": None,
+            "rebaseable": None, "mergeable_state": "unknown", "merged_by": None,
+            "comments": 0, "review_comments": 0, "maintainer_can_modify": False, "commits": 1,
+            "additions": 0, "deletions": 0, "changed_files": 0,
         }  # fmt: skip
         self.prs.append(pr)
         return Reply(201, pr, {"Location": pr["url"]})
@@ -204,5 +192,5 @@ class GitHubEmulator(Emulator):
         known = {r["login"] for r in pr["requested_reviewers"]}
         for login in body.get("reviewers") or []:
             if login not in known:
-                pr["requested_reviewers"].append({"login": login, "type": "User"})
+                pr["requested_reviewers"].append(self._user(login))
         return Reply(201, pr)

@@ -7,6 +7,7 @@ log (auth values redacted) and the latency injection.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
@@ -22,13 +23,16 @@ _SECRET_HEADERS = ("authorization", "private-token", "job-token")
 
 @dataclass
 class Recorded:
-    """One request as the emulator saw it. Auth header values are replaced by "<redacted>"."""
+    """One request as the emulator saw it, and its answer (`status` None until answered).
+    Auth header values are replaced by "<redacted>"."""
 
     method: str
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Any
+    status: int | None = None
+    answer: Any = None
 
 
 @dataclass
@@ -209,15 +213,16 @@ class Emulator:
         except ValueError:
             body = ValueError
         shown = {k: ("<redacted>" if k in _SECRET_HEADERS else v) for k, v in headers.items()}
+        record = Recorded(
+            handler.command, parts.path, query, shown, None if body is ValueError else body
+        )
         with self.lock:
-            self.requests.append(
-                Recorded(
-                    handler.command, parts.path, query, shown, None if body is ValueError else body
-                )
-            )
+            self.requests.append(record)
         if self.latency:
             time.sleep(self.latency)
         reply = self._answer(handler.command, parts.path, query, body, headers)
+        with self.lock:
+            record.status, record.answer = reply.status, copy.deepcopy(reply.data)
         payload = b"" if reply.data is None else json.dumps(reply.data).encode()
         handler.send_response(reply.status)
         handler.send_header("Content-Type", "application/json; charset=utf-8")

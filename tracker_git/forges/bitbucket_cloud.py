@@ -99,6 +99,7 @@ class BitbucketCloudForge(HttpForge):
         self, title: str, body: str, source: str, target: str, draft: bool = False
     ) -> list[PlannedRequest]:
         payload = {
+            "type": "pullrequest",  # the description's `object` base requires it
             "title": title,
             "description": body,
             "source": {"branch": {"name": source}},
@@ -112,10 +113,13 @@ class BitbucketCloudForge(HttpForge):
         PUT would otherwise reset: reviewers, draft state, close_source_branch."""
         current = self._get_raw(pr.number)
         reviewers = [
-            {"uuid": r["uuid"]} if r.get("uuid") else {"account_id": r.get("account_id")}
+            {"type": "user", "uuid": r["uuid"]}
+            if r.get("uuid")
+            else {"type": "user", "account_id": r.get("account_id")}
             for r in current.get("reviewers") or []
         ]
         payload = {
+            "type": "pullrequest",
             "title": title,
             "description": body,
             "reviewers": reviewers,
