@@ -158,3 +158,43 @@ def test_links_between_issues_seen_from_both_ends(sandbox: SandboxHandle) -> Non
         client.issues["DEMO-1"].links.create(issue="DEMO-404", relationship="relates")
     back.delete()
     assert list(client.issues["DEMO-1"].links) == []
+
+
+def test_every_call_tracker_git_makes(sandbox: SandboxHandle) -> None:
+    """The official client makes, against the sandbox, each request tracker_git.tracker sends
+    (client.py and triggers.py), so the sandbox answers them as Tracker does for a client
+    nobody here wrote."""
+    client = _client(sandbox)
+    assert client.myself.login == "sandbox.user"  # GET /myself
+    issue = client.issues["DEMO-2"]  # GET /issues/<key>
+    # POST /issues/_search {"keys": [...]} ?perPage=
+    found = client.issues.find(keys=["DEMO-1", "DEMO-2", "DEMO-404"], per_page=3)
+    assert sorted(i.key for i in found) == ["DEMO-1", "DEMO-2"]
+    assert [t.id for t in issue.transitions.get_all()]  # GET …/transitions
+    assert [f.id for f in client.queues["DEMO"].local_fields] == [STAND_FIELD_ID]  # localFields
+    assert client.fields["summary"].id == "summary"  # GET /fields/<id>
+    assert "fixed" in [r.key for r in client.resolutions.get_all()]  # GET /resolutions
+    # POST …/comments?isAddToFollowers=false, then GET …/comments?perPage=&id= (cursor pages)
+    issue.comments.create(text="one", params={"isAddToFollowers": "false"})
+    issue.comments.create(text="two", params={"isAddToFollowers": "false"})
+    assert [c.text for c in issue.comments.get_all(perPage=1)] == ["one", "two"]
+    assert "sandbox.user" not in [f.login for f in client.issues["DEMO-2"].followers or []]
+    # PATCH /issues/<key> with the version (If-Match here, ?version= from us)
+    client.issues["DEMO-2"].update(summary="Renamed")
+    # POST …/transitions/<id>/_execute with a comment and fields
+    moved = client.issues["DEMO-2"]
+    first = moved.transitions.get_all()[0]
+    first.execute(comment="moving", summary="Renamed again")
+    again = client.issues["DEMO-2"]
+    assert (again.summary, again.status.key) == ("Renamed again", first.to.key)
+    # Triggers: GET, POST, PATCH (with the version), DELETE /queues/<q>/triggers[/<id>]
+    triggers = client.queues["DEMO"].collection.triggers
+    hook = {"type": "Webhook", "endpoint": "https://example.com/x", "method": "POST",
+            "contentType": "application/json", "body": "{}", "authContext": {"type": "noauth"}}  # fmt: skip
+    made = triggers.create(
+        name="[tracker-git] x", actions=[hook], conditions=[{"type": "Event.create"}]
+    )
+    made.update(name="[tracker-git] y", active=False)
+    assert [(t.name, t.active) for t in triggers] == [("[tracker-git] y", False)]
+    made.delete()
+    assert list(triggers) == []
