@@ -35,9 +35,20 @@ def guess_queues(cwd: str, limit: int = 500) -> list[str]:
     return [queue for queue, _ in counts.most_common(5)]
 
 
-def config_text(queues: list[str]) -> str:
+def head_commit(cwd: str) -> str | None:
+    """The commit HEAD points at; None in a repository without commits yet."""
+    code, out, _ = git.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd)
+    return out.decode().strip() if code == 0 else None
+
+
+def config_text(queues: list[str], since: str | None = None) -> str:
     listed = ", ".join(f'"{q}"' for q in queues)
     d = {k: v for (s, k), (_, v) in config.SCHEMA.items() if s == "hooks"}
+    since_line = (
+        f'since = "{since}"  # the HEAD when tracker-git came in: the push check skips it and older'
+        if since
+        else '# since = "2026-01-31"        # a commit or a date: the push check skips older commits'
+    )
     return f"""\
 # tracker-git settings for this repository (https://pypi.org/project/tracker-git/).
 # Every key is optional; the values shown are the defaults. `git tracker doctor` checks this file.
@@ -55,6 +66,8 @@ queues = [{listed}]
 # insert = "prefix"             # "prefix" (DEV-1: msg), "conventional" (feat(DEV-1): msg), "trailer", "none"
 # online = false                # ask Tracker whether the issue exists (cached)
 # strict = false                # block, instead of warn, when Tracker cannot be reached
+# allow_without_key = []        # no-issue markers: ["MINOR"] lets "MINOR: fix a typo" pass
+{since_line}
 
 [statuses]
 # start = "inProgress"          # `git tracker start`
@@ -114,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         queues = guess_queues(state.toplevel)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(config_text(queues))
+        f.write(config_text(queues, head_commit(state.toplevel)))
     config.read_file(path)  # what we wrote must load
     output.info(f"wrote {path}" + (f" (queues: {', '.join(queues)})" if queues else ""))
     snippet = pre_commit_snippet(_version())

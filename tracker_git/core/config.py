@@ -37,6 +37,7 @@ SCHEMA: dict[tuple[str, str], tuple[object, object]] = {
     ("hooks", "strict"): ("bool", False),
     ("hooks", "timeout"): ("number", 2),
     ("hooks", "allow_without_key"): ("strings", []),
+    ("hooks", "since"): ("str", ""),
     ("branch", "pattern"): ("str", "{key}-{slug}"),
     ("statuses", "start"): ("str", "inProgress"),
     ("statuses", "review"): ("str", "inReview"),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from tracker_git.core import git
 from tracker_git.core.checks import check_commit
 from tracker_git.core.config import Config
+from tracker_git.core.errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 ZERO = "0" * 40
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[ T])")
 
 
 def commits(revisions: Sequence[str], cwd: str | None = None) -> list[tuple[str, int, str]]:
@@ -26,11 +30,45 @@ def commits(revisions: Sequence[str], cwd: str | None = None) -> list[tuple[str,
     return found
 
 
-def problems(revisions: Sequence[str], config: Config, cwd: str | None = None) -> list[str]:
-    """One line per commit in REVISIONS that fails the message check."""
-    lines = []
+def failing(
+    revisions: Sequence[str], config: Config, cwd: str | None = None
+) -> list[tuple[str, int, str]]:
+    """(sha, number of parents, one line saying why) for each commit in REVISIONS that fails
+    the message check, newest first."""
+    found = []
     for sha, parents, body in commits(revisions, cwd):
         problem = check_commit(parents, body, config)
         if problem:
-            lines.append(f"  {sha[:10]} {body.partition(chr(10))[0][:60]!r}: {problem}")
-    return lines
+            line = f"  {sha[:10]} {body.partition(chr(10))[0][:60]!r}: {problem}"
+            found.append((sha, parents, line))
+    return found
+
+
+def problems(revisions: Sequence[str], config: Config, cwd: str | None = None) -> list[str]:
+    """One line per commit in REVISIONS that fails the message check."""
+    return [line for _, _, line in failing(revisions, config, cwd)]
+
+
+def since_revisions(since: str, cwd: str | None = None) -> list[str]:
+    """What `[hooks] since` leaves out of a check, as `git log` arguments: a date
+    ("2026-01-31", any date git reads, starting with the year) keeps the commits made after it,
+    a commit keeps those made on top of it (not the commit itself)."""
+    if not since:
+        return []
+    if _DATE.match(since):
+        return [f"--since={since}"]
+    code, out, _ = git.run(["rev-parse", "--verify", "--quiet", f"{since}^{{commit}}"], cwd)
+    if code != 0:
+        raise ConfigError(
+            f"[hooks] since = {since[:60]!r} names no commit of this repository; set it to a "
+            "commit of this history or a date (2026-01-31), or remove it"
+        )
+    return [f"^{out.decode().strip()}"]
+
+
+def rewording_advice(oldest: tuple[str, int, str]) -> str:
+    """How to reword commits down to `oldest` (sha, parents, line): a root commit has no
+    parent to rebase onto, so it takes --root."""
+    sha, parents, _ = oldest
+    where = "--root" if parents == 0 else f"{sha[:10]}^"
+    return f"reword them with 'git rebase -i {where}' (mark them 'reword')"

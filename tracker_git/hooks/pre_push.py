@@ -1,5 +1,8 @@
 """pre-push: every commit being pushed that the remote does not have yet references a key.
 
+Commits from before `[hooks] since` (a commit or a date; `git tracker init` sets the HEAD it
+found) are not checked, so the first push of an old repository to a new remote passes.
+
 git gives the plain hook "<local ref> <local sha> <remote ref> <remote sha>" lines on stdin;
 the pre-commit framework gives PRE_COMMIT_FROM_REF / PRE_COMMIT_TO_REF instead.
 """
@@ -33,24 +36,32 @@ def pushed_refs() -> list[tuple[str, str, str]]:
     return refs
 
 
-def _ranges(remote: str) -> list[list[str]]:
+def _ranges(remote: str, since: list[str]) -> list[list[str]]:
     ranges = []
     for _, local_sha, remote_sha in pushed_refs():
         excluded = [f"^{remote_sha}"] if remote_sha != history.ZERO else []
-        ranges.append([local_sha, *excluded, "--not", f"--remotes={remote}"])
+        ranges.append([local_sha, *excluded, *since, "--not", f"--remotes={remote}"])
     return ranges
 
 
 def main(argv: list[str]) -> int:
     remote = argv[0] if argv else os.environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
-    _, config = common.load()
-    lines: list[str] = []
-    for revisions in _ranges(remote):
-        lines += history.problems(revisions, config)
-    if not lines:
+    state, config = common.load()
+    since_setting = config.text("hooks", "since")
+    since = history.since_revisions(since_setting, state.toplevel)
+    found: list[tuple[str, int, str]] = []
+    for revisions in _ranges(remote, since):
+        found += history.failing(revisions, config, state.toplevel)
+    if not found:
         return 0
-    detail = "\n".join(lines)
+    detail = "\n".join(line for _, _, line in found)
+    advice = history.rewording_advice(found[-1])
+    if not since_setting:
+        advice += (
+            "; if they predate tracker-git, set [hooks] since (a commit or a date) in "
+            ".tracker-git.toml to check only what came after"
+        )
     raise CheckFailed(
-        f"{len(lines)} commit(s) to push reference no valid issue key; reword them with "
-        f"'git rebase -i' (mark them 'reword') and push again:\n{detail}"
+        f"{len(found)} commit(s) to push reference no valid issue key; {advice}, and push "
+        f"again:\n{detail}"
     )
