@@ -312,6 +312,14 @@ def forge_variable(kind: str) -> str | None:
     return None
 
 
+# Before 0.2, entries were keyed by the web host; for these two the token was only ever sent
+# to the one API host named here, so reading the old entry for that API host keeps the rule.
+_EARLIER_ACCOUNTS = {
+    ("github", "api.github.com"): "forge:github:github.com",
+    ("bitbucket-cloud", "api.bitbucket.org"): "forge:bitbucket-cloud:bitbucket.org",
+}
+
+
 def forge_token(kind: str, host: str, *, timeout: float | None = None) -> str | None:
     """The forge's token: its usual variable, else the keyring entry `forge:<kind>:<host>`;
     None when neither has one. A keyring that fails or hangs raises OperationFailed."""
@@ -320,6 +328,10 @@ def forge_token(kind: str, host: str, *, timeout: float | None = None) -> str | 
     if variable:
         return _usable(_variable(variable), variable, "set it to the token alone")
     token = _get(account, timeout)
+    earlier = _EARLIER_ACCOUNTS.get((kind, host.lower()))
+    if not token and earlier:
+        token = _get(earlier, timeout)
+        account = earlier
     fix = f"run 'git tracker login --forge {kind}' again"
     return _usable(token, f"the keyring entry {account}", fix) if token else None
 

@@ -144,6 +144,24 @@ def test_forge_tokens_come_from_their_variable_then_the_keyring(secret_service: 
         secrets.forge_token("sourcehut", "git.sr.ht")
 
 
+def test_entries_stored_before_0_2_under_the_web_host_still_serve_their_api_host(
+    secret_service: Session,
+) -> None:
+    for account, token in (
+        ("forge:github:github.com", "gh-old-entry"),
+        ("forge:bitbucket-cloud:bitbucket.org", "bb-old-entry"),
+    ):
+        secret_service.store(token, service=secrets.SERVICE, username=account)
+    assert secrets.forge_token("github", "api.github.com") == "gh-old-entry"
+    assert secrets.forge_token("bitbucket-cloud", "api.bitbucket.org") == "bb-old-entry"
+    # Only the API host that entry always went to; no other host gets it.
+    assert secrets.forge_token("github", "ghe.example.com") is None
+    assert secrets.forge_token("github", "api.acme.ghe.com") is None
+    # A newer entry wins over the old one.
+    secrets.store_forge_token("github", "api.github.com", "gh-new-entry")
+    assert secrets.forge_token("github", "api.github.com") == "gh-new-entry"
+
+
 def test_scrubbed_tokens_stay_readable_but_reach_no_subprocess() -> None:
     os.environ["TRACKER_TOKEN"] = "canary-scrub-1"
     os.environ["GITLAB_TOKEN"] = "canary-scrub-2"
