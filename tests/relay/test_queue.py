@@ -200,3 +200,21 @@ def test_backoff_doubles_up_to_the_cap_with_jitter() -> None:
         2, 4, 8, 60, 60, 60,
     ]  # fmt: skip
     assert backoff(3, retry, rng=lambda: 0.0) == 4  # at least half of the full pause
+
+
+def test_postgresql_wakes_idle_workers_with_notify(postgres_url: str) -> None:
+    """An idle worker waits on LISTEN, not on a timer: a delivery accepted by another relay
+    ends its wait at once (the wait here is 120 s; the join gives up after 60)."""
+    import threading
+
+    idle, other = open_queue(postgres_url), open_queue(postgres_url)
+    try:
+        idle.wait(0)  # LISTEN from now on
+        waiter = threading.Thread(target=idle.wait, args=(120,))
+        waiter.start()
+        other.enqueue(delivery("n"), moves(("DEV-1", "s")), 1.0)
+        waiter.join(60)
+        assert not waiter.is_alive()
+    finally:
+        idle.close()
+        other.close()

@@ -261,10 +261,12 @@ class RelayApp:
     def _log_delivery(status: int, about: dict[str, object]) -> None:
         """One line per delivery (a JSON object with log_format = "json")."""
         about["answer"] = status
+        level = logging.WARNING if status >= 400 else logging.INFO
+        if not log.isEnabledFor(level):
+            return
         text = " ".join(
             f"{name}={value}" for name, value in about.items() if value not in ("", [], None)
         )
-        level = logging.WARNING if status >= 400 else logging.INFO
         log.log(level, "delivery %s", text, extra=logs.fields(**about))
 
     def _delivery(

@@ -241,18 +241,14 @@ class SqlQueue:
             self.lock_keys(db, sorted({t.issue for t in tasks}))
             for task in tasks:
                 # Behind an earlier pending task of the same key: wait (NULL) for it.
-                waiting = self.run(
-                    db,
-                    "SELECT 1 FROM tasks WHERE issue = ? AND state = 'pending' LIMIT 1",
-                    (task.issue,),
-                ).fetchone()
                 self.run(
                     db,
                     "INSERT INTO tasks(delivery, action, issue, status, data, kind, pr, created, "
-                    "next_try) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "next_try) SELECT ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM "
+                    "tasks WHERE issue = ? AND state = 'pending') THEN NULL ELSE ? END",
                     (delivery.id, task.action, task.issue, task.status,
                      json.dumps(dict(task.data)), delivery.kind, delivery.pr, now,
-                     None if waiting else now),
+                     task.issue, now),
                 )  # fmt: skip
             if tasks:
                 self.announce(db)

@@ -1,10 +1,11 @@
 """The queue in a SQLite file: one host, any number of processes sharing it.
 
 Group commit: every transaction commits with synchronous=NORMAL (written to the WAL, not yet
-fsync'd); a durable one (an accepted delivery) then calls `_sync`, which fsyncs the WAL
-unless another process or thread already did after this commit. Each durable commit bumps a
-sequence number in `meta`; the highest number known to be on disk sits in the file
-`<database>-sync`, read and written under an exclusive lock on that file. Deliveries that
+fsync'd); a durable one (an accepted delivery, or a duplicate of one) then calls `_sync`,
+which fsyncs the WAL unless another process or thread already did after this commit. Commits
+are numbered by the tasks' AUTOINCREMENT sequence (never reused), read inside the durable
+transaction; the highest number known to be on disk sits in the file `<database>-sync`, read
+and written under an exclusive lock on that file. Deliveries that
 arrive together wait for one fsync instead of one each, and none is answered before its own
 commit is on disk. The worker's bookkeeping (claim, heartbeat, done, retry) needs no fsync: a
 claim lost to a power cut is claimed again and a "done" lost is applied again, which moves an
@@ -133,7 +134,6 @@ class SqliteQueue(SqlQueue):
                 "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
                 (SCHEMA_VERSION,),
             )
-            db.execute("INSERT OR IGNORE INTO meta(name, value) VALUES('seq', 0)")
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -159,18 +159,19 @@ class SqliteQueue(SqlQueue):
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
-            seq = 0
-            if durable:
-                row = db.execute(
-                    "UPDATE meta SET value = value + 1 WHERE name = 'seq' RETURNING value"
-                ).fetchone()
-                seq = int(row[0])
+            seq = self._sequence(db) if durable else 0
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
         if durable:
             self._sync(seq)
+
+    @staticmethod
+    def _sequence(db: sqlite3.Connection) -> int:
+        """The newest task's number as this connection sees it (a commit's position)."""
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone()
+        return int(row[0]) if row else 0
 
     def _sync_file(self) -> int:
         if self._sync_fd < 0 or self._sync_pid != os.getpid():
@@ -187,8 +188,7 @@ class SqliteQueue(SqlQueue):
             try:
                 text = os.pread(fd, 32, 0).strip()
                 synced = int(text) if text.isdigit() else 0
-                row = self.connection().execute("SELECT value FROM meta WHERE name = 'seq'")
-                latest = int(row.fetchone()[0])
+                latest = self._sequence(self.connection())
                 if 0 < seq <= synced <= latest:
                     return
                 # Everything committed up to now goes to disk with this one fsync.
@@ -204,7 +204,7 @@ class SqliteQueue(SqlQueue):
             except FileNotFoundError:
                 continue  # no WAL (checkpointed and removed): the database file holds all
             try:
-                os.fsync(fd)
+                os.fdatasync(fd)
             finally:
                 os.close(fd)
             return
