@@ -160,6 +160,8 @@ def test_a_task_in_flight_at_sigkill_is_taken_back_at_restart(
             wait_until(lambda: queue.pending() == 0, timeout=30)
             assert status_of(sandbox, key) == "readyForTest"
             assert len(transitions(sandbox)) == 1
+            wait_until(lambda: any(f"{key} -> readyForTest" in line and line.endswith(": done\n")
+                                   for line in again.log))  # fmt: skip
         finally:
             again.process.terminate()
             again.process.wait(timeout=30)

@@ -4,6 +4,7 @@ or replayed is answered 4xx (or 503 when full) and leaves nothing behind."""
 from __future__ import annotations
 
 import json
+import select
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -156,3 +157,25 @@ def test_a_draft_status_can_be_set(tmp_path: Path, sandbox: SandboxHandle) -> No
         data["object_attributes"]["draft"] = True
         answer = relay.post(json.dumps(data).encode(), headers=headers)
         assert (answer.status_code, answer.json()["status"]) == (202, "inProgress")
+
+
+def test_headers_dripped_byte_by_byte_are_cut_off(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    """Each byte comes well within the read timeout, the whole never does: the server shuts
+    the connection at the headers' deadline instead of serving the drip for 40 s."""
+    config = write_config(tmp_path, sandbox, server="read_timeout = 1\n")
+    with relay_in_thread(config) as relay:
+        host, port = relay.url.removeprefix("http://").split(":")
+        request = head("10") * 20  # 200 bytes at one per 0.2 s: 40 s if never cut off
+        with socket.create_connection((host, int(port)), timeout=30) as s:
+            cut = False
+            for byte in request:
+                try:
+                    s.sendall(bytes([byte]))
+                except OSError:  # reset by the server
+                    cut = True
+                    break
+                readable, _, _ = select.select([s], [], [], 0.2)
+                if readable:
+                    cut = True  # closed by the server (EOF) or an answer: either way, over
+                    break
+            assert cut

@@ -101,17 +101,27 @@ def _start_time(pid: int) -> str:
     return stat.rpartition(")")[2].split()[19]
 
 
+def _host() -> str:
+    """This host as far as pids go: its name and its pid namespace (containers that share a
+    host name but not their pids are different hosts here)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}{namespace}"
+
+
 def holder_id() -> str:
     """This process: host:pid:start."""
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+    return f"{_host()}:{pid}:{_start_time(pid)}"
 
 
-def holder_alive(holder: str, host: str | None = None) -> bool:
+def holder_alive(holder: str) -> bool:
     """False only when `holder` is a process of this host that is gone (or a new process
     under its pid); a holder on another host is judged by its heartbeat alone."""
     parts = holder.rsplit(":", 2)
-    if len(parts) != 3 or parts[0] != (host or socket.gethostname()):
+    if len(parts) != 3 or parts[0] != _host():
         return True
     pid_text, started = parts[1], parts[2]
     if not pid_text.isdigit():

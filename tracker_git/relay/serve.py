@@ -2,17 +2,21 @@
 request. Enough for a small team; larger ones run the same app under gunicorn.
 
 Bounded: at most `[server] max_connections` requests are served at once (one more gets
-`503` and is closed at once, without a thread), and each read from a client waits at most
-`[server] read_timeout` seconds, so a client that sends headers and then nothing is dropped
-(or answered 408 by the app while it reads the body) instead of holding a thread forever."""
+`503` and is closed at once, without a thread); each read from a client waits at most
+`[server] read_timeout` seconds, and the request line and headers must all arrive within
+that time from the connection (a watcher thread shuts the socket of one that drips them
+byte by byte), so a client that sends headers and then nothing is dropped (or answered 408
+by the app while it reads the body) instead of holding a thread forever."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import socketserver
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -32,10 +36,35 @@ class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
     max_connections = 64
+    read_timeout = 10.0
 
     def server_activate(self) -> None:
         self._slots = threading.BoundedSemaphore(self.max_connections)
+        # Connections still sending their headers, and when they must be done.
+        self._reading: dict[socket.socket, float] = {}
+        self._reading_lock = threading.Lock()
+        self._closed = threading.Event()
+        threading.Thread(target=self._watch, name="relay-header-deadline", daemon=True).start()
         super().server_activate()
+
+    def server_close(self) -> None:
+        self._closed.set()
+        super().server_close()
+
+    def headers_read(self, request: socket.socket) -> None:
+        with self._reading_lock:
+            self._reading.pop(request, None)
+
+    def _watch(self) -> None:
+        while not self._closed.wait(min(1.0, self.read_timeout / 4)):
+            now = time.monotonic()
+            with self._reading_lock:
+                late = [s for s, deadline in self._reading.items() if now > deadline]
+                for request in late:
+                    del self._reading[request]
+            for request in late:
+                with contextlib.suppress(OSError):  # its thread's read ends at once
+                    request.shutdown(socket.SHUT_RDWR)
 
     def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
         if not self._slots.acquire(blocking=False):
@@ -46,9 +75,12 @@ class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
                 pass
             self.shutdown_request(request)
             return
+        with self._reading_lock:
+            self._reading[request] = time.monotonic() + self.read_timeout
         try:
             super().process_request(request, client_address)
         except BaseException:
+            self.headers_read(request)
             self._slots.release()
             raise
 
@@ -56,6 +88,7 @@ class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
+            self.headers_read(request)
             self._slots.release()
 
 
@@ -65,11 +98,21 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
+    def get_environ(self) -> dict[str, str]:
+        """Called once the headers are in: from here the app's body deadline applies."""
+        server = self.server
+        if isinstance(server, _ThreadingServer):
+            server.headers_read(self.connection)
+        return super().get_environ()
+
 
 def start_server(app: RelayApp, host: str, port: int) -> tuple[WSGIServer, str]:
     """A threaded WSGI server bound to host:port (0: any free port) and its base URL;
     the caller runs `serve_forever()`."""
-    settings = {"max_connections": app.config.max_connections}
+    settings = {
+        "max_connections": app.config.max_connections,
+        "read_timeout": app.config.read_timeout,
+    }
     server_class = type("RelayServer", (_ThreadingServer,), settings)
     # StreamRequestHandler.timeout: the socket timeout of every read from the client.
     handler = type("RelayHandler", (_QuietHandler,), {"timeout": app.config.read_timeout})
