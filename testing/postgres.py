@@ -94,7 +94,8 @@ def run_postgres(durable: bool = False) -> Iterator[PostgresServer]:
     """A fresh server for the block. `durable=False` (tests) turns fsync off, which changes
     nothing a test can see; a benchmark passes True to measure what production pays."""
     bin_dir = binaries()
-    folder = tempfile.mkdtemp(prefix="tracker-git-pg-")
+    # As root, the server user must reach the folder: /tmp, not a $TMPDIR under /root.
+    folder = tempfile.mkdtemp(prefix="tracker-git-pg-", dir="/tmp" if os.geteuid() == 0 else None)
     data, sockets = os.path.join(folder, "data"), os.path.join(folder, "socket")
     os.mkdir(sockets)
     _, uid = _as_server_user([])

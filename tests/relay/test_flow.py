@@ -1,5 +1,6 @@
 """Deliveries in, issues moved in the sandbox: the right issue to the right status, once,
-through Tracker's failures."""
+through Tracker's failures; on both queue backends (the `relay` fixture of these tests runs
+each test on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,13 @@ START = {"opened": "inProgress", "approved": "inReview", "merged": "inReview",
          "declined": "inReview"}  # fmt: skip
 END = {"opened": "inReview", "approved": "inReview", "merged": "readyForTest",
        "declined": "needsRework"}  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def relay_config(request: pytest.FixtureRequest, tmp_path: Path, sandbox: SandboxHandle) -> Path:
+    if request.param == "sqlite":
+        return write_config(tmp_path, sandbox)
+    return write_config(tmp_path, sandbox, database=request.getfixturevalue("postgres_url"))
 
 
 def kind_of(name: str) -> str:

@@ -7,6 +7,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from testing.servers import SandboxHandle
 from tests.relay.helpers import (
     SECRET,
@@ -17,12 +19,19 @@ from tests.relay.helpers import (
     wait_until,
     write_config,
 )
-from tracker_git.relay.sqlite import SqliteQueue as Queue
+from tracker_git.relay.queue import open_queue
 
 
-def test_sigkill_with_events_queued_loses_nothing(tmp_path: Path, sandbox: SandboxHandle) -> None:
-    config = write_config(tmp_path, sandbox)
-    database = tmp_path / "queue" / "relay.sqlite3"
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_sigkill_with_events_queued_loses_nothing(
+    tmp_path: Path, sandbox: SandboxHandle, backend: str, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgres":
+        database = request.getfixturevalue("postgres_url")
+        config = write_config(tmp_path, sandbox, database=database)
+    else:
+        config = write_config(tmp_path, sandbox)
+        database = str(tmp_path / "queue" / "relay.sqlite3")
     keys = [sandbox.state.add_issue(f"issue {n}", status="inReview") for n in range(3)]
     sandbox.inject(503, times=1_000_000)  # Tracker is down
     relay = start_relay_process(config)
@@ -38,14 +47,16 @@ def test_sigkill_with_events_queued_loses_nothing(tmp_path: Path, sandbox: Sandb
         relay.process.wait()
     assert relay.process.returncode == -signal.SIGKILL
     # Each 202 meant: on disk.
-    assert Queue(str(database)).pending() == 3
+    queue = open_queue(database)
+    request.addfinalizer(queue.close)
+    assert queue.pending() == 3
     assert transitions(sandbox) == []
 
     sandbox.clear_faults()  # Tracker is back
     again = start_relay_process(config)
     assert again.process is not None
     try:
-        wait_until(lambda: Queue(str(database)).pending() == 0)
+        wait_until(lambda: queue.pending() == 0)
         assert [status_of(sandbox, key) for key in keys] == [
             "readyForTest",
             "needsRework",
@@ -54,7 +65,7 @@ def test_sigkill_with_events_queued_loses_nothing(tmp_path: Path, sandbox: Sandb
         assert len(transitions(sandbox)) == 3
         # A forge retrying a delivery the killed relay had accepted: still one transition.
         body, headers = signed("github-merged", {"PROJ-123": keys[0]})
-        headers["X-GitHub-Delivery"] = Queue(str(database)).tasks()[0]["delivery"].split(":", 1)[1]  # type: ignore[union-attr]
+        headers["X-GitHub-Delivery"] = queue.tasks()[0]["delivery"].split(":", 1)[1]  # type: ignore[union-attr]
         assert again.post(body, headers=headers).json()["result"] == "duplicate"
     finally:
         again.process.terminate()  # SIGTERM: a clean stop
