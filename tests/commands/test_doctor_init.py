@@ -42,7 +42,8 @@ def test_doctor_all_fine(repo: Path, sandbox: SandboxHandle) -> None:
     assert lines_about(out, "token") == "ok  token: found (environment)"
     assert lines_about(out, "organization") == "ok  organization: X-Org-ID sandbox-org"
     assert lines_about(out, "forge") == "ok  forge: github at github.com, token found"
-    assert "commit-msg (plain)" in lines_about(out, "hooks")
+    assert lines_about(out, "hooks") == "ok  hooks: tracker-git runs in 4 of 4 hook types"
+    assert "\n         commit-msg: tracker-git\n" in out
 
 
 def test_doctor_reports_a_broken_config(repo: Path, sandbox: SandboxHandle) -> None:

@@ -81,5 +81,5 @@ def test_zsh_completion_loads_and_completes(tmp_path: Path) -> None:
     )
     proc = run(tmp_path, "zsh", "-f", "-c", script)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["completion", "--help", "install", "uninstall"]
+    assert proc.stdout.split() == ["completion", "--help", "install", "uninstall", "--chain"]
     assert run(tmp_path, "zsh", "-n", str(path)).returncode == 0

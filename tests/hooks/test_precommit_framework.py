@@ -1,8 +1,10 @@
 """The hooks through the real pre-commit framework, with `.pre-commit-hooks.yaml` as shipped.
 
-`repo:` points at a throwaway git repository holding a copy of this work tree's package files
-(so the test sees the current code, and nobody's half-committed work elsewhere), and pre-commit
-pip-installs it into a hook environment. That build takes ~10 s, so it happens once per test
+The standard form `git tracker init` writes (`repo:` + `rev: v<version>`), with the project
+URL swapped for a file:// URL of a throwaway git repository: a copy of this work tree's package
+files (so the test sees the current code, and nobody's half-committed work elsewhere), tagged
+v<version> as a release is. pre-commit clones it at the tag and pip-installs it into a hook
+environment. That build takes ~10 s, so it happens once per test
 run, in a run-wide PRE_COMMIT_HOME, and every test reuses it.
 """
 
@@ -21,24 +23,23 @@ import pytest
 
 from testing.isolation import isolated_env
 from testing.repos import git, head_message, make_repo, run
+from tracker_git import about, precommit
 
 ROOT = Path(__file__).resolve().parents[2]
 PRE_COMMIT = str(ROOT / ".venv" / "bin" / "pre-commit")
+GIT_TRACKER = str(ROOT / ".venv" / "bin" / "git-tracker")
 HOOK_TYPES = ("pre-commit", "commit-msg", "prepare-commit-msg", "pre-push")
 PACKAGE_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
 
 
 @dataclass(frozen=True)
 class HookRepo:
-    url: str  # a local path pre-commit clones from
-    rev: str  # a full sha: pre-commit warns about tags as mutable
+    url: str  # a file:// URL pre-commit clones from
+    rev: str  # the release tag, v<version>, as `git tracker init` names it
     home: Path  # PRE_COMMIT_HOME holding the built environment
 
     def config(self) -> str:
-        ids = ("tracker-branch-name", "tracker-prepare-commit-msg", "tracker-commit-msg",
-               "tracker-pre-push")  # fmt: skip
-        hooks = "".join(f"      - id: {hook_id}\n" for hook_id in ids)
-        return f"repos:\n  - repo: {self.url}\n    rev: {self.rev}\n    hooks:\n{hooks}"
+        return precommit.standard_snippet(self.url, about.version())
 
 
 def _session_env(scratch: Path) -> dict[str, str]:
@@ -71,11 +72,9 @@ def _build(scratch: Path) -> HookRepo:
     sh(source, "git", "init", "-q", "-b", "main")
     sh(source, "git", "add", "-A")
     sh(source, "git", "commit", "-q", "--no-verify", "-m", "DEV-1: tracker-git under test")
-    hook_repo = HookRepo(
-        url=str(source),
-        rev=sh(source, "git", "rev-parse", "HEAD").strip(),
-        home=scratch / "pre-commit-home",
-    )
+    rev = precommit.tag(about.version())
+    sh(source, "git", "tag", rev)
+    hook_repo = HookRepo(url=source.as_uri(), rev=rev, home=scratch / "pre-commit-home")
     # Build the hook environment now, so a failing pip shows up as this fixture's error.
     target = scratch / "warmup"
     sh(scratch, "git", "init", "-q", str(target))
@@ -106,16 +105,21 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> HookRepo:
 
 @pytest.fixture
 def repo(tmp_path: Path, hook_repo: HookRepo) -> Path:
-    """A repository on main whose four hook types run pre-commit with our hooks."""
+    """A repository on main whose four hook types run pre-commit with our hooks: the
+    configuration `git tracker init --pre-commit` writes, its project URL swapped for the
+    file:// clone (no network), installed by a bare `pre-commit install`."""
     path = make_repo(tmp_path / "repo", initial_commit=False)
-    (path / ".pre-commit-config.yaml").write_text(hook_repo.config())
-    git(path, "add", ".pre-commit-config.yaml")
+    proc = run(path, GIT_TRACKER, "init", "--pre-commit")
+    assert proc.returncode == 0, proc.stderr
+    written = (path / ".pre-commit-config.yaml").read_text()
+    assert f"  - repo: {about.project_url()}\n    rev: {hook_repo.rev}\n" in written
+    (path / ".pre-commit-config.yaml").write_text(
+        written.replace(about.project_url(), hook_repo.url)
+    )
+    git(path, "add", ".pre-commit-config.yaml", ".tracker-git.toml")
     git(path, "commit", "-q", "--no-verify", "-m", "DEV-1: add the pre-commit configuration")
     os.environ["PRE_COMMIT_HOME"] = str(hook_repo.home)  # conftest restores os.environ
-    args = [PRE_COMMIT, "install"]
-    for hook_type in HOOK_TYPES:
-        args += ["--hook-type", hook_type]
-    proc = run(path, *args)
+    proc = run(path, PRE_COMMIT, "install")  # the hook types come from the configuration
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for hook_type in HOOK_TYPES:
         assert (path / ".git" / "hooks" / hook_type).exists()

@@ -6,6 +6,7 @@ import argparse
 import os
 from collections import Counter
 
+from tracker_git import about, precommit
 from tracker_git.core import config, git, gitstate, keys, output
 from tracker_git.core.errors import OperationFailed
 
@@ -41,7 +42,7 @@ def head_commit(cwd: str) -> str | None:
     return out.decode().strip() if code == 0 else None
 
 
-def config_text(queues: list[str], since: str | None = None) -> str:
+def config_text(queues: list[str], since: str | None = None, url: str = "") -> str:
     listed = ", ".join(f'"{q}"' for q in queues)
     d = {k: v for (s, k), (_, v) in config.SCHEMA.items() if s == "hooks"}
     since_line = (
@@ -50,7 +51,7 @@ def config_text(queues: list[str], since: str | None = None) -> str:
         else '# since = "2026-01-31"        # a commit or a date: the push check skips older commits'
     )
     return f"""\
-# tracker-git settings for this repository (https://pypi.org/project/tracker-git/).
+# tracker-git settings for this repository ({url}).
 # Every key is optional; the values shown are the defaults. `git tracker doctor` checks this file.
 
 # The queues whose keys count; empty: any queue.{" Guessed from history." if queues else ""}
@@ -80,40 +81,6 @@ queues = [{listed}]
 """.replace("'", '"')
 
 
-def pre_commit_snippet(version: str) -> str:
-    # repo: local with the package from PyPI: no git URL for pre-commit to clone.
-    hooks = [
-        ("tracker-branch-name", "branch-name", "[pre-commit, pre-push]", False),
-        ("tracker-prepare-commit-msg", "prepare-commit-msg", "[prepare-commit-msg]", True),
-        ("tracker-commit-msg", "commit-msg", "[commit-msg]", True),
-        ("tracker-pre-push", "pre-push", "[pre-push]", False),
-    ]
-    lines = [
-        "default_install_hook_types: [pre-commit, prepare-commit-msg, commit-msg, pre-push]",
-        "repos:",
-        "  - repo: local",
-        "    hooks:",
-    ]
-    for hook_id, name, stages, takes_file in hooks:
-        lines += [
-            f"      - id: {hook_id}",
-            f"        name: {hook_id}",
-            f"        entry: tracker-git-hook {name}",
-            "        language: python",
-            f"        additional_dependencies: [tracker-git=={version}]",
-            f"        stages: {stages}",
-        ]
-        if not takes_file:
-            lines += ["        pass_filenames: false", "        always_run: true"]
-    return "\n".join(lines) + "\n"
-
-
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("tracker-git")
-
-
 def run(args: argparse.Namespace) -> int:
     state = gitstate.read_state()
     path = os.path.join(state.toplevel, config.REPO_FILE)
@@ -127,14 +94,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         queues = guess_queues(state.toplevel)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(config_text(queues, head_commit(state.toplevel)))
+        f.write(config_text(queues, head_commit(state.toplevel), about.project_url()))
     config.read_file(path)  # what we wrote must load
     output.info(f"wrote {path}" + (f" (queues: {', '.join(queues)})" if queues else ""))
-    snippet = pre_commit_snippet(_version())
+    url, version = about.project_url(), about.version()
+    snippet = precommit.standard_snippet(url, version)
     pre_commit = os.path.join(state.toplevel, PRE_COMMIT_FILE)
     if not args.pre_commit:
         output.info(f"add this to {PRE_COMMIT_FILE}, then run 'pre-commit install':")
         output.result(snippet.rstrip())
+        output.info(
+            f"where pre-commit cannot clone {url} (an offline mirror), the same as repo: local:"
+        )
+        output.result(precommit.local_snippet(url, version).rstrip())
         output.info("or, without pre-commit: git tracker hooks install")
     elif os.path.exists(pre_commit):
         raise OperationFailed(

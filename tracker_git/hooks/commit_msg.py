@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import os
+
 from tracker_git.core import checks, msgfile
+from tracker_git.core.config import Config
 from tracker_git.core.errors import CheckFailed
+from tracker_git.core.gitstate import RepoState
 from tracker_git.hooks import common
+
+
+def _branch_hint(cleaned: str, state: RepoState, config: Config) -> str:
+    """On a keyed branch, a keyless message: the key to write, and which hook would have put
+    it in where that hook is not installed (commit-msg alone, as gitlint-style setups have)."""
+    key = checks.branch_key(state.branch, config)
+    if key is None or checks.message_keys(cleaned, config):
+        return ""
+    hint = f"; the branch carries {key}: write '{key}: ...'"
+    if not os.path.exists(os.path.join(state.hooks_dir, "prepare-commit-msg")):
+        hint += (
+            " (no prepare-commit-msg hook puts it in: 'git tracker hooks install', or "
+            "'pre-commit install --hook-type prepare-commit-msg')"
+        )
+    return hint
 
 
 def main(argv: list[str]) -> int:
@@ -20,5 +39,6 @@ def main(argv: list[str]) -> int:
             problem = f"Tracker has no issue {', '.join(unknown)} (or you cannot see it)"
     if problem is None:
         return 0
+    problem += _branch_hint(cleaned, state, config)
     reopen = common.save_rejected(msg.text, state)
     raise CheckFailed(f"{problem}. Your message is kept; reopen it with: {reopen}")

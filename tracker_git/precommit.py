@@ -1,0 +1,46 @@
+"""The `.pre-commit-config.yaml` snippets that add tracker-git's hooks to a repository.
+
+The standard form points pre-commit at this project's git URL and a release tag, where our
+top-level `.pre-commit-hooks.yaml` defines the hooks. The `repo: local` form is for mirrors
+where pre-commit cannot clone that URL: it lists the hooks itself and has pip install the
+package (from the same tag, or from a package index that mirrors it).
+"""
+
+from __future__ import annotations
+
+INSTALL_TYPES = "default_install_hook_types: [pre-commit, prepare-commit-msg, commit-msg, pre-push]"
+# id, tracker-git-hook argument, stages, whether the hook takes the message file
+HOOKS = (
+    ("tracker-branch-name", "branch-name", "[pre-commit, pre-push]", False),
+    ("tracker-prepare-commit-msg", "prepare-commit-msg", "[prepare-commit-msg]", True),
+    ("tracker-commit-msg", "commit-msg", "[commit-msg]", True),
+    ("tracker-pre-push", "pre-push", "[pre-push]", False),
+)
+
+
+def tag(version: str) -> str:
+    """The release tag of a version: v0.1.0."""
+    return f"v{version}"
+
+
+def standard_snippet(url: str, version: str) -> str:
+    lines = [INSTALL_TYPES, "repos:", f"  - repo: {url}", f"    rev: {tag(version)}", "    hooks:"]
+    lines += [f"      - id: {hook_id}" for hook_id, *_ in HOOKS]
+    return "\n".join(lines) + "\n"
+
+
+def local_snippet(url: str, version: str) -> str:
+    requirement = f"tracker-git @ git+{url}@{tag(version)}"
+    lines = [INSTALL_TYPES, "repos:", "  - repo: local", "    hooks:"]
+    for hook_id, name, stages, takes_file in HOOKS:
+        lines += [
+            f"      - id: {hook_id}",
+            f"        name: {hook_id}",
+            f"        entry: tracker-git-hook {name}",
+            "        language: python",
+            f'        additional_dependencies: ["{requirement}"]',
+            f"        stages: {stages}",
+        ]
+        if not takes_file:
+            lines += ["        pass_filenames: false", "        always_run: true"]
+    return "\n".join(lines) + "\n"
