@@ -167,3 +167,6 @@ def test_a_postgresql_database_is_a_url_not_a_path(tmp_path: Path) -> None:
     cfg = load(write(tmp_path, BASE + f'[server]\ndatabase = "{url}"\nlog_format = "json"\n'), ENV)
     assert cfg.database == url and cfg.log_format == "json"
     assert describe(url) == "postgresql://relay@db.example.com/relay"  # never the password
+    assert describe("postgresql://db/relay?sslmode=require&password=pa55") == (
+        "postgresql://db/relay?sslmode=require"
+    )

@@ -80,14 +80,19 @@ def is_postgres(database: str) -> bool:
 
 
 def describe(database: str) -> str:
-    """The database for messages and logs: a URL without its password."""
+    """The database for messages and logs: a URL without its password (in the user part or
+    as a `password=` parameter)."""
     if not is_postgres(database):
         return database
     scheme, _, rest = database.partition("://")
     userinfo, at, host = rest.rpartition("@")
-    if not at:
-        return database
-    return f"{scheme}://{userinfo.partition(':')[0]}@{host}"
+    if at:
+        rest = f"{userinfo.partition(':')[0]}@{host}"
+    address, question, query = rest.partition("?")
+    if question:
+        kept = [p for p in query.split("&") if not p.lower().startswith("password=")]
+        address += "?" + "&".join(kept) if kept else ""
+    return f"{scheme}://{address}"
 
 
 def _start_time(pid: int) -> str:

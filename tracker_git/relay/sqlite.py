@@ -95,6 +95,11 @@ class SqliteQueue(SqlQueue):
         self._sync_lock = threading.Lock()
         self._sync_fd = -1
         self._sync_pid = 0
+        if sqlite3.sqlite_version_info < (3, 35):
+            raise ConfigError(
+                f"the relay's SQLite queue needs SQLite 3.35 or newer (RETURNING); this Python "
+                f"has {sqlite3.sqlite_version}: use a newer Python, or PostgreSQL"
+            )
         folder = os.path.dirname(path)
         try:
             if folder and not os.path.isdir(folder):
