@@ -3,6 +3,8 @@
 - the hooks' offline paths load nothing heavy (requests, pygit2, keyring, importlib.metadata);
 - the sandbox never imports tracker_git.tracker (it must not share our client's mistakes);
 - core never imports the CLI, the commands or the hooks;
+- the relay's PostgreSQL driver (psycopg, an optional extra) is imported by its PostgreSQL
+  queue alone, so a relay on SQLite runs without it;
 - every command module in the CLI's table has add_arguments(parser) and run(args).
 
 Each import rule is checked twice: on the source (the AST of every file, so a lazy import
@@ -186,6 +188,17 @@ def test_sandbox_never_imports_the_tracker_client() -> None:
     loaded = loaded_modules(code)
     assert "tracker_git.sandbox" in loaded
     assert offending(loaded, ("tracker_git.tracker",)) == []
+
+
+def test_only_the_postgresql_queue_imports_its_driver() -> None:
+    allowed = PACKAGE / "relay" / "postgres.py"
+    users = [p for p in python_files(PACKAGE) if offending(imported_names(p), ("psycopg",))]
+    assert users == [allowed]
+    code = (
+        "import tracker_git.relay.app, tracker_git.relay.sqlite, tracker_git.commands.relay\n"
+        + PRINT_MODULES
+    )
+    assert offending(loaded_modules(code), ("psycopg",)) == []
 
 
 FRONT_ENDS = ("tracker_git.cli", "tracker_git.commands", "tracker_git.hooks")
