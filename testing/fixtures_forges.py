@@ -23,9 +23,10 @@ from typing import Any
 import pytest
 
 from testing.openapi_contract import check_exchanges
+from tracker_git.core.forgekinds import KINDS
 from tracker_git.emulators import Emulator, start_emulator
 
-FORGE_KINDS = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
+FORGE_KINDS = KINDS
 
 
 @pytest.fixture

@@ -268,3 +268,63 @@ def test_every_command_module_has_add_arguments_and_run() -> None:
     # A module the table does not name would never run: a forgotten or misnamed command.
     present = {p.stem for p in commands.glob("*.py") if not p.stem.startswith("_")}
     assert present <= listed, f"command modules missing from cli.COMMANDS: {present - listed}"
+
+
+# --- one rule, one place ----------------------------------------------------------------------
+
+# Where a forge may be named by its kind: the table, and the demo, which picks one to show.
+FORGE_KIND_HOMES = {PACKAGE / "core" / "forgekinds.py", PACKAGE / "demo.py"}
+
+
+def string_constants(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def test_forge_kinds_are_named_only_in_the_table() -> None:
+    """Adding a forge is a client module, an emulator module and one row in
+    core/forgekinds.py: nothing else in the package spells a forge kind."""
+    from tracker_git.core.forgekinds import KINDS
+
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {value!r}"
+        for path in python_files(PACKAGE)
+        if path not in FORGE_KIND_HOMES
+        for line, value in string_constants(path)
+        if value in KINDS or any(value.startswith(f"forges.{kind}") for kind in KINDS)
+    ]
+    assert found == []
+
+
+def test_the_checker_sees_a_forge_kind(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    path.write_text('CHOICES = ("github", "other")\n')
+    assert (1, "github") in string_constants(path)
+
+
+def test_every_forge_in_the_table_has_its_client_and_emulator() -> None:
+    from tracker_git.core.forgekinds import FORGES
+    from tracker_git.emulators import EMULATORS
+    from tracker_git.forges.base import Forge
+    from tracker_git.forges.registry import parts_of
+
+    for row in FORGES:
+        parts = parts_of(row)
+        assert issubclass(parts.client, Forge), row.kind
+        assert parts.client.__module__ == f"tracker_git.forges.{row.module}"
+        emulator = EMULATORS[row.kind]
+        assert emulator.__module__ == f"tracker_git.emulators.{row.module}"
+    assert list(EMULATORS) == [row.kind for row in FORGES]
+
+
+def test_the_forge_interface_is_declared_once() -> None:
+    """forges.base.Forge is the interface (its abstract methods) and the shared plumbing; no
+    Protocol restates it and no method is a NotImplementedError stub."""
+    for path in python_files(PACKAGE / "forges"):
+        source = path.read_text(encoding="utf-8")
+        assert "Protocol" not in source, path
+        assert "NotImplementedError" not in source, path

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker_git import secrets
-from tracker_git.core import config, gitstate, output
+from tracker_git.core import config, forgekinds, gitstate, output
 from tracker_git.core.config import Config
 from tracker_git.core.errors import TrackerGitError, UsageError
 
 # Storing may raise a desktop unlock prompt a person has to answer.
 STORE_TIMEOUT = 60.0
-FORGE_HOSTS = {"github": "github.com", "gitlab": "gitlab.com", "bitbucket-cloud": "bitbucket.org"}
 
 
 def add_tracker_options(parser: argparse.ArgumentParser) -> None:
@@ -38,14 +37,17 @@ def add_tracker_options(parser: argparse.ArgumentParser) -> None:
 def add_forge_options(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument(
         "--forge",
-        choices=secrets.FORGE_KINDS,
+        choices=forgekinds.KINDS,
         help=f"{verb} a forge token (for 'git tracker pr') instead of the Tracker token",
     )
     parser.add_argument(
         "--host",
         metavar="HOST",
-        help="the forge's web host (default: github.com, gitlab.com, bitbucket.org; "
-        "required for bitbucket-dc)",
+        help="the forge's web host (default: "
+        + ", ".join(row.web_host for row in forgekinds.FORGES if row.web_host)
+        + "; required for "
+        + ", ".join(row.kind for row in forgekinds.FORGES if not row.web_host)
+        + ")",
     )
 
 
@@ -85,9 +87,10 @@ def with_overrides(cfg: Config, **values: str) -> Config:
 def forge_host(kind: str, host: str | None) -> str:
     if host:
         return host.strip().lower()
-    if kind in FORGE_HOSTS:
-        return FORGE_HOSTS[kind]
-    raise UsageError(f"--forge {kind} needs --host HOST (your Bitbucket Data Center's host)")
+    row = forgekinds.forge_kind(kind)
+    if row.web_host:
+        return row.web_host
+    raise UsageError(f"--forge {kind} needs --host HOST (your {row.name}'s host)")
 
 
 def forge_api(kind: str, host: str | None, api_url: str | None = None) -> str:

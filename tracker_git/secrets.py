@@ -21,32 +21,21 @@ from urllib.parse import urlsplit
 
 from tracker_git.core.config import Config
 from tracker_git.core.errors import OperationFailed, UsageError
+from tracker_git.core.forgekinds import FORGES, KINDS, forge_kind
 
 SERVICE = "tracker-git"
 # Outside hooks: long enough for a cold D-Bus activation on a loaded machine.
 DEFAULT_TIMEOUT = 5.0
 ENV_TOKEN = "TRACKER_TOKEN"
 
-FORGE_KINDS = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
-FORGE_VARIABLES: dict[str, tuple[str, ...]] = {
-    "github": ("GH_TOKEN", "GITHUB_TOKEN"),
-    "gitlab": ("GITLAB_TOKEN",),
-    "bitbucket-cloud": ("BITBUCKET_TOKEN",),
-    "bitbucket-dc": ("BITBUCKET_TOKEN",),
-}
-
 _FIX = "or set TRACKER_TOKEN for this shell"
 
 # Every environment variable holding a token that tracker-git reads or that the forges' own
 # tools read (gh's enterprise variables): the one list of what no child process inherits.
-TOKEN_VARIABLES = (
-    "TRACKER_TOKEN",
-    "GH_TOKEN",
-    "GITHUB_TOKEN",
-    "GH_ENTERPRISE_TOKEN",
-    "GITHUB_ENTERPRISE_TOKEN",
-    "GITLAB_TOKEN",
-    "BITBUCKET_TOKEN",
+TOKEN_VARIABLES = tuple(
+    dict.fromkeys(
+        [ENV_TOKEN, *(name for row in FORGES for name in row.token_variables + row.tool_variables)]
+    )
 )
 # Secret variables moved out of os.environ (scrub_environment, hold), still readable here.
 _held: dict[str, str] = {}
@@ -121,8 +110,8 @@ def tracker_account(config: Config) -> str:
 
 
 def forge_account(kind: str, host: str) -> str:
-    if kind not in FORGE_KINDS:
-        raise UsageError(f"unknown forge '{kind}'; use one of: {', '.join(FORGE_KINDS)}")
+    if kind not in KINDS:
+        raise UsageError(f"unknown forge '{kind}'; use one of: {', '.join(KINDS)}")
     return f"forge:{kind}:{host.lower()}"
 
 
@@ -306,7 +295,7 @@ def delete_token(config: Config, *, timeout: float | None = None) -> bool:
 
 def forge_variable(kind: str) -> str | None:
     """The name of the set environment variable that holds this forge's token, if any."""
-    for name in FORGE_VARIABLES.get(kind, ()):
+    for name in forge_kind(kind).token_variables if kind in KINDS else ():
         if _variable(name):
             return name
     return None
@@ -315,8 +304,9 @@ def forge_variable(kind: str) -> str | None:
 # Before 0.2, entries were keyed by the web host; for these two the token was only ever sent
 # to the one API host named here, so reading the old entry for that API host keeps the rule.
 _EARLIER_ACCOUNTS = {
-    ("github", "api.github.com"): "forge:github:github.com",
-    ("bitbucket-cloud", "api.bitbucket.org"): "forge:bitbucket-cloud:bitbucket.org",
+    (row.kind, f"api.{row.web_host}"): f"forge:{row.kind}:{row.web_host}"
+    for row in FORGES
+    if row.api_on_api_host
 }
 
 

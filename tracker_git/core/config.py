@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from tracker_git.core import paths
+from tracker_git.core import forgekinds, paths
 from tracker_git.core.errors import ConfigError
 
 TYPE_CHECKING = False
@@ -48,7 +48,7 @@ SCHEMA: dict[tuple[str, str], tuple[object, object]] = {
     ("stand", "field"): ("str", "standLink"),
     ("pr", "title"): ("str", "{key}: {summary}"),
     ("pr", "template"): ("str", ""),
-    ("forge", "kind"): (("", "github", "gitlab", "bitbucket-cloud", "bitbucket-dc"), ""),
+    ("forge", "kind"): (("", *forgekinds.KINDS), ""),
     ("forge", "api_url"): ("str", ""),
 }
 

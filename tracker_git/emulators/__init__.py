@@ -17,20 +17,22 @@ runs one by hand.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from tracker_git.emulators.bitbucket_cloud import BitbucketCloudEmulator
-from tracker_git.emulators.bitbucket_dc import BitbucketDCEmulator
-from tracker_git.emulators.github import GitHubEmulator
-from tracker_git.emulators.gitlab import GitLabEmulator
+from tracker_git.core.forgekinds import FORGES, ForgeKind
 from tracker_git.emulators.server import Emulator, Recorded
 
-EMULATORS: dict[str, type[Emulator]] = {
-    "github": GitHubEmulator,
-    "gitlab": GitLabEmulator,
-    "bitbucket-cloud": BitbucketCloudEmulator,
-    "bitbucket-dc": BitbucketDCEmulator,
-}
+
+def _emulator(row: ForgeKind) -> type[Emulator]:
+    """`EMULATOR` of tracker_git.emulators.<row.module> (the forge's table row names it)."""
+    found = getattr(importlib.import_module(f"{__name__}.{row.module}"), "EMULATOR", None)
+    if not (isinstance(found, type) and issubclass(found, Emulator)):
+        raise TypeError(f"{__name__}.{row.module} has no EMULATOR = <an Emulator class>")
+    return found
+
+
+EMULATORS: dict[str, type[Emulator]] = {row.kind: _emulator(row) for row in FORGES}
 
 
 def start_emulator(

@@ -39,7 +39,6 @@ def _error(status: int, message: str) -> Reply:
 
 
 class BitbucketCloudEmulator(Emulator):
-    kind = "bitbucket-cloud"
     api_path = "/2.0"
 
     def __init__(self, **options: Any) -> None:
@@ -223,3 +222,6 @@ class BitbucketCloudEmulator(Emulator):
             pr["destination"]["branch"]["name"] = dest
         pr["updated_on"] = now()
         return Reply(200, pr)
+
+
+EMULATOR = BitbucketCloudEmulator

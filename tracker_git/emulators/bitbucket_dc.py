@@ -33,7 +33,6 @@ def _error(status: int, message: str, exception: str | None = None, **extra: Any
 
 
 class BitbucketDCEmulator(Emulator):
-    kind = "bitbucket-dc"
     api_path = "/rest/api/latest"
     api_regex = r"/rest/api/(?:latest|1\.0)"
 
@@ -304,3 +303,6 @@ class BitbucketDCEmulator(Emulator):
         pr["version"] += 1
         pr["updatedDate"] = int(time.time() * 1000)
         return Reply(200, pr)
+
+
+EMULATOR = BitbucketDCEmulator

@@ -32,8 +32,6 @@ EDITIONS = {"dotcom": "", "ghe.com": "", "ghes": "/api/v3"}
 
 
 class GitHubEmulator(Emulator):
-    kind = "github"
-
     def __init__(self, edition: str = "dotcom", **options: Any) -> None:
         self.edition = edition
         self.api_path = EDITIONS[edition]
@@ -194,3 +192,6 @@ class GitHubEmulator(Emulator):
             if login not in known:
                 pr["requested_reviewers"].append(self._user(login))
         return Reply(201, pr)
+
+
+EMULATOR = GitHubEmulator

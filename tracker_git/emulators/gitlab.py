@@ -26,7 +26,6 @@ _STATE_FILTER = {
 
 
 class GitLabEmulator(Emulator):
-    kind = "gitlab"
     api_path = "/api/v4"
 
     def __init__(self, **options: Any) -> None:
@@ -210,3 +209,6 @@ class GitLabEmulator(Emulator):
 def project_id(path: str) -> str:
     """How clients must write a project path in URLs."""
     return quote(path, safe="")
+
+
+EMULATOR = GitLabEmulator

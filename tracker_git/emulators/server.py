@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tracker_git.core import forgekinds
+
 _SECRET_HEADERS = ("authorization", "private-token", "job-token")
 
 
@@ -68,10 +70,10 @@ Handler = Callable[[Call], Reply]
 
 
 class Emulator:
-    """Base of the forge emulators. Subclasses set `kind` and `api_path`, fill `routes` and
-    implement `authorized`, `unauthorized`, `not_found` and the handlers."""
+    """Base of the forge emulators. Subclasses set `api_path`, fill `routes` and implement
+    `authorized`, `unauthorized`, `not_found` and the handlers; a subclass's module is named
+    like its forge's (tracker_git.core.forgekinds), which gives `kind`."""
 
-    kind = ""
     api_path = ""  # where the API lives under the server root, e.g. "/api/v4"
     api_regex = ""  # the same as a regex when several prefixes are served; default api_path
 
@@ -155,6 +157,11 @@ class Emulator:
             self.faults.append((method, path, reply))
 
     # --- the handle ------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """The forge kind this emulates (its row in tracker_git.core.forgekinds)."""
+        return forgekinds.of_module(type(self).__module__).kind
+
     @property
     def url(self) -> str:
         """The API base to give the client (TRACKER_GIT_FORGE_API_URL)."""

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import OperationFailed
+from tracker_git.core.forgekinds import forge_kind
 from tracker_git.core.loopback import secure_enough
 
 if TYPE_CHECKING:
@@ -73,59 +75,6 @@ class Submitted:
     created: bool
 
 
-class Forge(Protocol):
-    """A forge client for one repository (see tracker_git.forges.client_for)."""
-
-    remote: ForgeRemote
-
-    def find_open(self, branch: str, target: str | None = None) -> PullRequest | None:
-        """The open pull request from `branch` (into `target` if given), or None."""
-        ...
-
-    def list_open(self, branch: str) -> list[PullRequest]:
-        """Every open pull request from `branch`, all pages read."""
-        ...
-
-    def get(self, number: int) -> PullRequest:
-        """The pull request with this number."""
-        ...
-
-    def create(
-        self, title: str, body: str, source: str, target: str, draft: bool = False
-    ) -> PullRequest:
-        """Open a pull request; if the forge says one already exists, update that one."""
-        ...
-
-    def create_or_adopt(
-        self, title: str, body: str, source: str, target: str, draft: bool
-    ) -> tuple[PullRequest, bool]:
-        """`create`, also saying whether the pull request is new (False: the forge said one
-        existed, and that one was updated)."""
-        ...
-
-    def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
-        """Set the title and description, keeping reviewers (and draft state on GitLab)."""
-        ...
-
-    def default_branch(self) -> str:
-        """The repository's default branch, as the forge says."""
-        ...
-
-    def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
-        """The browser page that creates the pull request, prefilled where the forge allows."""
-        ...
-
-    def plan_create(
-        self, title: str, body: str, source: str, target: str, draft: bool = False
-    ) -> list[PlannedRequest]:
-        """The requests `create` sends (without the duplicate fallback)."""
-        ...
-
-    def plan_update(self, pr: PullRequest, title: str, body: str) -> list[PlannedRequest]:
-        """The requests `update` sends (may read the forge, never writes)."""
-        ...
-
-
 class Duplicate(Exception):
     """Internal: the forge refused a create because an open pull request exists.
     `number` is that pull request's number when the error names it; `pr` when it carries it."""
@@ -155,13 +104,15 @@ class Response:
     headers: Mapping[str, str] = field(default_factory=dict)  # case-insensitive from requests
 
 
-class HttpForge:
-    """Shared plumbing of the four clients: auth, requests, error messages, duplicate fallback.
-    Subclasses set NAME, implement `auth_headers` and `error_text`, and the Forge methods."""
-
-    NAME = "forge"
+class Forge(ABC):
+    """A forge client for one repository (see tracker_git.forges.client_for): the one
+    declaration of what every forge offers, and the plumbing they share (auth, requests,
+    one-line errors, the duplicate fallback). A forge implements the abstract methods and
+    may override `auth_headers`, `error_text`, `duplicate` and `failure`; its name in
+    messages comes from its row in tracker_git.core.forgekinds."""
 
     def __init__(self, remote: ForgeRemote, token: str, timeout: float = 10.0) -> None:
+        self.NAME = forge_kind(remote.kind).name
         if token and not secure_enough(remote.api_url):
             raise OperationFailed(
                 f"{self.NAME} API {remote.api_url} is plain http; the token is sent only over "
@@ -307,9 +258,9 @@ class HttpForge:
         return answer
 
     # --- shared behaviour ----------------------------------------------------------------
+    @abstractmethod
     def parse_json(self, data: Any) -> PullRequest:
         """The forge's pull request JSON as a PullRequest (KeyError etc. on a wrong shape)."""
-        raise NotImplementedError
 
     def parse(self, data: Any) -> PullRequest:
         with self.expecting("a pull request"):
@@ -330,10 +281,12 @@ class HttpForge:
             "check [forge] kind and api_url"
         )
 
+    @abstractmethod
     def get(self, number: int) -> PullRequest:
-        raise NotImplementedError
+        """The pull request with this number."""
 
     def find_open(self, branch: str, target: str | None = None) -> PullRequest | None:
+        """The open pull request from `branch` (into `target` if given), or None."""
         with self.expecting("a list of pull requests"):
             found = self.list_open(branch)
         for pr in found:
@@ -341,33 +294,41 @@ class HttpForge:
                 return pr
         return None
 
+    @abstractmethod
     def list_open(self, branch: str) -> list[PullRequest]:
-        raise NotImplementedError
+        """Every open pull request from `branch`, all pages read."""
 
+    @abstractmethod
     def plan_create(
         self, title: str, body: str, source: str, target: str, draft: bool = False
     ) -> list[PlannedRequest]:
-        raise NotImplementedError
+        """The requests `create` sends (without the duplicate fallback)."""
 
+    @abstractmethod
     def plan_update(self, pr: PullRequest, title: str, body: str) -> list[PlannedRequest]:
-        raise NotImplementedError
+        """The requests `update` sends (may read the forge, never writes)."""
 
+    @abstractmethod
     def fetch_default_branch(self) -> str:
-        raise NotImplementedError
+        """The repository's default branch, as the forge says (see `default_branch`)."""
 
     def default_branch(self) -> str:
+        """The repository's default branch, as the forge says."""
         with self.expecting("a repository"):
             return self.fetch_default_branch()
 
+    @abstractmethod
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
-        raise NotImplementedError
+        """The browser page that creates the pull request, prefilled where the forge allows."""
 
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
+        """Set the title and description, keeping reviewers (and draft state on GitLab)."""
         return self.parse(self.send(self.plan_update(pr, title, body)).data)
 
     def create(
         self, title: str, body: str, source: str, target: str, draft: bool = False
     ) -> PullRequest:
+        """Open a pull request; if the forge says one already exists, update that one."""
         return self.create_or_adopt(title, body, source, target, draft)[0]
 
     def create_or_adopt(

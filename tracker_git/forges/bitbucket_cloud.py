@@ -11,10 +11,15 @@ any other token (repository/workspace access tokens, OAuth) as Bearer.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from tracker_git.forges.base import Duplicate, HttpForge, PlannedRequest, PullRequest
+from tracker_git.core import forgekinds
+from tracker_git.forges.base import Duplicate, Forge, PlannedRequest, PullRequest
+from tracker_git.forges.detect import Located, RemoteUrl, two_segments
+from tracker_git.forges.registry import ForgeParts
+from tracker_git.forges.webhook import Refused, Reported, bitbucket_draft, obj, text
 
 _STATES = {"OPEN": "open", "MERGED": "merged", "DECLINED": "declined", "SUPERSEDED": "closed"}
 
@@ -26,9 +31,7 @@ def basic_or_bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-class BitbucketCloudForge(HttpForge):
-    NAME = "Bitbucket"
-
+class BitbucketCloudForge(Forge):
     def auth_headers(self, token: str) -> dict[str, str]:
         return basic_or_bearer(token)
 
@@ -138,3 +141,66 @@ class BitbucketCloudForge(HttpForge):
         description prefill, so those are not in the URL."""
         query = urlencode({"source": source, "dest": target})
         return f"{self.remote.web_url}/pull-requests/new?{query}"
+
+
+# --- what else is particular to Bitbucket Cloud (tracker_git.forges.registry) --------------
+
+ROW = forgekinds.of_module(__name__)
+
+
+def default_api_url(web_base: str) -> str:
+    return f"https://api.{ROW.web_host}/2.0"
+
+
+def locate(url: RemoteUrl, web_base: str, shown: str) -> Located:
+    workspace, slug = two_segments(url.segments, shown, ROW.kind, "WORKSPACE/REPO")
+    web_base = web_base or f"https://{ROW.web_host}"
+    return Located(workspace, slug, f"{web_base}/{workspace}/{slug}", web_base, url.own)
+
+
+_EVENTS = {
+    "pullrequest:created": "opened",
+    "pullrequest:approved": "approved",
+    "pullrequest:changes_request_created": "changes_requested",
+    "pullrequest:fulfilled": "merged",
+    "pullrequest:rejected": "declined",
+}
+# What the body of each handled event holds (the unsigned X-Event-Key must agree).
+_BODY: dict[str, Callable[[dict[str, object], str], bool]] = {
+    "opened": lambda body, state: state == "OPEN" and not _review(body),
+    "approved": lambda body, state: _review(body) == "approval",
+    "changes_requested": lambda body, state: _review(body) == "changes_request",
+    "merged": lambda body, state: state == "MERGED",
+    "declined": lambda body, state: state == "DECLINED",
+}
+
+
+def _review(body: dict[str, object]) -> str:
+    return next((name for name in ("approval", "changes_request") if name in body), "")
+
+
+def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | None:
+    """Bitbucket signs the body, not X-Event-Key: where the body tells the event (the pull
+    request's state, an `approval` or `changes_request` object) a header that disagrees is
+    Refused, so a captured signed "opened" body cannot be replayed as "merged"."""
+    header = headers.get("x-event-key", "")
+    kind = _EVENTS.get(header)
+    if kind is None:
+        return None
+    pr = obj(data, "pullrequest")
+    state = text(pr, "state")
+    if (state or _review(data)) and not _BODY[kind](data, state):
+        raise Refused(
+            f"X-Event-Key {header!r} disagrees with the signed body (pull request "
+            f"{state or 'state unknown'}); refused"
+        )
+    return Reported(
+        bitbucket_draft(kind, pr),
+        text(pr, "title"),
+        text(pr, "description") or text(pr, "summary", "raw"),  # summary when absent
+        text(pr, "source", "branch", "name"),
+        text(pr, "links", "html", "href"),
+    )
+
+
+PARTS = ForgeParts(BitbucketCloudForge, default_api_url, locate, webhook)

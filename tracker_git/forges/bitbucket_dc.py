@@ -14,9 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from tracker_git.core import forgekinds
 from tracker_git.core.errors import OperationFailed
-from tracker_git.forges.base import Duplicate, HttpForge, PlannedRequest, PullRequest
+from tracker_git.forges.base import Duplicate, Forge, PlannedRequest, PullRequest
 from tracker_git.forges.bitbucket_cloud import basic_or_bearer
+from tracker_git.forges.detect import Located, RemoteUrl, two_segments
+from tracker_git.forges.registry import ForgeParts
+from tracker_git.forges.webhook import Refused, Reported, bitbucket_draft, get, obj, text
 
 _DUPLICATE = "DuplicatePullRequestException"
 _OUT_OF_DATE = "PullRequestOutOfDateException"
@@ -34,9 +38,7 @@ class _OutOfDate(Exception):
     pass
 
 
-class BitbucketDCForge(HttpForge):
-    NAME = "Bitbucket Data Center"
-
+class BitbucketDCForge(Forge):
     def auth_headers(self, token: str) -> dict[str, str]:
         return basic_or_bearer(token)
 
@@ -199,3 +201,70 @@ class BitbucketDCForge(HttpForge):
             safe="/",
         )
         return f"{self.remote.web_url}/pull-requests?create&{query}"
+
+
+# --- what else is particular to Bitbucket Data Center (tracker_git.forges.registry) --------
+
+ROW = forgekinds.of_module(__name__)
+SSH_PORT = 7999
+
+
+def default_api_url(web_base: str) -> str:
+    return f"{web_base}/rest/api/latest"
+
+
+def locate(url: RemoteUrl, web_base: str, shown: str) -> Located:
+    """PROJECT/repo, over https after `[/context]/scm/`; a personal project is `~user`."""
+    segments, context = url.segments, ""
+    if "scm" in segments[:-2]:
+        cut = len(segments) - 1 - segments[::-1].index("scm")
+        context = "".join("/" + c for c in segments[:cut])
+        segments = segments[cut + 1 :]
+    key, slug = two_segments(segments, shown, ROW.kind, "PROJECT/repo after /scm/")
+    key = key if key.startswith("~") else key.upper()
+    own = url.own + context
+    web_base = web_base or own
+    page = (
+        f"/users/{key[1:]}/repos/{slug}" if key.startswith("~") else f"/projects/{key}/repos/{slug}"
+    )
+    return Located(key, slug, web_base + page, web_base, own)
+
+
+def claims(url: RemoteUrl) -> bool:
+    """Data Center clones over https from /scm/ and over ssh from port 7999 (forges.md §4.3)."""
+    return (url.scheme in ("http", "https") and "scm" in url.segments[:-2]) or url.port == SSH_PORT
+
+
+_EVENTS = {
+    "pr:opened": "opened",
+    "pr:reviewer:approved": "approved",
+    "pr:reviewer:needs_work": "changes_requested",
+    # Documented, though servers reportedly refuse to subscribe to it; accepted either way.
+    "pr:reviewer:changes_requested": "changes_requested",
+    "pr:merged": "merged",
+    "pr:declined": "declined",
+    "pr:deleted": "declined",
+}
+
+
+def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | None:
+    """The signed body's eventKey must agree with the unsigned X-Event-Key (else Refused)."""
+    header = headers.get("x-event-key", "")
+    kind = _EVENTS.get(header)
+    if kind is None:
+        return None
+    said = data.get("eventKey")
+    if isinstance(said, str) and said != header:
+        raise Refused(f"X-Event-Key {header!r} disagrees with the signed body's eventKey; refused")
+    pr = obj(data, "pullRequest")
+    links = get(pr, "links", "self")
+    return Reported(
+        bitbucket_draft(kind, pr),
+        text(pr, "title"),
+        text(pr, "description"),
+        text(pr, "fromRef", "displayId"),
+        text(links[0], "href") if isinstance(links, list) and links else "",
+    )
+
+
+PARTS = ForgeParts(BitbucketDCForge, default_api_url, locate, webhook, claims)

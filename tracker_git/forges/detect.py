@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from tracker_git.core import forgekinds
 from tracker_git.core.errors import ConfigError, UsageError
 from tracker_git.core.loopback import secure_enough
 
@@ -30,25 +31,16 @@ if TYPE_CHECKING:
 
     from tracker_git.core.config import Config
 
-KINDS = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
+KINDS = forgekinds.KINDS
 API_URL_VARIABLE = "TRACKER_GIT_FORGE_API_URL"
 
-# SSH-over-443 hosts and their web host (forges.md §1.3, §2.3, §3.3).
-_ALIASES = {
-    "ssh.github.com": "github.com",
-    "altssh.gitlab.com": "gitlab.com",
-    "altssh.bitbucket.org": "bitbucket.org",
-    "www.github.com": "github.com",
-}
-_KNOWN_HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "bitbucket.org": "bitbucket-cloud"}
+# A public service's other host names (SSH over port 443, www.) -> its web host.
+_ALIASES = {alias: row.web_host for row in forgekinds.FORGES for alias in row.host_aliases}
+_KNOWN_HOSTS = {row.web_host: row.kind for row in forgekinds.FORGES if row.web_host}
 # A self-hosted server's name often says what it runs (gitlab.corp, ghe.corp, bitbucket.corp).
-_NAME_HINTS = {
-    "github": "github",
-    "ghe": "github",
-    "gitlab": "gitlab",
-    "bitbucket": "bitbucket-dc",
-    "stash": "bitbucket-dc",
-}
+_NAME_HINTS = {hint: row.kind for row in forgekinds.FORGES for hint in row.name_hints}
+# The public services' API hosts: api.HOST serves HOST.
+_API_HOSTS = {f"api.{row.web_host}" for row in forgekinds.FORGES if row.api_on_api_host}
 _API_SUFFIXES = ("/api/v3", "/api/v4", "/rest/api/latest", "/rest/api/1.0", "/2.0")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP = re.compile(r"^(?:[^@/]+@)?(\[[^\]]+\]|[^:/]+):(.*)$")
@@ -86,11 +78,36 @@ class ForgeRemote:
 
 
 @dataclass(frozen=True)
-class _Url:
+class RemoteUrl:
+    """A remote URL taken apart. host: lower case, SSH-over-443 and www. names mapped to the
+    web host; segments: the path without `.git` and slashes."""
+
     scheme: str  # "ssh", "https", "http", "git"
     host: str
     port: int | None
     segments: tuple[str, ...]
+
+    @property
+    def own(self) -> str:
+        """scheme://host[:port] of the web server the URL implies (ssh ports are not web ports)."""
+        if self.scheme in ("http", "https"):
+            default = {"http": 80, "https": 443}[self.scheme]
+            port = f":{self.port}" if self.port and self.port != default else ""
+            return f"{self.scheme}://{self.host}{port}"
+        return f"https://{self.host}"
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a remote's repository is, as its forge's `locate` reads the path.
+    web_base: the web server its API defaults to; own: the one the remote's own host implies
+    (Data Center: with its context path); web_url: the repository's page."""
+
+    owner: str
+    repo: str
+    web_url: str
+    web_base: str
+    own: str
 
 
 def redact(url: str) -> str:
@@ -103,7 +120,7 @@ def redact(url: str) -> str:
     return url.split("@", 1)[1] if "@" in url.split(":", 1)[0] else url
 
 
-def parse_url(remote_url: str) -> _Url:
+def parse_url(remote_url: str) -> RemoteUrl:
     """Split a remote URL into scheme, host, port and path segments (no `.git`, no slashes)."""
     url = remote_url.strip()
     shown = redact(url)
@@ -136,26 +153,28 @@ def parse_url(remote_url: str) -> _Url:
     segments = tuple(s for s in path.split("/") if s)
     if not host or not segments:
         raise UsageError(f"remote URL {shown} names no repository; fix the remote")
-    return _Url(scheme, host.lower(), port, segments)
+    host = host.lower()
+    return RemoteUrl(scheme, _ALIASES.get(host, host), port, segments)
 
 
-def _kind(url: _Url, configured: str, shown: str) -> str:
+def _kind(url: RemoteUrl, configured: str, shown: str) -> str:
+    """`[forge] kind`, else the public services' hosts, else what the URL's shape says
+    (each forge's `claims`, in table order), else the host's name."""
     if configured:
         return configured
-    host = _ALIASES.get(url.host, url.host)
-    if host in _KNOWN_HOSTS:
-        return _KNOWN_HOSTS[host]
-    if _is_ghe_com(host):
-        return "github"
-    # Data Center clones over https from /scm/ and over ssh from port 7999 (forges.md §4.3).
-    if (url.scheme in ("http", "https") and "scm" in url.segments[:-2]) or url.port == 7999:
-        return "bitbucket-dc"
-    for label in re.split(r"[.-]", host):
+    if url.host in _KNOWN_HOSTS:
+        return _KNOWN_HOSTS[url.host]
+    from tracker_git.forges.registry import all_parts
+
+    for row, parts in all_parts():
+        if parts.claims(url):
+            return row.kind
+    for label in re.split(r"[.-]", url.host):
         if label in _NAME_HINTS:
             return _NAME_HINTS[label]
     raise UsageError(
-        f"cannot tell which forge {host} runs (remote {shown}); set [forge] kind "
-        f'("github", "gitlab", "bitbucket-cloud" or "bitbucket-dc") in .tracker-git.toml'
+        f"cannot tell which forge {url.host} runs (remote {shown}); set [forge] kind "
+        f"({forgekinds.listed()}) in .tracker-git.toml"
     )
 
 
@@ -174,27 +193,16 @@ def _check_api_url(api_url: str, origin: str) -> str:
     return api_url.rstrip("/")
 
 
-def _is_ghe_com(host: str) -> bool:
+def is_ghe_com(host: str) -> bool:
     """GitHub Enterprise Cloud with data residency: the tenant's own `SUBDOMAIN.ghe.com`."""
     return host.endswith(".ghe.com") and host.count(".") == 2
-
-
-def github_api_url(host: str, web_base: str) -> str:
-    """The default API base of a GitHub web host (forges.md §1): api.github.com for
-    github.com, `https://api.SUBDOMAIN.ghe.com` for data residency (no /api/v3 there), and
-    WEB/api/v3 for Enterprise Server."""
-    if host == "github.com":
-        return "https://api.github.com"
-    if _is_ghe_com(host):
-        return f"https://api.{host}"
-    return f"{web_base}/api/v3"
 
 
 def _web_base_from_api(api_url: str) -> str:
     parts = urlsplit(api_url)
     hostname = parts.hostname or ""
-    if hostname in ("api.github.com", "api.bitbucket.org") or (
-        hostname.startswith("api.") and _is_ghe_com(hostname.removeprefix("api."))
+    if hostname in _API_HOSTS or (
+        hostname.startswith("api.") and is_ghe_com(hostname.removeprefix("api."))
     ):
         return f"https://{hostname.removeprefix('api.')}"
     base = api_url
@@ -205,28 +213,16 @@ def _web_base_from_api(api_url: str) -> str:
     return base.rstrip("/")
 
 
-def _origin_base(url: _Url, host: str) -> str:
-    """scheme://host[:port] of the web server the remote URL implies (ssh ports are not web ports)."""
-    if url.scheme in ("http", "https"):
-        default = {"http": 80, "https": 443}[url.scheme]
-        port = f":{url.port}" if url.port and url.port != default else ""
-        return f"{url.scheme}://{host}{port}"
-    return f"https://{host}"
-
-
 def default_api_url(kind: str, web_base: str) -> str:
     """The API base of a forge of `kind` whose web server is `web_base`
-    (scheme://host[:port][/context], no trailing slash): the one place that knows it."""
-    if kind == "github":
-        return github_api_url(urlsplit(web_base).hostname or "", web_base)
-    if kind == "gitlab":
-        return f"{web_base}/api/v4"
-    if kind == "bitbucket-cloud":
-        return "https://api.bitbucket.org/2.0"
-    return f"{web_base}/rest/api/latest"
+    (scheme://host[:port][/context], no trailing slash): asked of the forge's module."""
+    from tracker_git.forges.registry import parts
+
+    return parts(kind).default_api_url(web_base)
 
 
-def _two(segments: tuple[str, ...], kind: str, shown: str, what: str) -> tuple[str, str]:
+def two_segments(segments: tuple[str, ...], shown: str, kind: str, what: str) -> tuple[str, str]:
+    """A path's two segments (OWNER/REPO and the like), UsageError otherwise."""
     if len(segments) != 2:
         raise UsageError(
             f"remote URL {shown} does not look like a {kind} repository ({what}); fix the remote"
@@ -243,7 +239,6 @@ def detect(
     shown = redact(remote_url.strip())
     url = parse_url(remote_url)
     kind = _kind(url, config.text("forge", "kind"), shown)
-    host = _ALIASES.get(url.host, url.host)
 
     api_url, source = "", "remote"
     if env.get(API_URL_VARIABLE):
@@ -253,64 +248,17 @@ def detect(
         source = config.sources.get(("forge", "api_url"), "configuration")
         api_url = _check_api_url(config.text("forge", "api_url"), f"{source}: [forge] api_url")
     web_base = _web_base_from_api(api_url) if api_url else ""
-    segments = url.segments
-    own = _origin_base(url, host)
+    from tracker_git.forges.registry import parts
 
-    if kind == "bitbucket-dc":
-        context: tuple[str, ...] = ()
-        if "scm" in segments[:-2]:
-            cut = len(segments) - 1 - segments[::-1].index("scm")
-            context, segments = segments[:cut], segments[cut + 1 :]
-        key, slug = _two(segments, kind, shown, "PROJECT/repo after /scm/")
-        key = key if key.startswith("~") else key.upper()
-        own += "".join("/" + c for c in context)
-        web_base = web_base or own
-        api_url = api_url or default_api_url(kind, web_base)
-        page = (
-            f"/users/{key[1:]}/repos/{slug}"
-            if key.startswith("~")
-            else f"/projects/{key}/repos/{slug}"
-        )
-        return ForgeRemote(
-            kind, host, api_url, key, slug, web_base + page, source, default_api_url(kind, own)
-        )
-
-    if kind == "gitlab":
-        # A relative-URL install (https://host/gitlab/...) shows its prefix in the API base.
-        prefix = tuple(s for s in urlsplit(web_base).path.split("/") if s) if web_base else ()
-        if prefix and segments[: len(prefix)] == prefix and len(segments) > len(prefix) + 1:
-            segments = segments[len(prefix) :]
-        if len(segments) < 2:
-            raise UsageError(
-                f"remote URL {shown} does not look like a gitlab project (GROUP/.../PROJECT); fix the remote"
-            )
-        web_base = web_base or own
-        api_url = api_url or default_api_url(kind, web_base)
-        return ForgeRemote(
-            kind,
-            host,
-            api_url,
-            "/".join(segments[:-1]),
-            segments[-1],
-            f"{web_base}/{'/'.join(segments)}",
-            source,
-            default_api_url(kind, own),
-        )
-
-    if kind == "github":
-        owner, repo = _two(segments, kind, shown, "OWNER/REPO")
-        if not api_url:
-            web_base = own
-            api_url = default_api_url(kind, web_base)
-        web_page = f"{web_base}/{owner}/{repo}"
-        return ForgeRemote(
-            kind, host, api_url, owner, repo, web_page, source, default_api_url(kind, own)
-        )
-
-    workspace, slug = _two(segments, kind, shown, "WORKSPACE/REPO")
-    web_base = web_base or "https://bitbucket.org"
-    api_url = api_url or default_api_url(kind, web_base)
-    web_page = f"{web_base}/{workspace}/{slug}"
+    forge = parts(kind)
+    where = forge.locate(url, web_base, shown)
     return ForgeRemote(
-        kind, host, api_url, workspace, slug, web_page, source, default_api_url(kind, own)
+        kind,
+        url.host,
+        api_url or forge.default_api_url(where.web_base),
+        where.owner,
+        where.repo,
+        where.web_url,
+        source,
+        forge.default_api_url(where.own),
     )

@@ -7,18 +7,21 @@ exists for owner:branch." and turns into an update; `draft` cannot be changed by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
-from tracker_git.forges.base import Duplicate, HttpForge, PlannedRequest, PullRequest, next_link
+from tracker_git.core import forgekinds
+from tracker_git.forges.base import Duplicate, Forge, PlannedRequest, PullRequest, next_link
+from tracker_git.forges.detect import Located, RemoteUrl, is_ghe_com, two_segments
+from tracker_git.forges.registry import ForgeParts
+from tracker_git.forges.webhook import Reported, get, obj, text
 
 # GitHub answers 414 for long URLs; leave room under its ~8 KB limit.
 MAX_PAGE_URL = 7000
 
 
-class GitHubForge(HttpForge):
-    NAME = "GitHub"
-
+class GitHubForge(Forge):
     def auth_headers(self, token: str) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {token}",
@@ -106,3 +109,55 @@ class GitHubForge(HttpForge):
         if len(url) > MAX_PAGE_URL:
             url = f"{base}?{urlencode({'quick_pull': '1', 'title': title})}"
         return url
+
+
+# --- what else is particular to GitHub (tracker_git.forges.registry) -----------------------
+
+ROW = forgekinds.of_module(__name__)
+
+
+def default_api_url(web_base: str) -> str:
+    """api.github.com for github.com, `https://api.SUBDOMAIN.ghe.com` for data residency (no
+    /api/v3 there), and WEB/api/v3 for Enterprise Server (forges.md §1)."""
+    host = urlsplit(web_base).hostname or ""
+    if host == ROW.web_host:
+        return f"https://api.{host}"
+    if is_ghe_com(host):
+        return f"https://api.{host}"
+    return f"{web_base}/api/v3"
+
+
+def locate(url: RemoteUrl, web_base: str, shown: str) -> Located:
+    owner, repo = two_segments(url.segments, shown, ROW.kind, "OWNER/REPO")
+    web_base = web_base or url.own
+    return Located(owner, repo, f"{web_base}/{owner}/{repo}", web_base, url.own)
+
+
+def claims(url: RemoteUrl) -> bool:
+    return is_ghe_com(url.host)
+
+
+def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | None:
+    event, action = headers.get("x-github-event", ""), text(data, "action")
+    pr = obj(data, "pull_request")
+    kind: str | None = None
+    if event == "pull_request":
+        if action in ("opened", "reopened"):
+            kind = "draft" if get(pr, "draft") is True else "opened"
+        elif action == "ready_for_review":
+            kind = "opened"
+        elif action == "converted_to_draft":
+            kind = "draft"
+        elif action == "closed":
+            kind = "merged" if get(pr, "merged") is True else "declined"
+    elif event == "pull_request_review" and action == "submitted":
+        state = text(data, "review", "state").lower()
+        kind = {"approved": "approved", "changes_requested": "changes_requested"}.get(state)
+    if kind is None:
+        return None
+    return Reported(
+        kind, text(pr, "title"), text(pr, "body"), text(pr, "head", "ref"), text(pr, "html_url")
+    )
+
+
+PARTS = ForgeParts(GitHubForge, default_api_url, locate, webhook, claims)

@@ -9,10 +9,16 @@ URLs and endpoints use `iid`, never `id`; there is no draft parameter, a title s
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
-from tracker_git.forges.base import Duplicate, HttpForge, PlannedRequest, PullRequest, next_link
+from tracker_git.core import forgekinds
+from tracker_git.core.errors import UsageError
+from tracker_git.forges.base import Duplicate, Forge, PlannedRequest, PullRequest, next_link
+from tracker_git.forges.detect import Located, RemoteUrl
+from tracker_git.forges.registry import ForgeParts
+from tracker_git.forges.webhook import Reported, get, obj, text
 
 DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 MAX_PAGE_URL = 7000
@@ -24,9 +30,7 @@ def draft_title(title: str) -> str:
     return title if DRAFT.match(title) else f"Draft: {title}"
 
 
-class GitLabForge(HttpForge):
-    NAME = "GitLab"
-
+class GitLabForge(Forge):
     def auth_headers(self, token: str) -> dict[str, str]:
         # Bearer works for personal, project and group tokens and OAuth alike, and requests
         # drops it on a redirect to another host (it would keep a PRIVATE-TOKEN header).
@@ -122,3 +126,87 @@ class GitLabForge(HttpForge):
         short = f"{base}?{urlencode(query)}"
         full = f"{base}?{urlencode({**query, 'merge_request[description]': body})}"
         return full if len(full) <= MAX_PAGE_URL else short
+
+
+# --- what else is particular to GitLab (tracker_git.forges.registry) -----------------------
+
+ROW = forgekinds.of_module(__name__)
+
+
+def default_api_url(web_base: str) -> str:
+    return f"{web_base}/api/v4"
+
+
+def locate(url: RemoteUrl, web_base: str, shown: str) -> Located:
+    """GROUP/.../PROJECT; a relative-URL install (https://host/gitlab/...) shows its prefix
+    in the API base, and that prefix is not part of the project's path."""
+    segments = url.segments
+    prefix = tuple(s for s in urlsplit(web_base).path.split("/") if s) if web_base else ()
+    if prefix and segments[: len(prefix)] == prefix and len(segments) > len(prefix) + 1:
+        segments = segments[len(prefix) :]
+    if len(segments) < 2:
+        raise UsageError(
+            f"remote URL {shown} does not look like a {ROW.kind} project (GROUP/.../PROJECT); fix the remote"
+        )
+    web_base = web_base or url.own
+    page = f"{web_base}/{'/'.join(segments)}"
+    return Located("/".join(segments[:-1]), segments[-1], page, web_base, url.own)
+
+
+def _changes_requested(data: dict[str, object]) -> bool:
+    """Newer GitLab reports "Request changes" as an update whose reviewers gain that state."""
+    reviewers = get(data, "changes", "reviewers")
+    if not isinstance(reviewers, dict):
+        return False
+
+    def requested(side: object) -> set[object]:
+        if not isinstance(side, list):
+            return set()
+        return {
+            get(r, "id") or get(r, "username")
+            for r in side
+            if get(r, "state") == "requested_changes"
+        }
+
+    return bool(requested(reviewers.get("current")) - requested(reviewers.get("previous")))
+
+
+def _is_draft(attributes: dict[str, object]) -> bool:
+    return get(attributes, "draft") is True or get(attributes, "work_in_progress") is True
+
+
+def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | None:
+    attributes = obj(data, "object_attributes")
+    if text(data, "object_kind") != "merge_request":
+        return None
+    action = text(attributes, "action")
+    kind = {
+        "open": "opened",
+        "reopen": "opened",
+        # CE sends "approved" on each approval; EE sends "approval" while approvals remain.
+        "approved": "approved",
+        "approval": "approved",
+        "merge": "merged",
+        "close": "declined",
+    }.get(action)
+    if kind == "opened" and _is_draft(attributes):
+        kind = "draft"
+    if action == "update":
+        if _changes_requested(data):
+            kind = "changes_requested"
+        else:
+            draft = get(data, "changes", "draft") or get(data, "changes", "work_in_progress")
+            if isinstance(draft, dict) and draft.get("previous") != draft.get("current"):
+                kind = "draft" if draft.get("current") is True else "opened"
+    if kind is None:
+        return None
+    return Reported(
+        kind,
+        text(attributes, "title"),
+        text(attributes, "description"),
+        text(attributes, "source_branch"),
+        text(attributes, "url"),
+    )
+
+
+PARTS = ForgeParts(GitLabForge, default_api_url, locate, webhook)

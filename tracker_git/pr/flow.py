@@ -96,8 +96,8 @@ def _context(options: Options) -> _Context:
 
 def _forge(remote: ForgeRemote, config: Config, required: bool) -> Forge | None:
     from tracker_git import secrets, trust
-    from tracker_git.account import FORGE_HOSTS
-    from tracker_git.forges import NAMES, client_for
+    from tracker_git.core.forgekinds import forge_kind
+    from tracker_git.forges import client_for
 
     trust.check_forge(remote, config)  # before the token is even read
     host = secrets.api_host(remote.api_url)  # a stored token is for the host it goes to
@@ -105,15 +105,15 @@ def _forge(remote: ForgeRemote, config: Config, required: bool) -> Forge | None:
     if not token:
         if not required:
             return None
-        variables = " or ".join(secrets.FORGE_VARIABLES.get(remote.kind, ()))
+        row = forge_kind(remote.kind)
+        variables = " or ".join(row.token_variables)
         login = f"git tracker login --forge {remote.kind}"
         if host != secrets.api_host(remote.own_api_url or remote.api_url):
             login += f" --api-url {remote.api_url}"
-        elif remote.host != FORGE_HOSTS.get(remote.kind):
+        elif remote.host != row.web_host:
             login += f" --host {remote.host}"
         raise UsageError(
-            f"no {NAMES[remote.kind]} token for {host}; set {variables}, "
-            f"or store one with '{login}'"
+            f"no {row.name} token for {host}; set {variables}, or store one with '{login}'"
         )
     return client_for(remote, token)
 

@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tracker_git.core import config as core_config
+from tracker_git.core import forgekinds
 from tracker_git.core.config import describe_kind, matches_kind, read_toml
 from tracker_git.core.errors import ConfigError
 from tracker_git.relay.queue import is_postgres
 
-FORGES = ("github", "gitlab", "bitbucket-cloud", "bitbucket-dc")
+FORGES = forgekinds.KINDS
 KINDS = ("opened", "draft", "approved", "changes_requested", "merged", "declined")
 # The main config's [statuses] key each relay event defaults to.
 STATUS_DEFAULTS = {
@@ -43,7 +44,7 @@ _FORGE_KEYS: dict[str, object] = {
     "secret_file": "str",
     "allow_unsigned": "bool",
 }
-_GITLAB_KEYS: dict[str, object] = {
+_SIGNING_KEYS: dict[str, object] = {
     "signing_token_env": "str",
     "signing_token_file": "str",
     "max_age": "count",
@@ -72,7 +73,12 @@ SCHEMA: dict[tuple[str, str], object] = {
     ("retry", "poll"): "number",
     ("retry", "lease"): "number",
     **{(f"forges.{forge}", key): kind for forge in FORGES for key, kind in _FORGE_KEYS.items()},
-    **{("forges.gitlab", key): kind for key, kind in _GITLAB_KEYS.items()},
+    **{
+        (f"forges.{row.kind}", key): kind
+        for row in forgekinds.FORGES
+        if row.signing_token
+        for key, kind in _SIGNING_KEYS.items()
+    },
 }
 DEFAULTS: dict[tuple[str, str], object] = {
     ("server", "database"): "relay.sqlite3",
@@ -255,7 +261,7 @@ def _forges(
             continue
         secret = _read_secret(flat, section, "secret", origin, base_dir, environ)
         signing = ""
-        if name == "gitlab":
+        if forgekinds.forge_kind(name).signing_token:
             signing = _read_secret(flat, section, "signing_token", origin, base_dir, environ)
         allow_unsigned = bool(flat.get((section, "allow_unsigned"), False))
         if not secret and not signing and not allow_unsigned:

@@ -32,7 +32,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from tracker_git.core.forgekinds import FORGES, KINDS, ForgeKind, forge_kind
 from tracker_git.core.keys import find_keys, key_from_branch
+from tracker_git.forges.registry import parts
+from tracker_git.forges.webhook import BadPayload, Refused
+
+__all__ = ["BadPayload", "Refused", "ReviewEvent", "detect_forge", "review_event"]
 
 
 @dataclass(frozen=True)
@@ -45,50 +50,36 @@ class ReviewEvent:
     more_keys: int = 0  # keys found beyond the per-delivery limit, not acted on
 
 
-class BadPayload(Exception):
-    """The body is not the JSON a forge sends; str() is safe to send back."""
-
-
-class Refused(BadPayload):
-    """The signed body contradicts the unsigned headers; str() is safe to send back."""
-
-
 def detect_forge(headers: Mapping[str, str]) -> str | None:
     """The forge that sent a delivery, from its headers only (nothing is parsed before
-    verification). Bitbucket's two variants share X-Event-Key; their id headers differ."""
-    if "x-github-event" in headers:
-        return "github"
-    if "x-gitlab-event" in headers:
-        return "gitlab"
-    event_key = headers.get("x-event-key")
-    if event_key is None:
+    verification): the first forge in the table whose event header is there; forges that
+    share it (Bitbucket's two variants share X-Event-Key) are told apart by the headers
+    only one of them sends, then the User-Agent, then how the event's name begins."""
+    first = next((row for row in FORGES if row.event_header in headers), None)
+    if first is None:
         return None
-    if "x-request-uuid" in headers or "x-hook-uuid" in headers:
-        return "bitbucket-cloud"
-    if "x-request-id" in headers:
-        return "bitbucket-dc"
-    if headers.get("user-agent", "").startswith("Bitbucket-Webhooks/"):
-        return "bitbucket-cloud"
-    if event_key.startswith(("pr:", "diagnostics:")):
-        return "bitbucket-dc"
-    if event_key.startswith("pullrequest:"):
-        return "bitbucket-cloud"
+    rivals = [row for row in FORGES if row.event_header == first.event_header]
+    if len(rivals) == 1:
+        return first.kind
+    event = headers.get(first.event_header, "")
+    agent = headers.get("user-agent", "")
+    tests: tuple[Callable[[ForgeKind], bool], ...] = (
+        lambda row: any(name in headers for name in row.marker_headers),
+        lambda row: bool(row.user_agent) and agent.startswith(row.user_agent),
+        lambda row: bool(row.event_prefixes) and event.startswith(row.event_prefixes),
+    )
+    for test in tests:
+        for row in rivals:
+            if test(row):
+                return row.kind
     return None
-
-
-_DELIVERY_HEADERS = {
-    "github": ("x-github-delivery",),
-    # Idempotency-Key is stable across retries and "Resend"; the event UUID is older.
-    "gitlab": ("idempotency-key", "webhook-id", "x-gitlab-event-uuid"),
-    "bitbucket-cloud": ("x-request-uuid",),
-    "bitbucket-dc": ("x-request-id",),
-}
 
 
 def delivery_id(forge: str, headers: Mapping[str, str], body: bytes) -> str:
     """The id deliveries are deduplicated by: the forge's delivery header, else the body's
     hash (a forge that sends no id still sends the same bytes when it retries)."""
-    for name in _DELIVERY_HEADERS.get(forge, ()):
+    names = forge_kind(forge).delivery_headers if forge in KINDS else ()
+    for name in names:
         value = headers.get(name, "").strip()
         if value:
             return f"{forge}:{value}"
@@ -123,24 +114,6 @@ def decode(headers: Mapping[str, str], body: bytes) -> dict[str, object]:
     return data
 
 
-def _get(data: object, *path: str) -> object:
-    for name in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(name)
-    return data
-
-
-def _object(data: object, *path: str) -> dict[str, object]:
-    value = _get(data, *path)
-    return value if isinstance(value, dict) else {}
-
-
-def _text(data: object, *path: str) -> str:
-    value = _get(data, *path)
-    return value if isinstance(value, str) else ""
-
-
 def _keys(
     title: str, description: str, branch: str, queues: Iterable[str], branch_keys: bool = True
 ) -> tuple[str, ...]:
@@ -151,123 +124,6 @@ def _keys(
     if branch_key:
         found.append(branch_key)
     return tuple(dict.fromkeys(found))
-
-
-def _github(event: str, data: dict[str, object]) -> tuple[str | None, dict[str, object]]:
-    action = _text(data, "action")
-    pr = _object(data, "pull_request")
-    kind: str | None = None
-    if event == "pull_request":
-        if action in ("opened", "reopened"):
-            kind = "draft" if _get(pr, "draft") is True else "opened"
-        elif action == "ready_for_review":
-            kind = "opened"
-        elif action == "converted_to_draft":
-            kind = "draft"
-        elif action == "closed":
-            kind = "merged" if _get(pr, "merged") is True else "declined"
-    elif event == "pull_request_review" and action == "submitted":
-        state = _text(data, "review", "state").lower()
-        kind = {"approved": "approved", "changes_requested": "changes_requested"}.get(state)
-    return kind, pr
-
-
-def _gitlab_changes_requested(data: dict[str, object]) -> bool:
-    """Newer GitLab reports "Request changes" as an update whose reviewers gain that state."""
-    reviewers = _get(data, "changes", "reviewers")
-    if not isinstance(reviewers, dict):
-        return False
-
-    def requested(side: object) -> set[object]:
-        if not isinstance(side, list):
-            return set()
-        return {
-            _get(r, "id") or _get(r, "username")
-            for r in side
-            if _get(r, "state") == "requested_changes"
-        }
-
-    return bool(requested(reviewers.get("current")) - requested(reviewers.get("previous")))
-
-
-def _gitlab(data: dict[str, object]) -> tuple[str | None, dict[str, object]]:
-    attributes = _object(data, "object_attributes")
-    if _text(data, "object_kind") != "merge_request":
-        return None, attributes
-    action = _text(attributes, "action")
-    kind = {
-        "open": "opened",
-        "reopen": "opened",
-        # CE sends "approved" on each approval; EE sends "approval" while approvals remain.
-        "approved": "approved",
-        "approval": "approved",
-        "merge": "merged",
-        "close": "declined",
-    }.get(action)
-    if kind == "opened" and _gitlab_draft(attributes):
-        kind = "draft"
-    if action == "update":
-        if _gitlab_changes_requested(data):
-            kind = "changes_requested"
-        else:
-            draft = _get(data, "changes", "draft") or _get(data, "changes", "work_in_progress")
-            if isinstance(draft, dict) and draft.get("previous") != draft.get("current"):
-                kind = "draft" if draft.get("current") is True else "opened"
-    return kind, attributes
-
-
-def _gitlab_draft(attributes: dict[str, object]) -> bool:
-    return _get(attributes, "draft") is True or _get(attributes, "work_in_progress") is True
-
-
-# Bitbucket Cloud: what the body of each handled event holds (the header must agree).
-_CLOUD_BODY: dict[str, Callable[[dict[str, object], str], bool]] = {
-    "opened": lambda body, state: state == "OPEN" and not _cloud_review(body),
-    "approved": lambda body, state: _cloud_review(body) == "approval",
-    "changes_requested": lambda body, state: _cloud_review(body) == "changes_request",
-    "merged": lambda body, state: state == "MERGED",
-    "declined": lambda body, state: state == "DECLINED",
-}
-
-
-def _cloud_review(body: dict[str, object]) -> str:
-    return next((name for name in ("approval", "changes_request") if name in body), "")
-
-
-def _bitbucket_check(forge: str, header: str, kind: str, body: dict[str, object]) -> None:
-    """Refused if the signed body says another event than the unsigned X-Event-Key."""
-    if forge == "bitbucket-dc":
-        said = body.get("eventKey")
-        if isinstance(said, str) and said != header:
-            raise Refused(
-                f"X-Event-Key {header!r} disagrees with the signed body's eventKey; refused"
-            )
-        return
-    state = _text(body, "pullrequest", "state")
-    if (state or _cloud_review(body)) and not _CLOUD_BODY[kind](body, state):
-        raise Refused(
-            f"X-Event-Key {header!r} disagrees with the signed body (pull request "
-            f"{state or 'state unknown'}); refused"
-        )
-
-
-_BITBUCKET_CLOUD = {
-    "pullrequest:created": "opened",
-    "pullrequest:approved": "approved",
-    "pullrequest:changes_request_created": "changes_requested",
-    "pullrequest:fulfilled": "merged",
-    "pullrequest:rejected": "declined",
-}
-_BITBUCKET_DC = {
-    "pr:opened": "opened",
-    "pr:reviewer:approved": "approved",
-    "pr:reviewer:needs_work": "changes_requested",
-    # Documented, though servers reportedly refuse to subscribe to it; accepted either way.
-    "pr:reviewer:changes_requested": "changes_requested",
-    "pr:merged": "merged",
-    "pr:declined": "declined",
-    "pr:deleted": "declined",
-}
 
 
 def review_event(
@@ -283,50 +139,17 @@ def review_event(
     """The review event a delivery reports, or None for anything the relay does not handle;
     Refused if a Bitbucket body contradicts its event header. At most `max_keys` keys are
     kept (`more_keys` counts the rest)."""
-    body = dict(data)
-    if forge == "github":
-        kind, pr = _github(headers.get("x-github-event", ""), body)
-        texts = (_text(pr, "title"), _text(pr, "body"), _text(pr, "head", "ref"))
-        link = _text(pr, "html_url")
-    elif forge == "gitlab":
-        kind, pr = _gitlab(body)
-        texts = (
-            _text(pr, "title"),
-            _text(pr, "description"),
-            _text(pr, "source_branch"),
-        )
-        link = _text(pr, "url")
-    elif forge == "bitbucket-cloud":
-        kind = _BITBUCKET_CLOUD.get(headers.get("x-event-key", ""))
-        pr = _object(body, "pullrequest")
-        if kind is not None:
-            _bitbucket_check(forge, headers.get("x-event-key", ""), kind, body)
-        texts = (
-            _text(pr, "title"),
-            _text(pr, "description") or _text(pr, "summary", "raw"),  # summary when absent
-            _text(pr, "source", "branch", "name"),
-        )
-        link = _text(pr, "links", "html", "href")
-    elif forge == "bitbucket-dc":
-        kind = _BITBUCKET_DC.get(headers.get("x-event-key", ""))
-        pr = _object(body, "pullRequest")
-        if kind is not None:
-            _bitbucket_check(forge, headers.get("x-event-key", ""), kind, body)
-        texts = (_text(pr, "title"), _text(pr, "description"), _text(pr, "fromRef", "displayId"))
-        links = _get(pr, "links", "self")
-        link = _text(links[0], "href") if isinstance(links, list) and links else ""
-    else:
+    if forge not in KINDS:
         return None
-    if kind is None:
+    reported = parts(forge).webhook(headers, dict(data))
+    if reported is None:
         return None
-    if kind == "opened" and forge.startswith("bitbucket") and _get(pr, "draft") is True:
-        kind = "draft"
-    keys = _keys(*texts, queues, branch_keys)
+    keys = _keys(reported.title, reported.description, reported.branch, queues, branch_keys)
     return ReviewEvent(
         forge=forge,
-        kind=kind,
+        kind=reported.kind,
         keys=keys[:max_keys],
         delivery_id=delivery,
-        pr=link,
+        pr=reported.link,
         more_keys=max(0, len(keys) - max_keys),
     )

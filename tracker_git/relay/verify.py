@@ -8,7 +8,8 @@
   Webhooks signature: `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{ts}.{body}")>`,
   several space-separated entries allowed, the timestamp within `max_age` seconds.
 
-Every comparison is constant-time (hmac.compare_digest). Messages never contain a secret or
+Which scheme a forge uses is its row in tracker_git.core.forgekinds (signature_header,
+token_header, signing_token). Every comparison is constant-time (hmac.compare_digest). Messages never contain a secret or
 what was sent in its place.
 """
 
@@ -19,6 +20,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from tracker_git.core.forgekinds import forge_kind
 from tracker_git.relay.config import ForgeConfig
 
 # The algorithms a Bitbucket `X-Hub-Signature` prefix may name. SHA-1 is left out on purpose:
@@ -43,11 +45,11 @@ def _hub_signature(secret: str, header: str | None, body: bytes, name: str) -> N
         raise Rejected(f"{name} does not match the body; check the webhook's secret")
 
 
-def _gitlab_token(secret: str, header: str | None) -> None:
+def _secret_token(secret: str, header: str | None, name: str) -> None:
     if header is None:
-        raise Rejected("no X-Gitlab-Token header; set the webhook's secret token")
+        raise Rejected(f"no {name} header; set the webhook's secret token")
     if not hmac.compare_digest(secret.encode("utf-8"), header.encode("latin-1")):
-        raise Rejected("X-Gitlab-Token does not match; check the webhook's secret token")
+        raise Rejected(f"{name} does not match; check the webhook's secret token")
 
 
 def _standard_webhooks(
@@ -87,15 +89,11 @@ def verify(forge: ForgeConfig, headers: Mapping[str, str], body: bytes, now: flo
 
     `headers` has lower-case names. A forge with no secret (allow_unsigned) accepts anything.
     """
-    if forge.name == "github":
-        if forge.secret:
-            _hub_signature(
-                forge.secret, headers.get("x-hub-signature-256"), body, "X-Hub-Signature-256"
-            )
-    elif forge.name == "gitlab":
-        if forge.secret:
-            _gitlab_token(forge.secret, headers.get("x-gitlab-token"))
-        if forge.signing_key:
-            _standard_webhooks(forge.signing_key, headers, body, forge.max_age, now)
-    elif forge.secret:  # bitbucket-cloud, bitbucket-dc
-        _hub_signature(forge.secret, headers.get("x-hub-signature"), body, "X-Hub-Signature")
+    row = forge_kind(forge.name)
+    if forge.secret and row.signature_header:
+        header = row.signature_header
+        _hub_signature(forge.secret, headers.get(header.lower()), body, header)
+    if forge.secret and row.token_header:
+        _secret_token(forge.secret, headers.get(row.token_header.lower()), row.token_header)
+    if forge.signing_key and row.signing_token:
+        _standard_webhooks(forge.signing_key, headers, body, forge.max_age, now)

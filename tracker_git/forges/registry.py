@@ -1,0 +1,63 @@
+"""Each forge's code, found from its row in tracker_git.core.forgekinds.
+
+A forge's module `tracker_git.forges.<row.module>` ends with `PARTS = ForgeParts(...)`: its
+client class and the few functions that differ per forge (where its API is, what its
+repository paths look like, how its webhooks read). Modules are imported on first use, so
+reading the table costs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tracker_git.core.forgekinds import FORGES, ForgeKind, forge_kind
+
+if TYPE_CHECKING:
+    from tracker_git.forges.base import Forge
+    from tracker_git.forges.detect import Located, RemoteUrl
+    from tracker_git.forges.webhook import Reported
+
+
+def _claims_nothing(url: RemoteUrl) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class ForgeParts:
+    """What is particular to one forge.
+
+    client: its client class. default_api_url(web_base): the API of a server whose web
+    base (scheme://host[:port][/context]) is given. locate(url, web_base, shown): owner,
+    repository and pages from a remote URL's path (web_base: from a configured API, else "";
+    shown: the URL for messages), UsageError for a path that is not this forge's.
+    claims(url): whether a remote URL's shape says this forge, on a host the table does not
+    know. webhook(headers, body): what a verified delivery reports, None for an event the
+    relay does not handle; may raise forges.webhook.Refused.
+    """
+
+    client: type[Forge]
+    default_api_url: Callable[[str], str]
+    locate: Callable[[RemoteUrl, str, str], Located]
+    webhook: Callable[[Mapping[str, str], dict[str, object]], Reported | None]
+    claims: Callable[[RemoteUrl], bool] = _claims_nothing
+
+
+def parts(kind: str) -> ForgeParts:
+    """The code of forge `kind` (KeyError for a kind not in the table)."""
+    return parts_of(forge_kind(kind))
+
+
+def parts_of(row: ForgeKind) -> ForgeParts:
+    module = importlib.import_module(f"{__package__}.{row.module}")
+    found = getattr(module, "PARTS", None)
+    if not isinstance(found, ForgeParts):
+        raise TypeError(f"{module.__name__} has no PARTS = ForgeParts(...)")
+    return found
+
+
+def all_parts() -> list[tuple[ForgeKind, ForgeParts]]:
+    """Every forge with its code, in table order."""
+    return [(row, parts_of(row)) for row in FORGES]

@@ -1,0 +1,54 @@
+"""What a forge's webhook delivery reports, as each forge module reads it (`PARTS.webhook`),
+and the defensive readers of untrusted JSON they share. Stdlib only; the relay
+(tracker_git.relay.events) turns a `Reported` into a ReviewEvent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A pull request event: kind (opened | draft | approved | changes_requested | merged |
+    declined), the pull request's title, description and source branch (where keys are
+    looked for), and its web address (or number) for logs."""
+
+    kind: str
+    title: str
+    description: str
+    branch: str
+    link: str
+
+
+class BadPayload(Exception):
+    """The body is not the JSON a forge sends; str() is safe to send back."""
+
+
+class Refused(BadPayload):
+    """The signed body contradicts the unsigned headers; str() is safe to send back."""
+
+
+def get(data: object, *path: str) -> object:
+    """data[path[0]][path[1]]...; None where a step is not an object or lacks the key."""
+    for name in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(name)
+    return data
+
+
+def obj(data: object, *path: str) -> dict[str, object]:
+    """The object at `path`, {} for anything else."""
+    value = get(data, *path)
+    return value if isinstance(value, dict) else {}
+
+
+def text(data: object, *path: str) -> str:
+    """The string at `path`, "" for anything else."""
+    value = get(data, *path)
+    return value if isinstance(value, str) else ""
+
+
+def bitbucket_draft(kind: str, pr: dict[str, object]) -> str:
+    """Both Bitbucket variants: an opened pull request marked draft is the kind `draft`."""
+    return "draft" if kind == "opened" and get(pr, "draft") is True else kind
