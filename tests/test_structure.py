@@ -328,3 +328,35 @@ def test_the_forge_interface_is_declared_once() -> None:
         source = path.read_text(encoding="utf-8")
         assert "Protocol" not in source, path
         assert "NotImplementedError" not in source, path
+
+
+def calls_and_keywords(path: Path) -> set[str]:
+    """What a file calls (`requests.Session`, `Session`, `exchange`) and every keyword
+    argument it passes (`keyword allow_redirects`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                found.add(f"{func.value.id}.{func.attr}")
+            elif isinstance(func, ast.Name):
+                found.add(func.id)
+        elif isinstance(node, ast.keyword) and node.arg:
+            found.add(f"keyword {node.arg}")
+    return found
+
+
+def test_one_http_stack() -> None:
+    """Tracker, the forges and the messengers share tracker_git.http: only it makes a
+    requests.Session and decides about redirects (and so retries: `attempt`); only
+    core/loopback knows what a loopback address is."""
+    http = PACKAGE / "http.py"
+    assert {"requests.Session", "keyword allow_redirects"} <= calls_and_keywords(http)
+    for path in python_files(PACKAGE):
+        if path != http:
+            used = calls_and_keywords(path)
+            assert not {"requests.Session", "Session", "keyword allow_redirects"} & used, path
+            assert offending(imported_names(path), ("requests.Session", "requests.adapters")) == []
+        if path != PACKAGE / "core" / "loopback.py":
+            assert "ipaddress" not in imported_names(path), path

@@ -97,11 +97,10 @@ def forge_api(kind: str, host: str | None, api_url: str | None = None) -> str:
     """The API a forge token is for, and the only place it is sent: --api-url, else what
     the forge serves for its web host (forges.detect.default_api_url). Its host names the
     keyring entry."""
-    from tracker_git.forges.detect import default_api_url
-    from tracker_git.http import check_api_url
+    from tracker_git.forges.detect import check_api_url, default_api_url
 
     if api_url:
-        return check_api_url(api_url, "--api-url")
+        return check_api_url(api_url, "--api-url", kind)
     return default_api_url(kind, f"https://{forge_host(kind, host)}")
 
 

@@ -1,4 +1,6 @@
-"""HTTP for Tracker: one `requests` session, a retry policy, and error answers turned into one line.
+"""HTTP for Tracker, the forges and the messengers: one session factory (`new_session`), one
+retry policy (`attempt`), one redirect and paging rule (`exchange`, `Pages`); and Tracker's
+error answers turned into one line (each service words its own errors).
 
 Why not the official client (tracker-api.md §5): it retries every POST (duplicating comments),
 without delay by default, ignores Retry-After, and knows only API v2.
@@ -79,16 +81,27 @@ class RetryPolicy:
         return rng() * min(self.cap, self.backoff * 2.0 ** (attempt - 1))
 
 
-def check_api_url(api_url: str, what: str = "tracker.api_url") -> str:
-    """`api_url` without a trailing slash; ConfigError unless https, or http to loopback."""
+TRACKER_API = "https://api.tracker.yandex.net"
+
+
+def check_api_url(
+    api_url: str,
+    what: str = "tracker.api_url",
+    *,
+    example: str = TRACKER_API,
+    token: str = "TRACKER_TOKEN or the keyring",
+) -> str:
+    """`api_url` without a trailing slash; ConfigError unless an https address, or http to
+    loopback, with no credentials in it: the one check of an API address, for Tracker and
+    the forges. `what` names where the address came from, `example` is a right one, `token`
+    says where a token goes instead. Messages never show credentials."""
     url = api_url.strip().rstrip("/")
     parts = urlsplit(url)
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"{what} {url!r} is not an http(s) address; set it to https://api.tracker.yandex.net"
-        )
-    if parts.username or parts.password:
-        raise ConfigError(f"{what} must not carry credentials; use TRACKER_TOKEN or the keyring")
+        raise ConfigError(f"{what} {shown!r} is not an http(s) address; set it to {example}")
+    if "@" in parts.netloc:
+        raise ConfigError(f"{what} must not carry credentials; use {token}")
     if not secure_enough(url):
         raise ConfigError(
             f"{what} {url!r} is plain http to another host, which would send the token in "
@@ -200,6 +213,46 @@ def retry_after(response: requests.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def attempt(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    retry: bool,
+    policy: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> requests.Response:
+    """The one retry policy, for Tracker, the forges and the messengers: `exchange` (a GET
+    follows same-origin redirects), and when `retry` a lost connection or a RETRY_STATUSES
+    answer is tried again, up to `policy.attempts` in all, after Retry-After (when it is at
+    most MAX_RETRY_AFTER) or the policy's backoff. Only a request that is safe to repeat
+    may be retried (GET, or what the caller made safe). Returns the last answer, whatever
+    its status; raises the last requests.RequestException, or OffOrigin."""
+    import requests
+
+    tries = 0
+    while True:
+        tries += 1
+        last = tries >= (policy.attempts if retry else 1)
+        try:
+            response = exchange(session, method, url, follow=method == "GET", **kwargs)
+        except requests.RequestException:
+            if last:
+                raise
+            sleep(policy.delay(tries))
+            continue
+        if response.status_code in RETRY_STATUSES and not last:
+            wait = retry_after(response)
+            if wait is None:
+                wait = policy.delay(tries)
+            if wait <= MAX_RETRY_AFTER:
+                response.close()
+                sleep(wait)
+                continue
+        return response
+
+
 def send(
     session: requests.Session,
     method: str,
@@ -214,40 +267,25 @@ def send(
     explain: Explain | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> requests.Response:
-    """One request, retried per the policy when `retry`; a 2xx/3xx answer, or ApiError /
-    NetworkError whose message starts with "cannot <what>"."""
+    """One Tracker request, retried per the policy when `retry`; a 2xx/3xx answer, or
+    ApiError / NetworkError whose message starts with "cannot <what>"."""
     import requests
 
-    attempt = 0
-    while True:
-        attempt += 1
-        last = attempt >= (policy.attempts if retry else 1)
-        try:
-            response = exchange(
-                session, method, url, follow=method == "GET",
-                json=json_body, params=params, timeout=timeout,
-            )  # fmt: skip
-        except OffOrigin as exc:
-            raise OffOrigin(f"cannot {what}: {exc}") from None
-        except requests.RequestException as exc:
-            if last:
-                raise NetworkError(
-                    f"cannot {what}: Tracker did not answer ({_kind(exc)}); check the network "
-                    "and tracker.api_url, then try again"
-                ) from None
-            sleep(policy.delay(attempt))
-            continue
-        if response.status_code < 400:
-            return response
-        if response.status_code in RETRY_STATUSES and not last:
-            wait = retry_after(response)
-            if wait is None:
-                wait = policy.delay(attempt)
-            if wait <= MAX_RETRY_AFTER:
-                response.close()
-                sleep(wait)
-                continue
-        raise error_for(response, what, explain)
+    try:
+        response = attempt(
+            session, method, url, retry=retry, policy=policy, sleep=sleep,
+            json=json_body, params=params, timeout=timeout,
+        )  # fmt: skip
+    except OffOrigin as exc:
+        raise OffOrigin(f"cannot {what}: {exc}") from None
+    except requests.RequestException as exc:
+        raise NetworkError(
+            f"cannot {what}: Tracker did not answer ({_kind(exc)}); check the network "
+            "and tracker.api_url, then try again"
+        ) from None
+    if response.status_code < 400:
+        return response
+    raise error_for(response, what, explain)
 
 
 def _kind(exc: BaseException) -> str:

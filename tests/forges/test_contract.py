@@ -336,11 +336,22 @@ def test_rate_limits_say_to_wait(forge_emulator: Emulator, forge_client: Any) ->
             403, "API rate limit exceeded for user ID 1.", headers={"x-ratelimit-remaining": "0"}
         )
     else:
-        forge_emulator.fail_next(429, "Too Many Requests", headers={"Retry-After": "30"})
+        # Longer than the retry policy waits (tracker_git.http.MAX_RETRY_AFTER): no retry.
+        forge_emulator.fail_next(429, "Too Many Requests", headers={"Retry-After": "60"})
     with pytest.raises(OperationFailed, match="rate limiting") as caught:
         forge_client.find_open("x")
     if forge_emulator.kind != "github":
-        assert "wait 30 s" in str(caught.value)
+        assert "wait 60 s" in str(caught.value)
+    assert len(forge_emulator.requests) == 1
+
+
+def test_a_read_is_retried_by_the_one_policy(forge_emulator: Emulator, forge_client: Any) -> None:
+    """Forges, like Tracker, retry a GET that met a 5xx or 429 (tracker_git.http.attempt);
+    before, a forge client gave up on the first passing error."""
+    forge_emulator.fail_next(503, "Service Unavailable", method="GET")
+    forge_emulator.fail_next(429, "Too Many Requests", method="GET", headers={"Retry-After": "0"})
+    assert forge_client.default_branch() == "main"
+    assert [r.status for r in forge_emulator.requests] == [503, 429, 200]
 
 
 def test_forbidden_says_what_the_token_lacks(forge_emulator: Emulator, forge_client: Any) -> None:
@@ -352,7 +363,8 @@ def test_forbidden_says_what_the_token_lacks(forge_emulator: Emulator, forge_cli
 def test_a_multi_line_forge_message_stays_one_line(
     forge_emulator: Emulator, forge_client: Any
 ) -> None:
-    forge_emulator.fail_next(500, "first line\nsecond line\n" + "x" * 1000)
+    for _ in range(forge_client.policy.attempts):  # a GET is retried: fail every attempt
+        forge_emulator.fail_next(500, "first line\nsecond line\n" + "x" * 1000)
     with pytest.raises(OperationFailed) as caught:
         forge_client.default_branch()
     message = str(caught.value)

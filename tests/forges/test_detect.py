@@ -189,3 +189,22 @@ def test_redact() -> None:
     assert forges.redact("https://u:p@h/x") == "https://h/x"
     assert forges.redact("git@h:x/y") == "h:x/y"
     assert forges.redact("https://h/x") == "https://h/x"
+
+
+def test_one_check_of_an_api_address_for_tracker_and_the_forges() -> None:
+    """It was two copies that had drifted: 'login --forge' checked a forge's --api-url with
+    Tracker's copy (and advised Tracker's address), and Tracker's copy showed a password
+    when the scheme was wrong."""
+    from tracker_git.account import forge_api
+    from tracker_git.http import check_api_url
+
+    with pytest.raises(ConfigError) as caught:
+        forge_api("gitlab", None, "ftp://gitlab.corp/api/v4")
+    assert "tracker.yandex" not in str(caught.value) and "/api/v4" in str(caught.value)
+    for url in ("ftp://u:s3cret@h/x", "https://u:s3cret@h/x", "http://u:s3cret@h.corp"):
+        with pytest.raises(ConfigError) as caught:
+            check_api_url(url)
+        assert "s3cret" not in str(caught.value)
+        with pytest.raises(ConfigError, match=r"\[forge\] api_url") as caught:
+            forges.detect("git@gitlab.com:g/p.git", cfg(api_url=url), environ={})
+        assert "s3cret" not in str(caught.value)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import requests
 
     from tracker_git.forges.detect import ForgeRemote
-    from tracker_git.http import Pages
+    from tracker_git.http import Pages, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,10 @@ class Forge(ABC):
                 f"{self.NAME} API {remote.api_url} is plain http; the token is sent only over "
                 "https (or to a loopback address); set [forge] api_url to its https:// address"
             )
+        from tracker_git.http import RetryPolicy
+
         self.remote = remote
+        self.policy: RetryPolicy = RetryPolicy()
         self._token = token
         self._timeout = timeout
         self._session: requests.Session | None = None
@@ -170,15 +173,18 @@ class Forge(ABC):
         (a duplicate-PR answer raises Duplicate instead)."""
         import requests
 
-        from tracker_git.http import OffOrigin, exchange
+        from tracker_git.http import OffOrigin, attempt
 
         session = self._get_session()
         try:
-            answer = exchange(
+            # The one retry policy (tracker_git.http): a GET is retried, a write never is
+            # (a create that timed out may have been made; `submit` looks before it writes).
+            answer = attempt(
                 session,
                 method,
                 url,
-                follow=method == "GET",  # same origin only: see tracker_git.http
+                retry=method == "GET",
+                policy=self.policy,
                 params=params,
                 json=body,
                 timeout=self._timeout,

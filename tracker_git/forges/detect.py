@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from tracker_git.core import forgekinds
-from tracker_git.core.errors import ConfigError, UsageError
-from tracker_git.core.loopback import secure_enough
+from tracker_git.core.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -178,19 +177,16 @@ def _kind(url: RemoteUrl, configured: str, shown: str) -> str:
     )
 
 
-def _check_api_url(api_url: str, origin: str) -> str:
-    parts = urlsplit(api_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"{origin}: '{redact(api_url)}' is not an http(s) URL; give the forge's API base"
-        )
-    if "@" in parts.netloc:
-        raise ConfigError(f"{origin}: the API URL must not carry credentials; give them as a token")
-    if not secure_enough(api_url):
-        raise ConfigError(
-            f"{origin}: plain http:// is allowed only for loopback addresses; use https://"
-        )
-    return api_url.rstrip("/")
+def check_api_url(api_url: str, origin: str, kind: str) -> str:
+    """A forge's configured API address, checked like Tracker's (tracker_git.http)."""
+    from tracker_git.http import check_api_url as check
+
+    return check(
+        api_url,
+        origin,
+        example=f"its https:// API address ({default_api_url(kind, 'https://HOST')})",
+        token=f"the token variable or 'git tracker login --forge {kind}'",
+    )
 
 
 def is_ghe_com(host: str) -> bool:
@@ -242,11 +238,11 @@ def detect(
 
     api_url, source = "", "remote"
     if env.get(API_URL_VARIABLE):
-        api_url = _check_api_url(env[API_URL_VARIABLE], API_URL_VARIABLE)
+        api_url = check_api_url(env[API_URL_VARIABLE], API_URL_VARIABLE, kind)
         source = API_URL_VARIABLE
     elif config.text("forge", "api_url"):
         source = config.sources.get(("forge", "api_url"), "configuration")
-        api_url = _check_api_url(config.text("forge", "api_url"), f"{source}: [forge] api_url")
+        api_url = check_api_url(config.text("forge", "api_url"), f"{source}: [forge] api_url", kind)
     web_base = _web_base_from_api(api_url) if api_url else ""
     from tracker_git.forges.registry import parts
 

@@ -122,10 +122,10 @@ def sample_values(alert: Alert) -> dict[str, str]:
 def send_test(alert: Alert, secrets: Mapping[str, str]) -> str:
     """Send the alert's message, filled with sample values, straight to its target; returns
     where it went (secrets hidden). Tracker is not involved. No redirect is followed: the
-    address holds the secret, and it goes nowhere else (tracker_git.http.exchange)."""
+    address holds the secret, and it goes nowhere else (tracker_git.http.attempt)."""
     import requests
 
-    from tracker_git.http import exchange, new_session
+    from tracker_git.http import attempt, new_session
 
     values = sample_values(alert)
     url = build.endpoint(alert.target, secrets)
@@ -139,8 +139,8 @@ def send_test(alert: Alert, secrets: Mapping[str, str]) -> str:
     shown = build.hide(url, secrets)
     with new_session(url) as session:
         try:
-            response = exchange(
-                session, "POST", url, follow=False, data=data, timeout=TEST_TIMEOUT,
+            response = attempt(  # a POST: sent once, no redirect followed
+                session, "POST", url, retry=False, data=data, timeout=TEST_TIMEOUT,
                 headers={"Content-Type": "application/json; charset=utf-8"},
             )  # fmt: skip
         except requests.RequestException as exc:
