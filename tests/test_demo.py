@@ -20,6 +20,9 @@ def test_demo_runs_every_step_and_cleans_up(tmp_path: Path) -> None:
     assert proc.stdout.count("  ok: ") == 13
     assert "FAILED" not in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+    # Step 7 shows the relay's whole answer, its status included, not a cut-off line.
+    [answer] = [line for line in proc.stdout.splitlines() if line.startswith("  202 ")]
+    assert '"status": "readyForTest"' in answer and answer.endswith("}"), answer
     assert list(tmp_path.iterdir()) == []  # the throwaway repository is gone
 
 

@@ -189,7 +189,10 @@ def step_relay(world: World) -> None:
         },
         timeout=10,
     )
-    sys.stdout.write(f"  {answer.status_code} {answer.text.strip()[:100]}\n")
+    # The relay's whole answer (a line of JSON); only a runaway one is cut, and says so.
+    text = " ".join(answer.text.split())
+    shown = text if len(text) <= 400 else text[:400] + " ... (cut)"
+    sys.stdout.write(f"  {answer.status_code} {shown}\n")
     check(answer.status_code == 202, "the relay accepted the signed delivery")
     deadline = time.monotonic() + 15
     while status(world) != "readyForTest" and time.monotonic() < deadline:
