@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "trust": ("trust", "trust the addresses this repository's files send tokens to"),
     "doctor": ("doctor", "check configuration, keyring, connectivity and hooks"),
     "completion": ("completion", "print the bash or zsh completion script"),
+    "help": ("help", "show the help of git tracker or of one command"),
 }
 
 
@@ -53,6 +54,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         epilog="Run 'git tracker COMMAND -h' for a command's options.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
@@ -97,6 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # No command on the line: load none of the command modules (and their libraries).
         parser = build_parser(only=name or "")
         args = parser.parse_args(argv)
+        if args.version and not args.command:
+            from tracker_git import about
+
+            output.result(f"{PROG} {about.version()}")
+            return 0
         if not args.command:
             parser.print_help()
             return 2

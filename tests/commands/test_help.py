@@ -83,3 +83,20 @@ def test_zsh_completion_loads_and_completes(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["completion", "--help", "install", "uninstall", "--chain"]
     assert run(tmp_path, "zsh", "-n", str(path)).returncode == 0
+
+
+def test_version_and_help_subcommand(tmp_path: Path) -> None:
+    from tracker_git import about
+
+    proc = run(tmp_path, f"{BIN}/git-tracker", "--version")
+    assert (proc.returncode, proc.stdout) == (0, f"git tracker {about.version()}\n")
+    proc = run(tmp_path, f"{BIN}/git-tracker", "help")
+    assert proc.returncode == 0
+    assert proc.stdout == run(tmp_path, f"{BIN}/git-tracker", "-h").stdout
+    proc = run(tmp_path, f"{BIN}/git-tracker", "help", "hooks")
+    assert proc.returncode == 0
+    assert proc.stdout == run(tmp_path, f"{BIN}/git-tracker", "hooks", "-h").stdout
+    assert proc.stdout.startswith("usage: git tracker hooks")
+    proc = run(tmp_path, f"{BIN}/git-tracker", "help", "nope")
+    assert proc.returncode == 2
+    assert "invalid choice: 'nope'" in proc.stderr

@@ -1,0 +1,27 @@
+"""`git tracker help [COMMAND]`: the same text as `git tracker [COMMAND] -h`, for those who type
+`help` first (`git tracker --help` shows the man page, as git does for its own commands)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from tracker_git import cli
+
+    parser.add_argument("topic", nargs="?", choices=list(cli.COMMANDS), metavar="COMMAND")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracker_git import cli
+
+    parser = cli.build_parser(only=args.topic or "")
+    if args.topic:
+        # argparse prints a subcommand's help when asked for it: `COMMAND -h`.
+        with contextlib.suppress(SystemExit):
+            parser.parse_args([args.topic, "-h"])
+    else:
+        parser.print_help(sys.stdout)
+    return 0
