@@ -317,10 +317,13 @@ def forge_token(kind: str, host: str, *, timeout: float | None = None) -> str | 
     variable = forge_variable(kind)
     if variable:
         return _usable(_variable(variable), variable, "set it to the token alone")
-    token = _get(account, timeout)
+    # A keyring that fails points at this forge's variable, not at TRACKER_TOKEN.
+    names = forge_kind(kind).token_variables if kind in KINDS else ()
+    instead = f"or set {' or '.join(names)} for this shell"
+    token = _get(account, timeout, fix=instead)
     earlier = _EARLIER_ACCOUNTS.get((kind, host.lower()))
     if not token and earlier:
-        token = _get(earlier, timeout)
+        token = _get(earlier, timeout, fix=instead)
         account = earlier
     fix = f"run 'git tracker login --forge {kind}' again"
     return _usable(token, f"the keyring entry {account}", fix) if token else None

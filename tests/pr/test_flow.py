@@ -3,6 +3,7 @@ and a forge emulator over real sockets, for each of the four forges."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from testing.repos import commit_file, git
 from tests.pr.conftest import CANARY, ISSUE, Setup, editor_runs
 from tracker_git.emulators.server import Reply
+from tracker_git.pr import recover
 from tracker_git.pr.template import END, START
 
 KINDS = ["github", "gitlab", "bitbucket-cloud", "bitbucket-dc"]
@@ -148,6 +150,32 @@ def test_failure_after_editor_keeps_text_and_recover_finishes(setup: Setup) -> N
 
 
 @pytest.mark.parametrize("setup", ["github"], indirect=True)
+def test_no_forge_token_names_the_forges_variable(setup: Setup) -> None:
+    """No GH_TOKEN and no keyring (conftest's failing backend): the advice is the forge's
+    variable, not TRACKER_TOKEN."""
+    env = {k: v for k, v in setup.env.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN")}
+    setup.env.clear()
+    setup.env.update(env)
+    result = setup.run("--no-edit")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "set GH_TOKEN or GITHUB_TOKEN for this shell" in result.stderr
+    assert "TRACKER_TOKEN" not in result.stderr
+
+
+def test_old_recover_files_are_pruned(tmp_path: Path) -> None:
+    old = tmp_path / "pr-DEV-1-20200101-000000.md"
+    new = tmp_path / "pr-DEV-2-20990101-000000.md"
+    other = tmp_path / "notes.md"
+    for path in (old, new, other):
+        path.write_text("x")
+    os.utime(old, (0, 0))
+    os.utime(other, (0, 0))
+    recover.prune(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([new.name, other.name])
+
+
+@pytest.mark.parametrize("setup", ["github"], indirect=True)
 def test_branch_without_key_is_one_clear_line(setup: Setup) -> None:
     git(setup.repo, "checkout", "-q", "-b", "no-key-here")
     result = setup.run()
@@ -173,11 +201,13 @@ def test_tracker_failure_after_create_recover_finishes_without_second_pr(setup: 
     setup.sandbox.inject(500, times=20, path="/comments", method="POST")
     failed = setup.run("--no-edit")
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
-    match = re.search(r"git tracker pr --recover (\S+)", failed.stderr)
-    assert match, failed.stderr
+    # Nothing was typed, so no recover file: running it again makes the same text.
+    assert "--recover" not in failed.stderr
+    assert "nothing typed is lost: run 'git tracker pr --no-edit'" in failed.stderr
+    assert not Path(recover.folder()).exists() or list(Path(recover.folder()).iterdir()) == []
     assert len(setup.open_prs()) == 1  # the forge part was done
     setup.sandbox.clear_faults()
-    done = setup.run("--recover", match.group(1))
+    done = setup.run("--no-edit")
     assert done.returncode == 0, done.stderr
     prs = setup.open_prs()
     assert len(prs) == 1 and done.stdout.strip() == prs[0].url

@@ -172,10 +172,17 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
         for line in review.mark_review(tracker, view, status, pr.url, created, mentioned):
             output.info(line)
     except BaseException as exc:
-        # From here on the text is the user's work: keep it whatever happened.
+        # Text the user typed in the editor is their work: keep it whatever happened. Text
+        # made from the issue alone (--no-edit) is made again by running the command again,
+        # so no file is left behind for it.
+        hint = (
+            "nothing typed is lost: run 'git tracker pr --no-edit' (with the same options) "
+            "again once that is fixed; it finds the pull request if one was made"
+        )
         try:
-            path = options.recover or recover.save(ctx.key, title, body)
-            hint = f"your title and description are kept: {recover.command(path)}"
+            if options.edit or options.recover:
+                path = options.recover or recover.save(ctx.key, title, body)
+                hint = f"your title and description are kept: {recover.command(path)}"
         except (OSError, OperationFailed) as saving:
             reason = getattr(saving, "strerror", None) or str(saving)
             hint = (

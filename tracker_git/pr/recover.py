@@ -3,7 +3,9 @@ editor closed, and `git tracker pr --recover FILE` finishes the job with them.
 
 The file is plain text in the editor's format (title, blank line, description), so it can be
 read and fixed by hand before recovering. It lives in the user's state folder, readable only
-by the user, named after the issue: `pr-DEV-123-20260101-120000.md`.
+by the user, named after the issue: `pr-DEV-123-20260101-120000.md`. Only typed text is
+saved (`pr --no-edit` makes its text again on the next run), and files older than KEEP_DAYS
+are removed when a new one is saved.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.pr import editor
 
 _NAME = re.compile(r"^pr-([A-Z]+-[0-9]+)-")
+KEEP_DAYS = 30
 
 
 def folder() -> str:
@@ -28,6 +31,7 @@ def save(key: str, title: str, body: str) -> str:
     """Write the text to a new recover file; its path."""
     where = folder()
     os.makedirs(where, mode=0o700, exist_ok=True)
+    prune(where)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for attempt in range(100):
         suffix = f"-{attempt}" if attempt else ""
@@ -40,6 +44,17 @@ def save(key: str, title: str, body: str) -> str:
             f.write(editor.compose(title, body, help_text=False))
         return path
     raise OperationFailed(f"cannot create a recover file in {where}; check the folder")
+
+
+def prune(where: str, now: float | None = None) -> None:
+    """Remove recover files (ours by name) not touched for KEEP_DAYS."""
+    limit = (time.time() if now is None else now) - KEEP_DAYS * 86400
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(where):
+            if _NAME.match(entry.name) and entry.name.endswith(".md"):
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < limit:
+                        os.unlink(entry.path)
 
 
 def command(path: str) -> str:
