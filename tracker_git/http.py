@@ -316,6 +316,21 @@ def parse_error(text: str) -> tuple[dict[str, str], tuple[str, ...]]:
     return fields, messages
 
 
+def said_by(text: str, limit: int = 200) -> str:
+    """What an answer body says, as one short line: an HTML page (a proxy's or a receiver's
+    error page) by its <title>, else its text with tags and line breaks gone; "" for nothing."""
+    import html
+    import re
+
+    sample = text[:20000]
+    if re.search(r"<(?:!doctype|html|head|body|title)\b", sample, re.I):
+        title = re.search(r"<title[^>]*>(.*?)</title>", sample, re.I | re.S)
+        sample = title.group(1) if title else re.sub(r"<[^>]*>", " ", sample)
+        sample = html.unescape(sample)
+    line = " ".join(sample.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def details(errors: Mapping[str, str], messages: tuple[str, ...]) -> str:
     parts = [m.strip() for m in messages if m.strip()]
     parts += [f"{k}: {v}" for k, v in errors.items()]

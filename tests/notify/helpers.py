@@ -51,6 +51,16 @@ class Receiver:
     got: list[Received] = field(default_factory=list)
 
 
+# What nginx answers when what it stands in front of is down.
+ERROR_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+    + "<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n"
+    * 6
+)
+
+
 def serve(answer: str) -> Iterator[Receiver]:
     receiver = Receiver("")
 
@@ -64,6 +74,8 @@ def serve(answer: str) -> Iterator[Receiver]:
                 status = 200 if ok else 401
                 text = json.dumps({"ok": ok, "result": {"message_id": len(receiver.got)}} if ok
                                   else {"ok": False, "error_code": 401, "description": "Unauthorized"})  # fmt: skip
+            elif answer == "html":  # a proxy in front of the receiver, down
+                status, text = 502, ERROR_PAGE
             else:
                 ok = self.path == SLACK_PATH
                 status, text = (200, "ok") if ok else (403, "invalid_token")

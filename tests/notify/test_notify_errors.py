@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.notify.helpers import BOT_TOKEN, Notify, Receiver
+from tests.notify.helpers import BOT_TOKEN, Notify, Receiver, serve
 from tracker_git.core.errors import OperationFailed
 from tracker_git.notify import apply, build, plan, spec
 from tracker_git.tracker.client import TrackerClient
@@ -86,3 +86,17 @@ telegram = {{ bot_token = "$OTHER_TOKEN", chat_id = "@team", api_url = "{telegra
     assert "HTTP 401: Unauthorized" in err and "bot$OTHER_TOKEN" in err and wrong not in err
     code, _, err = notify.run("test", "nope")
     assert code == 2 and "no alert named 'nope' (the alerts there: bugs, tg)" in err
+
+
+def test_test_message_to_an_html_error_page_is_one_line(
+    notify: Notify, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notify.file.write_text(ALERT.format(message="hi"))
+    for receiver in serve("html"):
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", receiver.url + "/services/T/B/x")
+        code, _, err = notify.run("test", "bugs")
+    assert code == 1
+    assert err.count("\n") == 1, err
+    assert "slack refused the test message" in err
+    assert "(HTTP 502: 502 Bad Gateway)" in err
+    assert "<" not in err and "nginx" not in err

@@ -165,11 +165,15 @@ def send_test(alert: Alert, secrets: Mapping[str, str]) -> str:
 
 
 def _messenger_error(text: str) -> str:
-    """Slack answers a short text ("invalid_token"), Telegram {"description": ...}."""
+    """Slack answers a short text ("invalid_token"), Telegram {"description": ...}; a proxy or
+    a wrong address may give an HTML page, shown by its title (one line, never the page)."""
+    from tracker_git.http import said_by
+
     text = text.strip()
     try:
         data = json.loads(text)
         text = str(data.get("description", text)) if isinstance(data, dict) else text
     except ValueError:
         pass
-    return f": {text[:200]}" if text else ""
+    said = said_by(text)
+    return f": {said}" if said else ""
