@@ -99,6 +99,7 @@ NOT_COVERED = {
     "check": "offline unless [hooks] online; covered by the 'hooks' steps",
     "init": "writes a config file; no token involved",
     "completion": "prints a script; no token involved",
+    "help": "prints the help text; no token involved",
     "sandbox": "the local server; its token is the sandbox's own",
     "relay": "a long-running server reading TRACKER_TOKEN: needs its own canary test",
     "demo": "runs against its own sandbox with the sandbox token",
