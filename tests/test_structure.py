@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -360,3 +361,68 @@ def test_one_http_stack() -> None:
             assert offending(imported_names(path), ("requests.Session", "requests.adapters")) == []
         if path != PACKAGE / "core" / "loopback.py":
             assert "ipaddress" not in imported_names(path), path
+
+
+# The modules that declare a configuration file's schema and read its raw values.
+CONFIG_MODULES = {
+    "tracker_git.core.config",
+    "tracker_git.core.schema",
+    "tracker_git.relay.config",
+    "tracker_git.notify.spec",
+}
+
+
+def raw_config_reads(path: Path, pairs: set[tuple[str, str]]) -> list[str]:
+    """Places where a file names a config value by its section and key as two strings, in a
+    tuple or a call (`("hooks", "online")`, `config.flag("hooks", "online")`)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        items = node.elts if isinstance(node, ast.Tuple) else getattr(node, "args", None)
+        if not isinstance(node, (ast.Tuple, ast.Call)) or not items:
+            continue
+        texts = [i.value if isinstance(i, ast.Constant) else None for i in items]
+        for first, second in itertools.pairwise(texts):
+            if (first, second) in pairs:
+                found.append(f"{path.name}:{node.lineno}: {first!r}, {second!r}")
+    return found
+
+
+def schema_pairs() -> set[tuple[str, str]]:
+    from tracker_git.core import config
+    from tracker_git.notify import spec
+    from tracker_git.relay import config as relay_config
+
+    sections = [
+        *config.SECTIONS,
+        *relay_config.SECTIONS,
+        *relay_config.FORGE_SECTIONS.values(),
+        *spec.SECTIONS,
+    ]
+    return {key.path for section in sections for key in section.KEYS}
+
+
+def test_config_values_are_read_through_the_typed_accessors_only() -> None:
+    """Outside the config modules, a value is `config.hooks.online` (mypy checks the name),
+    never a section and a key as strings."""
+    pairs = schema_pairs()
+    offenders = [
+        place
+        for path in python_files(PACKAGE)
+        if module_name(path) not in CONFIG_MODULES
+        for place in raw_config_reads(path, pairs)
+    ]
+    assert offenders == []
+
+
+def test_the_raw_read_checker_sees_tuples_and_calls(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    path.write_text(
+        "a = config.flag('hooks', 'online')\n"
+        "b = sources.get(('tracker', 'api_url'))\n"
+        "c = ('hooks', 'nothing')\n"
+        "d = config.hooks.online\n"
+    )
+    assert raw_config_reads(path, schema_pairs()) == [
+        "x.py:1: 'hooks', 'online'",
+        "x.py:2: 'tracker', 'api_url'",
+    ]

@@ -13,8 +13,9 @@ from typing import Any
 
 from tracker_git import secrets
 from tracker_git.core import config, forgekinds, gitstate, output
-from tracker_git.core.config import Config
+from tracker_git.core.config import Config, Tracker
 from tracker_git.core.errors import TrackerGitError, UsageError
+from tracker_git.core.schema import Key
 
 # Storing may raise a desktop unlock prompt a person has to answer.
 STORE_TIMEOUT = 60.0
@@ -60,28 +61,24 @@ def repo_root() -> str | None:
 
 def load_config(args: argparse.Namespace) -> Config:
     """The configuration with this command's options on top (SPEC precedence)."""
-    overrides: dict[tuple[str, str], object] = {}
+    overrides: dict[Key[str], str] = {}
     if getattr(args, "api_url", None):
-        overrides[("tracker", "api_url")] = args.api_url
+        overrides[Tracker.api_url] = args.api_url
     if getattr(args, "org_id", None):
-        overrides[("tracker", "org_id")] = args.org_id
-        overrides[("tracker", "cloud_org_id")] = ""
+        overrides[Tracker.org_id] = args.org_id
+        overrides[Tracker.cloud_org_id] = ""
     if getattr(args, "cloud_org_id", None):
-        overrides[("tracker", "cloud_org_id")] = args.cloud_org_id
-        overrides[("tracker", "org_id")] = ""
+        overrides[Tracker.cloud_org_id] = args.cloud_org_id
+        overrides[Tracker.org_id] = ""
     if getattr(args, "token_kind", None):
-        overrides[("tracker", "token_kind")] = args.token_kind
+        overrides[Tracker.token_kind] = args.token_kind
     return config.load(repo_root(), overrides)
 
 
 def with_overrides(cfg: Config, **values: str) -> Config:
     """`cfg` with [tracker] values replaced (an organization typed at the prompt)."""
-    merged = dict(cfg.values)
-    sources = dict(cfg.sources)
-    for key, value in values.items():
-        merged[("tracker", key)] = value
-        sources[("tracker", key)] = "prompt"
-    return Config(merged, sources, cfg.repo_root)
+    changes = {Tracker.BY_NAME[name]: value for name, value in values.items()}
+    return cfg.replace(changes, "prompt")
 
 
 def forge_host(kind: str, host: str | None) -> str:
@@ -140,9 +137,9 @@ def ask_organization(cfg: Config, interactive: bool) -> Config:
 def ask_token_kind(cfg: Config, interactive: bool) -> Config:
     """For a Yandex Cloud organization, on a terminal, ask OAuth or IAM unless the kind was
     given (option or file); a Yandex 360 organization takes OAuth tokens only."""
-    if not interactive or cfg.text("tracker", "org_id") or not cfg.text("tracker", "cloud_org_id"):
+    if not interactive or cfg.tracker.org_id or not cfg.tracker.cloud_org_id:
         return cfg
-    if cfg.sources.get(("tracker", "token_kind"), "default") != "default":
+    if cfg.source(Tracker.token_kind) != "default":
         return cfg
     answer = input("Token kind, oauth or iam [oauth]: ").strip().lower() or "oauth"
     if answer not in ("oauth", "iam"):
@@ -151,7 +148,7 @@ def ask_token_kind(cfg: Config, interactive: bool) -> Config:
 
 
 def check_kind(cfg: Config) -> None:
-    if cfg.text("tracker", "token_kind") == "iam" and not cfg.text("tracker", "cloud_org_id"):
+    if cfg.tracker.token_kind == "iam" and not cfg.tracker.cloud_org_id:
         raise UsageError(
             "an IAM token works only with a Yandex Cloud organization; pass --cloud-org-id ID, "
             "or use an OAuth token (--token-kind oauth)"
@@ -166,13 +163,13 @@ def myself(cfg: Config, token: str) -> dict[str, Any]:
     trust.check_tracker(cfg)
 
     client = TrackerClient(
-        cfg.text("tracker", "api_url"),
+        cfg.tracker.api_url,
         token,
-        org_id=cfg.text("tracker", "org_id"),
-        cloud_org_id="" if cfg.text("tracker", "org_id") else cfg.text("tracker", "cloud_org_id"),
-        token_kind=cfg.text("tracker", "token_kind"),
-        api_version=cfg.text("tracker", "api_version"),
-        timeout=cfg.number("tracker", "timeout"),
+        org_id=cfg.tracker.org_id,
+        cloud_org_id="" if cfg.tracker.org_id else cfg.tracker.cloud_org_id,
+        token_kind=cfg.tracker.token_kind,
+        api_version=cfg.tracker.api_version,
+        timeout=cfg.tracker.timeout,
     )
     return client.myself()
 
@@ -186,9 +183,9 @@ def describe_user(me: dict[str, Any]) -> str:
 
 def where(cfg: Config) -> str:
     """ "api.tracker.yandex.net, organization 123 (X-Org-ID)"."""
-    host = secrets.api_host(cfg.text("tracker", "api_url"))
-    org = cfg.text("tracker", "org_id")
-    cloud = cfg.text("tracker", "cloud_org_id")
+    host = secrets.api_host(cfg.tracker.api_url)
+    org = cfg.tracker.org_id
+    cloud = cfg.tracker.cloud_org_id
     if org:
         return f"{host}, organization {org} (X-Org-ID)"
     if cloud:
@@ -198,8 +195,8 @@ def where(cfg: Config) -> str:
 
 def org_saved(cfg: Config) -> bool:
     """Whether the organization comes from a file, so later commands will find it."""
-    key = ("tracker", "org_id") if cfg.text("tracker", "org_id") else ("tracker", "cloud_org_id")
-    return cfg.sources.get(key, "default") not in ("command line", "prompt", "default")
+    key = Tracker.org_id if cfg.tracker.org_id else Tracker.cloud_org_id
+    return cfg.source(key) not in ("command line", "prompt", "default")
 
 
 @dataclass(frozen=True)
@@ -220,14 +217,12 @@ def save_organization(cfg: Config) -> str:
     from tracker_git import userconfig
 
     values = {
-        "org_id": cfg.text("tracker", "org_id"),
-        "cloud_org_id": cfg.text("tracker", "cloud_org_id")
-        if not cfg.text("tracker", "org_id")
-        else "",
-        "token_kind": "iam" if cfg.text("tracker", "token_kind") == "iam" else "",
+        "org_id": cfg.tracker.org_id,
+        "cloud_org_id": cfg.tracker.cloud_org_id if not cfg.tracker.org_id else "",
+        "token_kind": "iam" if cfg.tracker.token_kind == "iam" else "",
     }
-    if cfg.sources.get(("tracker", "api_url")) == "command line":
-        values["api_url"] = cfg.text("tracker", "api_url")
+    if cfg.source(Tracker.api_url) == "command line":
+        values["api_url"] = cfg.tracker.api_url
     return userconfig.set_values("tracker", values)
 
 

@@ -36,9 +36,9 @@ class Unreachable(Exception):
 
 def scope(config: Config) -> str:
     """Whose issues: the API host and organization (issue keys are unique only inside one)."""
-    url = config.text("tracker", "api_url").strip()
+    url = config.tracker.api_url.strip()
     api = url.partition("://")[2].partition("/")[0].lower()  # the netloc, without urllib
-    org = config.text("tracker", "org_id") or config.text("tracker", "cloud_org_id")
+    org = config.tracker.org_id or config.tracker.cloud_org_id
     return f"{api}/{org}"
 
 
@@ -83,7 +83,7 @@ def _untrusted(where: str, reason: str) -> None:
 def _unreachable(where: str, reason: str, config: Config) -> None:
     first = where not in _down
     _down[where] = reason
-    if config.flag("hooks", "strict"):
+    if config.hooks.strict:
         raise CheckFailed(
             f"cannot check issue keys with Tracker: {reason}; [hooks] strict = true blocks "
             "until it answers (or skip this once with TRACKER_GIT_SKIP=1)"
@@ -99,14 +99,14 @@ def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
     from tracker_git import secrets, trust
     from tracker_git.http import check_api_url
 
-    limit = config.number("hooks", "timeout")
+    limit = config.hooks.timeout
     try:
         trust.check_tracker(config)
     except trust.Untrusted as exc:
         raise Untrusted(str(exc)) from None
     try:
         # Before the keyring: a token is never even read for an address it must not go to.
-        api = check_api_url(config.text("tracker", "api_url"))
+        api = check_api_url(config.tracker.api_url)
         token = secrets.tracker_token(config, timeout=limit)
     except TrackerGitError as exc:
         raise Unreachable(str(exc)) from None
@@ -115,14 +115,14 @@ def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
         from tracker_git.http import RetryPolicy
         from tracker_git.tracker.client import TrackerClient
 
-        org_id = config.text("tracker", "org_id")
+        org_id = config.tracker.org_id
         client = TrackerClient(
             api,
             token,
             org_id=org_id,
-            cloud_org_id="" if org_id else config.text("tracker", "cloud_org_id"),
-            token_kind=config.text("tracker", "token_kind"),
-            api_version=config.text("tracker", "api_version"),
+            cloud_org_id="" if org_id else config.tracker.cloud_org_id,
+            token_kind=config.tracker.token_kind,
+            api_version=config.tracker.api_version,
             timeout=limit,
             policy=RetryPolicy(attempts=1),  # no backoff inside a commit: one try, then warn
         )

@@ -94,7 +94,7 @@ def api_host(api_url: str) -> str:
 
 def organization(config: Config) -> str:
     """The configured organization id (Yandex 360 first, as Tracker does when both are linked)."""
-    return config.text("tracker", "org_id") or config.text("tracker", "cloud_org_id")
+    return config.tracker.org_id or config.tracker.cloud_org_id
 
 
 def tracker_account(config: Config) -> str:
@@ -106,7 +106,7 @@ def tracker_account(config: Config) -> str:
             "run 'git tracker login --org-id ID --save-org' (or --cloud-org-id), "
             "or set TRACKER_ORG_ID / TRACKER_CLOUD_ORG_ID"
         )
-    return f"{api_host(config.text('tracker', 'api_url'))}/{org}"
+    return f"{api_host(config.tracker.api_url)}/{org}"
 
 
 def forge_account(kind: str, host: str) -> str:

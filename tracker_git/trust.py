@@ -86,9 +86,9 @@ def _repo_file(config: Config) -> str | None:
 def tracker_destination(config: Config) -> Destination | None:
     """`[tracker] api_url` when the repository's file sets it to other than the default."""
     repo_file = _repo_file(config)
-    if repo_file is None or config.sources.get(("tracker", "api_url")) != repo_file:
+    if repo_file is None or config.source(configuration.Tracker.api_url) != repo_file:
         return None  # the default, or the user's: environment, user config, command line
-    url = config.text("tracker", "api_url").strip().rstrip("/")
+    url = config.tracker.api_url.strip().rstrip("/")
     if _same(url, TRACKER_DEFAULT):
         return None
     return Destination("tracker.api_url", url, repo_file, "Tracker")

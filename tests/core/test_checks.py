@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tracker_git.core import checks
-from tracker_git.core.config import Config, load
+from tracker_git.core.config import Config, key, load
 
 
 def config(**values: object) -> Config:
     overrides = {
-        ("" if name == "queues" else "hooks", name): value for name, value in values.items()
+        key(name if name == "queues" else f"hooks.{name}"): v for name, v in values.items()
     }
     return load(None, overrides=overrides)
 

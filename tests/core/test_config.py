@@ -10,10 +10,10 @@ from tracker_git.core.errors import ConfigError
 
 def test_defaults_without_files(tmp_path: Path) -> None:
     cfg = config.load(str(tmp_path), environ={})
-    assert cfg.queues == []
-    assert cfg.text("hooks", "insert") == "prefix"
-    assert cfg.strings("hooks", "exempt_branches") == ["main", "master", "develop", "release/*"]
-    assert cfg.text("tracker", "api_url") == "https://api.tracker.yandex.net"
+    assert cfg.queues == ()
+    assert cfg.hooks.insert == "prefix"
+    assert cfg.hooks.exempt_branches == ("main", "master", "develop", "release/*")
+    assert cfg.tracker.api_url == "https://api.tracker.yandex.net"
 
 
 def test_precedence_options_env_repo_user_defaults(tmp_path: Path) -> None:
@@ -22,17 +22,17 @@ def test_precedence_options_env_repo_user_defaults(tmp_path: Path) -> None:
     user.write_text('queues = ["USER"]\n[tracker]\norg_id = "from-user"\ntimeout = 5\n')
     (tmp_path / ".tracker-git.toml").write_text('[tracker]\norg_id = "from-repo"\n')
     cfg = config.load(str(tmp_path), environ={})
-    assert cfg.queues == ["USER"]
-    assert cfg.text("tracker", "org_id") == "from-repo"
-    assert cfg.number("tracker", "timeout") == 5
-    assert cfg.sources[("tracker", "org_id")].endswith(".tracker-git.toml")
+    assert cfg.queues == ("USER",)
+    assert cfg.tracker.org_id == "from-repo"
+    assert cfg.tracker.timeout == 5
+    assert cfg.source(config.Tracker.org_id).endswith(".tracker-git.toml")
     cfg = config.load(str(tmp_path), environ={"TRACKER_ORG_ID": "from-env"})
-    assert cfg.text("tracker", "org_id") == "from-env"
+    assert cfg.tracker.org_id == "from-env"
     cfg = config.load(
-        str(tmp_path), overrides={("tracker", "org_id"): "cli"}, environ={"TRACKER_ORG_ID": "e"}
+        str(tmp_path), overrides={config.Tracker.org_id: "cli"}, environ={"TRACKER_ORG_ID": "e"}
     )
-    assert cfg.text("tracker", "org_id") == "cli"
-    assert cfg.sources[("tracker", "org_id")] == "command line"
+    assert cfg.tracker.org_id == "cli"
+    assert cfg.source(config.Tracker.org_id) == "command line"
 
 
 @pytest.mark.parametrize(

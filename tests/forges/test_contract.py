@@ -312,7 +312,7 @@ def test_an_answer_of_the_wrong_shape_is_one_clear_line(
     kind: str, html_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", html_server)
-    remote = forges.detect("git@x.corp:a/b.git", config.load(None, {("forge", "kind"): kind}, {}))
+    remote = forges.detect("git@x.corp:a/b.git", config.load(None, {config.Forge.kind: kind}, {}))
     forge = forges.client_for(remote, "t")
     for call in (forge.default_branch, lambda: forge.find_open("b"), lambda: forge.get(1)):
         with pytest.raises(OperationFailed, match=r"did not answer with .* check \[forge\] kind"):
@@ -413,7 +413,7 @@ def test_submit_round_trips(forge_emulator: Emulator, forge_client: Any) -> None
 
 def test_github_enterprise_through_forge_configuration(start_forge: Any) -> None:
     em = start_forge("github", edition="ghes")
-    settings = {("forge", "kind"): "github", ("forge", "api_url"): em.root + "/api/v3"}
+    settings = {config.Forge.kind: "github", config.Forge.api_url: em.root + "/api/v3"}
     remote = forges.detect("git@code.corp:octo/hello.git", config.load(None, settings, {}))
     assert (remote.api_url, remote.web_url) == (em.root + "/api/v3", em.root + "/octo/hello")
     forge = forges.client_for(remote, em.token)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tracker_git import forges
@@ -10,11 +12,11 @@ from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 
 
 def cfg(kind: str = "", api_url: str = "") -> config.Config:
-    overrides: dict[tuple[str, str], object] = {}
+    overrides: dict[config.Key[Any], object] = {}
     if kind:
-        overrides[("forge", "kind")] = kind
+        overrides[config.Forge.kind] = kind
     if api_url:
-        overrides[("forge", "api_url")] = api_url
+        overrides[config.Forge.api_url] = api_url
     return config.load(None, overrides=overrides, environ={})
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tracker_git.core import paths
 from tracker_git.core.errors import ConfigError
 from tracker_git.relay.config import load
 
@@ -58,6 +59,20 @@ def test_base_config_supplies_statuses_and_queues(tmp_path: Path) -> None:
     assert cfg.queues == ("DEV",)
     assert cfg.statuses["opened"] == "codeReview"
     assert cfg.statuses["merged"] == "done"  # the relay file wins
+
+
+def test_base_config_layers_over_the_user_file_and_under_the_environment(
+    tmp_path: Path,
+) -> None:
+    user = Path(paths.user_config_file())
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text('[tracker]\ncloud_org_id = "from-user"\ntimeout = 7\n')
+    (tmp_path / "base.toml").write_text('[tracker]\ntimeout = 3\napi_version = "v2"\n')
+    text = 'base_config = "base.toml"\n' + BASE.replace('org_id = "42"\n', "")
+    cfg = load(write(tmp_path, text), {**ENV, "TRACKER_CLOUD_ORG_ID": "from-env"})
+    assert cfg.tracker.timeout == 3.0  # the base file over the user's
+    assert cfg.tracker.api_version == "v2"
+    assert cfg.tracker.cloud_org_id == "from-env"  # the environment over both
 
 
 def test_secret_and_token_from_files(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -30,11 +31,11 @@ def cfg(api: str, strict: bool = False, timeout: float = 2, org: str = "42") -> 
     return config.load(
         None,
         {
-            ("tracker", "api_url"): api,
-            ("tracker", "org_id"): org,
-            ("hooks", "online"): True,
-            ("hooks", "strict"): strict,
-            ("hooks", "timeout"): timeout,
+            config.Tracker.api_url: api,
+            config.Tracker.org_id: org,
+            config.Hooks.online: True,
+            config.Hooks.strict: strict,
+            config.Hooks.timeout: timeout,
         },
     )
 
@@ -113,7 +114,7 @@ def test_a_warm_cache_imports_no_network_or_keyring_code() -> None:
         "import sys\n"
         "from tracker_git import online\n"
         "from tracker_git.core import config\n"
-        "c = config.load(None, {('tracker','org_id'): '42', ('hooks','online'): True})\n"
+        "c = config.load(None, {config.Tracker.org_id: '42', config.Hooks.online: True})\n"
         "assert online.verify_keys(['DEV-1'], c) == []\n"
         "heavy = [m for m in ('requests', 'keyring', 'urllib3', 'tracker_git.secrets') if m in sys.modules]\n"
         "print(heavy)\n"
@@ -126,12 +127,12 @@ def test_a_warm_cache_imports_no_network_or_keyring_code() -> None:
 
 def sandbox_cfg(sandbox: SandboxHandle, **options: object) -> Config:
     os.environ["TRACKER_TOKEN"] = sandbox.token
-    overrides: dict[tuple[str, str], object] = {
-        ("tracker", "api_url"): sandbox.url,
-        ("tracker", "org_id"): sandbox.org_id,
-        ("hooks", "online"): True,
+    overrides: dict[config.Key[Any], object] = {
+        config.Tracker.api_url: sandbox.url,
+        config.Tracker.org_id: sandbox.org_id,
+        config.Hooks.online: True,
     }
-    overrides.update({("hooks", key): value for key, value in options.items()})
+    overrides.update({config.key(f"hooks.{name}"): value for name, value in options.items()})
     return config.load(None, overrides)
 
 

@@ -22,9 +22,9 @@ def cfg(org: str = "1234567", cloud: str = "", api: str = API) -> Config:
     return config.load(
         None,
         {
-            ("tracker", "org_id"): org,
-            ("tracker", "cloud_org_id"): cloud,
-            ("tracker", "api_url"): api,
+            config.Tracker.org_id: org,
+            config.Tracker.cloud_org_id: cloud,
+            config.Tracker.api_url: api,
         },
     )
 

@@ -322,7 +322,7 @@ def test_a_symlinked_config_inside_the_tree_is_read(tmp_path: Path) -> None:
     (repo / "conf").mkdir()
     (repo / "conf" / "tracker.toml").write_text('queues = ["DEV"]\n')
     (repo / ".tracker-git.toml").symlink_to(repo / "conf" / "tracker.toml")
-    assert config.load(str(repo), environ={}).queues == ["DEV"]
+    assert config.load(str(repo), environ={}).queues == ("DEV",)
 
 
 def test_local_files_are_private_whatever_the_umask(tmp_path: Path) -> None:

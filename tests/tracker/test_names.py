@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker_git.core.checks import check_branch
-from tracker_git.core.config import Config, load
+from tracker_git.core.config import Config, Top, load
 from tracker_git.core.errors import ConfigError, UsageError
 from tracker_git.core.keys import key_from_branch
 from tracker_git.tracker.branchname import SLUG_MAX, branch_name, slug
@@ -149,4 +149,4 @@ def test_no_key_anywhere_is_a_usage_error() -> None:
 
 
 def config_with(queues: list[str]) -> Config:
-    return load(None, overrides={("", "queues"): queues})
+    return load(None, overrides={Top.queues: queues})

@@ -55,7 +55,7 @@ def check_config(ctx: Context) -> Finding:
         ctx.config = config.load(ctx.state.toplevel if ctx.state else None)
     except TrackerGitError as exc:
         return Finding(False, "config", str(exc))
-    files = sorted({s for s in ctx.config.sources.values() if s not in ("default", "environment")})
+    files = ctx.config.files()
     queues = ", ".join(ctx.config.queues) or "any queue"
     where = ", ".join(files) if files else "no config files, defaults"
     return Finding(True, "config", f"valid ({where}; queues: {queues})")
@@ -64,7 +64,7 @@ def check_config(ctx: Context) -> Finding:
 def check_organization(ctx: Context) -> Finding:
     if ctx.config is None:
         return Finding(False, "organization", "unknown until the config is fixed")
-    org, cloud = ctx.config.text("tracker", "org_id"), ctx.config.text("tracker", "cloud_org_id")
+    org, cloud = ctx.config.tracker.org_id, ctx.config.tracker.cloud_org_id
     if org and cloud:
         return Finding(
             False,
@@ -75,7 +75,7 @@ def check_organization(ctx: Context) -> Finding:
         where = (
             "set [tracker] org_id (Yandex 360) or cloud_org_id (Yandex Cloud), or TRACKER_ORG_ID"
         )
-        if ctx.config.flag("hooks", "online"):
+        if ctx.config.hooks.online:
             return Finding(False, "organization", f"none, but [hooks] online needs one; {where}")
         return Finding(
             True,
@@ -93,8 +93,8 @@ def _hooks_only(ctx: Context) -> bool:
     cfg = ctx.config
     return (
         cfg is not None
-        and not (cfg.text("tracker", "org_id") or cfg.text("tracker", "cloud_org_id"))
-        and not cfg.flag("hooks", "online")
+        and not (cfg.tracker.org_id or cfg.tracker.cloud_org_id)
+        and not cfg.hooks.online
     )
 
 
@@ -106,7 +106,7 @@ def check_token(ctx: Context) -> Finding:
     from tracker_git import secrets
 
     try:
-        secrets.tracker_token(ctx.config, timeout=ctx.config.number("hooks", "timeout"))
+        secrets.tracker_token(ctx.config, timeout=ctx.config.hooks.timeout)
     except TrackerGitError as exc:
         return Finding(False, "token", str(exc))
     return Finding(True, "token", f"found ({secrets.token_source(ctx.config)})")
@@ -119,7 +119,7 @@ def check_tracker(ctx: Context) -> Finding:
         return Finding(True, "tracker", "not checked: no organization (the hooks need none)", True)
     from tracker_git.tracker.connect import connect
 
-    api = ctx.config.text("tracker", "api_url")
+    api = ctx.config.tracker.api_url
     try:
         me = connect(ctx.config).myself()
     except TrackerGitError as exc:
@@ -176,7 +176,7 @@ def check_forge(ctx: Context) -> Finding:
         token = secrets.forge_token(
             remote.kind,
             secrets.api_host(remote.api_url),
-            timeout=ctx.config.number("hooks", "timeout"),
+            timeout=ctx.config.hooks.timeout,
         )
     except TrackerGitError as exc:
         return Finding(False, "forge", str(exc))

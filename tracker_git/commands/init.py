@@ -9,6 +9,7 @@ from collections import Counter
 from tracker_git import about, precommit
 from tracker_git.core import config, git, gitstate, keys, output
 from tracker_git.core.errors import OperationFailed
+from tracker_git.core.schema import toml_value
 
 PRE_COMMIT_FILE = ".pre-commit-config.yaml"
 
@@ -44,7 +45,6 @@ def head_commit(cwd: str) -> str | None:
 
 def config_text(queues: list[str], since: str | None = None, url: str = "") -> str:
     listed = ", ".join(f'"{q}"' for q in queues)
-    d = {k: v for (s, k), (_, v) in config.SCHEMA.items() if s == "hooks"}
     since_line = (
         f'since = "{since}"  # the HEAD when tracker-git came in: the push check skips it and older'
         if since
@@ -63,7 +63,7 @@ queues = [{listed}]
 # cloud_org_id = "bpf..."       # Yandex Cloud organization (X-Cloud-Org-ID)
 
 [hooks]
-# exempt_branches = {d["exempt_branches"]!r}
+# exempt_branches = {toml_value(config.Hooks.exempt_branches.default)}
 # insert = "prefix"             # "prefix" (DEV-1: msg), "conventional" (feat(DEV-1): msg), "trailer", "none"
 # online = false                # ask Tracker whether the issue exists (cached)
 # strict = false                # block, instead of warn, when Tracker cannot be reached

@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = context.load()
     found = ctx.key(args.key)
     # The key is all the address needs: no request, no token.
-    url = issue_url(found.key, ui_base(ctx.config.text("tracker", "api_url")))
+    url = issue_url(found.key, ui_base(ctx.config.tracker.api_url))
     if args.print_only:
         output.result(url)
         return 0

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     url = check_url(args.url)  # before anything else: a wrong URL needs no network to reject
     ctx = context.load()
     found = ctx.key(args.key)
-    field = args.field or ctx.config.text("stand", "field")
+    field = args.field or ctx.config.stand.field
     done = set_stand(ctx.client(), found.key, field, url)
     if found.source.startswith("$"):
         output.info(f"{done.key} from {found.source}")

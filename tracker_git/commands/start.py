@@ -4,6 +4,7 @@ created), then the issue moved to [statuses] start."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from tracker_git import gitcli
 from tracker_git.core import keys, output
@@ -19,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _existing(key: str, name: str, queues: list[str], root: str) -> str | None:
+def _existing(key: str, name: str, queues: Sequence[str], root: str) -> str | None:
     """The branch to switch to: `name` if it exists, else the one local branch already
     carrying the key (the summary, and so the slug, may have changed since)."""
     branches = gitcli.local_branches(root)
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     client = ctx.client()
     issue = client.get_issue(found.key)
     key = issue.key or found.key
-    pattern = ctx.config.text("branch", "pattern")
+    pattern = ctx.config.branch.pattern
     name = branch_name(pattern, key, issue.summary, ctx.config.queues)
     if "{slug}" in pattern and slug(issue.summary) not in name:
         output.warn(
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         gitcli.check_branch_name(name, ctx.root)
         gitcli.switch(name, create=True, cwd=ctx.root)
         output.info(f"created and switched to {name}")
-    status = ctx.config.text("statuses", "start")
+    status = ctx.config.statuses.start
     if args.no_move or not status:
         return 0
     from tracker_git.tracker.client import Unreachable

@@ -103,13 +103,13 @@ def _forge_destination(root: str, cfg: config.Config) -> trust.Destination | Non
     from tracker_git import forges
 
     repo_file = os.path.join(root, config.REPO_FILE)
-    if cfg.sources.get(("forge", "api_url")) != repo_file:
+    if cfg.source(config.Forge.api_url) != repo_file:
         return None
     try:
         url = git.output(["remote", "get-url", "origin"], cwd=root).strip()
         remote = forges.detect(url, cfg, environ={})
     except TrackerGitError:
-        url = cfg.text("forge", "api_url").rstrip("/")
+        url = cfg.forge.api_url.rstrip("/")
         return trust.Destination("forge.api_url", url, repo_file, "forge")
     return trust.forge_destination(remote, cfg)
 

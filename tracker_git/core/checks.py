@@ -22,10 +22,7 @@ _MARKER = re.compile(r"\s*(?:\[([^\]\s]+)\]|([^:\s]+):)\s*\S")
 
 
 def is_exempt(branch: str, config: Config) -> bool:
-    return any(
-        fnmatch.fnmatchcase(branch, pattern)
-        for pattern in config.strings("hooks", "exempt_branches")
-    )
+    return any(fnmatch.fnmatchcase(branch, pattern) for pattern in config.hooks.exempt_branches)
 
 
 def branch_key(branch: str | None, config: Config) -> str | None:
@@ -59,7 +56,7 @@ def check_branch(branch: str | None, config: Config) -> str | None:
     if branch is None or is_exempt(branch, config) or branch_key(branch, config):
         return None
     wanted = keys.describe_queues(config.queues)
-    exempt = ", ".join(config.strings("hooks", "exempt_branches"))
+    exempt = ", ".join(config.hooks.exempt_branches)
     problem = f"branch '{branch}' carries no issue key: tracker-git wants {wanted} in every branch name but {exempt}"
     misses = keys.near_misses(branch, config.queues)
     if misses and not config.queues and keys.is_allowed(misses[0]):
@@ -102,7 +99,7 @@ def passes_without_key(cleaned: str, config: Config | None = None) -> bool:
     those starting with one of its no-issue markers (`keyless_marker`)."""
     if not cleaned.strip() or message.is_revert(cleaned) or message.is_autosquash(cleaned):
         return True
-    markers = config.strings("hooks", "allow_without_key") if config else ()
+    markers = config.hooks.allow_without_key if config else ()
     return keyless_marker(cleaned, markers) is not None
 
 

@@ -1,7 +1,8 @@
 """Configuration: a declarative schema, layered sources, validated up front, then read-only.
 
 Precedence, highest first (SPEC "Configuration"): command-line options, environment variables,
-the repository's `.tracker-git.toml`, the user's `config.toml`, the defaults in SCHEMA.
+the repository's `.tracker-git.toml`, the user's `config.toml`, the defaults declared below
+(in the format of core/schema.py, which the relay and notify files share).
 Every mistake is reported with the file, the key and what was expected.
 
 The hooks load this on every commit, so it avoids dataclasses, typing and platformdirs
@@ -14,165 +15,207 @@ import os
 
 from tracker_git.core import forgekinds, paths
 from tracker_git.core.errors import ConfigError
+from tracker_git.core.schema import (
+    Section,
+    choice,
+    defaults,
+    flag,
+    keys_of,
+    normal,
+    number,
+    strings,
+    text,
+    validate,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any, TypeVar
+
+    from tracker_git.core.schema import Key
+
+    T = TypeVar("T")
 
 REPO_FILE = ".tracker-git.toml"
 
-# kind: "str", "bool", "number", "strings" (a list of strings), or a tuple of allowed strings.
-# (section, key) -> (kind, default). Section "" is the top level.
-SCHEMA: dict[tuple[str, str], tuple[object, object]] = {
-    ("", "queues"): ("strings", []),
-    ("tracker", "api_url"): ("str", "https://api.tracker.yandex.net"),
-    ("tracker", "api_version"): (("v2", "v3"), "v3"),
-    ("tracker", "org_id"): ("str", ""),
-    ("tracker", "cloud_org_id"): ("str", ""),
-    ("tracker", "token_kind"): (("oauth", "iam"), "oauth"),
-    ("tracker", "timeout"): ("number", 10),
-    ("hooks", "exempt_branches"): ("strings", ["main", "master", "develop", "release/*"]),
-    ("hooks", "insert"): (("prefix", "conventional", "trailer", "none"), "prefix"),
-    ("hooks", "online"): ("bool", False),
-    ("hooks", "strict"): ("bool", False),
-    ("hooks", "timeout"): ("number", 2),
-    ("hooks", "allow_without_key"): ("strings", []),
-    ("hooks", "since"): ("str", ""),
-    ("branch", "pattern"): ("str", "{key}-{slug}"),
-    ("statuses", "start"): ("str", "inProgress"),
-    ("statuses", "review"): ("str", "inReview"),
-    ("statuses", "approved"): ("str", ""),
-    ("statuses", "changes_requested"): ("str", "needsRework"),
-    ("statuses", "merged"): ("str", "readyForTest"),
-    ("statuses", "declined"): ("str", "needsRework"),
-    ("stand", "field"): ("str", "standLink"),
-    ("pr", "title"): ("str", "{key}: {summary}"),
-    ("pr", "template"): ("str", ""),
-    ("forge", "kind"): (("", *forgekinds.KINDS), ""),
-    ("forge", "api_url"): ("str", ""),
-}
+
+class Top(Section, name=""):
+    """The top level of the file."""
+
+    queues = strings(
+        (),
+        "the team's queue keys; empty: any (then DEV-123-2, DEV-123_fix are not read as keys)",
+    )
+
+
+class Tracker(Section, name="tracker"):
+    """Where Tracker is and how to talk to it."""
+
+    api_url = text(
+        "https://api.tracker.yandex.net", "the API base (plain http:// only to loopback)"
+    )
+    api_version = choice(("v2", "v3"), "v3", "the API version (the paths are the same)")
+    org_id = text("", "Yandex 360 organization id (X-Org-ID)")
+    cloud_org_id = text("", "Yandex Cloud organization id (X-Cloud-Org-ID)")
+    token_kind = choice(("oauth", "iam"), "oauth", "iam: a Bearer token (Cloud organizations)")
+    timeout = number(10, "seconds per request")
+
+
+class Hooks(Section, name="hooks"):
+    """The git hooks."""
+
+    exempt_branches = strings(
+        ("main", "master", "develop", "release/*"),
+        "branches the branch-name check leaves alone (glob patterns)",
+    )
+    insert = choice(
+        ("prefix", "conventional", "trailer", "none"),
+        "prefix",
+        "where prepare-commit-msg writes the key: DEV-1: msg, feat(DEV-1): msg, a trailer",
+    )
+    online = flag(False, "ask Tracker whether the issue exists (answers cached)")
+    strict = flag(False, "block (instead of warn) when Tracker cannot be reached")
+    timeout = number(2, "seconds for the keyring and the network inside a hook")
+    allow_without_key = strings(
+        (), 'no-issue markers: ["MINOR"] lets "MINOR: fix a typo" pass without a key'
+    )
+    since = text(
+        "", "a commit or a date (2026-01-31): the push check skips older commits; init sets HEAD"
+    )
+
+
+class Branch(Section, name="branch"):
+    """Branches that `git tracker start` creates."""
+
+    pattern = text("{key}-{slug}", "the new branch's name: {key}, {slug}, {queue}, {number}")
+
+
+class Statuses(Section, name="statuses"):
+    """Status keys (not display names) per event; "" moves nothing."""
+
+    start = text("inProgress", "git tracker start")
+    review = text("inReview", "git tracker pr")
+    approved = text("", "the relay: a pull request approved")
+    changes_requested = text("needsRework", "the relay: changes requested")
+    merged = text("readyForTest", "the relay: merged")
+    declined = text("needsRework", "the relay: declined")
+
+
+class Stand(Section, name="stand"):
+    """`git tracker stand`."""
+
+    field = text("standLink", "the issue field for a stand's link (global id or local key)")
+
+
+class Pr(Section, name="pr"):
+    """`git tracker pr`."""
+
+    title = text("{key}: {summary}", "the pull request's title")
+    template = text("", "the repository's description template (a path); empty: built-in")
+
+
+class Forge(Section, name="forge"):
+    """Only where the remote URL does not tell."""
+
+    kind = choice(("", *forgekinds.KINDS), "", "the forge's kind")
+    api_url = text("", "the forge's API base")
+
+
+SECTIONS: tuple[type[Section], ...] = (Top, Tracker, Hooks, Branch, Statuses, Stand, Pr, Forge)
+SCHEMA = keys_of(SECTIONS)
+# What the validated copies in the cache were made with (a change makes them stale).
+_SCHEMA_STAMP = tuple((path, key.kind) for path, key in SCHEMA.items())
 
 # Environment variables and the keys they set.
-ENVIRONMENT = {
-    "TRACKER_API_URL": ("tracker", "api_url"),
-    "TRACKER_ORG_ID": ("tracker", "org_id"),
-    "TRACKER_CLOUD_ORG_ID": ("tracker", "cloud_org_id"),
+ENVIRONMENT: dict[str, Key[str]] = {
+    "TRACKER_API_URL": Tracker.api_url,
+    "TRACKER_ORG_ID": Tracker.org_id,
+    "TRACKER_CLOUD_ORG_ID": Tracker.cloud_org_id,
 }
 
 
 class Config:
-    """The effective configuration. Read values as `config.text("hooks", "insert")` or through
-    the typed helpers; `sources` says where each non-default value came from."""
+    """The effective configuration, read-only: one typed view per section
+    (`config.hooks.insert`, `config.tracker.timeout`), `queues` in upper case, and where each
+    value came from (`source`)."""
 
-    __slots__ = ("repo_root", "sources", "values")
+    __slots__ = (
+        "_sources",
+        "_values",
+        "branch",
+        "forge",
+        "hooks",
+        "pr",
+        "queues",
+        "repo_root",
+        "stand",
+        "statuses",
+        "top",
+        "tracker",
+    )
+    top: Top
+    tracker: Tracker
+    hooks: Hooks
+    branch: Branch
+    statuses: Statuses
+    stand: Stand
+    pr: Pr
+    forge: Forge
+    queues: tuple[str, ...]
+    repo_root: str | None
+    _values: dict[tuple[str, str], object]
+    _sources: dict[tuple[str, str], str]
 
     def __init__(
         self,
-        values: dict[tuple[str, str], object],
-        sources: dict[tuple[str, str], str],
+        values: Mapping[tuple[str, str], object],
+        sources: Mapping[tuple[str, str], str],
         repo_root: str | None,
     ) -> None:
-        self.values = values
-        self.sources = sources
-        self.repo_root = repo_root
+        """`values`: valid values of every key (`load` makes them)."""
+        values = {path: normal(SCHEMA[path], value) for path, value in values.items()}
+        init = object.__setattr__
+        init(self, "_values", values)
+        init(self, "_sources", dict(sources))
+        init(self, "repo_root", repo_root)
+        for section in SECTIONS:
+            init(self, section.NAME or "top", section(values))
+        init(self, "queues", tuple(queue.upper() for queue in self.top.queues))
 
-    def get(self, section: str, key: str) -> object:
-        return self.values[(section, key)]
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"the configuration is read-only ({name})")
 
-    def text(self, section: str, key: str) -> str:
-        value = self.values[(section, key)]
-        assert isinstance(value, str)
-        return value
+    def value(self, key: Key[T]) -> T:
+        """The value of `key` (for code that picks the key: the relay's defaults)."""
+        return self._values[key.path]  # type: ignore[return-value]
 
-    def flag(self, section: str, key: str) -> bool:
-        value = self.values[(section, key)]
-        assert isinstance(value, bool)
-        return value
+    def source(self, key: Key[Any]) -> str:
+        """Where the value of `key` came from: a file's path, "environment", "command line",
+        "default", or what `replace` was told."""
+        return self._sources.get(key.path, "default")
 
-    def number(self, section: str, key: str) -> float:
-        value = self.values[(section, key)]
-        assert isinstance(value, (int, float))
-        return float(value)
+    def files(self) -> list[str]:
+        """The files the values came from."""
+        return sorted({s for s in self._sources.values() if s not in _NOT_FILES})
 
-    def strings(self, section: str, key: str) -> list[str]:
-        value = self.values[(section, key)]
-        assert isinstance(value, list)
-        return list(value)
-
-    @property
-    def queues(self) -> list[str]:
-        return [q.upper() for q in self.strings("", "queues")]
-
-
-def describe_kind(kind: object) -> str:
-    """What a value of `kind` must be, for an error message ("one of ...", "a string")."""
-    if isinstance(kind, tuple):
-        return "one of " + ", ".join(f'"{choice}"' for choice in kind)
-    return {
-        "str": "a string",
-        "bool": "true or false",
-        "number": "a positive number",
-        "count": "a number, 0 or more",
-        "strings": "a list of strings",
-    }[str(kind)]
+    def replace(self, changes: Mapping[Key[Any], object], origin: str) -> Config:
+        """A new configuration with `changes` (valid values) from `origin` ("prompt")."""
+        values = dict(self._values)
+        sources = dict(self._sources)
+        for key, value in changes.items():
+            values[key.path] = value
+            sources[key.path] = origin
+        return Config(values, sources, self.repo_root)
 
 
-def matches_kind(kind: object, value: object) -> bool:
-    """Whether a TOML value is of `kind`: "str", "bool", "number" (> 0), "count" (>= 0),
-    "strings", or a tuple of allowed strings."""
-    if isinstance(kind, tuple):
-        return value in kind
-    if kind == "str":
-        return isinstance(value, str)
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind in ("number", "count"):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            return False
-        return value > 0 if kind == "number" else value >= 0
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+_NOT_FILES = ("default", "environment", "command line", "prompt")
 
 
-def shown(value: object, limit: int = 80) -> str:
-    """A value from a file, for a message: its repr, cut to `limit` characters (a nested or
-    huge value must not make the message itself fail or flood the terminal)."""
-    try:
-        text = repr(value)
-    except RecursionError:
-        text = f"a nested {type(value).__name__}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _dotted(section: str, key: str) -> str:
-    return f"{section}.{key}" if section else key
-
-
-def validate(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
-    """Flatten a parsed TOML document into schema keys, or raise ConfigError naming the key."""
-    sections = {section for section, _ in SCHEMA if section}
-    flat: dict[tuple[str, str], object] = {}
-    for name, value in data.items():
-        if name in sections:
-            if not isinstance(value, dict):
-                raise ConfigError(f"{origin}: [{name}] must be a table, not {shown(value)}")
-            items = [(name, key, item) for key, item in value.items()]
-        else:
-            items = [("", name, value)]
-        for section, key, item in items:
-            if (section, key) not in SCHEMA:
-                known = ", ".join(sorted(_dotted(s, k) for s, k in SCHEMA if s == section))
-                raise ConfigError(
-                    f"{origin}: unknown key '{_dotted(section, key)}'; "
-                    f"the keys here are: {known or ', '.join(sorted(sections))}"
-                )
-            kind, _ = SCHEMA[(section, key)]
-            if not matches_kind(kind, item):
-                raise ConfigError(
-                    f"{origin}: '{_dotted(section, key)}' must be {describe_kind(kind)}, "
-                    f"not {shown(item)}"
-                )
-            flat[(section, key)] = item
-    return flat
+def key(dotted_name: str) -> Key[Any]:
+    """The key "hooks.online" (or "queues"): for tests and tools that name keys as text."""
+    section, _, name = dotted_name.rpartition(".")
+    return SCHEMA[(section, name)]
 
 
 def _cache_file(path: str) -> str:
@@ -212,7 +255,7 @@ def read_file(path: str, tree: str | None = None) -> dict[tuple[str, str], objec
     except OSError as exc:
         reason = exc.strerror
         raise ConfigError(f"{path}: cannot be read ({reason}); check its permissions") from None
-    stamp = (info.st_mtime_ns, info.st_size, info.st_ino, tuple(SCHEMA))
+    stamp = (info.st_mtime_ns, info.st_size, info.st_ino, _SCHEMA_STAMP)
     settings = _cached(path, stamp)
     if settings is None:
         settings = _parse(path, tree)
@@ -221,7 +264,8 @@ def read_file(path: str, tree: str | None = None) -> dict[tuple[str, str], objec
 
 
 def _parse(path: str, tree: str | None) -> dict[tuple[str, str], object]:
-    return validate(read_toml(path, missing="create it or remove the reference", tree=tree), path)
+    data = read_toml(path, missing="create it or remove the reference", tree=tree)
+    return validate(data, path, SECTIONS)
 
 
 def read_toml(path: str, *, missing: str, tree: str | None = None) -> dict[str, object]:
@@ -295,36 +339,37 @@ def inside(path: str, tree: str) -> bool:
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[tuple[str, str], object]:
-    return {
-        schema_key: environ[variable]
-        for variable, schema_key in ENVIRONMENT.items()
-        if environ.get(variable)
-    }
+    return {key.path: environ[name] for name, key in ENVIRONMENT.items() if environ.get(name)}
+
+
+_DEFAULTS = defaults(SECTIONS)
 
 
 def load(
     repo_root: str | None,
-    overrides: Mapping[tuple[str, str], object] | None = None,
+    overrides: Mapping[Key[Any], object] | None = None,
     environ: Mapping[str, str] | None = None,
     user_file: str | None = None,
+    repo_file: str | None = None,
 ) -> Config:
-    """The effective configuration for the repository at `repo_root` (None: outside one)."""
+    """The effective configuration for the repository at `repo_root` (None: outside one).
+    `repo_file`: a file to read in place of the repository's (the relay's `base_config`)."""
     environ = os.environ if environ is None else environ
-    layers: list[tuple[str, dict[tuple[str, str], object]]] = [
-        ("default", {key: default for key, (_, default) in SCHEMA.items()}),
-    ]
+    layers: list[tuple[str, Mapping[tuple[str, str], object]]] = [("default", _DEFAULTS)]
     user_path = user_file or paths.user_config_file()
     layers.append((user_path, read_file(user_path)))
-    if repo_root:
+    if repo_file:
+        layers.append((repo_file, read_file(repo_file)))
+    elif repo_root:
         repo_path = os.path.join(repo_root, REPO_FILE)
         layers.append((repo_path, read_file(repo_path, tree=repo_root)))
     layers.append(("environment", from_environment(environ)))
     if overrides:
-        layers.append(("command line", dict(overrides)))
+        layers.append(("command line", {key.path: value for key, value in overrides.items()}))
     values: dict[tuple[str, str], object] = {}
     sources: dict[tuple[str, str], str] = {}
     for origin, layer in layers:
-        for key, value in layer.items():
-            values[key] = value
-            sources[key] = origin
+        for path, value in layer.items():
+            values[path] = value
+            sources[path] = origin
     return Config(values, sources, repo_root)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from tracker_git.core import forgekinds
+from tracker_git.core.config import Forge
 from tracker_git.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -234,15 +235,15 @@ def detect(
     env = os.environ if environ is None else environ
     shown = redact(remote_url.strip())
     url = parse_url(remote_url)
-    kind = _kind(url, config.text("forge", "kind"), shown)
+    kind = _kind(url, config.forge.kind, shown)
 
     api_url, source = "", "remote"
     if env.get(API_URL_VARIABLE):
         api_url = check_api_url(env[API_URL_VARIABLE], API_URL_VARIABLE, kind)
         source = API_URL_VARIABLE
-    elif config.text("forge", "api_url"):
-        source = config.sources.get(("forge", "api_url"), "configuration")
-        api_url = check_api_url(config.text("forge", "api_url"), f"{source}: [forge] api_url", kind)
+    elif config.forge.api_url:
+        source = config.source(Forge.api_url)
+        api_url = check_api_url(config.forge.api_url, f"{source}: [forge] api_url", kind)
     web_base = _web_base_from_api(api_url) if api_url else ""
     from tracker_git.forges.registry import parts
 

@@ -45,7 +45,7 @@ def save_rejected(text: str, state: RepoState) -> str:
 def online_unknown(found: list[str], config: Config) -> list[str]:
     """Keys Tracker says do not exist, where online checking is on (imports the network path
     only then)."""
-    if not found or not config.flag("hooks", "online"):
+    if not found or not config.hooks.online:
         return []
     from tracker_git.online import verify_keys
 

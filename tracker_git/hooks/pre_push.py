@@ -47,7 +47,7 @@ def _ranges(remote: str, since: list[str]) -> list[list[str]]:
 def main(argv: list[str]) -> int:
     remote = argv[0] if argv else os.environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
     state, config = common.load()
-    since_setting = config.text("hooks", "since")
+    since_setting = config.hooks.since
     since = history.since_revisions(since_setting, state.toplevel)
     found: list[tuple[str, int, str]] = []
     for revisions in _ranges(remote, since):

@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
         return 0  # a revert, a fixup!, a no-issue marker ("MINOR: ...")
     if checks.message_keys(cleaned, config):
         return 0
-    changed = message.insert_key(msg.text, key, config.text("hooks", "insert"), msg.comment)
+    changed = message.insert_key(msg.text, key, config.hooks.insert, msg.comment)
     if changed is not None:
         with open(argv[0], "wb") as f:
             f.write(message.encode(changed))

@@ -11,9 +11,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from tracker_git.core import schema
 from tracker_git.core.config import read_toml
 from tracker_git.core.errors import ConfigError
 from tracker_git.core.loopback import secure_enough
+from tracker_git.core.schema import Section, flag, strings, text
 
 DEFAULT_FILE = ".tracker-notify.toml"
 
@@ -25,20 +27,52 @@ EVENTS = {
 }
 # Shorthands for the fields alerts filter on most: `priority = "critical"` is `equals.priority`.
 SHORTHANDS = ("type", "priority", "status")
+TELEGRAM_API = "https://api.telegram.org"
 
-_ALERT_KEYS = (
-    "name",
-    "queue",
-    "event",
-    *SHORTHANDS,
-    "equals",
-    "became",
-    "changed",
-    "message",
-    "slack",
-    "telegram",
-    "active",
-)
+
+class File(Section, name=""):
+    """The top level of the file."""
+
+    queue = text("", "the queue of every alert that does not name one")
+    alert = schema.tables("the alerts, one [[alert]] table each")
+
+
+class AlertKeys(Section, name="alert"):
+    """One alert: when it fires, what it says, where it goes ([[alert]])."""
+
+    name = text("", "unique: letters, digits, spaces, '.', '_', '-' (up to 63)", "required")
+    queue = text("", "the queue key", "the top-level queue")
+    event = strings(
+        (), '"created", "updated", "commented", or a list of them', '"updated" with became/changed'
+    )
+    type = text("", "shorthand for equals.type: the issue type's key")
+    priority = text("", "shorthand for equals.priority: the priority's key")
+    status = text("", "shorthand for equals.status: the status key")
+    equals = schema.table('{ field = "value" }: the issue has these values')
+    became = schema.table('{ field = "value" }: the update set these values')
+    changed = strings((), "fields the update changed")
+    message = text("", "the text, with Tracker's variables such as {{issue.key}}", "required")
+    slack = schema.table('{ webhook = "$VARIABLE" }: post to a Slack incoming webhook')
+    telegram = schema.table('{ bot_token = "$VARIABLE", chat_id = "-100..." }: send with a bot')
+    active = flag(True, "false keeps the trigger, switched off")
+
+
+class SlackKeys(Section, name="alert.slack"):
+    """A Slack target: one of slack or telegram."""
+
+    webhook = text("", 'the environment variable holding the webhook URL: "$NAME"', "required")
+
+
+class TelegramKeys(Section, name="alert.telegram"):
+    """A Telegram target."""
+
+    bot_token = text("", 'the environment variable holding the bot token: "$NAME"', "required")
+    chat_id = text("", 'the chat: "-1001234567890" or "@channel" (a number too)', "required")
+    api_url = text(TELEGRAM_API, "a self-hosted Bot API server (http:// only to loopback)")
+
+
+SECTIONS: tuple[type[Section], ...] = (File, AlertKeys, SlackKeys, TelegramKeys)
+_ALERT_KEYS = tuple(AlertKeys.BY_NAME)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}")
 _QUEUE = re.compile(r"[A-Z][A-Za-z]*")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.]*")
@@ -53,9 +87,6 @@ _Fail = Callable[[str, str, object], ConfigError]
 @dataclass(frozen=True)
 class Slack:
     webhook: str  # the environment variable that holds the incoming-webhook URL
-
-
-TELEGRAM_API = "https://api.telegram.org"
 
 
 @dataclass(frozen=True)
@@ -116,7 +147,7 @@ def load(path: str, tree: str | None = None) -> Spec:
 
 
 def parse(data: Mapping[str, object], path: str) -> Spec:
-    unknown = [key for key in data if key not in ("queue", "alert")]
+    unknown = [key for key in data if key not in File.BY_NAME]
     if unknown:
         raise ConfigError(
             f"{path}: unknown key '{unknown[0]}'; the file holds 'queue' (the default queue) "
@@ -197,7 +228,7 @@ def _alert(table: Mapping[str, object], default_queue: str, path: str, number: i
             "message", "the text to send, with Tracker's variables such as {{issue.key}}", message
         )
     _check_variables(message, where)
-    active = table.get("active", True)
+    active = table.get("active", AlertKeys.active.default)
     if not isinstance(active, bool):
         raise fail("active", "true or false", active)
     return Alert(
@@ -270,15 +301,15 @@ def _target(table: Mapping[str, object], where: str, fail: _Fail) -> Slack | Tel
     if (slack is None) == (telegram is None):
         raise ConfigError(f"{where}: give exactly one target: a 'slack' or a 'telegram' table")
     if slack is not None:
-        if not isinstance(slack, dict) or set(slack) != {"webhook"}:
+        if not isinstance(slack, dict) or set(slack) != set(SlackKeys.BY_NAME):
             raise fail("slack", '{ webhook = "$SLACK_WEBHOOK_URL" }', slack)
         return Slack(_secret(slack["webhook"], "slack.webhook", "$SLACK_WEBHOOK_URL", fail))
     keys = {"bot_token", "chat_id"}
-    if not isinstance(telegram, dict) or not keys <= set(telegram) <= keys | {"api_url"}:
+    if not isinstance(telegram, dict) or not keys <= set(telegram) <= set(TelegramKeys.BY_NAME):
         raise fail(
             "telegram", '{ bot_token = "$TELEGRAM_BOT_TOKEN", chat_id = "-100123" }', telegram
         )
-    api_url = telegram.get("api_url", TELEGRAM_API)
+    api_url = telegram.get("api_url", TelegramKeys.api_url.default)
     if not isinstance(api_url, str) or not is_web_url(api_url):
         raise fail("telegram.api_url", "an https:// URL (http:// only for 127.0.0.1)", api_url)
     token = _secret(telegram["bot_token"], "telegram.bot_token", "$TELEGRAM_BOT_TOKEN", fail)

@@ -138,9 +138,9 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
         status=issue.status_display,
         assignee=issue.assignee_display,
         commits=gitrepo.commits(ctx.root, options.remote, base, ctx.env),
-        stand=review.stand_link(issue, ctx.config.text("stand", "field")),
+        stand=review.stand_link(issue, ctx.config.stand.field),
     )
-    text = template.load_template(ctx.config.text("pr", "template"), ctx.root)
+    text = template.load_template(ctx.config.pr.template, ctx.root)
     if options.recover:
         title, body = recover.load(options.recover, ctx.key)
     elif existing is not None:
@@ -149,7 +149,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
         title = options.title or existing.title
         body = template.merge(existing.body, text, facts)
     else:
-        title = options.title or title_from(ctx.config.text("pr", "title"), key, issue.summary)
+        title = options.title or title_from(ctx.config.pr.title, key, issue.summary)
         body = template.render(text, facts)
 
     if options.web:
@@ -168,7 +168,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
             seen = pool.submit(review.mentions, tracker, ctx.key, known) if known else None
             pr, created = _send(ctx, options, forge, existing, base, title, body, confirm_push)
             mentioned = seen.result() if seen is not None and pr.url == known else None
-        status = ctx.config.text("statuses", "review")
+        status = ctx.config.statuses.review
         for line in review.mark_review(tracker, view, status, pr.url, created, mentioned):
             output.info(line)
     except BaseException as exc:
@@ -361,7 +361,7 @@ def _plan(
         planned = forge.plan_create(title, body, ctx.branch, base, options.draft)
         url = PENDING_URL
     lines += [item.describe() for item in planned]
-    status = ctx.config.text("statuses", "review")
+    status = ctx.config.statuses.review
     lines += review.plan(tracker, view, status, url, existing=existing is not None)
     output.info("dry run: nothing was pushed, created, moved or commented")
     return Result(url, created=existing is None, plan=tuple(lines))

@@ -17,82 +17,131 @@ import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from tracker_git.core import config as core_config
 from tracker_git.core import forgekinds
-from tracker_git.core.config import describe_kind, matches_kind, read_toml
+from tracker_git.core.config import read_toml
 from tracker_git.core.errors import ConfigError
+from tracker_git.core.schema import (
+    Key,
+    Section,
+    choice,
+    count,
+    flag,
+    normal,
+    number,
+    strings,
+    text,
+    validate,
+)
 from tracker_git.relay.queue import is_postgres
 
 FORGES = forgekinds.KINDS
 KINDS = ("opened", "draft", "approved", "changes_requested", "merged", "declined")
-# The main config's [statuses] key each relay event defaults to.
-STATUS_DEFAULTS = {
-    "opened": "review",
-    "draft": "",  # no main-config key: a draft pull request moves nothing unless set here
-    "approved": "approved",
-    "changes_requested": "changes_requested",
-    "merged": "merged",
-    "declined": "declined",
-}
-TRACKER_KEYS = ("api_url", "api_version", "org_id", "cloud_org_id", "token_kind", "timeout")
+_MAIN = "the main configuration's"
+T = TypeVar("T")
 
-# (section, key) -> kind: "str", "bool", "number" (> 0), "count" (>= 0), "strings", or a tuple of
-# allowed strings. Forge sections are "forges.<name>".
-_FORGE_KEYS: dict[str, object] = {
-    "secret_env": "str",
-    "secret_file": "str",
-    "allow_unsigned": "bool",
+
+class Top(Section, name=""):
+    """The top level of the file."""
+
+    queues = strings((), "the queues whose keys the relay acts on", f"{_MAIN} queues")
+    base_config = text("", "a .tracker-git.toml layered over the service user's config.toml")
+    branch_keys = flag(
+        True,
+        "take a key from the source branch's name (false: titles and descriptions only)",
+        "true; without queues it must be set",
+    )
+
+
+class Server(Section, name="server"):
+    """The HTTP side."""
+
+    database = text("relay.sqlite3", "a SQLite file (relative to this file) or a postgresql:// URL")
+    max_body = number(1024 * 1024, "the largest request body, in bytes (413 above)")
+    max_keys = number(20, "issue keys acted on per delivery; the rest are logged")
+    read_timeout = number(10, "seconds to receive a request's body (408 after)")
+    max_connections = number(64, "the built-in server's concurrent connections")
+    log_format = choice(("text", "json"), "text", "json: one object per line")
+
+
+class Tracker(Section, name="tracker"):
+    """Tracker, as in the main configuration; the token from TRACKER_TOKEN or token_file."""
+
+    api_url = text("", core_config.Tracker.api_url.doc, f"{_MAIN} [tracker] api_url")
+    api_version = choice(("v2", "v3"), "", "the API version", f"{_MAIN} [tracker] api_version")
+    org_id = text("", core_config.Tracker.org_id.doc, f"{_MAIN} [tracker] org_id")
+    cloud_org_id = text("", core_config.Tracker.cloud_org_id.doc, f"{_MAIN} [tracker] cloud_org_id")
+    token_kind = choice(("oauth", "iam"), "", "the token's kind", f"{_MAIN} [tracker] token_kind")
+    timeout = number(10, "seconds per request", f"{_MAIN} [tracker] timeout")
+    token_file = text("", "a file holding the service account's token", "TRACKER_TOKEN")
+
+
+class Statuses(Section, name="statuses"):
+    """The status (key) each pull request event moves its issues to; "" moves nothing."""
+
+    opened = text("", "a pull request opened or ready", f"{_MAIN} [statuses] review")
+    draft = text("", "a draft pull request opened")
+    approved = text("", "approved", f"{_MAIN} [statuses] approved")
+    changes_requested = text("", "changes requested", f"{_MAIN} [statuses] changes_requested")
+    merged = text("", "merged", f"{_MAIN} [statuses] merged")
+    declined = text("", "declined or closed", f"{_MAIN} [statuses] declined")
+
+
+# The main configuration's key each relay event defaults to (a draft: none, it moves nothing).
+STATUS_DEFAULTS: dict[str, Key[str] | None] = {
+    "opened": core_config.Statuses.review,
+    "draft": None,
+    "approved": core_config.Statuses.approved,
+    "changes_requested": core_config.Statuses.changes_requested,
+    "merged": core_config.Statuses.merged,
+    "declined": core_config.Statuses.declined,
 }
-_SIGNING_KEYS: dict[str, object] = {
-    "signing_token_env": "str",
-    "signing_token_file": "str",
-    "max_age": "count",
-}
-SCHEMA: dict[tuple[str, str], object] = {
-    ("", "queues"): "strings",
-    ("", "base_config"): "str",
-    ("", "branch_keys"): "bool",
-    ("server", "database"): "str",
-    ("server", "max_body"): "number",
-    ("server", "max_keys"): "number",
-    ("server", "read_timeout"): "number",
-    ("server", "max_connections"): "number",
-    ("server", "log_format"): ("text", "json"),
-    ("tracker", "api_url"): "str",
-    ("tracker", "api_version"): ("v2", "v3"),
-    ("tracker", "org_id"): "str",
-    ("tracker", "cloud_org_id"): "str",
-    ("tracker", "token_kind"): ("oauth", "iam"),
-    ("tracker", "timeout"): "number",
-    ("tracker", "token_file"): "str",
-    **{("statuses", kind): "str" for kind in KINDS},
-    ("retry", "first"): "number",
-    ("retry", "cap"): "number",
-    ("retry", "give_up"): "number",
-    ("retry", "poll"): "number",
-    ("retry", "lease"): "number",
-    **{(f"forges.{forge}", key): kind for forge in FORGES for key, kind in _FORGE_KEYS.items()},
-    **{
-        (f"forges.{row.kind}", key): kind
-        for row in forgekinds.FORGES
-        if row.signing_token
-        for key, kind in _SIGNING_KEYS.items()
-    },
-}
-DEFAULTS: dict[tuple[str, str], object] = {
-    ("server", "database"): "relay.sqlite3",
-    ("server", "max_body"): 1024 * 1024,
-    ("server", "max_keys"): 20,
-    ("server", "read_timeout"): 10,
-    ("server", "max_connections"): 64,
-    ("server", "log_format"): "text",
-    ("retry", "first"): 2,
-    ("retry", "cap"): 300,
-    ("retry", "give_up"): 86400,
-    ("retry", "poll"): 1,
-    ("retry", "lease"): 5,
-}
+
+
+class Retry(Section, name="retry"):
+    """Tries of a delivery's Tracker calls."""
+
+    first = number(2, "seconds before the second try")
+    cap = number(300, "the longest pause between tries")
+    give_up = number(86400, "an event older than this many seconds is dropped (logged)")
+    poll = number(1, "how often an idle worker looks for due events, seconds")
+    lease = number(5, "seconds a claim lives without a heartbeat (renewed every lease/5)")
+
+
+class ForgeKeys(Section, name="forges.NAME"):
+    """One table per forge that sends webhooks (NAME: a forge kind); an empty table still
+    turns the forge on."""
+
+    secret_env = text("", "the environment variable holding the webhook's secret")
+    secret_file = text("", "a file holding the webhook's secret")
+    allow_unsigned = flag(False, "accept deliveries without a signature")
+
+
+_SIGNING = ", ".join(row.kind for row in forgekinds.FORGES if row.signing_token)
+
+
+class SigningKeys(Section, name="forges.NAME"):
+    """The forges that sign their webhooks with a token of their own (Standard Webhooks)."""
+
+    signing_token_env = text(
+        "", f"{_SIGNING}: the environment variable holding the signing token (whsec_...)"
+    )
+    signing_token_file = text("", f"{_SIGNING}: a file holding the signing token")
+    max_age = count(300, "seconds a signed delivery stays valid")
+
+
+def _forge_section(forge: str) -> type[Section]:
+    signs = forgekinds.forge_kind(forge).signing_token
+    bases = (SigningKeys, ForgeKeys) if signs else (ForgeKeys,)
+    return type(f"Forge_{forge}", bases, {}, name=f"forges.{forge}")
+
+
+FORGE_SECTIONS = {forge: _forge_section(forge) for forge in FORGES}
+SECTIONS: tuple[type[Section], ...] = (Top, Server, Tracker, Statuses, Retry)
+# What the reference lists: the forge tables once, as their template.
+DOCUMENTED: tuple[type[Section], ...] = (*SECTIONS, ForgeKeys, SigningKeys)
 
 
 @dataclass(frozen=True)
@@ -143,51 +192,39 @@ class RelayConfig:
 
 
 def _flatten(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
-    """The file's settings as (section, key) -> value, or ConfigError naming the key."""
-    sections = {s for s, _ in SCHEMA if s and not s.startswith("forges.")}
-    items: list[tuple[str, str, object]] = []
+    """The file's settings as (section, key) -> value, or ConfigError naming the key. A forge's
+    table, even empty, leaves (section, "") -> None: it turns the forge on."""
+    tables: dict[str, object] = {}
+    enabled: list[str] = []
     for name, value in data.items():
-        if name == "forges":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{origin}: [forges] must be a table of forge tables")
-            for forge, table in value.items():
-                if forge not in FORGES:
-                    raise ConfigError(
-                        f"{origin}: unknown forge 'forges.{forge}'; "
-                        f"the forges are: {', '.join(FORGES)}"
-                    )
-                if not isinstance(table, dict):
-                    raise ConfigError(f"{origin}: [forges.{forge}] must be a table")
-                items.extend((f"forges.{forge}", k, v) for k, v in table.items())
-                if not table:  # an empty table still turns the forge on
-                    items.append((f"forges.{forge}", "", None))
-        elif name in sections:
-            if not isinstance(value, dict):
-                raise ConfigError(f"{origin}: [{name}] must be a table, not {value!r}")
-            items.extend((name, k, v) for k, v in value.items())
-        else:
-            items.append(("", name, value))
-    flat: dict[tuple[str, str], object] = {}
-    for section, key, value in items:
-        if key == "" and section.startswith("forges."):
-            flat[(section, "")] = None
+        if name != "forges":
+            tables[name] = value
             continue
-        dotted = f"{section}.{key}" if section else key
-        if (section, key) not in SCHEMA:
-            if key == "secret" or key == "signing_token":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{origin}: [forges] must be a table of forge tables")
+        for forge, table in value.items():
+            if forge not in FORGES:
                 raise ConfigError(
-                    f"{origin}: '{dotted}' would put a secret in this file; name an "
-                    f"environment variable ({key}_env) or a file ({key}_file) instead"
+                    f"{origin}: unknown forge 'forges.{forge}'; the forges are: {', '.join(FORGES)}"
                 )
-            known = sorted(f"{s}.{k}" if s else k for s, k in SCHEMA if s == section)
-            raise ConfigError(
-                f"{origin}: unknown key '{dotted}'; the keys here are: {', '.join(known)}"
-            )
-        kind = SCHEMA[(section, key)]
-        if not matches_kind(kind, value):
-            raise ConfigError(f"{origin}: '{dotted}' must be {describe_kind(kind)}, not {value!r}")
-        flat[(section, key)] = value
+            if not isinstance(table, dict):
+                raise ConfigError(f"{origin}: [forges.{forge}] must be a table")
+            for key in ("secret", "signing_token"):
+                if key in table:
+                    raise ConfigError(
+                        f"{origin}: 'forges.{forge}.{key}' would put a secret in this file; name "
+                        f"an environment variable ({key}_env) or a file ({key}_file) instead"
+                    )
+            tables[f"forges.{forge}"] = table
+            enabled.append(f"forges.{forge}")
+    flat = validate(tables, origin, (*SECTIONS, *FORGE_SECTIONS.values()))
+    flat.update({(section, ""): None for section in enabled})
     return flat
+
+
+def _value(flat: Mapping[tuple[str, str], object], key: Key[T]) -> T:
+    """The file's value of `key` (as the accessors give it), else the key's default."""
+    return normal(key, flat.get(key.path, key.default))  # type: ignore[return-value]
 
 
 def _resolve(base_dir: str, path: str) -> str:
@@ -263,20 +300,19 @@ def _forges(
         signing = ""
         if forgekinds.forge_kind(name).signing_token:
             signing = _read_secret(flat, section, "signing_token", origin, base_dir, environ)
-        allow_unsigned = bool(flat.get((section, "allow_unsigned"), False))
+        allow_unsigned = _value(flat, ForgeKeys.allow_unsigned.bound(section, "allow_unsigned"))
         if not secret and not signing and not allow_unsigned:
             raise ConfigError(
                 f"{origin}: [{section}] has no secret; set secret_env or secret_file "
                 f"(and the same secret in the forge's webhook), or allow_unsigned = true"
             )
-        max_age = flat.get((section, "max_age"), 300)
-        assert isinstance(max_age, (int, float))
+        max_age = _value(flat, SigningKeys.max_age.bound(section, "max_age"))
         forges[name] = ForgeConfig(
             name=name,
             secret=secret,
             signing_key=_signing_key(signing, origin) if signing else b"",
             allow_unsigned=allow_unsigned,
-            max_age=float(max_age),
+            max_age=max_age,
         )
     if not forges:
         raise ConfigError(
@@ -290,23 +326,19 @@ def _main_config(
     flat: dict[tuple[str, str], object], origin: str, base_dir: str, environ: Mapping[str, str]
 ) -> core_config.Config:
     """The main configuration, with `base_config` (a .tracker-git.toml) as the repository file."""
-    main = core_config.load(None, environ=environ)
-    base = str(flat.get(("", "base_config"), ""))
-    if base:
-        path = _resolve(base_dir, base)
-        if not os.path.isfile(path):
-            raise ConfigError(f"{origin}: 'base_config' names {path}, which is not a file")
-        for key, value in core_config.read_file(path).items():
-            if main.sources.get(key) != "environment":
-                main.values[key] = value
-                main.sources[key] = path
-    return main
+    base = _value(flat, Top.base_config)
+    if not base:
+        return core_config.load(None, environ=environ)
+    path = _resolve(base_dir, base)
+    if not os.path.isfile(path):
+        raise ConfigError(f"{origin}: 'base_config' names {path}, which is not a file")
+    return core_config.load(None, environ=environ, repo_file=path)
 
 
 def _token(
     flat: dict[tuple[str, str], object], origin: str, base_dir: str, environ: Mapping[str, str]
 ) -> str:
-    name = str(flat.get(("tracker", "token_file"), ""))
+    name = _value(flat, Tracker.token_file)
     if name:
         return _read_secret_file(origin, "tracker.token_file", _resolve(base_dir, name))
     token = environ.get("TRACKER_TOKEN", "").strip()
@@ -324,15 +356,15 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
     base_dir = os.path.dirname(os.path.abspath(origin))
     main = _main_config(flat, origin, base_dir, environ)
 
-    def value(section: str, key: str) -> object:
-        return flat.get((section, key), DEFAULTS.get((section, key)))
+    def main_or_file(key: Key[T], main_key: Key[T]) -> T:
+        return _value(flat, key) if key.path in flat else main.value(main_key)
 
-    def main_or_file(section: str, key: str) -> object:
-        return flat[(section, key)] if (section, key) in flat else main.get(section, key)
-
-    listed = flat.get(("", "queues"))
-    queues = [str(q).upper() for q in listed] if isinstance(listed, list) else main.queues
-    branch_keys = flat.get(("", "branch_keys"))
+    queues = (
+        [queue.upper() for queue in _value(flat, Top.queues)]
+        if Top.queues.path in flat
+        else list(main.queues)
+    )
+    branch_keys = flat.get(Top.branch_keys.path)
     if not queues and branch_keys is None:
         raise ConfigError(
             f"{origin}: no 'queues': any WORD-123 would be an issue key, and a branch such as "
@@ -345,59 +377,52 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
             raise ConfigError(
                 f"{origin}: 'queues' must hold queue keys (Latin letters), not {queue!r}"
             )
-    statuses = {
-        kind: str(
-            flat[("statuses", kind)]
-            if ("statuses", kind) in flat
-            else main.get("statuses", STATUS_DEFAULTS[kind])
-            if STATUS_DEFAULTS[kind]
-            else ""
-        )
-        for kind in KINDS
-    }
-    tracker = {key: main_or_file("tracker", key) for key in TRACKER_KEYS}
-    api_url = str(tracker["api_url"]).rstrip("/")
+    statuses = {}
+    for kind in KINDS:
+        key, main_key = Statuses.BY_NAME[kind], STATUS_DEFAULTS[kind]
+        statuses[kind] = main_or_file(key, main_key) if main_key else _value(flat, key)
+    main_tracker = core_config.Tracker
+    api_url = main_or_file(Tracker.api_url, main_tracker.api_url).rstrip("/")
     if not api_url.startswith(("https://", "http://")):
         raise ConfigError(f"{origin}: 'tracker.api_url' must be an http(s) URL, not {api_url!r}")
-    if not tracker["org_id"] and not tracker["cloud_org_id"]:
+    org_id = main_or_file(Tracker.org_id, main_tracker.org_id)
+    cloud_org_id = main_or_file(Tracker.cloud_org_id, main_tracker.cloud_org_id)
+    if not org_id and not cloud_org_id:
         raise ConfigError(
             f"{origin}: no Tracker organization; set [tracker] org_id (Yandex 360) or "
             f"cloud_org_id (Yandex Cloud), or TRACKER_ORG_ID / TRACKER_CLOUD_ORG_ID"
         )
-    timeout = tracker["timeout"]
-    assert isinstance(timeout, (int, float))
-    number = {
-        k: float(str(value("retry", k))) for k in ("first", "cap", "give_up", "poll", "lease")
-    }
-    server = {
-        k: float(str(value("server", k)))
-        for k in ("max_body", "max_keys", "read_timeout", "max_connections")
-    }
-    database = str(value("server", "database"))
+    database = _value(flat, Server.database)
     if not is_postgres(database):
         database = _resolve(base_dir, database)
     return RelayConfig(
         path=origin,
         database=database,
-        max_body=int(server["max_body"]),
-        max_keys=max(1, int(server["max_keys"])),
-        read_timeout=server["read_timeout"],
-        max_connections=max(1, int(server["max_connections"])),
-        log_format=str(value("server", "log_format")),
+        max_body=int(_value(flat, Server.max_body)),
+        max_keys=max(1, int(_value(flat, Server.max_keys))),
+        read_timeout=_value(flat, Server.read_timeout),
+        max_connections=max(1, int(_value(flat, Server.max_connections))),
+        log_format=_value(flat, Server.log_format),
         branch_keys=branch_keys is not False,
         queues=tuple(queues),
         statuses=statuses,
         forges=_forges(flat, origin, base_dir, environ),
         tracker=TrackerSettings(
             api_url=api_url,
-            api_version=str(tracker["api_version"]),
-            org_id=str(tracker["org_id"]),
-            cloud_org_id=str(tracker["cloud_org_id"]),
-            token_kind=str(tracker["token_kind"]),
-            timeout=float(timeout),
+            api_version=main_or_file(Tracker.api_version, main_tracker.api_version),
+            org_id=org_id,
+            cloud_org_id=cloud_org_id,
+            token_kind=main_or_file(Tracker.token_kind, main_tracker.token_kind),
+            timeout=main_or_file(Tracker.timeout, main_tracker.timeout),
             token=_token(flat, origin, base_dir, environ),
         ),
-        retry=RetrySettings(**number),
+        retry=RetrySettings(
+            first=_value(flat, Retry.first),
+            cap=_value(flat, Retry.cap),
+            give_up=_value(flat, Retry.give_up),
+            poll=_value(flat, Retry.poll),
+            lease=_value(flat, Retry.lease),
+        ),
     )
 
 

@@ -18,17 +18,17 @@ def connect(config: Config, *, timeout: float | None = None) -> TrackerClient:
 
     trust.check_tracker(config)  # before the token is even read
 
-    org_id = config.text("tracker", "org_id")
-    cloud_org_id = config.text("tracker", "cloud_org_id")
-    limit = config.number("tracker", "timeout") if timeout is None else timeout
+    org_id = config.tracker.org_id
+    cloud_org_id = config.tracker.cloud_org_id
+    limit = config.tracker.timeout if timeout is None else timeout
     token = secrets.tracker_token(config, timeout=timeout)
     return TrackerClient(
-        config.text("tracker", "api_url"),
+        config.tracker.api_url,
         token,
         # Both set: 360 wins, as Tracker's docs say for an org linked to both (§1.3).
         org_id=org_id,
         cloud_org_id="" if org_id else cloud_org_id,
-        token_kind=config.text("tracker", "token_kind"),
-        api_version=config.text("tracker", "api_version"),
+        token_kind=config.tracker.token_kind,
+        api_version=config.tracker.api_version,
         timeout=limit,
     )

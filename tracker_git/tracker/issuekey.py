@@ -3,7 +3,7 @@ where the checkout is often a detached HEAD) the branch the CI names in its vari
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker_git.core import keys
@@ -35,7 +35,7 @@ class Found:
 
 def resolve(
     explicit: str | None,
-    queues: list[str],
+    queues: Sequence[str],
     branch: str | None,
     environ: Mapping[str, str],
     *,

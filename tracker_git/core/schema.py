@@ -1,0 +1,304 @@
+"""One schema format for every TOML file of tracker-git (`.tracker-git.toml` and the user's
+`config.toml`, the relay's config, `.tracker-notify.toml`).
+
+A file's schema is a few `Section` classes; each key is declared once, as a class attribute,
+with its kind, its default and a one-line doc string:
+
+    class Hooks(Section, name="hooks"):
+        online = flag(False, "ask Tracker whether the issue exists")
+
+The same declarations validate a parsed file (`validate`: every mistake names the file, the key
+and what was expected), give typed, read-only access to the values (`Hooks(values).online` is a
+`bool` for mypy) and write the reference in the man page and the docs (`reference`).
+
+The hooks load the main configuration on every commit, so this module is stdlib-only and
+imports nothing at all at run time (typing is for mypy only: `TYPE_CHECKING` is False).
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any, ClassVar, Protocol, TypeVar, overload
+
+    T_co = TypeVar("T_co", covariant=True)
+
+# A kind is "str", "bool", "number" (> 0), "count" (>= 0), "strings" (a list of strings),
+# "table" (a TOML table, checked by its reader), "tables" (an array of tables), or a tuple of
+# the allowed strings.
+_KIND_TEXT = {
+    "str": "a string",
+    "bool": "true or false",
+    "number": "a positive number",
+    "count": "a number, 0 or more",
+    "strings": "a list of strings",
+    "table": "a table",
+    "tables": "a list of tables, written [[name]]",
+}
+# How the reference names a kind (the man page, docs/configuration.md).
+_KIND_NAME = {
+    "str": "string",
+    "bool": "boolean",
+    "number": "number > 0",
+    "count": "number >= 0",
+    "strings": "list of strings",
+    "table": "table",
+    "tables": "array of tables",
+}
+
+
+def describe_kind(kind: object) -> str:
+    """What a value of `kind` must be, for an error message ("one of ...", "a string")."""
+    if isinstance(kind, tuple):
+        return "one of " + ", ".join(f'"{choice}"' for choice in kind)
+    return _KIND_TEXT[str(kind)]
+
+
+def kind_name(kind: object) -> str:
+    """A kind for the reference: "string", "boolean", `"a" | "b"`."""
+    if isinstance(kind, tuple):
+        return " | ".join(f'"{choice}"' for choice in kind)
+    return _KIND_NAME[str(kind)]
+
+
+def matches_kind(kind: object, value: object) -> bool:
+    """Whether a TOML value is of `kind`."""
+    if isinstance(kind, tuple):
+        return value in kind
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind in ("number", "count"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return False
+        return value > 0 if kind == "number" else value >= 0
+    if kind == "table":
+        return isinstance(value, dict)
+    if kind == "tables":
+        return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A value from a file, for a message: its repr, cut to `limit` characters (a nested or
+    huge value must not make the message itself fail or flood the terminal)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"a nested {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def dotted(section: str, key: str) -> str:
+    """How a message and the reference name a key: "hooks.online", "queues"."""
+    return f"{section}.{key}" if section else key
+
+
+class _Key:
+    """One key of a section: its kind, default and doc; read on a section's instance, it is
+    that instance's value (mypy sees `Key[T]`, below)."""
+
+    __slots__ = ("default", "doc", "kind", "name", "path", "section", "shown_default")
+
+    def __init__(self, kind: object, default: object, doc: str, shown_default: str) -> None:
+        self.kind = kind
+        self.default = default
+        self.doc = doc
+        self.shown_default = shown_default  # for the reference, where the default is not a value
+        self.section = self.name = ""
+        self.path = ("", "")
+
+    def bound(self, section: str, name: str) -> _Key:
+        key = _Key(self.kind, self.default, self.doc, self.shown_default)
+        key.section, key.name, key.path = section, name, (section, name)
+        return key
+
+    @property
+    def dotted(self) -> str:
+        return dotted(self.section, self.name)
+
+    def __get__(self, obj: object, owner: object = None) -> object:
+        if obj is None:
+            return self
+        return obj._values[self.path]  # type: ignore[attr-defined]
+
+    def __set__(self, obj: object, value: object) -> None:
+        raise AttributeError(f"the configuration is read-only ({self.dotted})")
+
+    def __repr__(self) -> str:
+        return f"<key {self.dotted}>"
+
+
+if TYPE_CHECKING:
+
+    class Key(Protocol[T_co]):
+        """What mypy sees of a key: on a Section instance its value, on the class the key."""
+
+        kind: object
+        doc: str
+        shown_default: str
+        section: str
+        name: str
+        path: tuple[str, str]
+        dotted: str
+
+        @property
+        def default(self) -> T_co: ...
+        def bound(self, section: str, name: str) -> Key[T_co]: ...
+        @overload
+        def __get__(self, obj: None, owner: object = None) -> Key[T_co]: ...
+        @overload
+        def __get__(self, obj: Section, owner: object = None) -> T_co: ...
+
+else:
+    Key = _Key
+
+
+def text(default: str, doc: str, shown_default: str = "") -> Key[str]:
+    return _Key("str", default, doc, shown_default)  # type: ignore[return-value]
+
+
+def flag(default: bool, doc: str, shown_default: str = "") -> Key[bool]:
+    return _Key("bool", default, doc, shown_default)  # type: ignore[return-value]
+
+
+def number(default: float, doc: str, shown_default: str = "") -> Key[float]:
+    """A number > 0; read as a float."""
+    return _Key("number", default, doc, shown_default)  # type: ignore[return-value]
+
+
+def count(default: float, doc: str, shown_default: str = "") -> Key[float]:
+    """A number >= 0; read as a float."""
+    return _Key("count", default, doc, shown_default)  # type: ignore[return-value]
+
+
+def strings(default: tuple[str, ...], doc: str, shown_default: str = "") -> Key[tuple[str, ...]]:
+    return _Key("strings", default, doc, shown_default)  # type: ignore[return-value]
+
+
+def choice(choices: tuple[str, ...], default: str, doc: str, shown_default: str = "") -> Key[str]:
+    return _Key(choices, default, doc, shown_default)  # type: ignore[return-value]
+
+
+def table(doc: str, shown_default: str = "") -> Key[dict[str, object]]:
+    """A table whose reader checks it (a notify alert's `slack`, `equals`)."""
+    return _Key("table", None, doc, shown_default)  # type: ignore[return-value]
+
+
+def tables(doc: str, shown_default: str = "") -> Key[list[dict[str, object]]]:
+    """An array of tables whose reader checks them (`[[alert]]`)."""
+    return _Key("tables", None, doc, shown_default)  # type: ignore[return-value]
+
+
+class Section:
+    """A table of a file (`name` "" is the top level), read-only: its keys are its class
+    attributes. An instance reads its values from a mapping of (section, key) -> value."""
+
+    NAME = ""
+    DOC = ""
+    KEYS: ClassVar[tuple[Key[Any], ...]] = ()
+    BY_NAME: ClassVar[dict[str, Key[Any]]] = {}
+    __slots__ = ("_values",)
+
+    def __init_subclass__(cls, name: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.NAME = name
+        cls.DOC = (cls.__doc__ or "").strip()
+        keys: dict[str, Key[Any]] = {}
+        for base in reversed(cls.__mro__[1:]):  # keys of a template section, bound to this one
+            for key in getattr(base, "KEYS", ()):
+                keys[key.name] = key
+        declared: dict[str, Any] = {
+            attr: value for attr, value in vars(cls).items() if isinstance(value, _Key)
+        }
+        keys.update(declared)
+        bound = {attr: key.bound(name, attr) for attr, key in keys.items()}
+        for attr, key in bound.items():
+            setattr(cls, attr, key)
+        cls.KEYS = tuple(bound.values())
+        cls.BY_NAME = bound
+
+    def __init__(self, values: Mapping[tuple[str, str], object]) -> None:
+        object.__setattr__(self, "_values", values)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"the configuration is read-only ({name})")
+
+
+def keys_of(sections: Iterable[type[Section]]) -> dict[tuple[str, str], Key[Any]]:
+    """(section, key) -> Key, for every key of `sections`."""
+    return {key.path: key for section in sections for key in section.KEYS}
+
+
+def defaults(sections: Iterable[type[Section]]) -> dict[tuple[str, str], object]:
+    return {key.path: key.default for section in sections for key in section.KEYS}
+
+
+def normal(key: Key[Any], value: object) -> object:
+    """A valid value as the accessors give it: lists as tuples, numbers as floats."""
+    if isinstance(value, list):
+        return tuple(value)
+    if key.kind in ("number", "count"):
+        return float(value)  # type: ignore[arg-type]
+    return value
+
+
+def validate(
+    data: Mapping[str, object], origin: str, sections: Iterable[type[Section]]
+) -> dict[tuple[str, str], object]:
+    """Flatten a parsed TOML document into (section, key) -> value, or raise ConfigError naming
+    the file, the key and what was expected."""
+    from tracker_git.core.errors import ConfigError
+
+    schema = keys_of(sections)
+    names = {section for section, _ in schema if section}
+    flat: dict[tuple[str, str], object] = {}
+    for name, value in data.items():
+        if name in names:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{origin}: [{name}] must be a table, not {shown(value)}")
+            items = [(name, key, item) for key, item in value.items()]
+        else:
+            items = [("", name, value)]
+        for section, key, item in items:
+            declared = schema.get((section, key))
+            if declared is None:
+                known = ", ".join(sorted(dotted(s, k) for s, k in schema if s == section))
+                raise ConfigError(
+                    f"{origin}: unknown key '{dotted(section, key)}'; "
+                    f"the keys here are: {known or ', '.join(sorted(names))}"
+                )
+            if not matches_kind(declared.kind, item):
+                raise ConfigError(
+                    f"{origin}: '{dotted(section, key)}' must be "
+                    f"{describe_kind(declared.kind)}, not {shown(item)}"
+                )
+            flat[(section, key)] = item
+    return flat
+
+
+def toml_value(value: object) -> str:
+    """A default as TOML writes it: "prefix", false, 10, ["main", "master"]."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return str(value)
+
+
+def reference(sections: Iterable[type[Section]]) -> list[tuple[str, str, str, str]]:
+    """(key as written in the file, kind, default, doc) for every key, in declaration order:
+    what the man page and the docs list."""
+    rows: list[tuple[str, str, str, str]] = []
+    for section in sections:
+        for key in section.KEYS:
+            written = f"[{section.NAME}] {key.name}" if section.NAME else key.name
+            default = key.shown_default or ("" if key.default is None else toml_value(key.default))
+            rows.append((written, kind_name(key.kind), default, key.doc))
+    return rows
