@@ -100,3 +100,27 @@ def test_version_and_help_subcommand(tmp_path: Path) -> None:
     proc = run(tmp_path, f"{BIN}/git-tracker", "help", "nope")
     assert proc.returncode == 2
     assert "invalid choice: 'nope'" in proc.stderr
+
+
+def test_the_docs_key_references_are_generated_from_the_schemas() -> None:
+    root = Path(helptext.__file__).parents[1]
+    for name, table in helptext.doc_references().items():
+        text = (root / name).read_text(encoding="utf-8")
+        assert helptext.with_reference(text, table) == text, (
+            f"{name} is out of date; regenerate: .venv/bin/python -m tracker_git.helptext --docs"
+        )
+
+
+def test_the_man_page_documents_every_key_hook_and_variable() -> None:
+    from tracker_git import secrets
+    from tracker_git.core import config
+    from tracker_git.hooks.common import HOOK_IDS
+
+    page = helptext.man_page()
+    for section in (".SH CONFIGURATION", ".SH HOOKS", ".SH ENVIRONMENT", ".SH EXAMPLES"):
+        assert section in page
+    for key in config.SCHEMA.values():
+        written = f"[{key.section}] {key.name}" if key.section else key.name
+        assert f".B {helptext._roff(written)}\n{helptext._roff(key.doc)}" in page
+    for name in [*config.ENVIRONMENT, *secrets.TOKEN_VARIABLES, *HOOK_IDS, "TRACKER_GIT_SKIP"]:
+        assert helptext._roff(name) in page

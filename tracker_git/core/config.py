@@ -94,8 +94,8 @@ class Branch(Section, name="branch"):
 class Statuses(Section, name="statuses"):
     """Status keys (not display names) per event; "" moves nothing."""
 
-    start = text("inProgress", "git tracker start")
-    review = text("inReview", "git tracker pr")
+    start = text("inProgress", "where git tracker start moves the issue")
+    review = text("inReview", "where git tracker pr moves the issue")
     approved = text("", "the relay: a pull request approved")
     changes_requested = text("needsRework", "the relay: changes requested")
     merged = text("readyForTest", "the relay: merged")

@@ -56,9 +56,9 @@ def describe_kind(kind: object) -> str:
 
 
 def kind_name(kind: object) -> str:
-    """A kind for the reference: "string", "boolean", `"a" | "b"`."""
+    """A kind for the reference: "string", "boolean", `"a", "b"` (one of them)."""
     if isinstance(kind, tuple):
-        return " | ".join(f'"{choice}"' for choice in kind)
+        return ", ".join(f'"{choice}"' for choice in kind)
     return _KIND_NAME[str(kind)]
 
 
@@ -197,14 +197,16 @@ class Section:
     attributes. An instance reads its values from a mapping of (section, key) -> value."""
 
     NAME = ""
+    HEADER = ""  # how the reference writes a key's table before its name: "[hooks] "
     DOC = ""
     KEYS: ClassVar[tuple[Key[Any], ...]] = ()
     BY_NAME: ClassVar[dict[str, Key[Any]]] = {}
     __slots__ = ("_values",)
 
-    def __init_subclass__(cls, name: str = "", **kwargs: Any) -> None:
+    def __init_subclass__(cls, name: str = "", header: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.NAME = name
+        cls.HEADER = header or (f"[{name}] " if name else "")
         cls.DOC = (cls.__doc__ or "").strip()
         keys: dict[str, Key[Any]] = {}
         for base in reversed(cls.__mro__[1:]):  # keys of a template section, bound to this one
@@ -294,11 +296,14 @@ def toml_value(value: object) -> str:
 
 def reference(sections: Iterable[type[Section]]) -> list[tuple[str, str, str, str]]:
     """(key as written in the file, kind, default, doc) for every key, in declaration order:
-    what the man page and the docs list."""
+    what the man page and the docs list. A default in backquotes is a TOML value; otherwise it
+    says where the value comes from."""
     rows: list[tuple[str, str, str, str]] = []
     for section in sections:
         for key in section.KEYS:
-            written = f"[{section.NAME}] {key.name}" if section.NAME else key.name
-            default = key.shown_default or ("" if key.default is None else toml_value(key.default))
+            written = section.HEADER + key.name
+            default = key.shown_default or (
+                "" if key.default is None else f"`{toml_value(key.default)}`"
+            )
             rows.append((written, kind_name(key.kind), default, key.doc))
     return rows

@@ -37,7 +37,7 @@ class File(Section, name=""):
     alert = schema.tables("the alerts, one [[alert]] table each")
 
 
-class AlertKeys(Section, name="alert"):
+class AlertKeys(Section, name="alert", header="[[alert]] "):
     """One alert: when it fires, what it says, where it goes ([[alert]])."""
 
     name = text("", "unique: letters, digits, spaces, '.', '_', '-' (up to 63)", "required")
@@ -57,13 +57,13 @@ class AlertKeys(Section, name="alert"):
     active = flag(True, "false keeps the trigger, switched off")
 
 
-class SlackKeys(Section, name="alert.slack"):
+class SlackKeys(Section, name="alert.slack", header="[[alert]] slack."):
     """A Slack target: one of slack or telegram."""
 
     webhook = text("", 'the environment variable holding the webhook URL: "$NAME"', "required")
 
 
-class TelegramKeys(Section, name="alert.telegram"):
+class TelegramKeys(Section, name="alert.telegram", header="[[alert]] telegram."):
     """A Telegram target."""
 
     bot_token = text("", 'the environment variable holding the bot token: "$NAME"', "required")

@@ -129,7 +129,7 @@ class SigningKeys(Section, name="forges.NAME"):
         "", f"{_SIGNING}: the environment variable holding the signing token (whsec_...)"
     )
     signing_token_file = text("", f"{_SIGNING}: a file holding the signing token")
-    max_age = count(300, "seconds a signed delivery stays valid")
+    max_age = count(300, "seconds a signed delivery may be old; 0: no check")
 
 
 def _forge_section(forge: str) -> type[Section]:
