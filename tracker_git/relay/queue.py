@@ -273,16 +273,23 @@ class SqlQueue:
 
     def claim(self, now: float, lease: float) -> Task | None:
         """The next due task not held by a live claim, claimed by this process; or None."""
+        tasks = self.claim_some(now, lease, 1)
+        return tasks[0] if tasks else None
+
+    def claim_some(self, now: float, lease: float, limit: int) -> list[Task]:
+        """Up to `limit` due tasks not held by a live claim, claimed by this process in one
+        transaction, oldest first. They are of different keys: only the oldest pending task
+        of a key is ever due."""
         with self.transaction(durable=False) as db:
-            row = self.run(
+            rows = self.run(
                 db,
                 "UPDATE tasks SET claimed_by = ?, heartbeat = ?, attempts = attempts + 1 "
-                "WHERE id = (SELECT id FROM tasks WHERE state = 'pending' AND next_try <= ? "
-                "AND (claimed_by IS NULL OR heartbeat < ?) ORDER BY next_try, id LIMIT 1"
+                "WHERE id IN (SELECT id FROM tasks WHERE state = 'pending' AND next_try <= ? "
+                "AND (claimed_by IS NULL OR heartbeat < ?) ORDER BY next_try, id LIMIT ?"
                 f"{self.skip_locked}) RETURNING {_TASK_COLUMNS}",
-                (self.holder, now, now, now - lease),
-            ).fetchone()
-        return None if row is None else self._task(row)
+                (self.holder, now, now, now - lease, limit),
+            ).fetchall()
+        return sorted((self._task(row) for row in rows), key=lambda t: t.id)
 
     def heartbeat(self, now: float) -> None:
         """Renew every claim this process holds."""
@@ -328,16 +335,23 @@ class SqlQueue:
         )
 
     def done(self, task: Task, now: float) -> None:
+        self.done_all([task], now)
+
+    def done_all(self, tasks: Sequence[Task], now: float) -> None:
+        """Mark tasks done in one transaction (each key's next task becomes due)."""
+        if not tasks:
+            return
         with self.transaction(durable=False) as db:
-            self.lock_keys(db, [task.issue])
-            self.run(
-                db,
-                "UPDATE tasks SET state = 'done', finished = ?, last_error = '', "
-                "claimed_by = NULL WHERE id = ?",
-                (now, task.id),
-            )
-            self._finish(db, task, now)
-        self.local.add("applied")
+            self.lock_keys(db, sorted({task.issue for task in tasks}))
+            for task in tasks:
+                self.run(
+                    db,
+                    "UPDATE tasks SET state = 'done', finished = ?, last_error = '', "
+                    "claimed_by = NULL WHERE id = ?",
+                    (now, task.id),
+                )
+                self._finish(db, task, now)
+        self.local.add("applied", by=len(tasks))
 
     def retry(self, task: Task, at: float, error: str) -> None:
         with self.transaction(durable=False) as db:

@@ -5,9 +5,11 @@ fsync'd); a durable one (an accepted delivery, or a duplicate of one) then calls
 which fsyncs the WAL unless another process or thread already did after this commit. Commits
 are numbered by the tasks' AUTOINCREMENT sequence (never reused), read inside the durable
 transaction; the highest number known to be on disk sits in the file `<database>-sync`, read
-and written under an exclusive lock on that file. Deliveries that
-arrive together wait for one fsync instead of one each, and none is answered before its own
-commit is on disk. The worker's bookkeeping (claim, heartbeat, done, retry) needs no fsync: a
+and written under an exclusive lock on that file; a thread that finds its commit
+already covered by an fsync of its own process returns without touching the file. Deliveries
+that arrive together wait for one fsync instead of one each, and none is answered before its
+own commit is on disk. The threads of one process take turns for writing on a lock of their own
+(SQLite would make them poll for its write lock, sleeping between tries). The worker's bookkeeping (claim, heartbeat, done, retry) needs no fsync: a
 claim lost to a power cut is claimed again and a "done" lost is applied again, which moves an
 issue to the status it has (a success).
 
@@ -95,6 +97,8 @@ class SqliteQueue(SqlQueue):
         self._sync_lock = threading.Lock()
         self._sync_fd = -1
         self._sync_pid = 0
+        self._synced = 0  # the highest commit number this process knows to be on disk
+        self._write_lock = threading.Lock()
         if sqlite3.sqlite_version_info < (3, 35):
             raise ConfigError(
                 f"the relay's SQLite queue needs SQLite 3.35 or newer (RETURNING); this Python "
@@ -161,14 +165,15 @@ class SqliteQueue(SqlQueue):
     @contextmanager
     def transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
         db = self.connection()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            seq = self._sequence(db) if durable else 0
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._write_lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                seq = self._sequence(db) if durable else 0
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
         if durable:
             self._sync(seq)
 
@@ -188,6 +193,10 @@ class SqliteQueue(SqlQueue):
     def _sync(self, seq: int) -> None:
         """Return once commit number `seq` is on disk, fsyncing only if nobody has yet."""
         with self._sync_lock:  # threads of this process share the lock file's descriptor
+            if self._sync_pid != os.getpid():
+                self._synced = 0  # a forked child knows nothing yet
+            elif 0 < seq <= self._synced:
+                return  # a thread of this process fsync'd after this commit
             fd = self._sync_file()
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
@@ -195,10 +204,12 @@ class SqliteQueue(SqlQueue):
                 synced = int(text) if text.isdigit() else 0
                 latest = self._sequence(self.connection())
                 if 0 < seq <= synced <= latest:
+                    self._synced = synced
                     return
                 # Everything committed up to now goes to disk with this one fsync.
                 self._fsync_wal()
                 os.pwrite(fd, str(latest).encode().ljust(20), 0)
+                self._synced = latest
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 

@@ -5,6 +5,12 @@ Each task names its action; `Worker.handlers` maps an action to the function doi
 process's claims every lease/5 s (so a slow Tracker call never loses its claim), frees the
 claims of this host's dead processes, and adds the in-memory counters to the database.
 
+The worker claims up to `BATCH` due tasks at once (of different issues: only the oldest
+pending task of an issue is ever due) and marks the ones Tracker accepted done together when
+the batch is through: two queue transactions per batch instead of two per task. A task done
+in Tracker whose "done" is lost to a kill is applied again after the restart, which finds the
+issue already in its status (a success); the issue's next task waits until it is marked done.
+
 A failed try is retried with exponential backoff (first, doubling, capped, with jitter so a
 crowd of retries spreads out) until Tracker accepts or the task is `give_up` seconds old.
 An error that trying again cannot fix (the issue does not exist, no transition leads to the
@@ -30,6 +36,9 @@ log = logs.logger()
 # HTTP statuses worth another try: timeouts, conflicts, rate limits, and a refused token or
 # missing rights, which an operator can fix within the day the relay keeps trying.
 _TRANSIENT = {401, 403, 408, 409, 412, 425, 429}
+# Tasks claimed (and marked done) per queue transaction. Small: a batch is done one task after
+# another, and another process's worker cannot take what this one holds.
+BATCH = 8
 
 
 class Mover(Protocol):
@@ -155,16 +164,24 @@ class Worker:
         self.queue.wait(wait)
 
     def step(self) -> bool:
-        """Do one due task; False when none was due."""
+        """Do the due tasks of one batch; False when none was due."""
         now = time.time()
         if now - self._last_prune > 3600:
             self._last_prune = now
             # Keep delivery ids at least as long as a forge keeps retrying: a week.
             self.queue.prune(now - max(7 * 86400, 2 * self.retry.give_up))
-        task = self.queue.claim(now, self.retry.lease)
-        if task is None:
+        tasks = self.queue.claim_some(now, self.retry.lease, BATCH)
+        if not tasks:
             return False
-        self._apply(task)
+        applied: list[Task] = []
+        try:
+            for task in tasks:
+                if self._stop.is_set():
+                    break  # stop() gives back the claims not yet tried
+                if self._apply(task):
+                    applied.append(task)
+        finally:
+            self.queue.done_all(applied, time.time())
         return True
 
     def _transition(self, task: Task) -> None:
@@ -172,7 +189,9 @@ class Worker:
             self._mover = self.make_mover()
         self._mover.move_to_status(task.issue, task.status)
 
-    def _apply(self, task: Task) -> None:
+    def _apply(self, task: Task) -> bool:
+        """Try the task: True when it succeeded (the caller marks it done); a failure is
+        scheduled again or failed for good here."""
         where = f"{task.issue} -> {task.status} ({task.kind}, {task.delivery})"
         about = {
             "delivery": task.delivery,
@@ -210,6 +229,6 @@ class Worker:
                     extra=logs.fields(result="retry", error=reason, delay=round(delay, 3), **about),
                 )  # fmt: skip
                 self.queue.retry(task, now + delay, reason)
-            return
+            return False
         log.info("%s: done", where, extra=logs.fields(result="done", **about))
-        self.queue.done(task, time.time())
+        return True
