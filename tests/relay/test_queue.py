@@ -95,6 +95,28 @@ def test_one_issue_moves_in_delivery_order(opener: Opener) -> None:
     assert second is not None and second.status == "readyForTest"
 
 
+def test_a_batch_claims_the_first_task_of_each_issue_and_is_done_together(
+    opener: Opener,
+) -> None:
+    """Several due tasks in one claim: never two of one issue; done together, each issue's
+    next task becomes due; another process gets none of what the batch holds."""
+    q = opener()
+    q.enqueue(delivery("1", "opened"), moves(("DEV-1", "inReview"), ("DEV-2", "inReview")), 10.0)
+    q.enqueue(delivery("2", "merged"), moves(("DEV-1", "readyForTest")), 11.0)
+    q.enqueue(delivery("3", "merged"), moves(("DEV-3", "readyForTest")), 12.0)
+    batch = q.claim_some(now=20.0, lease=60, limit=8)
+    assert [(t.issue, t.status) for t in batch] == [
+        ("DEV-1", "inReview"), ("DEV-2", "inReview"), ("DEV-3", "readyForTest"),
+    ]  # fmt: skip
+    assert opener().claim_some(now=21.0, lease=60, limit=8) == []
+    assert q.claim_some(now=21.0, lease=60, limit=1) == []  # DEV-1's second move waits
+    q.done_all(batch[:2], 22.0)
+    after = q.claim_some(now=23.0, lease=60, limit=8)
+    assert [(t.issue, t.status) for t in after] == [("DEV-1", "readyForTest")]
+    assert len(q.claim_some(now=24.0, lease=60, limit=8)) == 0
+    assert [t["state"] for t in q.tasks()] == ["done", "done", "pending", "pending"]
+
+
 def test_a_claim_lives_as_long_as_its_heartbeat(opener: Opener) -> None:
     q = opener()
     q.enqueue(delivery("1"), moves(("DEV-1", "readyForTest")), 10.0)
