@@ -426,3 +426,19 @@ def test_the_raw_read_checker_sees_tuples_and_calls(tmp_path: Path) -> None:
         "x.py:1: 'hooks', 'online'",
         "x.py:2: 'tracker', 'api_url'",
     ]
+
+
+def test_the_project_url_is_written_only_in_pyproject() -> None:
+    """[project.urls] Repository is the one place; the code reads it from the metadata
+    (tracker_git.about), which only the commands import, never the hooks."""
+    from tracker_git import about
+
+    url = about.project_url()
+    assert url in (ROOT / "pyproject.toml").read_text()
+    for path in sorted(PACKAGE.rglob("*")):
+        if (
+            path.is_file()
+            and path.suffix in (".py", ".md", ".1", "")
+            and "__pycache__" not in path.parts
+        ):
+            assert url not in path.read_text(errors="replace"), path

@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from testing.isolation import isolated_env
+from testing.package import release_repo
 from testing.repos import git, head_message, make_repo, run
 from tracker_git import about, precommit
 
@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PRE_COMMIT = str(ROOT / ".venv" / "bin" / "pre-commit")
 GIT_TRACKER = str(ROOT / ".venv" / "bin" / "git-tracker")
 HOOK_TYPES = ("pre-commit", "commit-msg", "prepare-commit-msg", "pre-push")
-PACKAGE_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
 
 
 @dataclass(frozen=True)
@@ -53,28 +52,14 @@ def _session_env(scratch: Path) -> dict[str, str]:
 def _build(scratch: Path) -> HookRepo:
     """Copy the package into a new git repository and build pre-commit's environment for it."""
     env = _session_env(scratch)
-    source = scratch / "tracker-git"
-    source.mkdir()
-    for name in PACKAGE_FILES:
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "tracker_git",
-        source / "tracker_git",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
+    url, rev = release_repo(scratch / "tracker-git", env)
 
     def sh(cwd: Path, *args: str) -> str:
         proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
         assert proc.returncode == 0, f"{args} failed:\n{proc.stdout}\n{proc.stderr}"
         return proc.stdout
 
-    sh(source, "git", "init", "-q", "-b", "main")
-    sh(source, "git", "add", "-A")
-    sh(source, "git", "commit", "-q", "--no-verify", "-m", "DEV-1: tracker-git under test")
-    rev = precommit.tag(about.version())
-    sh(source, "git", "tag", rev)
-    hook_repo = HookRepo(url=source.as_uri(), rev=rev, home=scratch / "pre-commit-home")
+    hook_repo = HookRepo(url=url, rev=rev, home=scratch / "pre-commit-home")
     # Build the hook environment now, so a failing pip shows up as this fixture's error.
     target = scratch / "warmup"
     sh(scratch, "git", "init", "-q", str(target))
