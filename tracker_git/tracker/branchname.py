@@ -80,10 +80,10 @@ def _fill(pattern: str, key: str, slug_text: str) -> str:
 def branch_name(pattern: str, key: str, summary: str, queues: Sequence[str] = ()) -> str:
     """The pattern filled in, such that the branch-name check finds `key` in it first.
 
-        Without `queues` a key followed by `_`, `-digit` or `.digit` is not read as a key (see
-        tracker_git.core.keys), so `{key}_{slug}`, or a summary that starts with a number ("500 on
-        the login page"), would give a name the hooks refuse; so would a summary holding another
-        key-shaped word ahead of the key. Such a name is made without the slug (`DEV-123`), or cut
+    Without `queues` a key followed by `_`, `-digit` or `.digit` is not read as a key (see
+    tracker_git.core.keys), so `{key}_{slug}`, or a summary that starts with a number ("500 on
+    the login page"), would give a name the hooks refuse; so would a summary holding another
+    key-shaped word ahead of the key. Such a name is made without the slug (`DEV-123`), or cut
     right after the key where what the pattern puts after it would still be glued to it.
     """
     name = _fill(pattern, key, slug(summary))
