@@ -107,7 +107,7 @@ def test_good_messages(repo: Path, tmp_path: Path, text: bytes, says: str) -> No
 def test_bad_messages(repo: Path, tmp_path: Path, text: str, says: str) -> None:
     (tmp_path / "msg").write_text(text)
     line = fails(check(repo, "message", str(tmp_path / "msg")), 1, says)
-    assert "DEV-123" in line or "say what the commit does" in line
+    assert "DEV-123" in line or "say what it does" in line
 
 
 def test_message_from_stdin(repo: Path) -> None:

@@ -1,5 +1,6 @@
-"""`git tracker check branch [NAME] | message FILE | range A..B`: the hooks' checks, for
-scripts and CI. Exit 0 when it passes, 1 with the reason when it does not."""
+"""`git tracker check branch [NAME] | message FILE | range A..B | pr`: the hooks' checks, for
+scripts and CI. Exit 0 when it passes, 1 with the reason when it does not, 2 on a usage
+error. `check pr` lives in tracker_git.cigate."""
 
 from __future__ import annotations
 
@@ -18,6 +19,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     msg.add_argument("file")
     rng = sub.add_parser("range", help="every commit in a revision range, such as main..HEAD")
     rng.add_argument("range")
+    pr = sub.add_parser(
+        "pr",
+        help="a pull request in CI: title, source branch, every commit (GitHub Actions, "
+        "GitLab CI, Bitbucket Pipelines, or the options)",
+    )
+    pr.add_argument("--title", help="the pull request's title (default: from the CI)")
+    pr.add_argument("--description", help="its description (default: from the CI)")
+    pr.add_argument("--branch", help="its source branch (default: from the CI)")
+    pr.add_argument("--base", help="the target: a branch or commit (default: from the CI)")
+    pr.add_argument("--head", help="the last commit (default: from the CI, else HEAD)")
+    pr.add_argument("--remote", default="origin", help="where to fetch missing commits from")
+    pr.add_argument("--online", action="store_true", help="also ask Tracker the keys exist")
+    pr.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
 
 
 def _read(path: str) -> bytes:
@@ -33,6 +47,20 @@ def _read(path: str) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.what == "pr":
+        from tracker_git.cigate import gate
+
+        options = gate.Options(
+            title=args.title,
+            description=args.description,
+            branch=args.branch,
+            base=args.base,
+            head=args.head,
+            remote=args.remote,
+            online=args.online,
+            junit=args.junit,
+        )
+        return gate.run(options, os.environ)
     state = gitstate.read_state()
     cfg = config.load(state.toplevel)
     if args.what == "branch":

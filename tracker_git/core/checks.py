@@ -111,19 +111,31 @@ def _wrong_case(cleaned: str, config: Config) -> str | None:
     return None
 
 
-def check_message(cleaned: str, config: Config) -> str | None:
-    """The message as git will store it must reference a key and say something besides it."""
+def check_message(cleaned: str, config: Config, what: str = "the commit message") -> str | None:
+    """The message as git will store it must reference a key and say something besides it.
+    `what` names the text in the verdict (a pull request's title is judged the same way)."""
     if passes_without_key(cleaned, config):
         return None
     found = message_keys(cleaned, config)
     wanted = keys.describe_queues(config.queues)
     if not found:
-        problem = f"the commit message references no issue key: it needs {wanted}"
+        problem = f"{what} references no issue key: it needs {wanted}"
         hint = _wrong_case(cleaned, config)
         return f"{problem}; {hint}" if hint else problem
     if not message.has_content_besides(cleaned, found):
-        return f"the commit message has nothing but the key {found[0]}: say what the commit does"
+        return f"{what} has nothing but the key {found[0]}: say what it does"
     return None
+
+
+def check_pr_text(title: str, description: str | None, config: Config) -> str | None:
+    """A pull request's title must pass as a commit subject would; with `[pr] key_in =
+    "title-or-description"` a key in the description is enough when the title has none."""
+    problem = check_message(title, config, what="the pull request title")
+    if problem is None or config.text("pr", "key_in") != "title-or-description":
+        return problem
+    if description and message_keys(description, config):
+        return None
+    return problem.replace("title references", "title and description reference", 1)
 
 
 def check_commit(parents: int, text: str, config: Config) -> str | None:

@@ -113,6 +113,11 @@ class Pr(Section, name="pr"):
 
     title = text("{key}: {summary}", "the pull request's title")
     template = text("", "the repository's description template (a path); empty: built-in")
+    key_in = choice(
+        ("title", "title-or-description"),
+        "title",
+        "`check pr`: where the pull request's key must be (title-or-description: either will do)",
+    )
 
 
 class Forge(Section, name="forge"):

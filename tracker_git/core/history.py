@@ -30,18 +30,27 @@ def commits(revisions: Sequence[str], cwd: str | None = None) -> list[tuple[str,
     return found
 
 
+def judged(
+    revisions: Sequence[str], config: Config, cwd: str | None = None
+) -> list[tuple[str, int, str, str | None]]:
+    """(sha, number of parents, subject, problem or None) for every commit in REVISIONS,
+    newest first: the message check on each."""
+    return [
+        (sha, parents, body.partition("\n")[0], check_commit(parents, body, config))
+        for sha, parents, body in commits(revisions, cwd)
+    ]
+
+
 def failing(
     revisions: Sequence[str], config: Config, cwd: str | None = None
 ) -> list[tuple[str, int, str]]:
     """(sha, number of parents, one line saying why) for each commit in REVISIONS that fails
     the message check, newest first."""
-    found = []
-    for sha, parents, body in commits(revisions, cwd):
-        problem = check_commit(parents, body, config)
-        if problem:
-            line = f"  {sha[:10]} {body.partition(chr(10))[0][:60]!r}: {problem}"
-            found.append((sha, parents, line))
-    return found
+    return [
+        (sha, parents, f"  {sha[:10]} {subject[:60]!r}: {problem}")
+        for sha, parents, subject, problem in judged(revisions, config, cwd)
+        if problem
+    ]
 
 
 def problems(revisions: Sequence[str], config: Config, cwd: str | None = None) -> list[str]:

@@ -1,0 +1,164 @@
+"""Pull requests as the CIs see them: an upstream repository served from a bare repository
+over file://, and shallow CI clones made the way each CI's checkout makes them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from testing.repos import git, make_repo, run
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(ROOT / ".venv" / "bin" / "git-tracker")
+PAYLOADS = ROOT / "tests" / "relay" / "payloads"
+NO_HOOKS = {"TRACKER_GIT_SKIP": "1"}
+
+
+def commit(repo: Path, message: str, name: str = "f") -> str:
+    path = repo / name
+    path.write_text((path.read_text() if path.exists() else "") + "x\n")
+    git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", message, env={**os.environ, **NO_HOOKS})
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+@dataclass
+class Upstream:
+    """A developer's repository `work` and the bare repository `bare` it pushes to."""
+
+    work: Path
+    bare: Path
+    tmp: Path
+    clones: list[Path] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"file://{self.bare}"
+
+    def sha(self, rev: str) -> str:
+        return git(self.work, "rev-parse", rev).strip()
+
+    def branch(self, name: str, *messages: str, start: str = "main") -> str:
+        """A branch from `start` with one commit per message, pushed; returns its head sha."""
+        git(self.work, "checkout", "-q", "-B", name, start)
+        for i, message in enumerate(messages):
+            commit(self.work, message, name=f"{name.replace('/', '_')}-{i}")
+        git(self.work, "push", "-q", "-f", self.url, f"{name}:refs/heads/{name}")
+        git(self.work, "checkout", "-q", "main")
+        return self.sha(name)
+
+    def pull_ref(self, number: int, head: str, base: str = "main") -> str:
+        """What a forge keeps for pull request `number`: refs/pull/N/head and a test merge
+        commit refs/pull/N/merge (GitHub's names); returns the merge commit's sha."""
+        git(self.work, "checkout", "-q", "--detach", base)
+        git(self.work, "merge", "-q", "--no-ff", "-m", "Merge test", head,
+            env={**os.environ, **NO_HOOKS})  # fmt: skip
+        merge = self.sha("HEAD")
+        git(self.work, "checkout", "-q", "main")
+        git(self.work, "push", "-q", "-f", self.url, f"{head}:refs/pull/{number}/head")
+        git(self.work, "push", "-q", "-f", self.url, f"{merge}:refs/pull/{number}/merge")
+        return merge
+
+    def clone(self, name: str, ref: str, refspec_to: str, depth: int = 1) -> Path:
+        """A shallow clone the way CI checkouts make them: init, fetch one ref at `depth`,
+        check it out detached."""
+        path = self.tmp / name
+        git(self.tmp, "init", "-q", str(path))
+        git(path, "remote", "add", "origin", self.url)
+        git(path, "fetch", "-q", "--no-tags", f"--depth={depth}", "origin", f"+{ref}:{refspec_to}")
+        git(path, "checkout", "-q", "--detach", refspec_to)
+        self.clones.append(path)
+        return path
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Upstream:
+    work = make_repo(tmp_path / "work")
+    for i in range(3):
+        commit(work, f"DEV-{i + 1}: base work {i}")
+    bare = tmp_path / "upstream.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    return Upstream(work, bare, tmp_path)
+
+
+def check_pr(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`git tracker check pr ARGS` in `cwd` with only `env` as the CI's variables."""
+    return run(cwd, CLI, "check", "pr", *args, env={**os.environ, **env})
+
+
+@pytest.fixture
+def github_event(tmp_path: Path) -> Callable[..., dict[str, str]]:
+    """Writes a pull_request event file (the shape of GitHub's documented example) and
+    returns the variables a GitHub Actions job on it has."""
+
+    def make(
+        title: str, branch: str, head: str, base: str, body: str | None = None,
+        base_ref: str = "main", number: int = 1, fork: bool = False,
+    ) -> dict[str, str]:  # fmt: skip
+        event = json.loads((PAYLOADS / "github-opened.json").read_text())
+        pr = event["pull_request"]
+        event["number"] = pr["number"] = number
+        pr["title"], pr["body"] = title, body
+        pr["head"]["ref"], pr["head"]["sha"] = branch, head
+        pr["base"]["ref"], pr["base"]["sha"] = base_ref, base
+        if fork:
+            pr["head"]["label"] = f"someone:{branch}"
+            pr["head"]["repo"]["full_name"] = "someone/Hello-World"
+            pr["head"]["repo"]["fork"] = True
+        path = tmp_path / f"event-{number}.json"
+        path.write_text(json.dumps(event))
+        return {
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(path),
+            "GITHUB_HEAD_REF": branch,
+            "GITHUB_BASE_REF": base_ref,
+            "GITHUB_REF": f"refs/pull/{number}/merge",
+            "GITHUB_REPOSITORY": "Codertocat/Hello-World",
+        }
+
+    return make
+
+
+def gitlab_variables(
+    title: str, branch: str, head: str, diff_base: str, iid: int = 1, description: str = ""
+) -> dict[str, str]:
+    """The predefined variables of a GitLab merge request pipeline (GitLab's documentation,
+    "Predefined variables for merge request pipelines")."""
+    return {
+        "CI": "true",
+        "GITLAB_CI": "true",
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_COMMIT_SHA": head,
+        "CI_COMMIT_REF_NAME": branch,
+        "CI_MERGE_REQUEST_IID": str(iid),
+        "CI_MERGE_REQUEST_TITLE": title,
+        "CI_MERGE_REQUEST_DESCRIPTION": description,
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": branch,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": diff_base,
+        "CI_MERGE_REQUEST_PROJECT_PATH": "group/sub/project",
+    }
+
+
+def bitbucket_variables(branch: str, head: str, pr_id: int = 1) -> dict[str, str]:
+    """The default variables of a Bitbucket Pipelines pull-request step (Atlassian's
+    "Variables and secrets" page)."""
+    return {
+        "CI": "true",
+        "BITBUCKET_BUILD_NUMBER": "7",
+        "BITBUCKET_BRANCH": branch,
+        "BITBUCKET_COMMIT": head,
+        "BITBUCKET_PR_ID": str(pr_id),
+        "BITBUCKET_PR_DESTINATION_BRANCH": "main",
+        "BITBUCKET_REPO_FULL_NAME": "workspace/repo",
+        "BITBUCKET_WORKSPACE": "workspace",
+        "BITBUCKET_REPO_SLUG": "repo",
+    }

@@ -1,0 +1,169 @@
+"""Which pull request a CI job runs for, read from the CI's own variables.
+
+- GitHub Actions (`GITHUB_ACTIONS=true`): the event file `GITHUB_EVENT_PATH` of a
+  `pull_request` or `pull_request_target` event: `pull_request.title`, `.body`, `.head.ref`,
+  `.head.sha`, `.base.ref`, `.base.sha`. (`GITHUB_SHA` is the test merge commit, not the head.)
+- GitLab CI (`GITLAB_CI=true`) in a merge request pipeline: `CI_MERGE_REQUEST_TITLE`,
+  `CI_MERGE_REQUEST_DESCRIPTION`, `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`, the head
+  `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA` (merged results pipelines) or `CI_COMMIT_SHA`, and the
+  merge base `CI_MERGE_REQUEST_DIFF_BASE_SHA` (target `CI_MERGE_REQUEST_TARGET_BRANCH_NAME`).
+- Bitbucket Pipelines (`BITBUCKET_PR_ID` set): `BITBUCKET_BRANCH`, `BITBUCKET_COMMIT`,
+  `BITBUCKET_PR_DESTINATION_BRANCH`. Pipelines has no title variable: the title and
+  description come from the API when `BITBUCKET_TOKEN` is set (cigate.bitbucket).
+
+The command line's `--title`, `--description`, `--branch`, `--base`, `--head` override any of
+these, or say everything outside a CI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from tracker_git.core.errors import UsageError
+
+# An event file is GitHub's JSON of one event; real ones are a few hundred KB at most.
+MAX_EVENT_FILE = 25 * 1024 * 1024
+_GITHUB_EVENTS = ("pull_request", "pull_request_target")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A pull request as the CI describes it. `base` and `head` are revisions (shas or
+    branch names) that may still have to be fetched; `base_branch` names the target branch
+    (fetched when `base` is not in the clone); `ci` is "github", "gitlab", "bitbucket" or ""
+    (none: the command line); `number` the pull request's number as the forge shows it."""
+
+    ci: str
+    title: str | None = None
+    description: str | None = None
+    branch: str | None = None
+    base: str | None = None
+    head: str | None = None
+    base_branch: str | None = None
+    number: str = ""
+    repository: str = ""  # owner/repo where the CI says (Bitbucket: for the API)
+
+
+def detect(environ: Mapping[str, str]) -> str:
+    """The CI this runs in: "github", "gitlab", "bitbucket" or ""."""
+    if environ.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    if environ.get("GITLAB_CI") == "true":
+        return "gitlab"
+    if environ.get("BITBUCKET_BUILD_NUMBER") or environ.get("BITBUCKET_PR_ID"):
+        return "bitbucket"
+    return ""
+
+
+def from_environment(environ: Mapping[str, str]) -> Source:
+    """The pull request of the CI job, or Source("") outside a CI; UsageError when the job
+    is not one of a pull request (a push pipeline), with what to change."""
+    ci = detect(environ)
+    if ci == "github":
+        return _github(environ)
+    if ci == "gitlab":
+        return _gitlab(environ)
+    if ci == "bitbucket":
+        return _bitbucket(environ)
+    return Source("")
+
+
+def _github(environ: Mapping[str, str]) -> Source:
+    event = environ.get("GITHUB_EVENT_NAME", "")
+    if event not in _GITHUB_EVENTS:
+        raise UsageError(
+            f"this GitHub Actions run is a '{event or 'unknown'}' event, not a pull request; "
+            "run 'git tracker check pr' on: pull_request (or name --base and --head)"
+        )
+    path = environ.get("GITHUB_EVENT_PATH", "")
+    data = _read_event(path)
+    pr = data.get("pull_request")
+    if not isinstance(pr, dict):
+        raise UsageError(f"GITHUB_EVENT_PATH {path} holds no pull_request; is this a PR event?")
+    head, base = _dict(pr, "head"), _dict(pr, "base")
+    return Source(
+        "github",
+        title=_str(pr, "title"),
+        description=_str(pr, "body") or "",  # null when empty
+        branch=_str(head, "ref") or environ.get("GITHUB_HEAD_REF") or None,
+        head=_str(head, "sha"),
+        base=_str(base, "sha"),
+        base_branch=_str(base, "ref") or environ.get("GITHUB_BASE_REF") or None,
+        number=str(pr.get("number", "")),
+        repository=environ.get("GITHUB_REPOSITORY", ""),
+    )
+
+
+def _read_event(path: str) -> dict[str, object]:
+    if not path:
+        raise UsageError("GITHUB_EVENT_PATH is not set; run this inside a GitHub Actions job")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_EVENT_FILE + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read GITHUB_EVENT_PATH {path} ({exc.strerror})") from None
+    if len(raw) > MAX_EVENT_FILE:
+        raise UsageError(f"GITHUB_EVENT_PATH {path} is larger than {MAX_EVENT_FILE} bytes")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise UsageError(f"GITHUB_EVENT_PATH {path} is not JSON") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"GITHUB_EVENT_PATH {path} is not a JSON object")
+    return data
+
+
+def _gitlab(environ: Mapping[str, str]) -> Source:
+    if not environ.get("CI_MERGE_REQUEST_IID"):
+        raise UsageError(
+            "this GitLab CI job is not in a merge request pipeline (CI_MERGE_REQUEST_IID is "
+            'not set); run it with rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"'
+        )
+    head = environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or environ.get("CI_COMMIT_SHA")
+    return Source(
+        "gitlab",
+        title=environ.get("CI_MERGE_REQUEST_TITLE"),
+        description=environ.get("CI_MERGE_REQUEST_DESCRIPTION", ""),
+        branch=environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or None,
+        head=head or None,
+        base=environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or None,
+        base_branch=environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None,
+        number=environ.get("CI_MERGE_REQUEST_IID", ""),
+        repository=environ.get("CI_MERGE_REQUEST_PROJECT_PATH", ""),
+    )
+
+
+def _bitbucket(environ: Mapping[str, str]) -> Source:
+    if not environ.get("BITBUCKET_PR_ID"):
+        raise UsageError(
+            "this Bitbucket Pipelines step is not a pull request's (BITBUCKET_PR_ID is not "
+            "set); run it under pipelines: pull-requests:"
+        )
+    destination = environ.get("BITBUCKET_PR_DESTINATION_BRANCH") or None
+    return Source(
+        "bitbucket",
+        branch=environ.get("BITBUCKET_BRANCH") or None,
+        head=environ.get("BITBUCKET_COMMIT") or None,
+        base=destination,
+        base_branch=destination,
+        number=environ.get("BITBUCKET_PR_ID", ""),
+        repository=environ.get("BITBUCKET_REPO_FULL_NAME", ""),
+    )
+
+
+def override(source: Source, **given: str | None) -> Source:
+    """`source` with what the command line names (None: not named) in its place."""
+    changes = {name: value for name, value in given.items() if value is not None}
+    return replace(source, **changes)
+
+
+def _dict(data: dict[str, object], name: str) -> dict[str, object]:
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _str(data: dict[str, object], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) else None
