@@ -1,0 +1,211 @@
+"""The ready-made CI integrations (action.yml, ci/gitlab/tracker-git.yml,
+ci/bitbucket/bitbucket-pipelines.yml), parsed and run: their own shell steps, verbatim, with
+the CI's variables set, in a clone made the way that CI makes it. Their install step really
+installs tracker-git (built from a copy of this source tree) into a fresh virtual
+environment standing in for the CI's Python; the dependencies come from the development
+environment, offline."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from testing.repos import git
+from tests.cigate.helpers import ROOT, Upstream, bitbucket_variables, gitlab_variables
+
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def load(path: str) -> Any:
+    return yaml.safe_load((ROOT / path).read_text())
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    """This source tree as a CI would have it (the parts a build reads)."""
+    target = tmp_path / "tracker-git-src"
+    target.mkdir()
+    for name in ("pyproject.toml", "README.md", "action.yml"):
+        shutil.copy(ROOT / name, target / name)
+    for name in ("tracker_git", "ci"):
+        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+@pytest.fixture
+def ci_python(tmp_path: Path) -> dict[str, str]:
+    """A fresh venv as the CI's `python` (first on PATH), seeing the development
+    environment's packages, and pip told to work offline."""
+    venv = tmp_path / "ci-python"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    dev_site = next(Path(p) for p in sys.path if p.endswith("site-packages") and ".venv" in p)
+    (site / "dev-packages.pth").write_text(f"{dev_site}\n")
+    return {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",  # pip's spelling of --no-build-isolation
+        "PIP_NO_CACHE_DIR": "1",
+        "VIRTUAL_ENV": str(venv),
+    }
+
+
+def bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A step's script as the runners run `shell: bash` (-e, pipefail)."""
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+# --- the GitHub Action -----------------------------------------------------------------------
+
+
+def action_steps(inputs: dict[str, str]) -> list[dict[str, Any]]:
+    """action.yml's steps with `${{ inputs.NAME }}` filled in from `inputs` or the defaults."""
+    action = load("action.yml")
+    values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    values.update(inputs)
+
+    def fill(text: str) -> str:
+        return re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], text)
+
+    steps = []
+    for step in action["runs"]["steps"]:
+        filled = dict(step)
+        filled["env"] = {k: fill(str(v)) for k, v in (step.get("env") or {}).items()}
+        if "run" in step:
+            assert "${{" not in step["run"], "inputs reach scripts as variables only"
+        steps.append(filled)
+    return steps
+
+
+def run_action(
+    inputs: dict[str, str], cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Every `run:` step in order (the setup-python step is the ci_python fixture); the
+    last step's result."""
+    proc: subprocess.CompletedProcess[str] | None = None
+    for step in action_steps(inputs):
+        if "uses" in step:
+            assert step["uses"].startswith("actions/setup-python@")
+            continue
+        assert step["shell"] == "bash"
+        proc = bash(step["run"], cwd, {**env, **step["env"]})
+        if proc.returncode != 0:
+            return proc
+    assert proc is not None
+    return proc
+
+
+def test_action_is_a_composite_that_installs_itself() -> None:
+    action = load("action.yml")
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    assert steps[0]["uses"].startswith("actions/setup-python@")
+    assert '"$GITHUB_ACTION_PATH"' in steps[1]["run"]
+    assert "git tracker check pr" in steps[-1]["run"]
+
+
+def test_action_runs_check_pr_on_a_pull_request(
+    upstream: Upstream,
+    github_event: Callable[..., dict[str, str]],
+    package: Path,
+    ci_python: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    head = upstream.branch("topic", "DEV-1: fine", "no key")
+    upstream.pull_ref(1, head)
+    clone = upstream.clone("gh", "refs/pull/1/merge", "refs/remotes/pull/1/merge")
+    env = {
+        **ci_python,
+        **github_event("DEV-1: topic", "topic", head, upstream.sha("main")),
+        "GITHUB_ACTION_PATH": str(package),
+    }
+    report = tmp_path / "report.xml"
+    proc = run_action({"args": f"--junit {report}"}, clone, env)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.count("::error title=tracker-git") == 2  # the branch, one commit
+    assert report.exists()
+    where = bash("command -v git-tracker", clone, env).stdout.strip()
+    assert where.startswith(ci_python["VIRTUAL_ENV"])  # the action's install, not ours
+
+    good = upstream.branch("DEV-2-good", "DEV-2: good")
+    upstream.pull_ref(2, good)
+    clone = upstream.clone("gh2", "refs/pull/2/merge", "refs/remotes/pull/2/merge")
+    env.update(github_event("DEV-2: good", "DEV-2-good", good, upstream.sha("main"), number=2))
+    proc = run_action({}, clone, env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("the pull request passes")
+
+
+# --- GitLab -------------------------------------------------------------------------------------
+
+
+def test_gitlab_template_job_runs_in_a_merge_request_pipeline(
+    upstream: Upstream, package: Path, ci_python: dict[str, str]
+) -> None:
+    job = load("ci/gitlab/tracker-git.yml")["tracker-git"]
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert job["variables"]["TRACKER_GIT_PACKAGE"] == f"tracker-git=={VERSION}"
+    head = upstream.branch("DEV-5-mr", "DEV-5: one", "two")
+    git(upstream.work, "push", "-q", upstream.url, f"{head}:refs/merge-requests/1/head")
+    clone = upstream.clone("gl", "refs/merge-requests/1/head", "refs/remotes/mr", depth=2)
+    env = {
+        **ci_python,
+        **{k: str(v) for k, v in job["variables"].items()},
+        **gitlab_variables("DEV-5: mr", "DEV-5-mr", head, upstream.sha("main")),
+        "TRACKER_GIT_PACKAGE": str(package),  # the template's own switch: this source
+    }
+    proc = bash("\n".join(job["script"]), clone, env)
+    assert proc.returncode == 1, proc.stderr
+    assert "commit " in proc.stderr and "'two'" in proc.stderr
+    junit = clone / job["artifacts"]["reports"]["junit"]
+    assert 'failures="1"' in junit.read_text()
+    assert job["artifacts"]["when"] == "always"
+
+
+# --- Bitbucket ------------------------------------------------------------------------------------
+
+
+def test_bitbucket_snippet_step_runs_on_a_pull_request(
+    upstream: Upstream, package: Path, ci_python: dict[str, str]
+) -> None:
+    pipelines = load("ci/bitbucket/bitbucket-pipelines.yml")["pipelines"]
+    step = pipelines["pull-requests"]["**"][0]["step"]
+    assert f'"${{TRACKER_GIT_PACKAGE:-tracker-git=={VERSION}}}"' in step["script"][0]
+    head = upstream.branch("feature", "DEV-5: one")
+    clone = upstream.clone("bb", "refs/heads/feature", "refs/remotes/origin/feature")
+    env = {
+        **ci_python,
+        **bitbucket_variables("feature", head),
+        "TRACKER_GIT_PACKAGE": str(package),
+    }
+    proc = bash("\n".join(step["script"]), clone, env)
+    assert proc.returncode == 1, proc.stderr
+    assert "branch 'feature' carries no issue key" in proc.stderr
+
+
+def test_the_readme_shows_the_snippets_as_shipped() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for path in ("ci/bitbucket/bitbucket-pipelines.yml",):
+        body = "\n".join(
+            line for line in (ROOT / path).read_text().splitlines() if not line.startswith("#")
+        )
+        assert body.strip() in readme, f"{path} differs from the README's copy"
+    assert f"uses: OWNER/tracker-git@v{VERSION}" in readme
+    assert f"/v{VERSION}/ci/gitlab/tracker-git.yml" in readme
