@@ -9,7 +9,8 @@ tests, `git tracker demo` and benchmarks.
 The handle: `url` (API base), `web_url`, `root`, `token`, `kind`, `repo`, `default_branch`,
 `prs` (live), `requests` (the log: method, path, query, headers with auth redacted, body),
 `remote_url()` (a git remote URL of that kind), `find(n)`, `reviewers_of(n)`,
-`set_reviewers(n, ids)`, `fail_next(status, message, method=, path=, headers=)` (the next
+`set_reviewers(n, ids)`, `add_commit(sha)` and `statuses_on(sha)` (commit / build statuses
+can only be set on added commits, as on a real repository), `fail_next(status, message, method=, path=, headers=)` (the next
 matching request gets that error, once, in the forge's error shape), `stop()`; Data Center
 also `bump_version(n)`. It is also a context manager. `python -m tracker_git.emulators KIND`
 runs one by hand.

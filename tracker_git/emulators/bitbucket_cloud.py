@@ -31,6 +31,7 @@ _FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "state": lambda pr: pr["state"],
 }
 _LIST_OMITS = ("reviewers", "participants")
+BUILD_STATES = ("INPROGRESS", "SUCCESSFUL", "FAILED", "STOPPED")
 
 
 def _error(status: int, message: str) -> Reply:
@@ -49,6 +50,8 @@ class BitbucketCloudEmulator(Emulator):
         self.route("POST", repo + r"/pullrequests", self.create_pr)
         self.route("GET", repo + r"/pullrequests/(\d+)", self.get_pr)
         self.route("PUT", repo + r"/pullrequests/(\d+)", self.update_pr)
+        self.route("POST", repo + r"/commit/([^/]+)/statuses/build/?", self.create_status)
+        self.route("GET", repo + r"/commit/([^/]+)/statuses", self.list_statuses)
 
     def default_repo(self) -> str:
         return "workspace/repo"
@@ -222,6 +225,57 @@ class BitbucketCloudEmulator(Emulator):
             pr["destination"]["branch"]["name"] = dest
         pr["updated_on"] = now()
         return Reply(200, pr)
+
+    def create_status(self, call: Call) -> Reply:
+        """POST .../commit/{commit}/statuses/build: 201 and the build status; one with the
+        same key is overwritten. 400 without key, state or url or with a bad state, 404 for
+        an unknown commit."""
+        if not self._ours(call):
+            return self._repo_missing()
+        sha = call.groups[2]
+        if sha not in self.commits:
+            return _error(404, f"Commit not found: {sha}")
+        body = call.body if isinstance(call.body, dict) else {}
+        for name in ("key", "state", "url"):
+            if not body.get(name):
+                return _error(
+                    400, f"{name}: This field is required.", {name: ["This field is required."]}
+                )
+        if body["state"] not in BUILD_STATES:
+            message = f"state: Value must be one of {', '.join(BUILD_STATES)}."
+            return _error(400, message, {"state": [message]})
+        key = str(body["key"])
+        earlier = next((st for st in self.statuses_on(sha) if st["key"] == key), None)
+        status = {
+            "type": "build",
+            "key": key,
+            "state": body["state"],
+            "name": body.get("name") or key,
+            "description": body.get("description") or "",
+            "url": body["url"],
+            "refname": body.get("refname"),
+            "uuid": earlier["uuid"] if earlier else f"{{{len(self.statuses) + 1:08d}-build}}",
+            "created_on": earlier["created_on"] if earlier else now(),
+            "updated_on": now(),
+            "links": {
+                "self": {
+                    "href": f"{self.url}/repositories/{self.repo}/commit/{sha}/statuses/build/{key}"
+                },
+                "commit": {"href": f"{self.url}/repositories/{self.repo}/commit/{sha}"},
+            },
+        }
+        self.statuses.append((sha, status))
+        return Reply(201, status)
+
+    def list_statuses(self, call: Call) -> Reply:
+        """GET .../commit/{commit}/statuses: the current status per key."""
+        if not self._ours(call):
+            return self._repo_missing()
+        current: dict[str, dict[str, Any]] = {}
+        for status in self.statuses_on(call.groups[2]):
+            current[status["key"]] = status
+        values = list(current.values())
+        return Reply(200, {"size": len(values), "page": 1, "pagelen": 10, "values": values})
 
 
 EMULATOR = BitbucketCloudEmulator

@@ -24,6 +24,9 @@ AUTHOR = {
     "type": "NORMAL",
 }
 _PREFIX = "com.atlassian.bitbucket."
+BUILD_STATES = ("SUCCESSFUL", "FAILED", "INPROGRESS", "CANCELLED", "UNKNOWN")
+# Field limits of the build status resource (key 255, url 450 characters).
+_BUILD_LIMITS = {"key": 255, "url": 450, "name": 255}
 
 
 def _error(status: int, message: str, exception: str | None = None, **extra: Any) -> Reply:
@@ -47,6 +50,8 @@ class BitbucketDCEmulator(Emulator):
         self.route("POST", repo + r"/pull-requests", self._checked(self.create_pr))
         self.route("GET", repo + r"/pull-requests/(\d+)", self._checked(self.get_pr))
         self.route("PUT", repo + r"/pull-requests/(\d+)", self._checked(self.update_pr))
+        self.route("POST", repo + r"/commits/([^/]+)/builds", self._checked(self.create_status))
+        self.route("GET", repo + r"/commits/([^/]+)/builds", self._checked(self.list_statuses))
 
     def _checked(self, handler: Handler) -> Handler:
         """Data Center answers 401 AuthorisationException when the user lacks the permission."""
@@ -303,6 +308,59 @@ class BitbucketDCEmulator(Emulator):
         pr["version"] += 1
         pr["updatedDate"] = int(time.time() * 1000)
         return Reply(200, pr)
+
+    def create_status(self, call: Call) -> Reply:
+        """POST .../commits/{commitId}/builds: 204, no body; a build with the same key is
+        replaced. 400 (errors with the field as context) without key, state or url, for a
+        bad state or an over-long field; 404 NoSuchCommitException for an unknown commit."""
+        if not self._ours(call):
+            return self._repo_missing(call)
+        sha = call.groups[2]
+        if sha not in self.commits:
+            return _error(
+                404,
+                f"Commit '{sha}' does not exist in repository '{call.groups[1]}'.",
+                _PREFIX + "commit.NoSuchCommitException",
+            )
+        body = call.body if isinstance(call.body, dict) else {}
+        for field in ("key", "state", "url"):
+            if not body.get(field):
+                return Reply(400, {"errors": [{"context": field, "message": f"{field} must not be empty",
+                                               "exceptionName": None}]})  # fmt: skip
+        if body["state"] not in BUILD_STATES:
+            message = f"state must be one of {', '.join(BUILD_STATES)}"
+            return Reply(
+                400, {"errors": [{"context": "state", "message": message, "exceptionName": None}]}
+            )
+        for field, limit in _BUILD_LIMITS.items():
+            if len(str(body.get(field) or "")) > limit:
+                message = f"{field} must be {limit} characters or fewer"
+                return Reply(
+                    400, {"errors": [{"context": field, "message": message, "exceptionName": None}]}
+                )
+        status = {
+            "key": str(body["key"]),
+            "state": body["state"],
+            "url": body["url"],
+            "name": body.get("name"),
+            "description": body.get("description"),
+            "dateAdded": int(time.time() * 1000),
+        }
+        self.statuses.append((sha, status))
+        return Reply(204)
+
+    def list_statuses(self, call: Call) -> Reply:
+        """GET .../commits/{commitId}/builds: the current build per key, one page."""
+        if not self._ours(call):
+            return self._repo_missing(call)
+        current: dict[str, dict[str, Any]] = {}
+        for status in self.statuses_on(call.groups[2]):
+            current[status["key"]] = status
+        values = list(current.values())
+        return Reply(
+            200,
+            {"size": len(values), "limit": 25, "isLastPage": True, "values": values, "start": 0},
+        )
 
 
 EMULATOR = BitbucketDCEmulator

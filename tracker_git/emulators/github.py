@@ -44,6 +44,8 @@ class GitHubEmulator(Emulator):
         self.route("GET", repo + r"/pulls/(\d+)", self.get_pull)
         self.route("PATCH", repo + r"/pulls/(\d+)", self.update_pull)
         self.route("POST", repo + r"/pulls/(\d+)/requested_reviewers", self.request_reviewers)
+        self.route("POST", repo + r"/statuses/([^/]+)", self.create_status)
+        self.route("GET", repo + r"/commits/([^/]+)/statuses", self.list_statuses)
 
     def default_repo(self) -> str:
         return "octo/hello"
@@ -192,6 +194,58 @@ class GitHubEmulator(Emulator):
             if login not in known:
                 pr["requested_reviewers"].append(self._user(login))
         return Reply(201, pr)
+
+    def create_status(self, call: Call) -> Reply:
+        """POST /repos/{owner}/{repo}/statuses/{sha}: 201 and the status; 422 for an unknown
+        commit, a bad state or a description over 140 characters."""
+        if not self._ours(call):
+            return self.not_found(call)
+        sha = call.groups[2]
+        if sha not in self.commits:
+            return _error(422, f"No commit found for SHA: {sha}")
+        body = call.body if isinstance(call.body, dict) else {}
+        if body.get("state") not in ("error", "failure", "pending", "success"):
+            return _error(
+                422,
+                "Validation Failed",
+                [{"resource": "Status", "field": "state", "code": "invalid"}],
+            )
+        description = body.get("description")
+        if isinstance(description, str) and len(description) > 140:
+            message = "description is too long (maximum is 140 characters)"
+            return _error(
+                422,
+                "Validation Failed",
+                [
+                    {
+                        "resource": "Status",
+                        "code": "custom",
+                        "field": "description",
+                        "message": message,
+                    }
+                ],
+            )
+        number = len(self.statuses) + 1
+        status = {
+            "url": f"{self.url}/repos/{self.owner}/{self.name}/statuses/{sha}",
+            "id": number,
+            "node_id": f"SC_{number}",
+            "state": body["state"],
+            "description": description,
+            "target_url": body.get("target_url"),
+            "context": str(body.get("context") or "default"),
+            "created_at": now(),
+            "updated_at": now(),
+            "creator": USER,
+        }
+        self.statuses.append((sha, status))
+        return Reply(201, status)
+
+    def list_statuses(self, call: Call) -> Reply:
+        """GET /repos/{owner}/{repo}/commits/{ref}/statuses: newest first."""
+        if not self._ours(call):
+            return self.not_found(call)
+        return Reply(200, list(reversed(self.statuses_on(call.groups[2]))))
 
 
 EMULATOR = GitHubEmulator

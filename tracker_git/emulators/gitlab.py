@@ -17,6 +17,10 @@ from tracker_git.emulators.server import Call, Emulator, Reply, now, page_of, pr
 DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 PROJECT_ID = 42
 AUTHOR = {"id": 1, "username": "root", "name": "Administrator", "state": "active"}
+STATUS_STATES = ("pending", "running", "success", "failed", "canceled", "skipped")
+# Commit status events per target state (GitLab's state machine: only these are allowed).
+_EVENTS = {"pending": "enqueue", "running": "run", "success": "succeed", "failed": "drop",
+           "canceled": "cancel", "skipped": "skip"}  # fmt: skip
 _STATE_FILTER = {
     "opened": ("opened",),
     "closed": ("closed",),
@@ -36,6 +40,8 @@ class GitLabEmulator(Emulator):
         self.route("POST", project + r"/merge_requests", self.create_mr)
         self.route("GET", project + r"/merge_requests/(\d+)", self.get_mr)
         self.route("PUT", project + r"/merge_requests/(\d+)", self.update_mr)
+        self.route("POST", project + r"/statuses/([^/]+)", self.create_status)
+        self.route("GET", project + r"/repository/commits/([^/]+)/statuses", self.list_statuses)
 
     def default_repo(self) -> str:
         return "group/sub/project"
@@ -204,6 +210,62 @@ class GitLabEmulator(Emulator):
             mr["state"] = "opened"
         mr["updated_at"] = now()
         return Reply(200, mr)
+
+    def create_status(self, call: Call) -> Reply:
+        """POST /projects/:id/statuses/:sha: 201 and the status. 404 for an unknown commit,
+        400 for a missing or bad state, and 400 when a status of that name that is not
+        finished yet would be moved to the state it has ("Cannot transition status")."""
+        if not self._ours(call):
+            return self._project_missing()
+        sha = call.groups[1]
+        body = call.body if isinstance(call.body, dict) else {}
+        state = body.get("state")
+        if state is None:
+            return _status_error("state is missing, state does not have a valid value")
+        if state not in STATUS_STATES:
+            return _status_error("state does not have a valid value")
+        if sha not in self.commits:
+            return Reply(404, {"message": "404 Commit Not Found"})
+        name = str(body.get("name") or body.get("context") or "default")
+        earlier = [s for s in self.statuses_on(sha) if s["name"] == name]
+        unfinished = earlier[-1]["status"] if earlier else ""
+        if unfinished in ("pending", "running") and unfinished == state:
+            message = f"Cannot transition status via :{_EVENTS[state]} from :{state}"
+            return _status_error(message)
+        status = {
+            "id": 9000 + len(self.statuses) + 1,
+            "sha": sha,
+            "ref": str(body.get("ref") or ""),
+            "status": state,
+            "name": name,
+            "target_url": body.get("target_url"),
+            "description": body.get("description"),
+            "created_at": now(),
+            "started_at": None,
+            "finished_at": now() if state in ("success", "failed", "canceled") else None,
+            "allow_failure": False,
+            "coverage": None,
+            "author": AUTHOR,
+        }
+        self.statuses.append((sha, status))
+        return Reply(201, status)
+
+    def list_statuses(self, call: Call) -> Reply:
+        """GET /projects/:id/repository/commits/:sha/statuses: the latest per name, or
+        every one with all=true."""
+        if not self._ours(call):
+            return self._project_missing()
+        if call.groups[1] not in self.commits:
+            return Reply(404, {"message": "404 Commit Not Found"})
+        statuses = self.statuses_on(call.groups[1])
+        if call.arg("all") != "true":
+            latest = {status["name"]: status for status in statuses}
+            statuses = list(latest.values())
+        return Reply(200, statuses)
+
+
+def _status_error(message: str) -> Reply:
+    return Reply(400, {"error": message})
 
 
 def project_id(path: str) -> str:

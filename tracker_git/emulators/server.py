@@ -93,6 +93,10 @@ class Emulator:
         self.latency = latency
         self.page_size = page_size  # caps every page, so tests can force several pages
         self.prs: list[dict[str, Any]] = []
+        # Commits the repository has (add_commit): statuses can only be set on these.
+        self.commits: set[str] = set()
+        # Every commit status / build status set: (commit, the forge's JSON), oldest first.
+        self.statuses: list[tuple[str, dict[str, Any]]] = []
         self.requests: list[Recorded] = []
         self.lock = threading.RLock()
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
@@ -157,6 +161,16 @@ class Emulator:
             self.faults.append((method, path, reply))
 
     # --- the handle ------------------------------------------------------------------------
+    def add_commit(self, sha: str) -> None:
+        """The repository has this commit now (statuses may be set on it)."""
+        with self.lock:
+            self.commits.add(sha)
+
+    def statuses_on(self, sha: str) -> list[dict[str, Any]]:
+        """The statuses set on `sha`, oldest first (all of them, replaced ones included)."""
+        with self.lock:
+            return [status for on, status in self.statuses if on == sha]
+
     @property
     def kind(self) -> str:
         """The forge kind this emulates (its row in tracker_git.core.forgekinds)."""

@@ -12,7 +12,15 @@ first request.
 from __future__ import annotations
 
 from tracker_git.core.forgekinds import KINDS
-from tracker_git.forges.base import Forge, PlannedRequest, PullRequest, Submitted, submit
+from tracker_git.forges.base import (
+    STATUS_CONTEXT,
+    CommitStatus,
+    Forge,
+    PlannedRequest,
+    PullRequest,
+    Submitted,
+    submit,
+)
 from tracker_git.forges.detect import API_URL_VARIABLE, ForgeRemote, detect, redact
 from tracker_git.forges.registry import parts
 
@@ -26,6 +34,8 @@ def client_for(remote: ForgeRemote, token: str, timeout: float = 10.0) -> Forge:
 __all__ = [
     "API_URL_VARIABLE",
     "KINDS",
+    "STATUS_CONTEXT",
+    "CommitStatus",
     "Forge",
     "ForgeRemote",
     "PlannedRequest",

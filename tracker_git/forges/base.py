@@ -67,6 +67,36 @@ class PlannedRequest:
         return text
 
 
+# The name our commit status goes by on every forge (GitHub/GitLab context or name,
+# Bitbucket key): what a branch protection rule requires.
+STATUS_CONTEXT = "tracker-git/issue"
+STATUS_STATES = ("success", "failure", "pending")
+
+
+@dataclass(frozen=True)
+class CommitStatus:
+    """A status on a commit: GitHub and GitLab commit statuses, Bitbucket build statuses.
+    state: "success", "failure" or "pending" (each client maps it to its forge's word);
+    description: one short line (clients cut it to what the forge takes); url: the page it
+    links to (Bitbucket requires one)."""
+
+    state: str
+    description: str
+    url: str
+    context: str = STATUS_CONTEXT
+    name: str = "tracker-git"
+
+    def __post_init__(self) -> None:
+        if self.state not in STATUS_STATES:
+            raise ValueError(f"commit status state {self.state!r} is not one of {STATUS_STATES}")
+
+
+def shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, with an ellipsis when cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Submitted:
     """What `submit` did: the pull request, and whether it was created (else updated)."""
@@ -326,6 +356,15 @@ class Forge(ABC):
     @abstractmethod
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
         """The browser page that creates the pull request, prefilled where the forge allows."""
+
+    @abstractmethod
+    def plan_commit_status(self, sha: str, status: CommitStatus) -> PlannedRequest:
+        """The request that sets `status` on commit `sha`."""
+
+    def set_commit_status(self, sha: str, status: CommitStatus) -> None:
+        """Set (or replace: same context) the status on commit `sha`."""
+        planned = self.plan_commit_status(sha, status)
+        self.request(planned.method, planned.url, body=planned.json, ok=(200, 201, 204))
 
     def update(self, pr: PullRequest, title: str, body: str) -> PullRequest:
         """Set the title and description, keeping reviewers (and draft state on GitLab)."""

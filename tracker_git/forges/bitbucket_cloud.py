@@ -13,15 +13,35 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from tracker_git.core import forgekinds
-from tracker_git.forges.base import Duplicate, Forge, PlannedRequest, PullRequest
+from tracker_git.forges.base import (
+    CommitStatus,
+    Duplicate,
+    Forge,
+    PlannedRequest,
+    PullRequest,
+    shorten,
+)
 from tracker_git.forges.detect import Located, RemoteUrl, two_segments
 from tracker_git.forges.registry import ForgeParts
 from tracker_git.forges.webhook import Refused, Reported, bitbucket_draft, obj, text
 
 _STATES = {"OPEN": "open", "MERGED": "merged", "DECLINED": "declined", "SUPERSEDED": "closed"}
+# Build status states, the same words on Cloud and Data Center.
+BUILD_STATES = {"success": "SUCCESSFUL", "failure": "FAILED", "pending": "INPROGRESS"}
+
+
+def build_status(status: CommitStatus, fallback_url: str) -> dict[str, str]:
+    """A build status body (both Bitbuckets): `key` is the context, `url` is required."""
+    return {
+        "key": status.context,
+        "state": BUILD_STATES[status.state],
+        "name": status.name,
+        "url": status.url or fallback_url,
+        "description": shorten(status.description, 255),
+    }
 
 
 def basic_or_bearer(token: str) -> dict[str, str]:
@@ -141,6 +161,12 @@ class BitbucketCloudForge(Forge):
         description prefill, so those are not in the URL."""
         query = urlencode({"source": source, "dest": target})
         return f"{self.remote.web_url}/pull-requests/new?{query}"
+
+    def plan_commit_status(self, sha: str, status: CommitStatus) -> PlannedRequest:
+        """POST /repositories/{workspace}/{repo}/commit/{sha}/statuses/build; a status with
+        the same key is replaced."""
+        url = self.url(f"{self._repo()}/commit/{quote(sha, safe='')}/statuses/build")
+        return PlannedRequest("POST", url, build_status(status, self.remote.web_url))
 
 
 # --- what else is particular to Bitbucket Cloud (tracker_git.forges.registry) --------------

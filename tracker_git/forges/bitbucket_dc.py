@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from tracker_git.core import forgekinds
 from tracker_git.core.errors import OperationFailed
-from tracker_git.forges.base import Duplicate, Forge, PlannedRequest, PullRequest
-from tracker_git.forges.bitbucket_cloud import basic_or_bearer
+from tracker_git.forges.base import (
+    CommitStatus,
+    Duplicate,
+    Forge,
+    PlannedRequest,
+    PullRequest,
+)
+from tracker_git.forges.bitbucket_cloud import basic_or_bearer, build_status
 from tracker_git.forges.detect import Located, RemoteUrl, two_segments
 from tracker_git.forges.registry import ForgeParts
 from tracker_git.forges.webhook import Refused, Reported, bitbucket_draft, get, obj, text
@@ -201,6 +207,12 @@ class BitbucketDCForge(Forge):
             safe="/",
         )
         return f"{self.remote.web_url}/pull-requests?create&{query}"
+
+    def plan_commit_status(self, sha: str, status: CommitStatus) -> PlannedRequest:
+        """POST .../projects/{key}/repos/{slug}/commits/{sha}/builds (Data Center 7.4 and
+        later; answers 204); a status with the same key is replaced."""
+        url = self.url(f"{self._repo()}/commits/{quote(sha, safe='')}/builds")
+        return PlannedRequest("POST", url, build_status(status, self.remote.web_url))
 
 
 # --- what else is particular to Bitbucket Data Center (tracker_git.forges.registry) --------

@@ -12,7 +12,15 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from tracker_git.core import forgekinds
-from tracker_git.forges.base import Duplicate, Forge, PlannedRequest, PullRequest, next_link
+from tracker_git.forges.base import (
+    CommitStatus,
+    Duplicate,
+    Forge,
+    PlannedRequest,
+    PullRequest,
+    next_link,
+    shorten,
+)
 from tracker_git.forges.detect import Located, RemoteUrl, is_ghe_com, two_segments
 from tracker_git.forges.registry import ForgeParts
 from tracker_git.forges.webhook import Reported, get, obj, text
@@ -109,6 +117,17 @@ class GitHubForge(Forge):
         if len(url) > MAX_PAGE_URL:
             url = f"{base}?{urlencode({'quick_pull': '1', 'title': title})}"
         return url
+
+    def plan_commit_status(self, sha: str, status: CommitStatus) -> PlannedRequest:
+        """POST /repos/{owner}/{repo}/statuses/{sha}: state error|failure|pending|success,
+        a description of at most 140 characters (longer answers 422)."""
+        payload = {
+            "state": status.state,
+            "target_url": status.url,
+            "description": shorten(status.description, 140),
+            "context": status.context,
+        }
+        return PlannedRequest("POST", self.url(f"{self._repo()}/statuses/{quote(sha)}"), payload)
 
 
 # --- what else is particular to GitHub (tracker_git.forges.registry) -----------------------

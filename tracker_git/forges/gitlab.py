@@ -15,7 +15,15 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from tracker_git.core import forgekinds
 from tracker_git.core.errors import UsageError
-from tracker_git.forges.base import Duplicate, Forge, PlannedRequest, PullRequest, next_link
+from tracker_git.forges.base import (
+    CommitStatus,
+    Duplicate,
+    Forge,
+    PlannedRequest,
+    PullRequest,
+    next_link,
+    shorten,
+)
 from tracker_git.forges.detect import Located, RemoteUrl
 from tracker_git.forges.registry import ForgeParts
 from tracker_git.forges.webhook import Reported, get, obj, text
@@ -23,6 +31,7 @@ from tracker_git.forges.webhook import Reported, get, obj, text
 DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 MAX_PAGE_URL = 7000
 _STATES = {"opened": "open", "locked": "open", "closed": "closed", "merged": "merged"}
+_STATUS_STATES = {"success": "success", "failure": "failed", "pending": "pending"}
 
 
 def draft_title(title: str) -> str:
@@ -126,6 +135,18 @@ class GitLabForge(Forge):
         short = f"{base}?{urlencode(query)}"
         full = f"{base}?{urlencode({**query, 'merge_request[description]': body})}"
         return full if len(full) <= MAX_PAGE_URL else short
+
+    def plan_commit_status(self, sha: str, status: CommitStatus) -> PlannedRequest:
+        """POST /projects/:id/statuses/:sha: state pending|running|success|failed|canceled,
+        `name` the context (its "external" job in the pipeline)."""
+        payload = {
+            "state": _STATUS_STATES[status.state],
+            "name": status.context,
+            "target_url": status.url,
+            "description": shorten(status.description, 255),
+        }
+        url = self.url(f"{self._project()}/statuses/{quote(sha, safe='')}")
+        return PlannedRequest("POST", url, payload)
 
 
 # --- what else is particular to GitLab (tracker_git.forges.registry) -----------------------
