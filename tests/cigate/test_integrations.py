@@ -200,12 +200,12 @@ def test_bitbucket_snippet_step_runs_on_a_pull_request(
     assert "branch 'feature' carries no issue key" in proc.stderr
 
 
-def test_the_readme_shows_the_snippets_as_shipped() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_docs_show_the_snippets_as_shipped() -> None:
+    readme = (ROOT / "docs" / "enforcement.md").read_text()
     for path in ("ci/bitbucket/bitbucket-pipelines.yml",):
         body = "\n".join(
             line for line in (ROOT / path).read_text().splitlines() if not line.startswith("#")
         )
-        assert body.strip() in readme, f"{path} differs from the README's copy"
+        assert body.strip() in readme, f"{path} differs from the copy in docs/enforcement.md"
     assert f"uses: OWNER/tracker-git@v{VERSION}" in readme
     assert f"/v{VERSION}/ci/gitlab/tracker-git.yml" in readme
