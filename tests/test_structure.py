@@ -5,6 +5,8 @@
 - core never imports the CLI, the commands or the hooks;
 - the relay's PostgreSQL driver (psycopg, an optional extra) is imported by its PostgreSQL
   queue alone, so a relay on SQLite runs without it;
+- the pull request gate (tracker_git.cigate) never imports the front ends, and loads no
+  network code until it asks a forge or Tracker;
 - every command module in the CLI's table has add_arguments(parser) and run(args).
 
 Each import rule is checked twice: on the source (the AST of every file, so a lazy import
@@ -442,3 +444,21 @@ def test_the_project_url_is_written_only_in_pyproject() -> None:
             and "__pycache__" not in path.parts
         ):
             assert url not in path.read_text(errors="replace"), path
+
+
+def test_the_pull_request_gate_loads_no_network_code_until_it_asks() -> None:
+    files = python_files(PACKAGE / "cigate")
+    assert files, "tracker_git/cigate/ is empty"
+    for path in files:
+        assert offending(imported_names(path), FRONT_ENDS) == [], path
+    modules = [module_name(path) for path in files]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n" + PRINT_MODULES
+    )
+    loaded = loaded_modules(code)
+    assert "tracker_git.cigate.gate" in loaded
+    assert (
+        offending(loaded, ("requests", "keyring", "tracker_git.online", "tracker_git.forges")) == []
+    )
