@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,9 +87,21 @@ def upstream(tmp_path: Path) -> Upstream:
     return Upstream(work, bare, tmp_path)
 
 
+_CI_PREFIXES = ("GITHUB_", "GITLAB_", "CI_", "BITBUCKET_", "RUNNER_")
+
+
+def without_ci(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment without any CI's variables (the suite may itself run in one)."""
+    return {
+        name: value
+        for name, value in environ.items()
+        if name != "CI" and not name.startswith(_CI_PREFIXES)
+    }
+
+
 def check_pr(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """`git tracker check pr ARGS` in `cwd` with only `env` as the CI's variables."""
-    return run(cwd, CLI, "check", "pr", *args, env={**os.environ, **env})
+    return run(cwd, CLI, "check", "pr", *args, env={**without_ci(os.environ), **env})
 
 
 @pytest.fixture

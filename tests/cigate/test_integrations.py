@@ -21,7 +21,13 @@ import pytest
 import yaml
 
 from testing.repos import git
-from tests.cigate.helpers import ROOT, Upstream, bitbucket_variables, gitlab_variables
+from tests.cigate.helpers import (
+    ROOT,
+    Upstream,
+    bitbucket_variables,
+    gitlab_variables,
+    without_ci,
+)
 
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
@@ -65,7 +71,7 @@ def bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPro
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
         cwd=cwd,
-        env={**os.environ, **env},
+        env={**without_ci(os.environ), **env},
         capture_output=True,
         text=True,
         check=False,
