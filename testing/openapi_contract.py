@@ -181,9 +181,11 @@ def check_response(doc: Description, record: Recorded, api_path: str, error: str
     where = f"{record.method} {record.path} -> {record.status}"
     op = doc.find(record.method, api_path)
     responses = op.spec.get("responses", {}) if op else {}
-    spec = responses.get(str(record.status)) or responses.get(f"{record.status // 100}XX")
-    spec = spec or responses.get("default")
-    if spec is None:
+    keys = (str(record.status), f"{record.status // 100}XX", "default")
+    spec = next((responses[key] for key in keys if key in responses), None)
+    if spec == {} and record.status < 400:  # documented without a body (Data Center's 204)
+        return [] if record.answer is None else [f"{where}: documented without a JSON body"]
+    if not spec:  # an error the description lists without a shape: the forge's error shape
         if record.status < 400:
             return [f"{where}: the description documents no such answer"]
         schema: dict[str, Any] | None = {"$ref": error}
@@ -210,11 +212,21 @@ GITLAB_PROJECT_FIELDS: dict[str, tuple[type, ...]] = {
     "id": (int,), "path_with_namespace": (str,), "default_branch": (str, type(None)),
     "web_url": (str,),
 }  # fmt: skip
+# Fields GitLab's commit status API documents on each status ("Commits API": post the build
+# status to a commit, list the statuses of a commit).
+GITLAB_STATUS_FIELDS: dict[str, tuple[type, ...]] = {
+    "id": (int,), "sha": (str,), "ref": (str, type(None)), "status": (str,), "name": (str,),
+    "target_url": (str, type(None)), "description": (str, type(None)), "created_at": (str,),
+    "started_at": (str, type(None)), "finished_at": (str, type(None)),
+    "allow_failure": (bool,), "author": (dict,),
+}  # fmt: skip
+GITLAB_STATUS_STATES = ("pending", "running", "success", "failed", "canceled", "skipped")
 _GITLAB_PAGES = ("page", "per_page")
 
 
 def _gitlab_attrs() -> dict[tuple[str, str], tuple[set[str], set[str]]]:
     """(method, what) -> (required, allowed) attribute names, from python-gitlab."""
+    from gitlab.v4.objects.commits import ProjectCommitStatusManager as Statuses
     from gitlab.v4.objects.merge_requests import ProjectMergeRequestManager as Mrs
 
     def names(attrs: Any) -> tuple[set[str], set[str]]:
@@ -224,6 +236,8 @@ def _gitlab_attrs() -> dict[tuple[str, str], tuple[set[str], set[str]]]:
         ("POST", "mrs"): names(Mrs._create_attrs),
         ("PUT", "mr"): names(Mrs._update_attrs),
         ("GET", "mrs"): (set(), set(Mrs._list_filters) | set(_GITLAB_PAGES)),
+        ("POST", "status"): names(Statuses._create_attrs),
+        ("GET", "statuses"): (set(), {"ref", "stage", "name", "all", *_GITLAB_PAGES}),
     }
 
 
@@ -234,6 +248,10 @@ def _gitlab_shape(kind: str, path: str) -> str | None:
         return "mrs"
     if re.fullmatch(r"/projects/[^/]+/merge_requests/\d+", path):
         return "mr"
+    if re.fullmatch(r"/projects/[^/]+/statuses/[^/]+", path):
+        return "status"
+    if re.fullmatch(r"/projects/[^/]+/repository/commits/[^/]+/statuses", path):
+        return "statuses"
     return None
 
 
@@ -256,7 +274,9 @@ def check_gitlab(record: Recorded, api_path: str, ours: bool) -> list[str]:
     shape = _gitlab_shape("gitlab", api_path)
     if shape is None:
         return (
-            [f"{where}: not a merge request or project endpoint GitLab documents"] if ours else []
+            [f"{where}: not a merge request, project or commit status endpoint GitLab documents"]
+            if ours
+            else []
         )
     problems: list[str] = []
     if ours and (record.method, shape) in _gitlab_attrs():
@@ -276,6 +296,15 @@ def check_gitlab(record: Recorded, api_path: str, ours: bool) -> list[str]:
         return problems + ([] if ok else [f"{where} -> {record.status}: not GitLab's error shape"])
     if shape == "project":
         return problems + _fields(record.answer, GITLAB_PROJECT_FIELDS, where)
+    if shape in ("status", "statuses"):
+        listed = record.answer if isinstance(record.answer, list) else [record.answer]
+        for item in listed:
+            problems += _fields(item, GITLAB_STATUS_FIELDS, where)
+            if isinstance(item, dict) and item.get("status") not in GITLAB_STATUS_STATES:
+                problems.append(
+                    f"{where}: status {item.get('status')!r} is not one GitLab documents"
+                )
+        return problems
     items = (
         record.answer
         if isinstance(record.answer, list) and shape == "mrs" and record.method == "GET"

@@ -238,12 +238,10 @@ class BitbucketCloudEmulator(Emulator):
         body = call.body if isinstance(call.body, dict) else {}
         for name in ("key", "state", "url"):
             if not body.get(name):
-                return _error(
-                    400, f"{name}: This field is required.", {name: ["This field is required."]}
-                )
+                return _error(400, f"{name}: This field is required.")
         if body["state"] not in BUILD_STATES:
             message = f"state: Value must be one of {', '.join(BUILD_STATES)}."
-            return _error(400, message, {"state": [message]})
+            return _error(400, message)
         key = str(body["key"])
         earlier = next((st for st in self.statuses_on(sha) if st["key"] == key), None)
         status = {
@@ -253,7 +251,6 @@ class BitbucketCloudEmulator(Emulator):
             "name": body.get("name") or key,
             "description": body.get("description") or "",
             "url": body["url"],
-            "refname": body.get("refname"),
             "uuid": earlier["uuid"] if earlier else f"{{{len(self.statuses) + 1:08d}-build}}",
             "created_on": earlier["created_on"] if earlier else now(),
             "updated_on": now(),
@@ -264,6 +261,8 @@ class BitbucketCloudEmulator(Emulator):
                 "commit": {"href": f"{self.url}/repositories/{self.repo}/commit/{sha}"},
             },
         }
+        if body.get("refname"):
+            status["refname"] = str(body["refname"])
         self.statuses.append((sha, status))
         return Reply(201, status)
 

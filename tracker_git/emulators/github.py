@@ -228,6 +228,7 @@ class GitHubEmulator(Emulator):
         number = len(self.statuses) + 1
         status = {
             "url": f"{self.url}/repos/{self.owner}/{self.name}/statuses/{sha}",
+            "avatar_url": None,
             "id": number,
             "node_id": f"SC_{number}",
             "state": body["state"],
@@ -236,7 +237,7 @@ class GitHubEmulator(Emulator):
             "context": str(body.get("context") or "default"),
             "created_at": now(),
             "updated_at": now(),
-            "creator": USER,
+            "creator": self._user("octocat"),
         }
         self.statuses.append((sha, status))
         return Reply(201, status)

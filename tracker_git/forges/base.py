@@ -78,13 +78,16 @@ class CommitStatus:
     """A status on a commit: GitHub and GitLab commit statuses, Bitbucket build statuses.
     state: "success", "failure" or "pending" (each client maps it to its forge's word);
     description: one short line (clients cut it to what the forge takes); url: the page it
-    links to (Bitbucket requires one)."""
+    links to (Bitbucket requires one); branch: the pull request's source branch, where the
+    forge ties statuses to a ref (GitLab `ref`, Bitbucket Cloud `refname`, which shows the
+    status on the pull request, Data Center `ref`)."""
 
     state: str
     description: str
     url: str
     context: str = STATUS_CONTEXT
     name: str = "tracker-git"
+    branch: str = ""
 
     def __post_init__(self) -> None:
         if self.state not in STATUS_STATES:

@@ -166,7 +166,10 @@ class BitbucketCloudForge(Forge):
         """POST /repositories/{workspace}/{repo}/commit/{sha}/statuses/build; a status with
         the same key is replaced."""
         url = self.url(f"{self._repo()}/commit/{quote(sha, safe='')}/statuses/build")
-        return PlannedRequest("POST", url, build_status(status, self.remote.web_url))
+        body: dict[str, str] = {"type": "build", **build_status(status, self.remote.web_url)}
+        if status.branch:  # what shows the status on the pull request
+            body["refname"] = status.branch
+        return PlannedRequest("POST", url, body)
 
 
 # --- what else is particular to Bitbucket Cloud (tracker_git.forges.registry) --------------

@@ -212,7 +212,10 @@ class BitbucketDCForge(Forge):
         """POST .../projects/{key}/repos/{slug}/commits/{sha}/builds (Data Center 7.4 and
         later; answers 204); a status with the same key is replaced."""
         url = self.url(f"{self._repo()}/commits/{quote(sha, safe='')}/builds")
-        return PlannedRequest("POST", url, build_status(status, self.remote.web_url))
+        body = build_status(status, self.remote.web_url)
+        if status.branch:
+            body["ref"] = f"refs/heads/{status.branch}"
+        return PlannedRequest("POST", url, body)
 
 
 # --- what else is particular to Bitbucket Data Center (tracker_git.forges.registry) --------

@@ -145,6 +145,8 @@ class GitLabForge(Forge):
             "target_url": status.url,
             "description": shorten(status.description, 255),
         }
+        if status.branch:
+            payload["ref"] = status.branch
         url = self.url(f"{self._project()}/statuses/{quote(sha, safe='')}")
         return PlannedRequest("POST", url, payload)
 
