@@ -347,3 +347,65 @@ def test_event_file_that_is_not_json(upstream: Upstream, tmp_path: Path) -> None
     }
     proc = check_pr(upstream.work, env)
     assert proc.returncode == 2 and "is not JSON" in proc.stderr
+
+
+# --- adoption: [hooks] since and the no-issue markers (from the base's config) ----------------
+
+
+def base_config(upstream: Upstream, text: str) -> None:
+    (upstream.work / ".tracker-git.toml").write_text(text)
+    git(upstream.work, "add", ".tracker-git.toml")
+    commit(upstream.work, "DEV-1: configure tracker-git")
+    git(upstream.work, "push", "-q", upstream.url, "main")
+
+
+def test_no_issue_markers_pass_titles_and_commits(
+    upstream: Upstream, github_event: GitHubEvent
+) -> None:
+    base_config(upstream, '[hooks]\nallow_without_key = ["MINOR"]\n')
+    head = upstream.branch("DEV-3-deps", "MINOR: bump a dependency", "minor: not the marker")
+    upstream.pull_ref(1, head)
+    env = github_event("MINOR: bump deps", "DEV-3-deps", head, upstream.sha("main"))
+    proc = check_pr(github_clone(upstream), env)
+    assert proc.returncode == 1
+    assert proc.stdout.count("::error") == 1  # the marker is written as configured, case counts
+    assert "'minor: not the marker'" in proc.stdout
+
+
+def test_commits_from_before_since_are_not_judged(
+    upstream: Upstream, github_event: GitHubEvent
+) -> None:
+    base_config(upstream, '[hooks]\nsince = "2021-01-01"\n')
+    git(upstream.work, "checkout", "-q", "-b", "DEV-4-legacy", "main~1")
+    old = {"GIT_COMMITTER_DATE": "2020-06-01T12:00:00", "GIT_AUTHOR_DATE": "2020-06-01T12:00:00"}
+    git(upstream.work, "commit", "-q", "--allow-empty", "-m", "legacy work without key",
+        env={**os.environ, "TRACKER_GIT_SKIP": "1", **old})  # fmt: skip
+    commit(upstream.work, "new work without key")
+    git(upstream.work, "push", "-q", upstream.url, "DEV-4-legacy")
+    git(upstream.work, "checkout", "-q", "main")
+    head = upstream.sha("DEV-4-legacy")
+    upstream.pull_ref(1, head)
+    env = github_event("DEV-4: legacy", "DEV-4-legacy", head, upstream.sha("main"))
+    proc = check_pr(github_clone(upstream), env)
+    assert proc.returncode == 1
+    assert proc.stdout.count("::error") == 1
+    assert "'new work without key'" in proc.stdout and "legacy" not in proc.stdout.split("::")[-1]
+
+
+def test_since_naming_a_commit_leaves_it_and_what_came_before_out(
+    upstream: Upstream, github_event: GitHubEvent
+) -> None:
+    git(upstream.work, "checkout", "-q", "-b", "DEV-5-adopt", "main")
+    commit(upstream.work, "before adoption, no key", name="adopt")
+    adopted = upstream.sha("HEAD")
+    commit(upstream.work, "after adoption, no key", name="adopt")
+    git(upstream.work, "push", "-q", upstream.url, "DEV-5-adopt")
+    git(upstream.work, "checkout", "-q", "main")
+    base_config(upstream, f'[hooks]\nsince = "{adopted}"\n')
+    head = upstream.sha("DEV-5-adopt")
+    upstream.pull_ref(1, head)
+    env = github_event("DEV-5: adopt", "DEV-5-adopt", head, upstream.sha("main"))
+    proc = check_pr(github_clone(upstream), env)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.count("::error") == 1
+    assert "'after adoption, no key'" in proc.stdout

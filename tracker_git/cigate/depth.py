@@ -95,6 +95,15 @@ def locate(
     )
 
 
+def fetch_quietly(revision: str, remote: str, cwd: str | None = None) -> None:
+    """Fetch `revision` from `remote` if the clone lacks it; a failure is left to whoever
+    needs the commit to report."""
+    if revision.startswith("-") or _resolve(revision, cwd):
+        return
+    depth = ["--depth=50"] if is_shallow(cwd) else []
+    _fetch_refs(remote, depth, [revision], cwd)
+
+
 def make_whole(base: str, head: str, remote: str, ci: str, cwd: str | None = None) -> None:
     """Deepen a shallow clone until base..head is whole (is_whole), or say what to set."""
     if is_whole(base, head, cwd):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tracker_git.cigate import depth, report
 from tracker_git.cigate.source import Source, detect, from_environment, override
 from tracker_git.core import config as config_module
-from tracker_git.core import git, gitstate, output, prcheck
+from tracker_git.core import git, gitstate, history, output, prcheck
 from tracker_git.core.config import Config
 from tracker_git.core.errors import ConfigError, UsageError
 from tracker_git.core.prcheck import PullRequest, Verdict
@@ -93,6 +93,14 @@ def base_config(base: str, cwd: str | None = None) -> Config:
     return loaded
 
 
+def _since_at_hand(config: Config, remote: str, cwd: str | None) -> None:
+    """`[hooks] since` may name a commit older than the shallow clone: fetch it then."""
+    try:
+        history.since_revisions(config.text("hooks", "since"), cwd)
+    except ConfigError:
+        depth.fetch_quietly(config.text("hooks", "since"), remote, cwd)
+
+
 def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[Verdict]:
     """An "issue" verdict per referenced key Tracker does not know. Strict, with the
     Tracker timeout: when Tracker cannot be asked, that is an error, not a pass."""
@@ -137,6 +145,7 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
     base = depth.locate(source.base, source.base_branch, options.remote, source.ci, "base", cwd)
     depth.make_whole(base, head, options.remote, source.ci, cwd)
     config = base_config(base, cwd)
+    _since_at_hand(config, options.remote, cwd)
     if source.ci == "bitbucket":
         source = _bitbucket_texts(source, config)
     elif source.title is None:
