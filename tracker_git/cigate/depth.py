@@ -17,9 +17,9 @@ from tracker_git.core.errors import OperationFailed, UsageError
 # How much each round deepens a shallow clone: a long branch takes the later rounds.
 DEEPEN = (50, 250, 1000)
 FULL_HISTORY = {
-    "github": "set 'fetch-depth: 0' on the actions/checkout step",
-    "gitlab": 'set GIT_DEPTH: "0" in the job\'s variables',
-    "bitbucket": "set 'clone: depth: full' on the step",
+    "github-actions": "set 'fetch-depth: 0' on the actions/checkout step",
+    "gitlab-ci": 'set GIT_DEPTH: "0" in the job\'s variables',
+    "bitbucket-pipelines": "set 'clone: depth: full' on the step",
     "": "fetch the whole history first (git fetch --unshallow)",
 }
 

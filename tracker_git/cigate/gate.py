@@ -119,19 +119,17 @@ def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[V
 
 def _bitbucket_texts(source: Source, config: Config) -> Source:
     """Bitbucket Pipelines has no title variable: ask the API when BITBUCKET_TOKEN is set."""
-    if source.title is not None or not source.number or not source.repository:
+    if source.title is not None or not source.number.isdigit() or not source.repository:
         return source
-    from tracker_git import secrets
+    from tracker_git import forges, secrets
 
-    if secrets.forge_variable("bitbucket-cloud") is None:
+    remote = forges.detect(f"https://bitbucket.org/{source.repository}.git", config)
+    if secrets.forge_variable(remote.kind) is None:
         output.info(
             "note: Bitbucket Pipelines does not give the pull request's title; set the "
             "BITBUCKET_TOKEN secret to check it too (checking the branch and commits only)"
         )
         return source
-    from tracker_git import forges
-
-    remote = forges.detect(f"https://bitbucket.org/{source.repository}.git", config)
     token = secrets.forge_token(remote.kind, remote.host) or ""
     pr = forges.client_for(remote, token).get(int(source.number))
     return override(source, title=pr.title, description=pr.body)
@@ -146,7 +144,7 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
     depth.make_whole(base, head, options.remote, source.ci, cwd)
     config = base_config(base, cwd)
     _since_at_hand(config, options.remote, cwd)
-    if source.ci == "bitbucket":
+    if source.ci == "bitbucket-pipelines":
         source = _bitbucket_texts(source, config)
     elif source.title is None:
         output.info("note: no pull request title given (--title): checking the branch and commits")

@@ -32,7 +32,7 @@ _GITHUB_EVENTS = ("pull_request", "pull_request_target")
 class Source:
     """A pull request as the CI describes it. `base` and `head` are revisions (shas or
     branch names) that may still have to be fetched; `base_branch` names the target branch
-    (fetched when `base` is not in the clone); `ci` is "github", "gitlab", "bitbucket" or ""
+    (fetched when `base` is not in the clone); `ci` is "github-actions", "gitlab-ci", "bitbucket-pipelines" or ""
     (none: the command line); `number` the pull request's number as the forge shows it."""
 
     ci: str
@@ -47,13 +47,13 @@ class Source:
 
 
 def detect(environ: Mapping[str, str]) -> str:
-    """The CI this runs in: "github", "gitlab", "bitbucket" or ""."""
+    """The CI this runs in: "github-actions", "gitlab-ci", "bitbucket-pipelines" or ""."""
     if environ.get("GITHUB_ACTIONS") == "true":
-        return "github"
+        return "github-actions"
     if environ.get("GITLAB_CI") == "true":
-        return "gitlab"
+        return "gitlab-ci"
     if environ.get("BITBUCKET_BUILD_NUMBER") or environ.get("BITBUCKET_PR_ID"):
-        return "bitbucket"
+        return "bitbucket-pipelines"
     return ""
 
 
@@ -61,11 +61,11 @@ def from_environment(environ: Mapping[str, str]) -> Source:
     """The pull request of the CI job, or Source("") outside a CI; UsageError when the job
     is not one of a pull request (a push pipeline), with what to change."""
     ci = detect(environ)
-    if ci == "github":
+    if ci == "github-actions":
         return _github(environ)
-    if ci == "gitlab":
+    if ci == "gitlab-ci":
         return _gitlab(environ)
-    if ci == "bitbucket":
+    if ci == "bitbucket-pipelines":
         return _bitbucket(environ)
     return Source("")
 
@@ -84,7 +84,7 @@ def _github(environ: Mapping[str, str]) -> Source:
         raise UsageError(f"GITHUB_EVENT_PATH {path} holds no pull_request; is this a PR event?")
     head, base = _dict(pr, "head"), _dict(pr, "base")
     return Source(
-        "github",
+        "github-actions",
         title=_str(pr, "title"),
         description=_str(pr, "body") or "",  # null when empty
         branch=_str(head, "ref") or environ.get("GITHUB_HEAD_REF") or None,
@@ -123,7 +123,7 @@ def _gitlab(environ: Mapping[str, str]) -> Source:
         )
     head = environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or environ.get("CI_COMMIT_SHA")
     return Source(
-        "gitlab",
+        "gitlab-ci",
         title=environ.get("CI_MERGE_REQUEST_TITLE"),
         description=environ.get("CI_MERGE_REQUEST_DESCRIPTION", ""),
         branch=environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or None,
@@ -143,7 +143,7 @@ def _bitbucket(environ: Mapping[str, str]) -> Source:
         )
     destination = environ.get("BITBUCKET_PR_DESTINATION_BRANCH") or None
     return Source(
-        "bitbucket",
+        "bitbucket-pipelines",
         branch=environ.get("BITBUCKET_BRANCH") or None,
         head=environ.get("BITBUCKET_COMMIT") or None,
         base=destination,
