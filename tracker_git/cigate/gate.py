@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from tracker_git.cigate import depth, report
 from tracker_git.cigate.source import Source, detect, from_environment, override
 from tracker_git.core import config as config_module
-from tracker_git.core import git, gitstate, history, output, prcheck
-from tracker_git.core.config import Config
-from tracker_git.core.errors import ConfigError, UsageError
+from tracker_git.core import git, gitstate, history, output, paths, prcheck
+from tracker_git.core.config import Config, Hooks
+from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.core.prcheck import PullRequest, Verdict
 
 # A config file larger than this is not a config file (core.config reads from disk alike).
-MAX_CONFIG = 1024 * 1024
+MAX_CONFIG = config_module.MAX_FILE_BYTES
+# Where the base's .tracker-git.toml is written to be read (under the git dir).
+BASE_CONFIG = "tracker-git/base-config.toml"
 
 
 @dataclass(frozen=True)
@@ -69,36 +71,29 @@ def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None)
 
 
 def base_config(base: str, cwd: str | None = None) -> Config:
-    """The configuration with the repository file as the base commit has it (what the
-    user's file and the environment say still count, as with `config.load`)."""
-    root = gitstate.read_state(cwd).toplevel
-    loaded = config_module.load(None)
-    loaded.repo_root = root
+    """The configuration with the repository file as the base commit has it (the user's
+    file and the environment still count, as with `config.load`). The file is written under
+    the git dir (`tracker-git/base-config.toml`) and read from there."""
+    state = gitstate.read_state(cwd)
     code, out, _ = git.run(["cat-file", "blob", f"{base}:{config_module.REPO_FILE}"], cwd)
     if code != 0:  # the base has no such file
-        return loaded
-    origin = f"{config_module.REPO_FILE} at {base[:10]}"
+        return config_module.load(None)
     if len(out) > MAX_CONFIG:
-        raise ConfigError(f"{origin}: larger than 1 MB; this is not a config file")
-    import tomllib
-
+        raise ConfigError(f"{config_module.REPO_FILE} at {base[:10]}: larger than 1 MiB")
+    path = state.git_path(BASE_CONFIG)
     try:
-        data = tomllib.loads(out.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{origin}: not valid TOML ({exc}); fix the file") from None
-    for key, value in config_module.validate(data, origin).items():
-        if loaded.sources.get(key) != "environment":
-            loaded.values[key] = value
-            loaded.sources[key] = origin
-    return loaded
+        paths.write_private(path, out)
+    except OSError as exc:
+        raise OperationFailed(f"cannot write {path} ({exc.strerror}); check the clone") from None
+    return config_module.load(state.toplevel, repo_file=path)
 
 
 def _since_at_hand(config: Config, remote: str, cwd: str | None) -> None:
     """`[hooks] since` may name a commit older than the shallow clone: fetch it then."""
     try:
-        history.since_revisions(config.text("hooks", "since"), cwd)
+        history.since_revisions(config.hooks.since, cwd)
     except ConfigError:
-        depth.fetch_quietly(config.text("hooks", "since"), remote, cwd)
+        depth.fetch_quietly(config.hooks.since, remote, cwd)
 
 
 def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[Verdict]:
@@ -106,10 +101,9 @@ def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[V
     Tracker timeout: when Tracker cannot be asked, that is an error, not a pass."""
     from tracker_git.online import verify_keys
 
-    values = dict(config.values)
-    values[("hooks", "strict")] = True
-    values[("hooks", "timeout")] = config.number("tracker", "timeout")
-    strict = Config(values, dict(config.sources), config.repo_root)
+    strict = config.replace(
+        {Hooks.strict: True, Hooks.timeout: config.tracker.timeout}, "check pr --online"
+    )
     keys = prcheck.keys_of(pr, config, cwd)
     return [
         Verdict("issue", key, f"Tracker has no issue {key} (or the token cannot see it)")

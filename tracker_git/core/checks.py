@@ -131,7 +131,7 @@ def check_pr_text(title: str, description: str | None, config: Config) -> str | 
     """A pull request's title must pass as a commit subject would; with `[pr] key_in =
     "title-or-description"` a key in the description is enough when the title has none."""
     problem = check_message(title, config, what="the pull request title")
-    if problem is None or config.text("pr", "key_in") != "title-or-description":
+    if problem is None or config.pr.key_in != "title-or-description":
         return problem
     if description and message_keys(description, config):
         return None
