@@ -130,7 +130,7 @@ class Forge(Section, name="forge"):
 SECTIONS: tuple[type[Section], ...] = (Top, Tracker, Hooks, Branch, Statuses, Stand, Pr, Forge)
 SCHEMA = keys_of(SECTIONS)
 # What the validated copies in the cache were made with (a change makes them stale).
-_SCHEMA_STAMP = tuple((path, key.kind) for path, key in SCHEMA.items())
+_SCHEMA_STAMP = tuple(SCHEMA)
 
 # Environment variables and the keys they set.
 ENVIRONMENT: dict[str, Key[str]] = {

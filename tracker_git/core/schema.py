@@ -208,17 +208,15 @@ class Section:
         cls.NAME = name
         cls.HEADER = header or (f"[{name}] " if name else "")
         cls.DOC = (cls.__doc__ or "").strip()
-        keys: dict[str, Key[Any]] = {}
-        for base in reversed(cls.__mro__[1:]):  # keys of a template section, bound to this one
-            for key in getattr(base, "KEYS", ()):
-                keys[key.name] = key
-        declared: dict[str, Any] = {
-            attr: value for attr, value in vars(cls).items() if isinstance(value, _Key)
-        }
-        keys.update(declared)
-        bound = {attr: key.bound(name, attr) for attr, key in keys.items()}
-        for attr, key in bound.items():
-            setattr(cls, attr, key)
+        bound: dict[str, Key[Any]] = {}
+        for base in cls.__mro__[-3:0:-1]:  # a template section's keys, bound to this one
+            for key in base.KEYS:  # type: ignore[attr-defined]
+                bound[key.name] = copy = key.bound(name, key.name)
+                setattr(cls, key.name, copy)
+        for attr, value in vars(cls).items():  # declared here: bound in place (the hooks
+            if isinstance(value, _Key):  # create these classes on every commit)
+                value.section, value.name, value.path = name, attr, (name, attr)
+                bound[attr] = value  # type: ignore[assignment]
         cls.KEYS = tuple(bound.values())
         cls.BY_NAME = bound
 
