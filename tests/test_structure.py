@@ -164,6 +164,8 @@ def test_hooks_offline_path_loads_nothing_heavy(
     assert f"exit={exit_code}" in loaded
     assert offending(loaded - baseline, HEAVY) == []
     assert f"tracker_git.hooks.{hook.replace('-', '_')}" in loaded
+    # The forge table is read to validate or document [forge] kind, not to commit.
+    assert "tracker_git.core.forgekinds" not in loaded
 
 
 def test_hooks_package_does_not_import_the_cli_or_network_code() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from tracker_git.core import forgekinds, paths
+from tracker_git.core import paths
 from tracker_git.core.errors import ConfigError
 from tracker_git.core.schema import (
     Section,
@@ -120,10 +120,18 @@ class Pr(Section, name="pr"):
     )
 
 
+def _forge_kinds() -> tuple[str, ...]:
+    """The forges of core/forgekinds, imported only to validate or document [forge] kind
+    (not by a hook that reads a cached copy of the file)."""
+    from tracker_git.core import forgekinds
+
+    return ("", *forgekinds.KINDS)
+
+
 class Forge(Section, name="forge"):
     """Only where the remote URL does not tell."""
 
-    kind = choice(("", *forgekinds.KINDS), "", "the forge's kind")
+    kind = choice(_forge_kinds, "", "the forge's kind")
     api_url = text("", "the forge's API base")
 
 

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from typing import Any, ClassVar, Protocol, TypeVar, overload
 
     T_co = TypeVar("T_co", covariant=True)
 
 # A kind is "str", "bool", "number" (> 0), "count" (>= 0), "strings" (a list of strings),
-# "table" (a TOML table, checked by its reader), "tables" (an array of tables), or a tuple of
-# the allowed strings.
+# "table" (a TOML table, checked by its reader), "tables" (an array of tables), or the allowed
+# strings: a tuple, or a function that gives it (imports what it needs only when asked).
 _KIND_TEXT = {
     "str": "a string",
     "bool": "true or false",
@@ -50,6 +50,8 @@ _KIND_NAME = {
 
 def describe_kind(kind: object) -> str:
     """What a value of `kind` must be, for an error message ("one of ...", "a string")."""
+    if callable(kind):
+        kind = kind()
     if isinstance(kind, tuple):
         return "one of " + ", ".join(f'"{choice}"' for choice in kind)
     return _KIND_TEXT[str(kind)]
@@ -57,6 +59,8 @@ def describe_kind(kind: object) -> str:
 
 def kind_name(kind: object) -> str:
     """A kind for the reference: "string", "boolean", `"a", "b"` (one of them)."""
+    if callable(kind):
+        kind = kind()
     if isinstance(kind, tuple):
         return ", ".join(f'"{choice}"' for choice in kind)
     return _KIND_NAME[str(kind)]
@@ -64,6 +68,8 @@ def kind_name(kind: object) -> str:
 
 def matches_kind(kind: object, value: object) -> bool:
     """Whether a TOML value is of `kind`."""
+    if callable(kind):
+        kind = kind()
     if isinstance(kind, tuple):
         return value in kind
     if kind == "str":
@@ -178,7 +184,12 @@ def strings(default: tuple[str, ...], doc: str, shown_default: str = "") -> Key[
     return _Key("strings", default, doc, shown_default)  # type: ignore[return-value]
 
 
-def choice(choices: tuple[str, ...], default: str, doc: str, shown_default: str = "") -> Key[str]:
+def choice(
+    choices: tuple[str, ...] | Callable[[], tuple[str, ...]],
+    default: str,
+    doc: str,
+    shown_default: str = "",
+) -> Key[str]:
     return _Key(choices, default, doc, shown_default)  # type: ignore[return-value]
 
 
@@ -198,7 +209,6 @@ class Section:
 
     NAME = ""
     HEADER = ""  # how the reference writes a key's table before its name: "[hooks] "
-    DOC = ""
     KEYS: ClassVar[tuple[Key[Any], ...]] = ()
     BY_NAME: ClassVar[dict[str, Key[Any]]] = {}
     __slots__ = ("_values",)
@@ -207,13 +217,13 @@ class Section:
         super().__init_subclass__(**kwargs)
         cls.NAME = name
         cls.HEADER = header or (f"[{name}] " if name else "")
-        cls.DOC = (cls.__doc__ or "").strip()
         bound: dict[str, Key[Any]] = {}
-        for base in cls.__mro__[-3:0:-1]:  # a template section's keys, bound to this one
-            for key in base.KEYS:  # type: ignore[attr-defined]
-                bound[key.name] = copy = key.bound(name, key.name)
-                setattr(cls, key.name, copy)
-        for attr, value in vars(cls).items():  # declared here: bound in place (the hooks
+        if cls.__bases__ != (Section,):
+            for base in cls.__mro__[-3:0:-1]:  # a template section's keys, bound to this one
+                for key in base.KEYS:  # type: ignore[attr-defined]
+                    bound[key.name] = copy = key.bound(name, key.name)
+                    setattr(cls, key.name, copy)
+        for attr, value in cls.__dict__.items():  # declared here: bound in place (the hooks
             if isinstance(value, _Key):  # create these classes on every commit)
                 value.section, value.name, value.path = name, attr, (name, attr)
                 bound[attr] = value  # type: ignore[assignment]
