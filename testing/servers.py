@@ -80,7 +80,7 @@ class SandboxHandle:
 
     def inject(self, fault: int | str | None = None, **options: Any) -> None:
         """inject(500, times=2) | inject(429, retry_after=3) | inject("drop") |
-        inject(latency_ms=50); options path=/method= narrow it. See sandbox/faults.py."""
+        inject(latency_ms=50); options path=/method= narrow it. See tracker_git/fakes/faults.py."""
         self.server.faults.inject(fault, **options)
 
     def clear_faults(self) -> None:

@@ -464,3 +464,18 @@ def test_the_pull_request_gate_loads_no_network_code_until_it_asks() -> None:
     assert (
         offending(loaded, ("requests", "keyring", "tracker_git.online", "tracker_git.forges")) == []
     )
+
+
+def test_one_fake_server_framework() -> None:
+    """The sandbox and the forge emulators run on tracker_git.fakes: only its server module
+    subclasses the standard library's HTTP server; neither fake brings its own."""
+    framework = PACKAGE / "fakes" / "server.py"
+    assert "http.server" in imported_names(framework)
+    for path in python_files(PACKAGE):
+        if path == framework or path.parent.name == "relay":  # the relay is a real server
+            continue
+        assert offending(imported_names(path), ("http.server", "socketserver")) == [], path
+    for fake in ("sandbox/server.py", "emulators/server.py"):
+        assert "tracker_git.fakes.server" in imported_names(PACKAGE / fake), fake
+    # The fakes' framework is below the sandbox: it must not bring our Tracker client along.
+    assert offending(imported_names(framework), ("tracker_git.tracker", "requests")) == []

@@ -1,8 +1,10 @@
-"""The small HTTP server every forge emulator runs on: loopback only, stdlib only.
+"""The base of every forge emulator: loopback only, stdlib only.
 
 An emulator subclasses `Emulator`, lists its routes (method, regex over the raw path, handler)
-and keeps its state in memory; this module does the socket, threading, JSON, the request
-log (auth values redacted) and the latency injection.
+and keeps its state in memory; this module does authorization, routing, the request log
+(auth values redacted) and `fail_next`, on the fakes' framework (tracker_git.fakes: the
+socket, threads, JSON answers, the log, fault and latency injection), which the sandbox
+Tracker runs on too.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from tracker_git.core import forgekinds
+from tracker_git.fakes.faults import Fault, Faults
+from tracker_git.fakes.server import Answer, Incoming, LoopbackServer, RequestLog
 
 _SECRET_HEADERS = ("authorization", "private-token", "job-token")
 
@@ -59,13 +62,7 @@ class Call:
             return default
 
 
-@dataclass
-class Reply:
-    status: int
-    data: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
+Reply = Answer  # what a handler returns: status, JSON body, headers
 Handler = Callable[[Call], Reply]
 
 
@@ -90,20 +87,25 @@ class Emulator:
         self.port = port
         self.repo = repo or self.default_repo()
         self.default_branch = default_branch
-        self.latency = latency
         self.page_size = page_size  # caps every page, so tests can force several pages
         self.prs: list[dict[str, Any]] = []
         # Commits the repository has (add_commit): statuses can only be set on these.
         self.commits: set[str] = set()
         # Every commit status / build status set: (commit, the forge's JSON), oldest first.
         self.statuses: list[tuple[str, dict[str, Any]]] = []
-        self.requests: list[Recorded] = []
         self.lock = threading.RLock()
+        self.log: RequestLog[Recorded] = RequestLog(lock=self.lock)
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
-        self.faults: list[tuple[str | None, str | None, Reply]] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self.faults = Faults()
+        self.faults.latency = latency
+        self._http: LoopbackServer | None = None
         self.root = ""
+
+    @property
+    def requests(self) -> list[Recorded]:
+        """The request log, oldest first (the live list: hold `lock` to read it while the
+        emulator serves)."""
+        return self.log.entries
 
     # --- for subclasses -----------------------------------------------------------------
     def default_repo(self) -> str:
@@ -157,8 +159,7 @@ class Emulator:
         this error instead, once: for outages, rate limits and failures half-way."""
         reply = self.error_reply(status, message)
         reply.headers.update(headers or {})
-        with self.lock:
-            self.faults.append((method, path, reply))
+        self.faults.add(Fault(status, 1, method=method, pattern=path, answer=reply))
 
     # --- the handle ------------------------------------------------------------------------
     def add_commit(self, sha: str) -> None:
@@ -186,35 +187,15 @@ class Emulator:
         return self.root
 
     def start(self) -> Emulator:
-        emulator = self
-
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # else every keep-alive answer waits ~40 ms
-
-            def _serve(self) -> None:
-                emulator._dispatch(self)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # quiet: the request log is kept in `requests`
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.root = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._http = LoopbackServer(self.handle, port=self.port, name=f"{self.kind} emulator")
+        self.root = self._http.url
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
 
     def __enter__(self) -> Emulator:
         return self
@@ -223,35 +204,26 @@ class Emulator:
         self.stop()
 
     # --- dispatch -----------------------------------------------------------------------
-    def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        parts = urlsplit(handler.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
-        headers = {k.lower(): v for k, v in handler.headers.items()}
+    def handle(self, request: Incoming) -> Answer:
+        """The framework's entry: log the request, wait the latency, answer."""
+        query = parse_qs(request.query, keep_blank_values=True)
         try:
-            body = json.loads(raw) if raw else None
+            body = json.loads(request.body) if request.body else None
         except ValueError:
             body = ValueError
-        shown = {k: ("<redacted>" if k in _SECRET_HEADERS else v) for k, v in headers.items()}
-        record = Recorded(
-            handler.command, parts.path, query, shown, None if body is ValueError else body
+        shown = {
+            k: ("<redacted>" if k in _SECRET_HEADERS else v) for k, v in request.headers.items()
+        }
+        record = self.log.add(
+            Recorded(
+                request.method, request.path, query, shown, None if body is ValueError else body
+            )
         )
+        self.faults.wait()
+        reply = self._answer(request.method, request.path, query, body, request.headers)
         with self.lock:
-            self.requests.append(record)
-        if self.latency:
-            time.sleep(self.latency)
-        reply = self._answer(handler.command, parts.path, query, body, headers)
-        with self.lock:
-            record.status, record.answer = reply.status, copy.deepcopy(reply.data)
-        payload = b"" if reply.data is None else json.dumps(reply.data).encode()
-        handler.send_response(reply.status)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(payload)
+            record.status, record.answer = reply.status, copy.deepcopy(reply.body)
+        return reply
 
     def _answer(
         self,
@@ -263,11 +235,9 @@ class Emulator:
     ) -> Reply:
         if not self.authorized(headers):
             return self.unauthorized()
-        with self.lock:
-            for i, (verb, where, reply) in enumerate(self.faults):
-                if verb in (None, method) and (where is None or re.search(where, path)):
-                    del self.faults[i]
-                    return reply
+        fault = self.faults.take(method, path)  # after authorization: "the next (authorized)"
+        if fault is not None and fault.answer is not None:
+            return fault.answer
         if body is ValueError:
             return self.bad_json()
         for verb, pattern, handler in self.routes:

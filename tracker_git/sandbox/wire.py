@@ -5,9 +5,10 @@ Tracker answers errors as `{"errors": {<field>: <message>}, "errorMessages": [..
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from tracker_git.fakes.server import Answer
 
 JSON = Any
 
@@ -27,16 +28,7 @@ class Request:
         return "/".join([self.base, *(str(p) for p in parts)])
 
 
-@dataclass
-class Response:
-    status: int
-    body: JSON = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def encode(self) -> bytes:
-        if self.body is None and self.status == 204:
-            return b""
-        return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
+Response = Answer  # status, JSON body, headers: the fakes' answer (tracker_git.fakes.server)
 
 
 class ApiError(Exception):

@@ -1,12 +1,18 @@
-"""Fault and latency injection: a fixed delay before every API request, and a queue of
-faults each answering the next N matching requests with an error status (500, 503, 429 with
-Retry-After, ...) or by dropping the connection without an answer."""
+"""Fault and latency injection for the fakes (tracker_git.fakes.server): a fixed delay before
+every request a fake handles (`wait`), and a queue of faults each answering the next N matching
+requests with an error status (500, 503, 429 with Retry-After, ...), with a ready answer (a
+forge emulator's error in that forge's shape), or by dropping the connection without one.
+The sandbox takes a fault before checking credentials, an emulator after."""
 
 from __future__ import annotations
 
+import re
 import threading
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import dataclass
 from typing import Any
+
+from tracker_git.fakes.server import Answer
 
 DROP = "drop"
 
@@ -18,10 +24,14 @@ class Fault:
     retry_after: int | None = None
     path: str | None = None  # applies only to paths containing this
     method: str | None = None  # applies only to this method
+    pattern: str | None = None  # applies only to paths this regular expression is found in
+    answer: Answer | None = None  # the answer to give, else the fake words one from status
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method.upper() == method) and (
-            self.path is None or self.path in path
+        return (
+            (self.method is None or self.method.upper() == method)
+            and (self.path is None or self.path in path)
+            and (self.pattern is None or re.search(self.pattern, path) is not None)
         )
 
 
@@ -64,8 +74,16 @@ class Faults:
                 raise ValueError(f"a fault status must be 400-599, not {status}")
             if status == 429 and retry_after is None:
                 retry_after = 1
+        self.add(Fault(status, times, retry_after, path, method))
+
+    def add(self, fault: Fault) -> None:
         with self._lock:
-            self.pending.append(Fault(status, times, retry_after, path, method))
+            self.pending.append(fault)
+
+    def wait(self) -> None:
+        """Sleep the injected latency, if any."""
+        if self.latency:
+            time.sleep(self.latency)
 
     def take(self, method: str, path: str) -> Fault | None:
         """The fault for this request, if any (consuming one of its `times`)."""
@@ -87,7 +105,17 @@ class Faults:
         with self._lock:
             return {
                 "latency_ms": self.latency * 1000,
-                "pending": [{**asdict(f), "fault": f.status or DROP} for f in self.pending],
+                "pending": [
+                    {
+                        "status": f.status,
+                        "times": f.times,
+                        "retry_after": f.retry_after,
+                        "path": f.path,
+                        "method": f.method,
+                        "fault": f.status or DROP,
+                    }
+                    for f in self.pending
+                ],
             }
 
     def inject_json(self, body: Any) -> None:

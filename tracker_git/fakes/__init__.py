@@ -1,0 +1,1 @@
+"""The fake HTTP servers' framework: what the sandbox Tracker and the forge emulators share."""
