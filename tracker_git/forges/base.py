@@ -28,6 +28,15 @@ if TYPE_CHECKING:
     from tracker_git.http import Pages, RetryPolicy
 
 
+class ForgeError(OperationFailed):
+    """A request the forge refused (`status`: its HTTP status) or did not answer (None): what
+    the relay's worker decides by whether to try again."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class PullRequest:
     """A pull (merge) request as the forge reports it.
@@ -225,13 +234,13 @@ class Forge(ABC):
         except OffOrigin as exc:
             raise OperationFailed(f"{self.NAME}: {exc}; check [forge] api_url") from None
         except requests.Timeout:
-            raise OperationFailed(
+            raise ForgeError(
                 f"{self.NAME} at {self.remote.host} did not answer within {self._timeout:g} s; "
                 "try again later"
             ) from None
         except requests.RequestException as exc:
             reason = type(exc).__name__
-            raise OperationFailed(
+            raise ForgeError(
                 f"cannot reach {self.NAME} at {self.remote.api_url} ({reason}); "
                 "check the network, or [forge] api_url"
             ) from None
@@ -246,7 +255,8 @@ class Forge(ABC):
         dup = self.duplicate(answer.status_code, data) if method == "POST" else None
         if dup is not None:
             raise dup
-        raise OperationFailed(self.failure(method, answer.status_code, data, answer.headers))
+        failure = self.failure(method, answer.status_code, data, answer.headers)
+        raise ForgeError(failure, answer.status_code)
 
     def failure(
         self, method: str, status: int, data: Any, headers: Mapping[str, str] | None = None

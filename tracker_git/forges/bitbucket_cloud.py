@@ -26,7 +26,7 @@ from tracker_git.forges.base import (
 )
 from tracker_git.forges.detect import Located, RemoteUrl, two_segments
 from tracker_git.forges.registry import ForgeParts
-from tracker_git.forges.webhook import Refused, Reported, bitbucket_draft, obj, text
+from tracker_git.forges.webhook import Head, Refused, Reported, bitbucket_draft, obj, text
 
 _STATES = {"OPEN": "open", "MERGED": "merged", "DECLINED": "declined", "SUPERSEDED": "closed"}
 # Build status states, the same words on Cloud and Data Center.
@@ -232,4 +232,22 @@ def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | N
     )
 
 
-PARTS = ForgeParts(BitbucketCloudForge, default_api_url, locate, webhook)
+def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
+    """pullrequest:created or pullrequest:updated (title, description, new commits); the
+    head's hash is the short one Bitbucket sends, which its status API takes."""
+    if headers.get("x-event-key") not in ("pullrequest:created", "pullrequest:updated"):
+        return None
+    pr = obj(data, "pullrequest")
+    if text(pr, "state") not in ("", "OPEN"):
+        return None
+    return Head(
+        text(pr, "source", "commit", "hash"),
+        text(data, "repository", "full_name") or text(pr, "destination", "repository", "full_name"),
+        text(pr, "source", "branch", "name"),
+        text(pr, "title"),
+        text(pr, "description") or text(pr, "summary", "raw"),
+        text(pr, "links", "html", "href"),
+    )
+
+
+PARTS = ForgeParts(BitbucketCloudForge, default_api_url, locate, webhook, head=head)

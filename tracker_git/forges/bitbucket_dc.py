@@ -26,7 +26,15 @@ from tracker_git.forges.base import (
 from tracker_git.forges.bitbucket_cloud import basic_or_bearer, build_status
 from tracker_git.forges.detect import Located, RemoteUrl, two_segments
 from tracker_git.forges.registry import ForgeParts
-from tracker_git.forges.webhook import Refused, Reported, bitbucket_draft, get, obj, text
+from tracker_git.forges.webhook import (
+    Head,
+    Refused,
+    Reported,
+    bitbucket_draft,
+    get,
+    obj,
+    text,
+)
 
 _DUPLICATE = "DuplicatePullRequestException"
 _OUT_OF_DATE = "PullRequestOutOfDateException"
@@ -282,4 +290,27 @@ def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | N
     )
 
 
-PARTS = ForgeParts(BitbucketDCForge, default_api_url, locate, webhook, claims)
+def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
+    """pr:opened, pr:from_ref_updated (new commits), pr:modified (title, description); the
+    signed body's eventKey must be that event too."""
+    event = headers.get("x-event-key", "")
+    if event not in ("pr:opened", "pr:from_ref_updated", "pr:modified"):
+        return None
+    if text(data, "eventKey") not in ("", event):
+        return None
+    pr = obj(data, "pullRequest")
+    target = obj(pr, "toRef", "repository")
+    project, slug = text(target, "project", "key"), text(target, "slug")
+    links = get(pr, "links", "self")
+    link = text(links[0], "href") if isinstance(links, list) and links else ""
+    return Head(
+        text(pr, "fromRef", "latestCommit"),
+        f"{project}/{slug}" if project and slug else "",
+        text(pr, "fromRef", "displayId"),
+        text(pr, "title"),
+        text(pr, "description"),
+        link,
+    )
+
+
+PARTS = ForgeParts(BitbucketDCForge, default_api_url, locate, webhook, claims, head)

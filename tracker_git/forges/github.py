@@ -23,7 +23,7 @@ from tracker_git.forges.base import (
 )
 from tracker_git.forges.detect import Located, RemoteUrl, is_ghe_com, two_segments
 from tracker_git.forges.registry import ForgeParts
-from tracker_git.forges.webhook import Reported, get, obj, text
+from tracker_git.forges.webhook import Head, Reported, get, obj, text
 
 # GitHub answers 414 for long URLs; leave room under its ~8 KB limit.
 MAX_PAGE_URL = 7000
@@ -179,4 +179,24 @@ def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | N
     )
 
 
-PARTS = ForgeParts(GitHubForge, default_api_url, locate, webhook, claims)
+_HEAD_ACTIONS = ("opened", "reopened", "edited", "synchronize", "ready_for_review")
+
+
+def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
+    """pull_request opened, reopened, edited (title, body), synchronize (new commits)."""
+    if headers.get("x-github-event") != "pull_request":
+        return None
+    if text(data, "action") not in _HEAD_ACTIONS:
+        return None
+    pr = obj(data, "pull_request")
+    return Head(
+        text(pr, "head", "sha"),
+        text(data, "repository", "full_name") or text(pr, "base", "repo", "full_name"),
+        text(pr, "head", "ref"),
+        text(pr, "title"),
+        text(pr, "body"),
+        text(pr, "html_url"),
+    )
+
+
+PARTS = ForgeParts(GitHubForge, default_api_url, locate, webhook, claims, head)

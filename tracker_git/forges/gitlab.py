@@ -26,7 +26,7 @@ from tracker_git.forges.base import (
 )
 from tracker_git.forges.detect import Located, RemoteUrl
 from tracker_git.forges.registry import ForgeParts
-from tracker_git.forges.webhook import Reported, get, obj, text
+from tracker_git.forges.webhook import Head, Reported, get, obj, text
 
 DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 MAX_PAGE_URL = 7000
@@ -232,4 +232,21 @@ def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | N
     )
 
 
-PARTS = ForgeParts(GitLabForge, default_api_url, locate, webhook)
+def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
+    """A merge request opened, reopened or updated (title, description, new commits)."""
+    attributes = obj(data, "object_attributes")
+    if text(data, "object_kind") != "merge_request":
+        return None
+    if text(attributes, "action") not in ("open", "reopen", "update"):
+        return None
+    return Head(
+        text(attributes, "last_commit", "id"),
+        text(data, "project", "path_with_namespace"),
+        text(attributes, "source_branch"),
+        text(attributes, "title"),
+        text(attributes, "description"),
+        text(attributes, "url"),
+    )
+
+
+PARTS = ForgeParts(GitLabForge, default_api_url, locate, webhook, head=head)

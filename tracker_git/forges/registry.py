@@ -18,11 +18,15 @@ from tracker_git.core.forgekinds import FORGES, ForgeKind, forge_kind
 if TYPE_CHECKING:
     from tracker_git.forges.base import Forge
     from tracker_git.forges.detect import Located, RemoteUrl
-    from tracker_git.forges.webhook import Reported
+    from tracker_git.forges.webhook import Head, Reported
 
 
 def _claims_nothing(url: RemoteUrl) -> bool:
     return False
+
+
+def _no_head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,9 @@ class ForgeParts:
     shown: the URL for messages), UsageError for a path that is not this forge's.
     claims(url): whether a remote URL's shape says this forge, on a host the table does not
     know. webhook(headers, body): what a verified delivery reports, None for an event the
-    relay does not handle; may raise forges.webhook.Refused.
+    relay does not handle; may raise forges.webhook.Refused. head(headers, body): the pull
+    request whose head commit a delivery asks a commit status for (opened, edited, new
+    commits), None for any other event.
     """
 
     client: type[Forge]
@@ -43,6 +49,7 @@ class ForgeParts:
     locate: Callable[[RemoteUrl, str, str], Located]
     webhook: Callable[[Mapping[str, str], dict[str, object]], Reported | None]
     claims: Callable[[RemoteUrl], bool] = _claims_nothing
+    head: Callable[[Mapping[str, str], dict[str, object]], Head | None] = _no_head
 
 
 def parts(kind: str) -> ForgeParts:

@@ -20,6 +20,21 @@ class Reported:
     link: str
 
 
+@dataclass(frozen=True)
+class Head:
+    """A pull request whose head commit gets a commit status (`PARTS.head`): opened,
+    reopened, edited or given new commits. sha: the head commit; repository: the target
+    repository's path (owner/repo, group/sub/project, PROJECT/slug); branch: the source
+    branch; title, description: where keys are looked for; link: the pull request's page."""
+
+    sha: str
+    repository: str
+    branch: str
+    title: str
+    description: str
+    link: str
+
+
 class BadPayload(Exception):
     """The body is not the JSON a forge sends; str() is safe to send back."""
 

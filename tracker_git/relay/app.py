@@ -29,10 +29,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tracker_git.core.errors import ConfigError
-from tracker_git.relay import events, logs, verify
+from tracker_git.forges.registry import parts
+from tracker_git.relay import commitstatus, events, logs, verify
 from tracker_git.relay.config import FORGES, RelayConfig
 from tracker_git.relay.config import load as load_config
-from tracker_git.relay.queue import Delivery, open_queue, transitions
+from tracker_git.relay.queue import Delivery, NewTask, open_queue, transitions
 from tracker_git.relay.worker import Mover, Worker
 
 log = logs.logger()
@@ -140,6 +141,8 @@ class RelayApp:
         with self._lock:
             if self._worker is None or self._worker_pid != os.getpid() or not self._worker.alive():
                 self._worker = Worker(self.queue, self._make_mover, self.config.retry)
+                setter = commitstatus.StatusSetter(self.config, self._make_mover)
+                self._worker.handlers[commitstatus.ACTION] = setter
                 self._worker.start()
                 self._worker_pid = os.getpid()
             return self._worker
@@ -314,30 +317,60 @@ class RelayApp:
             )
         except events.BadPayload as exc:
             raise Response(400, str(exc), "rejected") from None
-        if event is None:
+        status_task = self._status_task(forge_name, headers, payload)
+        if event is None and status_task is None:
             self.queue.local.add("received", "ignored")
             return 200, {"result": "ignored", "reason": "not a review event the relay handles"}
-        known.update(event=event.kind, pr=event.pr)
-        status = self.config.statuses.get(event.kind, "")
-        answer: dict[str, object] = {"event": event.kind, "keys": list(event.keys)}
-        if event.more_keys:
-            answer["keys_not_acted_on"] = event.more_keys
-        if not event.keys or not status:
+        tasks: list[NewTask] = [] if status_task is None else [status_task]
+        answer: dict[str, object] = {}
+        status = ""
+        if event is not None:
+            known.update(event=event.kind, pr=event.pr)
+            status = self.config.statuses.get(event.kind, "")
+            answer = {"event": event.kind, "keys": list(event.keys)}
+            if event.more_keys:
+                answer["keys_not_acted_on"] = event.more_keys
+            if event.keys and status:
+                tasks = transitions((key, status) for key in event.keys) + tasks
+        if status_task is not None:
+            answer["commit_status"] = str(status_task.data["sha"])
+        if not tasks:
             self.queue.local.add("received", "ignored")
-            reason = "no issue key found" if not event.keys else f"no status for {event.kind}"
+            reason = "no issue key found" if event and not event.keys else "no status"
+            if event is not None and event.keys:
+                reason = f"no status for {event.kind}"
             return 200, {"result": "ignored", "reason": reason, **answer}
         accepted = Delivery(
             id=delivery,
             forge=forge_name,
-            kind=event.kind,
+            kind=event.kind if event is not None else "updated",
             body_hash=events.body_hash(forge_name, body),
-            pr=event.pr,
+            pr=event.pr
+            if event is not None
+            else str(status_task.data["link"] if status_task else ""),
         )
-        tasks = transitions((key, status) for key in event.keys)
         if not self.queue.enqueue(accepted, tasks, self.clock()):
             return 200, {"result": "duplicate", "delivery": delivery, **answer}
         self.ensure_worker().wake()
-        return 202, {"result": "queued", "delivery": delivery, "status": status, **answer}
+        queued: dict[str, object] = {"result": "queued", "delivery": delivery, **answer}
+        if status:
+            queued["status"] = status
+        return 202, queued
+
+    def _status_task(
+        self, forge: str, headers: Mapping[str, str], payload: dict[str, object]
+    ) -> NewTask | None:
+        """The commit status task a delivery asks for, where the forge has a token."""
+        settings = self.config.forges.get(forge)
+        if settings is None or not settings.token:
+            return None
+        head = parts(forge).head(headers, payload)
+        if head is None:
+            return None
+        keys = events.keys_in(
+            head.title, head.description, head.branch, self.config.queues, self.config.branch_keys
+        )
+        return commitstatus.task_for(forge, head, keys[: self.config.max_keys])
 
 
 def create_app(

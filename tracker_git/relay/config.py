@@ -117,6 +117,13 @@ class ForgeKeys(Section, name="forges.NAME"):
     secret_env = text("", "the environment variable holding the webhook's secret")
     secret_file = text("", "a file holding the webhook's secret")
     allow_unsigned = flag(False, "accept deliveries without a signature")
+    token_env = text(
+        "", "the environment variable holding a forge token: then the relay sets commit statuses"
+    )
+    token_file = text("", "a file holding that forge token")
+    api_url = text(
+        "", "the forge's API (for the token); default: the public service's", "the public API"
+    )
 
 
 _SIGNING = ", ".join(row.kind for row in forgekinds.FORGES if row.signing_token)
@@ -152,6 +159,9 @@ class ForgeConfig:
     signing_key: bytes = field(default=b"", repr=False)
     allow_unsigned: bool = False
     max_age: float = 300.0
+    # The forge API token the relay sets commit statuses with ("": it sets none), and where.
+    token: str = field(default="", repr=False)
+    api_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -307,12 +317,26 @@ def _forges(
                 f"(and the same secret in the forge's webhook), or allow_unsigned = true"
             )
         max_age = _value(flat, SigningKeys.max_age.bound(section, "max_age"))
+        token = _read_secret(flat, section, "token", origin, base_dir, environ)
+        api_url = _value(flat, ForgeKeys.api_url.bound(section, "api_url")).rstrip("/")
+        row = forgekinds.forge_kind(name)
+        if token and not api_url:
+            if not row.web_host:
+                raise ConfigError(
+                    f"{origin}: [{section}] has a token but no api_url; name the server's API "
+                    f"(such as https://bitbucket.example.com/rest/api/latest)"
+                )
+            from tracker_git.forges.registry import parts
+
+            api_url = parts(name).default_api_url(f"https://{row.web_host}")
         forges[name] = ForgeConfig(
             name=name,
             secret=secret,
             signing_key=_signing_key(signing, origin) if signing else b"",
             allow_unsigned=allow_unsigned,
             max_age=max_age,
+            token=token,
+            api_url=api_url,
         )
     if not forges:
         raise ConfigError(

@@ -114,7 +114,7 @@ def decode(headers: Mapping[str, str], body: bytes) -> dict[str, object]:
     return data
 
 
-def _keys(
+def keys_in(
     title: str, description: str, branch: str, queues: Iterable[str], branch_keys: bool = True
 ) -> tuple[str, ...]:
     """Every key, in order: title, description, branch; linear in the texts' length."""
@@ -144,7 +144,7 @@ def review_event(
     reported = parts(forge).webhook(headers, dict(data))
     if reported is None:
         return None
-    keys = _keys(reported.title, reported.description, reported.branch, queues, branch_keys)
+    keys = keys_in(reported.title, reported.description, reported.branch, queues, branch_keys)
     return ReviewEvent(
         forge=forge,
         kind=reported.kind,

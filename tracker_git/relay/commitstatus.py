@@ -1,0 +1,101 @@
+"""Commit statuses from the relay: `tracker-git/issue` on each pull request's head commit.
+
+A delivery that opens a pull request, edits it or gives it new commits (each forge's
+`PARTS.head`) adds a task of the action "commit_status" to the durable queue, beside any
+transition, when the forge's table in the relay's configuration has a token. The task's
+order key is the head commit (`forge:repository@sha`), never an issue, so a status never
+holds back a transition, and statuses of one commit are set in the order their deliveries came.
+
+The worker then asks Tracker for the first key's issue and sets the status through the
+forge's status API (forges.base.Forge.set_commit_status):
+- success: "DEV-123: <summary>", linking to the issue;
+- failure: the title and branch carry no key, or Tracker has no such issue (404), linking
+  to the pull request.
+A forge or a Tracker that does not answer (or answers 5xx, 429, 401, 403) is tried again with
+the queue's backoff; a status the forge refuses for good (400, 404, 422) fails the task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from tracker_git.core.errors import OperationFailed
+from tracker_git.forges.webhook import Head
+from tracker_git.relay.config import RelayConfig
+from tracker_git.relay.queue import NewTask, Task
+
+ACTION = "commit_status"
+
+
+class IssueReader(Protocol):
+    def get_issue(self, key: str) -> Any: ...
+
+
+def task_for(forge: str, head: Head, keys: Iterable[str]) -> NewTask | None:
+    """The status task for a pull request's head, or None when the delivery lacks what a
+    status needs (the head commit, the repository's path)."""
+    if not head.sha or "/" not in head.repository:
+        return None
+    data = {
+        "forge": forge,
+        "repository": head.repository,
+        "sha": head.sha,
+        "branch": head.branch,
+        "link": head.link,
+        "keys": list(keys),
+    }
+    return NewTask(issue=f"{forge}:{head.repository}@{head.sha}", action=ACTION, data=data)
+
+
+class StatusSetter:
+    """The worker's handler for "commit_status" tasks."""
+
+    def __init__(self, config: RelayConfig, make_reader: Callable[[], object]) -> None:
+        self.config = config
+        self.make_reader = make_reader
+        self._reader: object | None = None
+
+    def _status(self, data: dict[str, Any]) -> Any:
+        from tracker_git.forges import CommitStatus
+        from tracker_git.http import ApiError
+
+        keys = [str(k) for k in data.get("keys") or []]
+        link, branch = str(data.get("link") or ""), str(data.get("branch") or "")
+        if not keys:
+            return CommitStatus(
+                "failure", "no issue key in the title, description or branch", link, branch=branch
+            )
+        if self._reader is None:
+            self._reader = self.make_reader()
+        reader = self._reader
+        if not hasattr(reader, "get_issue"):
+            raise OperationFailed("the relay's Tracker client cannot read issues")
+        try:
+            issue = reader.get_issue(keys[0])
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            return CommitStatus(
+                "failure",
+                f"Tracker has no issue {keys[0]} (or cannot show it)",
+                link,
+                branch=branch,
+            )
+        return CommitStatus("success", f"{issue.key}: {issue.summary}", issue.url, branch=branch)
+
+    def __call__(self, task: Task) -> None:
+        from tracker_git import forges
+        from tracker_git.forges.detect import ForgeRemote
+
+        data = dict(task.data)
+        forge = self.config.forges.get(str(data.get("forge")))
+        if forge is None or not forge.token:
+            raise OperationFailed(f"no token for {data.get('forge')} in the relay's configuration")
+        status = self._status(data)
+        owner, _, repo = str(data["repository"]).rpartition("/")
+        host = urlsplit(forge.api_url).hostname or ""
+        remote = ForgeRemote(forge.name, host, forge.api_url, owner, repo, "")
+        client = forges.client_for(remote, forge.token, self.config.tracker.timeout)
+        client.set_commit_status(str(data["sha"]), status)
