@@ -93,3 +93,27 @@ def test_inserted_key_survives_cleanup_exactly_once(body: str, mode: str) -> Non
     assert message.clean(raw).replace("\n", "") in cleaned.replace("\n", "").replace(
         "DEV-1: ", ""
     ).replace("DEV-1", "")
+
+
+_PIECES = ["Refs:", "DEV-1", "\n", " ", "\r", "\u00a0", "\x1f", ":", "(", "]", "#", "-", "x", "é"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=10))
+def test_has_content_besides_reads_as_the_patterns_it_replaced(pieces: list[str]) -> None:
+    """The string form (no regex to compile in the hook) answers as the two patterns did."""
+    import re
+
+    text = "".join(pieces)
+    rest = re.sub(r"(?m)^Refs:\s*$", "", text.replace("DEV-1", ""))
+    expected = bool(re.sub(r"[\s:()\[\]#,.;-]+", "", rest))
+    assert message.has_content_besides(text, ["DEV-1"]) == expected
+
+
+def test_revert_and_autosquash_read_as_the_patterns_they_replaced() -> None:
+    import re
+
+    for text in ["fixup! x", "fixup!x", " fixup! x", "squash! ", "amend! y", "Fixup! x", "x\n"]:
+        assert message.is_autosquash(text) == bool(re.match(r"(fixup|squash|amend)! ", text))
+    assert message.is_revert("x\nThis reverts commit 0123456.\n")
+    assert not message.is_revert("x\nThis reverts commit 012345.\n")
+    assert not message.is_revert("x This reverts commit 0123456.\n")

@@ -7,7 +7,6 @@ and the configuration, so a test can call them on plain values.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 
 from tracker_git.core import keys, message
@@ -18,10 +17,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 # "MINOR: fix a typo" or "[MINOR] fix a typo": the word, then a colon or in brackets.
-_MARKER = re.compile(r"\s*(?:\[([^\]\s]+)\]|([^:\s]+):)\s*\S")
+# Compiled on first use (re's cache): only where markers are configured.
+_MARKER = r"\s*(?:\[([^\]\s]+)\]|([^:\s]+):)\s*\S"
 
 
 def is_exempt(branch: str, config: Config) -> bool:
+    import fnmatch  # the branch-name hook's alone
+
     return any(fnmatch.fnmatchcase(branch, pattern) for pattern in config.hooks.exempt_branches)
 
 
@@ -86,7 +88,7 @@ def keyless_marker(text: str, markers: Iterable[str]) -> str | None:
     wanted = set(markers)
     if not wanted:
         return None
-    match = _MARKER.match(text)
+    match = re.match(_MARKER, text)
     if match is None:
         return None
     word = match.group(1) or match.group(2)

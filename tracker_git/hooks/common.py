@@ -29,7 +29,7 @@ def skipped(hook: str) -> bool:
 
 
 def load() -> tuple[RepoState, Config]:
-    state = gitstate.read_state()
+    state = gitstate.hook_state()
     return state, config_module.load(state.toplevel)
 
 
