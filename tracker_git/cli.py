@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tracker_git.core import output
-from tracker_git.core.errors import TrackerGitError
+from tracker_git.core.errors import handled
 
 PROG = "git tracker"
 
@@ -95,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets.scrub_environment()
     debug = "--debug" in argv
     name = _command_name(argv)
-    try:
+
+    def run() -> int:
         # No command on the line: load none of the command modules (and their libraries).
         parser = build_parser(only=name or "")
         args = parser.parse_args(argv)
@@ -108,26 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
         module, _ = COMMANDS[args.command]
-        return _load(module).run(args)
-    except TrackerGitError as exc:
-        if debug:
-            raise
-        output.error(str(exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        if debug:
-            raise
-        sys.stderr.write("\ninterrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 1
-    except Exception as exc:  # a bug of ours: still one line, the traceback with --debug
-        if debug:
-            raise
-        output.error(
-            f"unexpected {type(exc).__name__}: {exc}; run again with --debug and report it"
-        )
-        return 1
+        code: int = _load(module).run(args)
+        return code
+
+    return handled(run, debug, output.error)
 
 
 if __name__ == "__main__":

@@ -132,28 +132,18 @@ def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
 
 
 def _within(job: Callable[[], T], limit: float, api: str) -> T:
-    """`job` in a daemon thread with a hard time limit: requests' timeout is per socket
-    operation, so a server trickling bytes could otherwise hold a commit for long."""
-    box: dict[str, object] = {}
+    """`job` under a hard time limit (core/deadline.py), its failures as Unreachable."""
+    from tracker_git.core import deadline  # not on a warm cache's path
 
-    def target() -> None:
-        try:
-            box["value"] = job()
-        except BaseException as exc:
-            box["error"] = exc
-
-    import threading
-
-    thread = threading.Thread(target=target, name="tracker-git-online", daemon=True)
-    thread.start()
-    thread.join(limit)
-    if thread.is_alive():
-        raise Unreachable(f"{api} did not answer within {limit:g} s")
-    error = box.get("error")
-    if isinstance(error, TrackerGitError):  # the client's one-line reason
-        raise Unreachable(str(error))
-    if error is not None:
+    try:
+        return deadline.within(job, limit, "tracker-git-online")
+    except deadline.TimedOut:
+        raise Unreachable(f"{api} did not answer within {limit:g} s") from None
+    except TrackerGitError as exc:  # the client's one-line reason
+        raise Unreachable(str(exc)) from None
+    except Exception as error:
         # A connection error's text can be long and carries no secret; keep its first line.
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise Unreachable(f"{api} cannot be reached ({type(error).__name__}: {detail[:200]})")
-    return box["value"]  # type: ignore[return-value]
+        raise Unreachable(
+            f"{api} cannot be reached ({type(error).__name__}: {detail[:200]})"
+        ) from None

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from tracker_git.core import deadline
 from tracker_git.core.config import Config
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.core.forgekinds import FORGES, KINDS, forge_kind
@@ -139,30 +139,18 @@ def _explain(exc: BaseException, fix: str = _FIX) -> str:
 
 
 def _in_thread(job: Callable[[], T], timeout: float | None, action: str, fix: str = _FIX) -> T:
-    """Run `job` in a daemon thread; its result, or OperationFailed on an error or a timeout.
-    A timed-out thread is left behind: it is a daemon, so it does not keep the process alive."""
+    """`job` under a hard time limit (core/deadline.py); its result, or OperationFailed on an
+    error or a timeout."""
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    box: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = job()
-        except BaseException as exc:  # handed to the caller's thread below
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="tracker-git-keyring", daemon=True)
-    thread.start()
-    thread.join(limit)
-    if thread.is_alive():
+    try:
+        return deadline.within(job, limit, "tracker-git-keyring")
+    except deadline.TimedOut:
         raise OperationFailed(
             f"cannot {action}: the keyring did not answer within {limit:g} s (waiting for an "
             f"unlock prompt, or hung); unlock or restart it, {fix}"
-        )
-    if "error" in box:
-        error = box["error"]
-        assert isinstance(error, BaseException)
+        ) from None
+    except Exception as error:
         raise OperationFailed(f"cannot {action}: {_explain(error, fix)}") from None
-    return box["value"]  # type: ignore[return-value]
 
 
 def _get(

@@ -1,7 +1,14 @@
-"""The error types that reach the user. Each carries a message that says what went wrong,
-why, and what to do; the CLI's one handler prints it on one line and maps it to an exit code."""
+"""The error types that reach the user, and the one top-level handler. Each error carries a
+message that says what went wrong, why, and what to do; `handled` (used by the CLI and the
+hooks) prints it on one line and maps it to an exit code."""
 
 from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class TrackerGitError(Exception):
@@ -32,3 +39,28 @@ class ConfigError(TrackerGitError):
     """A configuration file or variable was wrong; the message names the file and the key."""
 
     exit_code = 2
+
+
+def handled(job: Callable[[], int], debug: bool, say: Callable[[str], None]) -> int:
+    """`job()`'s exit code; what it raises as one line through `say` and an exit code (SPEC
+    "Exit codes"): a TrackerGitError its own, Ctrl-C 130, a closed output pipe 1, a bug of ours
+    1 with a request to report it. With `debug`, the traceback instead."""
+    try:
+        return job()
+    except TrackerGitError as exc:
+        if debug:
+            raise
+        say(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        sys.stderr.write("\ninterrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug of ours must not lose the user's work: one line
+        if debug:
+            raise
+        say(f"unexpected {type(exc).__name__}: {exc}; run again with --debug and report it")
+        return 1

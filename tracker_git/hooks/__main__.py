@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from tracker_git.core.errors import TrackerGitError
+from tracker_git.core.errors import handled
 
 HOOKS = {
     "branch-name": "tracker_git.hooks.branch_name",
@@ -31,22 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if common.skipped(name):
         return 0
     module = __import__(HOOKS[name], fromlist=["main"])
-    try:
-        code: int = module.main(args)
-        return code
-    except TrackerGitError as exc:
-        if debug:
-            raise
-        common.report(exc)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a bug of ours must not lose the user's commit: one line, exit 1
-        if debug:
-            raise
-        common.report(exc)
-        sys.stderr.write("tracker-git: this is a bug; run the hook with --debug and report it\n")
-        return 1
+    return handled(lambda: int(module.main(args)), debug, common.report)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,6 @@ def online_unknown(found: list[str], config: Config) -> list[str]:
     return verify_keys(found, config)
 
 
-def report(exc: Exception) -> None:
+def report(message: str) -> None:
     """A rejection or failure, as the one line git shows under the hook's name."""
-    sys.stderr.write(f"tracker-git: {exc}\n")
+    sys.stderr.write(f"tracker-git: {message}\n")
