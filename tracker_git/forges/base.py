@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -190,6 +190,25 @@ class Forge(ABC):
         from tracker_git.http import Pages
 
         return Pages(first, f"list {self.NAME} pull requests")
+
+    def read_pages(
+        self,
+        first: str,
+        params: dict[str, Any],
+        read: Callable[[Response], tuple[list[Any], str | None]],
+    ) -> list[Any]:
+        """Every item of a listing that starts at `first` with `params`: `read` gives a page's
+        items and the link to the next page (None at the end), which carries its own query.
+        Next pages stay on the API's origin and none is read twice (`pages`)."""
+        pages = self.pages(first)
+        url: str | None = first
+        query: dict[str, Any] | None = params
+        items: list[Any] = []
+        while url:
+            found, link = read(self.request("GET", url, params=query))
+            items += found
+            url, query = pages.next(link, url), None
+        return items
 
     def _get_session(self) -> requests.Session:
         with self._session_lock:

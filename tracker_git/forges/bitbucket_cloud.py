@@ -22,6 +22,7 @@ from tracker_git.forges.base import (
     Forge,
     PlannedRequest,
     PullRequest,
+    Response,
     shorten,
 )
 from tracker_git.forges.detect import Located, RemoteUrl, two_segments
@@ -49,6 +50,13 @@ def basic_or_bearer(token: str) -> dict[str, str]:
     if ":" in token:
         return {"Authorization": "Basic " + base64.b64encode(token.encode()).decode("ascii")}
     return {"Authorization": f"Bearer {token}"}
+
+
+def _page(answer: Response) -> tuple[list[Any], str | None]:
+    """A page's `values` and its `next` link (absent on the last page)."""
+    data = answer.data or {}
+    link = data.get("next")
+    return data.get("values", []), link if isinstance(link, str) else None
 
 
 class BitbucketCloudForge(Forge):
@@ -94,20 +102,9 @@ class BitbucketCloudForge(Forge):
 
     def list_open(self, branch: str) -> list[PullRequest]:
         quoted = branch.replace("\\", "\\\\").replace('"', '\\"')
-        params: dict[str, Any] | None = {
-            "q": f'source.branch.name="{quoted}"',
-            "state": "OPEN",
-            "pagelen": 50,
-        }
-        first = self.url(self._repo() + "/pullrequests")
-        url: str | None = first
-        found: list[PullRequest] = []
-        pages = self.pages(first)
-        while url:
-            data = self.request("GET", url, params=params).data or {}
-            found += [self.parse(item) for item in data.get("values", []) if self._from_here(item)]
-            link = data.get("next")
-            url, params = pages.next(link if isinstance(link, str) else None, url), None
+        params = {"q": f'source.branch.name="{quoted}"', "state": "OPEN", "pagelen": 50}
+        items = self.read_pages(self.url(self._repo() + "/pullrequests"), params, _page)
+        found = [self.parse(item) for item in items if self._from_here(item)]
         return [pr for pr in found if pr.source == branch]
 
     def get(self, number: int) -> PullRequest:

@@ -22,6 +22,7 @@ from tracker_git.forges.base import (
     Forge,
     PlannedRequest,
     PullRequest,
+    Response,
 )
 from tracker_git.forges.bitbucket_cloud import basic_or_bearer, build_status
 from tracker_git.forges.detect import Located, RemoteUrl, two_segments
@@ -124,26 +125,25 @@ class BitbucketDCForge(Forge):
         )
 
     def list_open(self, branch: str) -> list[PullRequest]:
-        found: list[PullRequest] = []
-        start = 0
-        first = self.url(self._repo() + "/pull-requests")
-        pages = self.pages(first)
-        while True:
-            params = {
-                "state": "OPEN",
-                "direction": "OUTGOING",
-                "at": f"refs/heads/{branch}",
-                "start": start,
-                "limit": 100,
-            }
-            data = self.request(
-                "GET", self.url(self._repo() + "/pull-requests"), params=params
-            ).data
-            found += [self.parse(item) for item in data.get("values", []) if self._from_here(item)]
+        params = {
+            "state": "OPEN",
+            "direction": "OUTGOING",
+            "at": f"refs/heads/{branch}",
+            "start": 0,
+            "limit": 100,
+        }
+
+        def page(answer: Response) -> tuple[list[Any], str | None]:
+            """`values`, and the same query from `nextPageStart` unless it is the last page."""
+            data = answer.data
             if data.get("isLastPage", True) or "nextPageStart" not in data:
-                break
-            start = int(data["nextPageStart"])
-            pages.next(f"?start={start}")  # a start seen before would loop
+                return data.get("values", []), None
+            return data.get("values", []), "?" + urlencode(
+                {**params, "start": int(data["nextPageStart"])}
+            )
+
+        items = self.read_pages(self.url(self._repo() + "/pull-requests"), params, page)
+        found = [self.parse(item) for item in items if self._from_here(item)]
         return [pr for pr in found if pr.source == branch]
 
     def get(self, number: int) -> PullRequest:

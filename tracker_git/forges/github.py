@@ -74,23 +74,13 @@ class GitHubForge(Forge):
         )
 
     def list_open(self, branch: str) -> list[PullRequest]:
-        params: dict[str, Any] | None = {
-            "state": "open",
-            "head": f"{self.remote.owner}:{branch}",
-            "per_page": 100,
-        }
-        first = self.url(self._repo() + "/pulls")
-        url: str | None = first
-        found: list[PullRequest] = []
-        pages = self.pages(first)
-        while url:
-            answer = self.request("GET", url, params=params)
-            found += [self.parse(item) for item in answer.data or []]
-            url, params = (
-                pages.next(next_link(answer.headers), url),
-                None,
-            )  # the next link carries the query
-        return [pr for pr in found if pr.source == branch]
+        params = {"state": "open", "head": f"{self.remote.owner}:{branch}", "per_page": 100}
+        items = self.read_pages(
+            self.url(self._repo() + "/pulls"),
+            params,
+            lambda answer: (answer.data or [], next_link(answer.headers)),
+        )
+        return [pr for pr in map(self.parse, items) if pr.source == branch]
 
     def get(self, number: int) -> PullRequest:
         return self.parse(self.request("GET", self.url(f"{self._repo()}/pulls/{number}")).data)

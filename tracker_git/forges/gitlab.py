@@ -84,19 +84,13 @@ class GitLabForge(Forge):
         return source is None or target is None or source == target
 
     def list_open(self, branch: str) -> list[PullRequest]:
-        params: dict[str, Any] | None = {
-            "state": "opened",
-            "source_branch": branch,
-            "per_page": 100,
-        }
-        first = self.url(self._project() + "/merge_requests")
-        url: str | None = first
-        found: list[PullRequest] = []
-        pages = self.pages(first)
-        while url:
-            answer = self.request("GET", url, params=params)
-            found += [self.parse(item) for item in answer.data or [] if self._from_here(item)]
-            url, params = pages.next(next_link(answer.headers), url), None
+        params = {"state": "opened", "source_branch": branch, "per_page": 100}
+        items = self.read_pages(
+            self.url(self._project() + "/merge_requests"),
+            params,
+            lambda answer: (answer.data or [], next_link(answer.headers)),
+        )
+        found = [self.parse(item) for item in items if self._from_here(item)]
         return [pr for pr in found if pr.source == branch]
 
     def get(self, number: int) -> PullRequest:
