@@ -158,19 +158,10 @@ def check_kind(cfg: Config) -> None:
 def myself(cfg: Config, token: str) -> dict[str, Any]:
     """Who Tracker says the token belongs to (GET /myself); OperationFailed on 401/403."""
     from tracker_git import trust
-    from tracker_git.tracker.client import TrackerClient
+    from tracker_git.tracker import connect
 
     trust.check_tracker(cfg)
-
-    client = TrackerClient(
-        cfg.tracker.api_url,
-        token,
-        org_id=cfg.tracker.org_id,
-        cloud_org_id="" if cfg.tracker.org_id else cfg.tracker.cloud_org_id,
-        token_kind=cfg.tracker.token_kind,
-        api_version=cfg.tracker.api_version,
-        timeout=cfg.tracker.timeout,
-    )
+    client = connect.client(cfg.tracker, token)
     return client.myself()
 
 

@@ -113,18 +113,11 @@ def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
 
     def fetch() -> dict[str, bool]:
         from tracker_git.http import RetryPolicy
-        from tracker_git.tracker.client import TrackerClient
+        from tracker_git.tracker import connect
 
-        org_id = config.tracker.org_id
-        client = TrackerClient(
-            api,
-            token,
-            org_id=org_id,
-            cloud_org_id="" if org_id else config.tracker.cloud_org_id,
-            token_kind=config.tracker.token_kind,
-            api_version=config.tracker.api_version,
-            timeout=limit,
-            policy=RetryPolicy(attempts=1),  # no backoff inside a commit: one try, then warn
+        # no backoff inside a commit: one try, then warn
+        client = connect.client(
+            config.tracker, token, timeout=limit, policy=RetryPolicy(attempts=1)
         )
         return {key: client.issue_exists(key) for key in keys}
 

@@ -77,18 +77,9 @@ _METRICS = (
 def tracker_client(config: RelayConfig) -> Mover:
     """The Tracker client the worker moves issues with (ConfigError if the settings are
     unusable: plain http to another host, an IAM token without a Cloud organization)."""
-    from tracker_git.tracker.client import TrackerClient  # imports requests: only here
+    from tracker_git.tracker import connect  # imports requests: only here
 
-    t = config.tracker
-    client: Mover = TrackerClient(
-        t.api_url,
-        t.token,
-        org_id=t.org_id,
-        cloud_org_id=t.cloud_org_id,
-        token_kind=t.token_kind,
-        api_version=t.api_version,
-        timeout=t.timeout,
-    )
+    client: Mover = connect.client(config.tracker, config.tracker.token)
     return client
 
 

@@ -1,12 +1,55 @@
-"""A TrackerClient from the effective configuration and the stored token."""
+"""A TrackerClient from configuration: the one place one is made from settings (`client`),
+and the one from the effective configuration and the stored token (`connect`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from tracker_git.core.config import Config
+    from tracker_git.http import RetryPolicy
     from tracker_git.tracker.client import TrackerClient
+
+
+class TrackerSettings(Protocol):
+    """What a client is made from: the main configuration's [tracker] or the relay's."""
+
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def org_id(self) -> str: ...
+    @property
+    def cloud_org_id(self) -> str: ...
+    @property
+    def token_kind(self) -> str: ...
+    @property
+    def api_version(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+
+
+def client(
+    settings: TrackerSettings,
+    token: str,
+    *,
+    timeout: float | None = None,
+    policy: RetryPolicy | None = None,
+) -> TrackerClient:
+    """The client for `settings`. Both organization ids go to the client, which holds the
+    rule: the Yandex 360 id wins for an org linked to both (§1.3), except with an IAM token,
+    which works only with the Cloud one. `timeout` overrides settings.timeout."""
+    from tracker_git.tracker.client import TrackerClient
+
+    return TrackerClient(
+        settings.api_url,
+        token,
+        org_id=settings.org_id,
+        cloud_org_id=settings.cloud_org_id,
+        token_kind=settings.token_kind,
+        api_version=settings.api_version,
+        timeout=settings.timeout if timeout is None else timeout,
+        policy=policy,
+    )
 
 
 def connect(config: Config, *, timeout: float | None = None) -> TrackerClient:
@@ -14,21 +57,7 @@ def connect(config: Config, *, timeout: float | None = None) -> TrackerClient:
     (tracker_git.secrets). `timeout` overrides tracker.timeout (the hooks pass theirs).
     A [tracker] api_url the user has not chosen or trusted raises trust.Untrusted first."""
     from tracker_git import secrets, trust
-    from tracker_git.tracker.client import TrackerClient
 
     trust.check_tracker(config)  # before the token is even read
-
-    org_id = config.tracker.org_id
-    cloud_org_id = config.tracker.cloud_org_id
-    limit = config.tracker.timeout if timeout is None else timeout
     token = secrets.tracker_token(config, timeout=timeout)
-    return TrackerClient(
-        config.tracker.api_url,
-        token,
-        # Both set: 360 wins, as Tracker's docs say for an org linked to both (§1.3).
-        org_id=org_id,
-        cloud_org_id="" if org_id else cloud_org_id,
-        token_kind=config.tracker.token_kind,
-        api_version=config.tracker.api_version,
-        timeout=limit,
-    )
+    return client(config.tracker, token, timeout=timeout)
