@@ -13,21 +13,15 @@ from dataclasses import dataclass
 
 from tracker_git.core import git
 from tracker_git.core.gitstate import RepoState
-from tracker_git.hooks import install
+from tracker_git.hooks import HOOKS, install
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 LEFTHOOK_CONFIGS = ("lefthook.yml", "lefthook.yaml", ".lefthook.yml", ".lefthook.yaml")
 # Each hook type, the hook id we ship for it in .pre-commit-hooks.yaml, and what is lost
 # without it.
-HOOK_TYPES = {
-    "pre-commit": ("tracker-branch-name", "branch names are not checked at commit"),
-    "prepare-commit-msg": (
-        "tracker-prepare-commit-msg",
-        "the branch's key is not put into messages",
-    ),
-    "commit-msg": ("tracker-commit-msg", "messages are not checked"),
-    "pre-push": ("tracker-pre-push", "pushed commits are not checked"),
-}
+HOOK_TYPES = {hook.git_hook: (hook.id, hook.lost) for hook in HOOKS}
+# The tracker-git-hook argument each hook type runs.
+_HOOK_NAMES = {hook.git_hook: hook.name for hook in HOOKS}
 
 
 @dataclass(frozen=True)
@@ -69,10 +63,7 @@ def _pre_commit_snippet() -> str:
 
 
 def _husky_advice() -> str:
-    lines = [
-        f'.husky/{name}: tracker-git-hook {"branch-name" if name == "pre-commit" else name} "$@"'
-        for name in HOOK_TYPES
-    ]
+    lines = [f'.husky/{name}: tracker-git-hook {_HOOK_NAMES[name]} "$@"' for name in HOOK_TYPES]
     return "add a line to each husky hook:\n  " + "\n  ".join(lines)
 
 

@@ -8,13 +8,12 @@ package (from the same tag, or from a package index that mirrors it).
 
 from __future__ import annotations
 
-INSTALL_TYPES = "default_install_hook_types: [pre-commit, prepare-commit-msg, commit-msg, pre-push]"
+from tracker_git import hooks
+
+INSTALL_TYPES = f"default_install_hook_types: [{', '.join(hooks.GIT_HOOKS)}]"
 # id, tracker-git-hook argument, stages, whether the hook takes the message file
-HOOKS = (
-    ("tracker-branch-name", "branch-name", "[pre-commit, pre-push]", False),
-    ("tracker-prepare-commit-msg", "prepare-commit-msg", "[prepare-commit-msg]", True),
-    ("tracker-commit-msg", "commit-msg", "[commit-msg]", True),
-    ("tracker-pre-push", "pre-push", "[pre-push]", False),
+HOOKS = tuple(
+    (hook.id, hook.name, f"[{', '.join(hook.stages)}]", hook.takes_file) for hook in hooks.HOOKS
 )
 
 

@@ -9,28 +9,22 @@ from __future__ import annotations
 import sys
 
 from tracker_git.core.errors import handled
-
-HOOKS = {
-    "branch-name": "tracker_git.hooks.branch_name",
-    "prepare-commit-msg": "tracker_git.hooks.prepare_commit_msg",
-    "commit-msg": "tracker_git.hooks.commit_msg",
-    "pre-push": "tracker_git.hooks.pre_push",
-}
+from tracker_git.hooks import BY_NAME
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     argv = [arg for arg in argv if arg != "--debug"]
-    if not argv or argv[0] not in HOOKS:
-        sys.stderr.write(f"usage: tracker-git-hook {{{','.join(HOOKS)}}} [ARGS...]\n")
+    if not argv or argv[0] not in BY_NAME:
+        sys.stderr.write(f"usage: tracker-git-hook {{{','.join(BY_NAME)}}} [ARGS...]\n")
         return 2
     name, args = argv[0], argv[1:]
     from tracker_git.hooks import common
 
     if common.skipped(name):
         return 0
-    module = __import__(HOOKS[name], fromlist=["main"])
+    module = __import__(BY_NAME[name].module, fromlist=["main"])
     return handled(lambda: int(module.main(args)), debug, common.report)
 
 

@@ -9,13 +9,9 @@ from tracker_git.core import config as config_module
 from tracker_git.core import gitstate, message, paths
 from tracker_git.core.config import Config
 from tracker_git.core.gitstate import RepoState
+from tracker_git.hooks import HOOKS
 
-HOOK_IDS = {
-    "branch-name": "tracker-branch-name",
-    "prepare-commit-msg": "tracker-prepare-commit-msg",
-    "commit-msg": "tracker-commit-msg",
-    "pre-push": "tracker-pre-push",
-}
+HOOK_IDS = {hook.name: hook.id for hook in HOOKS}
 REJECTED_MESSAGE = "tracker-git/REJECTED_COMMIT_MSG"
 
 

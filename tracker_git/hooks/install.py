@@ -14,8 +14,9 @@ from importlib import resources
 
 from tracker_git.core.errors import OperationFailed
 from tracker_git.core.gitstate import RepoState
+from tracker_git.hooks import GIT_HOOKS
 
-HOOK_NAMES = ("pre-commit", "prepare-commit-msg", "commit-msg", "pre-push")
+HOOK_NAMES = GIT_HOOKS
 MARKER = "# tracker-git plain hook:"
 LEGACY_SUFFIX = ".tracker-git-legacy"
 
