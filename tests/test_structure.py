@@ -479,3 +479,16 @@ def test_one_fake_server_framework() -> None:
         assert "tracker_git.fakes.server" in imported_names(PACKAGE / fake), fake
     # The fakes' framework is below the sandbox: it must not bring our Tracker client along.
     assert offending(imported_names(framework), ("tracker_git.tracker", "requests")) == []
+
+
+def test_every_runtime_dependency_is_imported_by_the_package() -> None:
+    """A dependency users must install is one the package uses (platformdirs was not: only
+    a test compares core/paths.py with it, so it is a test dependency)."""
+    import re
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    imported = {name.split(".")[0] for p in python_files(PACKAGE) for name in imported_names(p)}
+    for requirement in declared:
+        name = re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].lower().replace("-", "_")
+        assert name in imported, f"{name} is a runtime dependency that tracker_git never imports"
