@@ -16,9 +16,11 @@ inside a function counts) and by importing in a fresh interpreter.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import itertools
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +48,41 @@ HEAVY = (
 )
 
 
+# Parsed in a child interpreter: CPython 3.11 keeps the AST converter's recursion counter per
+# interpreter, not per thread, so an ast.parse here that races a background thread of an
+# earlier test formatting a traceback (3.11's traceback module parses the failing line) can
+# fail with a spurious "SystemError: AST constructor recursion depth mismatch". A child
+# process runs no other thread. AST nodes pickle, so the trees come back whole.
+_PARSE_ALL = (
+    "import ast, pickle, sys\n"
+    "paths = sys.stdin.read().split('\\0')\n"
+    "trees = {p: ast.parse(open(p, encoding='utf-8').read(), p) for p in paths}\n"
+    "sys.stdout.buffer.write(pickle.dumps(trees))\n"
+)
+
+
+def _parse_in_child(paths: list[Path]) -> dict[str, ast.Module]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PARSE_ALL],
+        input="\0".join(str(p) for p in paths).encode(),
+        capture_output=True,
+        check=True,
+    )
+    trees: dict[str, ast.Module] = pickle.loads(proc.stdout)
+    return trees
+
+
+@functools.cache
+def _package_trees() -> dict[str, ast.Module]:
+    return _parse_in_child(sorted(PACKAGE.rglob("*.py")))
+
+
+def syntax_tree(path: Path) -> ast.Module:
+    """The AST of one of our files (the package's are parsed once, together)."""
+    tree = _package_trees().get(str(path))
+    return tree if tree is not None else _parse_in_child([path])[str(path)]
+
+
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -56,7 +93,7 @@ def imported_names(path: Path, name: str | None = None) -> set[str]:
     `from X import y` counted as both X and X.y; plus string literals that name a module of
     ours (importlib.import_module("tracker_git.x")). `name`: the file's module name, if it
     is not where it says."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    tree = syntax_tree(path)
     package = name or module_name(path)
     if path.name != "__init__.py":
         package = package.rpartition(".")[0]
@@ -282,7 +319,7 @@ FORGE_KIND_HOMES = {PACKAGE / "core" / "forgekinds.py", PACKAGE / "demo.py"}
 
 
 def string_constants(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    tree = syntax_tree(path)
     return [
         (node.lineno, node.value)
         for node in ast.walk(tree)
@@ -338,7 +375,7 @@ def test_the_forge_interface_is_declared_once() -> None:
 def calls_and_keywords(path: Path) -> set[str]:
     """What a file calls (`requests.Session`, `Session`, `exchange`) and every keyword
     argument it passes (`keyword allow_redirects`)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    tree = syntax_tree(path)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -380,7 +417,7 @@ def raw_config_reads(path: Path, pairs: set[tuple[str, str]]) -> list[str]:
     """Places where a file names a config value by its section and key as two strings, in a
     tuple or a call (`("hooks", "online")`, `config.flag("hooks", "online")`)."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(syntax_tree(path)):
         items = node.elts if isinstance(node, ast.Tuple) else getattr(node, "args", None)
         if not isinstance(node, (ast.Tuple, ast.Call)) or not items:
             continue
