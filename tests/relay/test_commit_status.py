@@ -133,14 +133,14 @@ def test_a_forge_that_is_down_gets_the_status_when_it_is_back(
     sandbox: SandboxHandle,
     start_forge: Callable[..., Emulator],
 ) -> None:
-    first = start(start_forge, forge)
-    port = int(first.url.split(":")[2].split("/")[0])
-    api_url = first.url
-    first.stop()  # down: connection refused
+    # Down for maintenance: every request answered 503 in the forge's own shape. (Stopping the
+    # emulator and starting it again on its port raced other tests for that port.)
+    emulator = start(start_forge, forge)
+    emulator.fail_next(503, "Service Unavailable", times=1_000_000)
     (tmp_path / "forge-token").write_text(FORGE_TOKEN + "\n")
     config = write_config(
         tmp_path, sandbox, statuses={"opened": "inProgress"},
-        forges=forges_table(forge, api_url),
+        forges=forges_table(forge, emulator.url),
     )  # fmt: skip
     seed_issue(sandbox, "PROJ-123", "open")
     sha = head_sha(forge)
@@ -155,7 +155,8 @@ def test_a_forge_that_is_down_gets_the_status_when_it_is_back(
         wait_until(lambda: int(status_task()["attempts"]) >= 2)
         assert status_of(sandbox, "PROJ-123") == "inProgress"
         assert status_task()["state"] == "pending"
-        back = start(start_forge, forge, port=port)
-        wait_until(lambda: shown(back, forge, sha))
+        assert shown(emulator, forge, sha) == []
+        emulator.faults.clear()  # back
+        wait_until(lambda: shown(emulator, forge, sha))
         wait_until(lambda: status_task()["state"] == "done")
-    assert shown(back, forge, sha)[0][:2] == ("tracker-git/issue", CASES[forge][4])
+    assert shown(emulator, forge, sha)[0][:2] == ("tracker-git/issue", CASES[forge][4])

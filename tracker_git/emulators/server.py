@@ -154,12 +154,13 @@ class Emulator:
         method: str | None = None,
         path: str | None = None,
         headers: dict[str, str] | None = None,
+        times: int = 1,
     ) -> None:
-        """Answer the next (authorized) request matching `method` and the `path` regex with
-        this error instead, once: for outages, rate limits and failures half-way."""
+        """Answer the next `times` (authorized) requests matching `method` and the `path` regex
+        with this error instead: for outages, rate limits and failures half-way."""
         reply = self.error_reply(status, message)
         reply.headers.update(headers or {})
-        self.faults.add(Fault(status, 1, method=method, pattern=path, answer=reply))
+        self.faults.add(Fault(status, times, method=method, pattern=path, answer=reply))
 
     # --- the handle ------------------------------------------------------------------------
     def add_commit(self, sha: str) -> None:
