@@ -6,7 +6,13 @@ Bounded: at most `[server] max_connections` requests are served at once (one mor
 `[server] read_timeout` seconds, and the request line and headers must all arrive within
 that time from the connection (a watcher thread shuts the socket of one that drips them
 byte by byte), so a client that sends headers and then nothing is dropped (or answered 408
-by the app while it reads the body) instead of holding a thread forever."""
+by the app while it reads the body) instead of holding a thread forever.
+
+Stopping: SIGTERM or SIGINT only sets a flag, which the serving loop reads after each wait
+(at most its poll interval); the loop then ends by itself. The handler raises nothing: Python
+runs a signal handler wherever the main thread is, and an exception raised there while a
+finalizer runs (the garbage collector closing a socket, say) is printed and dropped, which
+would leave the relay serving on after the signal, until systemd or Kubernetes kills it."""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import cast
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from tracker_git.core.errors import OperationFailed
@@ -26,10 +33,15 @@ from tracker_git.relay import logs
 from tracker_git.relay.app import RelayApp
 
 log = logs.logger()
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _FULL = (
     b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n"
     b"Retry-After: 1\r\nConnection: close\r\n\r\ntoo many clients\n"
 )
+
+
+class _Stopped(Exception):
+    """Ends `serve_forever` once a stop was asked for."""
 
 
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -37,6 +49,13 @@ class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
     max_connections = 64
     read_timeout = 10.0
+    stop_requested = False  # set by serve()'s signal handler; read by the serving loop
+
+    def service_actions(self) -> None:
+        """Called by `serve_forever` after each wait: ends it once a stop was asked for."""
+        super().service_actions()
+        if self.stop_requested:
+            raise _Stopped
 
     def server_activate(self) -> None:
         self._slots = threading.BoundedSemaphore(self.max_connections)
@@ -106,7 +125,7 @@ class _QuietHandler(WSGIRequestHandler):
         return super().get_environ()
 
 
-def start_server(app: RelayApp, host: str, port: int) -> tuple[WSGIServer, str]:
+def start_server(app: RelayApp, host: str, port: int) -> tuple[_ThreadingServer, str]:
     """A threaded WSGI server bound to host:port (0: any free port) and its base URL;
     the caller runs `serve_forever()`."""
     settings = {
@@ -117,7 +136,7 @@ def start_server(app: RelayApp, host: str, port: int) -> tuple[WSGIServer, str]:
     # StreamRequestHandler.timeout: the socket timeout of every read from the client.
     handler = type("RelayHandler", (_QuietHandler,), {"timeout": app.config.read_timeout})
     try:
-        server: WSGIServer = make_server(host, port, app, server_class, handler)
+        server = cast(_ThreadingServer, make_server(host, port, app, server_class, handler))
     except OSError as exc:
         raise OperationFailed(
             f"cannot listen on {host}:{port} ({exc.strerror}); choose another --host/--port"
@@ -136,16 +155,17 @@ def serve(
     server, address = start_server(app, host, port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        server.stop_requested = True  # nothing else: see the module's docstring
 
-    previous = signal.signal(signal.SIGTERM, stop)
-    if on_ready:
-        on_ready(address)
+    previous = {number: signal.signal(number, stop) for number in _STOP_SIGNALS}
     try:
+        if on_ready:
+            on_ready(address)
         server.serve_forever(poll_interval=0.5)
-    except KeyboardInterrupt:
+    except (_Stopped, KeyboardInterrupt):
         sys.stderr.write("relay stopped\n")
     finally:
         server.server_close()
         app.close()
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
