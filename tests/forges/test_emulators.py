@@ -222,3 +222,25 @@ def test_latency_and_the_request_log(start_forge: Any) -> None:
     (seen,) = em.requests
     assert (seen.method, seen.path, seen.headers["x-extra"]) == ("GET", "/repos/octo/hello", "1")
     assert seen.headers["authorization"] == "<redacted>"
+
+
+def test_injected_faults_answer_in_the_forge_shape_or_drop_the_connection(
+    start_forge: Any,
+) -> None:
+    """inject(STATUS) and inject("drop") work on the emulators as on the sandbox (they were
+    taken from the queue and ignored: the request was answered as if nothing was injected)."""
+    em = start_forge("github")
+    em.faults.inject(503, times=1, retry_after=2)
+    answer = gh(em, "GET", "/repos/octo/hello")
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "2"
+    assert "message" in answer.json()  # GitHub's error shape
+    em.faults.inject("drop")
+    try:
+        gh(em, "GET", "/repos/octo/hello")
+    except requests.ConnectionError:
+        pass
+    else:
+        raise AssertionError("a dropped connection was answered")
+    assert gh(em, "GET", "/repos/octo/hello").status_code == 200
+    assert [r.status for r in em.requests] == [503, None, 200]

@@ -205,8 +205,9 @@ class Emulator:
         self.stop()
 
     # --- dispatch -----------------------------------------------------------------------
-    def handle(self, request: Incoming) -> Answer:
-        """The framework's entry: log the request, wait the latency, answer."""
+    def handle(self, request: Incoming) -> Answer | None:
+        """The framework's entry: log the request, wait the latency, answer (None: drop the
+        connection without an answer)."""
         query = parse_qs(request.query, keep_blank_values=True)
         try:
             body = json.loads(request.body) if request.body else None
@@ -222,6 +223,8 @@ class Emulator:
         )
         self.faults.wait()
         reply = self._answer(request.method, request.path, query, body, request.headers)
+        if reply is None:
+            return None  # the record keeps status None: nothing was answered
         with self.lock:
             record.status, record.answer = reply.status, copy.deepcopy(reply.body)
         return reply
@@ -233,12 +236,20 @@ class Emulator:
         query: dict[str, list[str]],
         body: Any,
         headers: dict[str, str],
-    ) -> Reply:
+    ) -> Reply | None:
         if not self.authorized(headers):
             return self.unauthorized()
         fault = self.faults.take(method, path)  # after authorization: "the next (authorized)"
-        if fault is not None and fault.answer is not None:
-            return fault.answer
+        if fault is not None:
+            if fault.answer is not None:
+                return fault.answer
+            if fault.status is None:
+                return None  # inject("drop")
+            # inject(503), inject(429, retry_after=2): an error in this forge's own shape
+            reply = self.error_reply(fault.status, "injected fault")
+            if fault.retry_after is not None:
+                reply.headers["Retry-After"] = str(fault.retry_after)
+            return reply
         if body is ValueError:
             return self.bad_json()
         for verb, pattern, handler in self.routes:
