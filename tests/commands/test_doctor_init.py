@@ -94,6 +94,7 @@ def test_init_guesses_queues_from_history_and_refuses_to_overwrite(repo: Path) -
     assert code == 0, out
     text = (repo / ".tracker-git.toml").read_text()
     assert 'queues = ["DEV", "OPS"]' in text
+    assert "Guessed from history." in text
     assert "entry: tracker-git-hook commit-msg" in out  # the pre-commit snippet
     # What it wrote is valid configuration: doctor's config check reads it.
     _, checked = tracker(repo, "doctor", "--offline")
@@ -104,7 +105,9 @@ def test_init_guesses_queues_from_history_and_refuses_to_overwrite(repo: Path) -
     assert "exists already" in out
     code, _ = tracker(repo, "init", "--force", "--queues", "web,API", "--pre-commit")
     assert code == 0
-    assert 'queues = ["WEB", "API"]' in (repo / ".tracker-git.toml").read_text()
+    given = (repo / ".tracker-git.toml").read_text()
+    assert 'queues = ["WEB", "API"]' in given
+    assert "Guessed" not in given  # the user named them
     assert "tracker-prepare-commit-msg" in (repo / ".pre-commit-config.yaml").read_text()
 
 

@@ -43,7 +43,9 @@ def head_commit(cwd: str) -> str | None:
     return out.decode().strip() if code == 0 else None
 
 
-def config_text(queues: list[str], since: str | None = None, url: str = "") -> str:
+def config_text(
+    queues: list[str], since: str | None = None, url: str = "", guessed: bool = False
+) -> str:
     listed = ", ".join(f'"{q}"' for q in queues)
     since_line = (
         f'since = "{since}"  # the HEAD when tracker-git came in: the push check skips it and older'
@@ -54,7 +56,7 @@ def config_text(queues: list[str], since: str | None = None, url: str = "") -> s
 # tracker-git settings for this repository ({url}).
 # Every key is optional; the values shown are the defaults. `git tracker doctor` checks this file.
 
-# The queues whose keys count; empty: any queue.{" Guessed from history." if queues else ""}
+# The queues whose keys count; empty: any queue.{" Guessed from history." if guessed else ""}
 queues = [{listed}]
 
 [tracker]
@@ -94,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         queues = guess_queues(state.toplevel)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(config_text(queues, head_commit(state.toplevel), about.project_url()))
+        guessed = not args.queues and bool(queues)
+        f.write(config_text(queues, head_commit(state.toplevel), about.project_url(), guessed))
     config.read_file(path)  # what we wrote must load
     output.info(f"wrote {path}" + (f" (queues: {', '.join(queues)})" if queues else ""))
     url, version = about.project_url(), about.version()
