@@ -139,6 +139,22 @@ def _ok(path: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @contextmanager
+def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A plain threaded HTTP server on 127.0.0.1 for a test's own handler (an attacker, a
+    messenger receiver, a lossy proxy); yields its base URL, shuts down and joins on exit."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@contextmanager
 def run_attacker(answer: Answer = _ok) -> Iterator[Attacker]:
     attacker = Attacker()
 
@@ -161,13 +177,5 @@ def run_attacker(answer: Answer = _ok) -> Iterator[Attacker]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    attacker.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(Handler) as attacker.url:
         yield attacker
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()

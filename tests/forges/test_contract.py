@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from testing.fixtures_forges import FORGE_KINDS
+from testing.servers import serve_on_loopback
 from tracker_git import forges
 from tracker_git.core import config
 from tracker_git.core.errors import OperationFailed
@@ -298,13 +298,8 @@ def html_server() -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_on_loopback(Page) as url:
+        yield url
 
 
 @pytest.mark.parametrize("kind", FORGE_KINDS)

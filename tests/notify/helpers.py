@@ -6,16 +6,15 @@ from __future__ import annotations
 import io
 import json
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from testing.servers import SandboxHandle
+from testing.servers import SandboxHandle, serve_on_loopback
 from tracker_git import cli, secrets
 
 BOT_TOKEN = "123456789:AAF4kq-7hT2mZxWcY0bNvLd_8eRsUp3jQoI"
@@ -88,16 +87,8 @@ def serve(answer: str) -> Iterator[Receiver]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(Handler) as receiver.url:
         yield receiver
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
 
 
 @dataclass

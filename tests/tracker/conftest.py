@@ -7,15 +7,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
 
-from testing.servers import SandboxHandle
+from testing.servers import SandboxHandle, serve_on_loopback
 
 
 @dataclass
@@ -74,13 +73,5 @@ def lossy(sandbox: SandboxHandle) -> Iterator[Lossy]:
     parts = urlsplit(sandbox.url)
     assert parts.hostname and parts.port
     state = Lossy(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler((parts.hostname, parts.port), state))
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_on_loopback(_handler((parts.hostname, parts.port), state)) as state.url:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
