@@ -142,6 +142,17 @@ def loaded_modules(code: str, *args: str, cwd: Path | None = None, stdin: str = 
     return set(proc.stdout.split())
 
 
+def loaded_by_importing(files: list[Path]) -> set[str]:
+    """The modules a fresh interpreter has loaded after importing each of these files."""
+    modules = [module_name(path) for path in files]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n" + PRINT_MODULES
+    )
+    return loaded_modules(code)
+
+
 PRINT_MODULES = "import sys; sys.stdout.write(' '.join(sys.modules))"
 RUN_HOOK = (
     "import sys\n"
@@ -221,13 +232,7 @@ def test_sandbox_never_imports_the_tracker_client() -> None:
     for path in files:
         assert offending(imported_names(path), ("tracker_git.tracker",)) == [], path
     # And not through anything it imports.
-    modules = [module_name(path) for path in files]
-    code = (
-        "import importlib, sys\n"
-        f"for name in {modules!r}:\n"
-        "    importlib.import_module(name)\n" + PRINT_MODULES
-    )
-    loaded = loaded_modules(code)
+    loaded = loaded_by_importing(files)
     assert "tracker_git.sandbox" in loaded
     assert offending(loaded, ("tracker_git.tracker",)) == []
 
@@ -261,13 +266,7 @@ def test_core_never_imports_the_front_ends() -> None:
     files = python_files(PACKAGE / "core")
     for path in files:
         assert offending(imported_names(path), FRONT_ENDS) == [], path
-    modules = [module_name(path) for path in files]
-    code = (
-        "import importlib, sys\n"
-        f"for name in {modules!r}:\n"
-        "    importlib.import_module(name)\n" + PRINT_MODULES
-    )
-    assert offending(loaded_modules(code), FRONT_ENDS) == []
+    assert offending(loaded_by_importing(files), FRONT_ENDS) == []
 
 
 def test_the_checker_sees_imports_of_every_form(tmp_path: Path) -> None:
@@ -490,13 +489,7 @@ def test_the_pull_request_gate_loads_no_network_code_until_it_asks() -> None:
     assert files, "tracker_git/cigate/ is empty"
     for path in files:
         assert offending(imported_names(path), FRONT_ENDS) == [], path
-    modules = [module_name(path) for path in files]
-    code = (
-        "import importlib, sys\n"
-        f"for name in {modules!r}:\n"
-        "    importlib.import_module(name)\n" + PRINT_MODULES
-    )
-    loaded = loaded_modules(code)
+    loaded = loaded_by_importing(files)
     assert "tracker_git.cigate.gate" in loaded
     assert (
         offending(loaded, ("requests", "keyring", "tracker_git.online", "tracker_git.forges")) == []
