@@ -9,13 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker_git import secrets
 from tracker_git.core import config, forgekinds, gitstate, output
 from tracker_git.core.config import Config, Tracker
 from tracker_git.core.errors import TrackerGitError, UsageError
 from tracker_git.core.schema import Key
+
+if TYPE_CHECKING:
+    from tracker_git.tracker.client import TrackerClient
 
 # Storing may raise a desktop unlock prompt a person has to answer.
 STORE_TIMEOUT = 60.0
@@ -153,6 +156,18 @@ def check_kind(cfg: Config) -> None:
             "an IAM token works only with a Yandex Cloud organization; pass --cloud-org-id ID, "
             "or use an OAuth token (--token-kind oauth)"
         )
+
+
+def connect(config: Config, *, timeout: float | None = None) -> TrackerClient:
+    """The client for `config`'s [tracker] section; the token from TRACKER_TOKEN or the keyring
+    (tracker_git.secrets). `timeout` overrides tracker.timeout.
+    A [tracker] api_url the user has not chosen or trusted raises trust.Untrusted first."""
+    from tracker_git import trust
+    from tracker_git.tracker import connect
+
+    trust.check_tracker(config)  # before the token is even read
+    token = secrets.tracker_token(config, timeout=timeout)
+    return connect.client(config.tracker, token, timeout=timeout)
 
 
 def myself(cfg: Config, token: str) -> dict[str, Any]:

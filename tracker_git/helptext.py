@@ -16,7 +16,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from tracker_git import cli
+from tracker_git import commands
 from tracker_git.core import schema
 
 
@@ -39,10 +39,10 @@ def _options(parser: argparse.ArgumentParser) -> list[str]:
 
 def command_words() -> dict[str, list[str]]:
     """For completion: "" -> the subcommands; each subcommand -> its options and actions."""
-    parser = cli.build_parser()
-    commands = _subparsers(parser)
-    words = {"": [*commands, "--debug", "--help"]}
-    for name, sub in commands.items():
+    parser = commands.build_parser()
+    subparsers = _subparsers(parser)
+    words = {"": [*subparsers, "--debug", "--help"]}
+    for name, sub in subparsers.items():
         words[name] = _options(sub)
     return words
 
@@ -52,7 +52,7 @@ def _roff(text: str) -> str:
 
 
 def man_page() -> str:
-    parser = cli.build_parser()
+    parser = commands.build_parser()
     lines = [
         '.TH GIT-TRACKER 1 "" "tracker-git" "Git Manual"',
         ".SH NAME",
@@ -155,8 +155,8 @@ def environment() -> list[tuple[list[str], str]]:
     from tracker_git import secrets
     from tracker_git.core import config, forgekinds
     from tracker_git.forges import API_URL_VARIABLE
+    from tracker_git.issue.key import CI_BRANCH_VARIABLES
     from tracker_git.relay.app import CONFIG_VARIABLE
-    from tracker_git.tracker.issuekey import CI_BRANCH_VARIABLES
 
     rows = [([name], f"sets {key.dotted}: {key.doc}") for name, key in config.ENVIRONMENT.items()]
     rows.append(([secrets.ENV_TOKEN], "the Tracker token, in the keyring's place (CI, the relay)"))

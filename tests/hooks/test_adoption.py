@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from testing.repos import commit_file, git, make_repo, run
+from tracker_git import plainhooks
 from tracker_git.core import gitstate
-from tracker_git.hooks import install
 
 CLI = str(Path(sys.executable).parent / "git-tracker")
 
@@ -33,7 +33,7 @@ def old_repo(tmp_path: Path) -> Path:
     old_commit(repo, "README", "initial commit", date="2020-05-01T12:00:00")
     old_commit(repo, "a", "fix the build")
     old_commit(repo, "b", "Merge sort speed-up")
-    install.install(gitstate.read_state(str(repo)))
+    plainhooks.install(gitstate.read_state(str(repo)))
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     git(repo, "remote", "add", "origin", str(remote))

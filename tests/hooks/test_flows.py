@@ -390,9 +390,9 @@ def test_pre_push_checks_the_branches_being_pushed_not_the_current_one(
 
 
 def test_refused_install_changes_nothing(tmp_path: Path) -> None:
+    from tracker_git import plainhooks
     from tracker_git.core import gitstate
     from tracker_git.core.errors import OperationFailed
-    from tracker_git.hooks import install
 
     path = make_repo(tmp_path / "r")
     hooks = path / ".git" / "hooks"
@@ -401,7 +401,7 @@ def test_refused_install_changes_nothing(tmp_path: Path) -> None:
         (hooks / name).write_text("#!/bin/sh\nexit 0\n")
     before = sorted(p.name for p in hooks.iterdir())
     try:
-        install.install(gitstate.read_state(str(path)))
+        plainhooks.install(gitstate.read_state(str(path)))
     except OperationFailed as exc:
         assert "commit-msg is not ours" in str(exc)
     else:

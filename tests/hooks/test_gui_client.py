@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from testing.repos import git, head_message, make_repo
+from tracker_git import plainhooks
 from tracker_git.core import gitstate
-from tracker_git.hooks import install
 
 MINIMAL_PATH = "/usr/bin:/bin"
 
@@ -42,7 +42,7 @@ def reasons(stderr: str) -> list[str]:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     path = make_repo(tmp_path / "repo")
-    install.install(gitstate.read_state(str(path)))
+    plainhooks.install(gitstate.read_state(str(path)))
     # conftest points GIT_CONFIG_GLOBAL at $HOME/.gitconfig; a GUI client finds it through HOME.
     assert Path(os.environ["GIT_CONFIG_GLOBAL"]) == Path(os.environ["HOME"]) / ".gitconfig"
     return path

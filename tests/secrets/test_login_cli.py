@@ -12,8 +12,8 @@ from testing.fixtures_keyring import StartSession
 from testing.keyring_session import Session
 from testing.repos import git, make_repo
 from testing.servers import SandboxHandle
+from tracker_git import plainhooks
 from tracker_git.core import gitstate, paths
-from tracker_git.hooks import install
 
 CLI = str(Path(sys.executable).parent / "git-tracker")
 LIMIT = 60  # seconds: a guard against a hang, not a measurement
@@ -160,7 +160,7 @@ def test_a_hung_keyring_inside_a_hook_warns_and_lets_the_commit_through(
         "[hooks]\nonline = true\ntimeout = 0.5\n"
     )
     git(repo, "checkout", "-q", "-b", "DEMO-1-work")
-    install.install(gitstate.read_state(str(repo)))
+    plainhooks.install(gitstate.read_state(str(repo)))
     assert cli("trust", "--yes", cwd=str(repo)).returncode == 0  # the file's api_url
     secret_service.store(sandbox.token, service="tracker-git", username=account(sandbox))
     secret_service.freeze_daemon()

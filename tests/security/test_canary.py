@@ -184,10 +184,10 @@ def world(
     git(repo, "remote", "add", "backup", str(tmp_path / "backup.git"))
     git(repo, "push", "-q", "--no-verify", "backup", "main")
     git(repo, "checkout", "-q", "-b", "DEMO-1-canary")
+    from tracker_git import plainhooks
     from tracker_git.core import gitstate
-    from tracker_git.hooks import install
 
-    install.install(gitstate.read_state(str(repo)))
+    plainhooks.install(gitstate.read_state(str(repo)))
     env = dict(os.environ)
     env.update(
         PATH=f"{bin_dir}{os.pathsep}{env['PATH']}",

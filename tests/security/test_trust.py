@@ -16,11 +16,10 @@ import pytest
 from testing.keyring_session import Session
 from testing.repos import git, make_repo
 from testing.servers import SandboxHandle, run_attacker
-from tracker_git import forges
+from tracker_git import forges, plainhooks
 from tracker_git.core import config
 from tracker_git.core.errors import ConfigError, OperationFailed
 from tracker_git.core.gitstate import read_state
-from tracker_git.hooks import install
 
 CLI = str(Path(sys.executable).parent / "git-tracker")
 LIMIT = 60  # seconds: a guard against a hang, not a measurement
@@ -106,7 +105,7 @@ def test_a_tracker_api_url_in_the_repository_gets_no_tracker_token(
             "[hooks]\nonline = true\nstrict = true\n"
         )
         git(repo, "checkout", "-q", "-b", "DEMO-1-fix")
-        install.install(read_state(str(repo)))
+        plainhooks.install(read_state(str(repo)))
         host = host_of(attacker.url)
         secret_service.store(TRACKER_CANARY, service="tracker-git", username=f"{host}/42")
         for args in (("show", "DEMO-1"), ("comment", "hi", "DEMO-1"), ("whoami",)):

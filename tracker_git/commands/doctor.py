@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tracker_git import hookmanagers as managers
+from tracker_git import plainhooks
 from tracker_git.core import config, git, gitstate, output
 from tracker_git.core.config import Config
 from tracker_git.core.errors import TrackerGitError
 from tracker_git.core.gitstate import RepoState
-from tracker_git.hooks import install
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def check_tracker(ctx: Context) -> Finding:
         return Finding(False, "tracker", "unknown until the config is fixed")
     if _hooks_only(ctx):
         return Finding(True, "tracker", "not checked: no organization (the hooks need none)", True)
-    from tracker_git.tracker.connect import connect
+    from tracker_git.account import connect
 
     api = ctx.config.tracker.api_url
     try:
@@ -145,7 +145,9 @@ def check_hooks(ctx: Context) -> Finding:
     for row in rows:
         path = os.path.join(ctx.state.hooks_dir, row.hook_type)
         before = (
-            managers.runner(path + install.LEGACY_SUFFIX) if row.runner == "tracker-git" else None
+            managers.runner(path + plainhooks.LEGACY_SUFFIX)
+            if row.runner == "tracker-git"
+            else None
         )
         lines.append(_hook_row(row, before))
     detail = "".join(f"\n{'':9}{line}" for line in lines)

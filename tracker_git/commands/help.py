@@ -7,17 +7,15 @@ import argparse
 import contextlib
 import sys
 
+from tracker_git import commands
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from tracker_git import cli
-
-    parser.add_argument("topic", nargs="?", choices=list(cli.COMMANDS), metavar="COMMAND")
+    parser.add_argument("topic", nargs="?", choices=list(commands.COMMANDS), metavar="COMMAND")
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracker_git import cli
-
-    parser = cli.build_parser(only=args.topic or "")
+    parser = commands.build_parser(only=args.topic or "")
     if args.topic:
         # argparse prints a subcommand's help when asked for it: `COMMAND -h`.
         with contextlib.suppress(SystemExit):

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 
 from tracker_git import hookmanagers as managers
+from tracker_git import plainhooks
 from tracker_git.core import gitstate, output
 from tracker_git.core.errors import OperationFailed
-from tracker_git.hooks import install
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{manager.name} as shown above, or run 'git tracker hooks install --chain' to "
                 f"keep {manager.name}'s hooks and run ours after them"
             )
-        shared = install.shared_hooks_path(state)
+        shared = plainhooks.shared_hooks_path(state)
         if shared:
             output.warn(
                 f"core.hooksPath is set in your {shared} git config, so these hooks will run in "
@@ -51,10 +51,10 @@ def run(args: argparse.Namespace) -> int:
                 f"chaining behind {manager.name}: its hooks run first, then ours; "
                 f"{manager.name} may rewrite its hooks (run this again after it does)"
             )
-        lines = install.install(state)
+        lines = plainhooks.install(state)
         output.info(f"plain git hooks in {state.hooks_dir}:")
     else:
-        lines = install.uninstall(state)
+        lines = plainhooks.uninstall(state)
         output.info(f"{state.hooks_dir}:" if lines else "no tracker-git hooks were installed")
     for line in lines:
         output.info(f"  {line}")

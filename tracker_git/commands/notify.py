@@ -111,9 +111,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _api(top: str | None) -> TriggerApi:
-    from tracker_git.tracker.triggers import connect
+    from tracker_git import account
+    from tracker_git.tracker.triggers import Triggers
 
-    return connect(config.load(top))
+    return Triggers(account.connect(config.load(top)))
 
 
 def _show(changes: list[plan.Change], path: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from tracker_git.core import output
-from tracker_git.tracker import context
+from tracker_git.issue import context
 from tracker_git.tracker.models import issue_url, ui_base
 
 

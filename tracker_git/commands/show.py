@@ -7,7 +7,7 @@ import argparse
 import json
 
 from tracker_git.core import output
-from tracker_git.tracker import context
+from tracker_git.issue import context
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 
 from tracker_git.core import output
-from tracker_git.tracker import context
-from tracker_git.tracker.stand import check_url, set_stand
+from tracker_git.issue import context
+from tracker_git.issue.stand import check_url, set_stand
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from tracker_git import gitcli
 from tracker_git.core import keys, output
 from tracker_git.core.errors import OperationFailed, UsageError
-from tracker_git.tracker import context
-from tracker_git.tracker.branchname import branch_name, slug
+from tracker_git.issue import context
+from tracker_git.issue.branch import branch_name, slug
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,7 +1,7 @@
 """The hooks tracker-git ships: the one table of their names, ids, git hook types and modules.
 
 Everything that lists hooks reads it: the hook runner (`__main__`), the SKIP ids (`common`),
-the plain hooks (`install`; the scripts in resources/hooks/ are checked against it by a test,
+the plain hooks (`plainhooks`; the scripts in resources/hooks/ are checked against it by a test,
 as is `.pre-commit-hooks.yaml`), the pre-commit snippets (`precommit`), the hook managers'
 advice (`hookmanagers`) and the man page (`helptext`). Data only: every hook imports it.
 """

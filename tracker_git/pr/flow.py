@@ -124,7 +124,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
 
     secrets.scrub_environment()  # no child (editor, git, hooks, browser) inherits a token
     ctx = _context(options)
-    from tracker_git.tracker.connect import connect
+    from tracker_git.account import connect
 
     forge = _forge(ctx.remote, ctx.config, required=not options.web)
     tracker = connect(ctx.config)

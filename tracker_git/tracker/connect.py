@@ -1,12 +1,11 @@
-"""A TrackerClient from configuration: the one place one is made from settings (`client`),
-and the one from the effective configuration and the stored token (`connect`)."""
+"""A TrackerClient from settings: the one place one is made (`client`). The client for the
+effective configuration with the stored token is `account.connect`, above the client."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from tracker_git.core.config import Config
     from tracker_git.http import RetryPolicy
     from tracker_git.tracker.client import TrackerClient
 
@@ -50,14 +49,3 @@ def client(
         timeout=settings.timeout if timeout is None else timeout,
         policy=policy,
     )
-
-
-def connect(config: Config, *, timeout: float | None = None) -> TrackerClient:
-    """The client for `config`'s [tracker] section; the token from TRACKER_TOKEN or the keyring
-    (tracker_git.secrets). `timeout` overrides tracker.timeout (the hooks pass theirs).
-    A [tracker] api_url the user has not chosen or trusted raises trust.Untrusted first."""
-    from tracker_git import secrets, trust
-
-    trust.check_tracker(config)  # before the token is even read
-    token = secrets.tracker_token(config, timeout=timeout)
-    return client(config.tracker, token, timeout=timeout)

@@ -16,7 +16,6 @@ from tracker_git.core.errors import OperationFailed
 from tracker_git.http import describe
 
 if TYPE_CHECKING:
-    from tracker_git.core.config import Config
     from tracker_git.tracker.client import TrackerClient
 
 
@@ -78,9 +77,3 @@ def explain(status: int, errors: Mapping[str, str], messages: tuple[str, ...], s
             "run 'git tracker notify plan' to see it now, then apply again"
         )
     return describe(status, errors, messages, said)
-
-
-def connect(config: Config) -> Triggers:
-    from tracker_git.tracker.connect import connect as connect_client
-
-    return Triggers(connect_client(config))

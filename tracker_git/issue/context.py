@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from tracker_git import gitcli, secrets
 from tracker_git.core import config, gitstate
 from tracker_git.core.errors import TrackerGitError
-from tracker_git.tracker.issuekey import Found, resolve
+from tracker_git.issue.key import Found, resolve
 
 if TYPE_CHECKING:
     from tracker_git.core.config import Config
@@ -31,9 +31,9 @@ class Context:
         )  # fmt: skip
 
     def client(self) -> TrackerClient:
-        from tracker_git.tracker.connect import connect
+        from tracker_git import account
 
-        return connect(self.config)
+        return account.connect(self.config)
 
 
 def load() -> Context:

@@ -10,8 +10,8 @@ from tracker_git.core.checks import check_branch
 from tracker_git.core.config import Config, Top, load
 from tracker_git.core.errors import ConfigError, UsageError
 from tracker_git.core.keys import key_from_branch
-from tracker_git.tracker.branchname import SLUG_MAX, branch_name, slug
-from tracker_git.tracker.issuekey import resolve
+from tracker_git.issue.branch import SLUG_MAX, branch_name, slug
+from tracker_git.issue.key import resolve
 
 
 @pytest.mark.parametrize(
