@@ -21,6 +21,7 @@ import importlib
 import inspect
 import itertools
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -514,7 +515,6 @@ def test_one_fake_server_framework() -> None:
 def test_every_runtime_dependency_is_imported_by_the_package() -> None:
     """A dependency users must install is one the package uses (platformdirs was not: only
     a test compares core/paths.py with it, so it is a test dependency)."""
-    import re
     import tomllib
 
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
@@ -522,3 +522,90 @@ def test_every_runtime_dependency_is_imported_by_the_package() -> None:
     for requirement in declared:
         name = re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].lower().replace("-", "_")
         assert name in imported, f"{name} is a runtime dependency that tracker_git never imports"
+
+
+# What starts a process: subprocess's functions, os's spawn/exec/system family, asyncio's.
+PROCESS_STARTERS = re.compile(
+    r"(posix_spawnp?|spawn\w+|exec[lv]p?e?|system|popen|create_subprocess_\w+)"
+)
+
+
+def git_starts(path: Path) -> list[str]:
+    """Places where a file starts git: a process-starting call whose arguments name git
+    ("git", "git ..."), and, in a file that starts processes, any argv list or tuple that
+    begins with "git" (built here, started a few lines further)."""
+    tree = syntax_tree(path)
+    from_subprocess = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "subprocess"
+        for alias in node.names
+    }
+
+    def starts_process(call: ast.Call) -> bool:
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id in from_subprocess
+        if isinstance(func, ast.Attribute):
+            owner = func.value.id if isinstance(func.value, ast.Name) else ""
+            return owner == "subprocess" or (
+                owner in ("os", "asyncio") and PROCESS_STARTERS.fullmatch(func.attr) is not None
+            )
+        return False
+
+    def names_git(node: ast.AST) -> bool:
+        return any(
+            isinstance(n, ast.Constant)
+            and isinstance(n.value, str)
+            and (n.value == "git" or n.value.startswith("git "))
+            for n in ast.walk(node)
+        )
+
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and starts_process(n)]
+    lines = {
+        call.lineno
+        for call in calls
+        if any(names_git(arg) for arg in [*call.args, *(k.value for k in call.keywords)])
+    }
+    if calls:
+        lines |= {
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.List, ast.Tuple))
+            and node.elts
+            and isinstance(node.elts[0], ast.Constant)
+            and node.elts[0].value == "git"
+        }
+    return [f"{path.name}:{line}" for line in sorted(lines)]
+
+
+def test_only_the_git_runner_starts_git() -> None:
+    """tracker_git.core.git is the one place that runs git: its argv, its environment (no
+    token variable), its encoding and one wording of its failures (GitFailed). The demo's
+    steps run the user's command lines (`git commit`, `git tracker pr`) as a user would, with
+    the demo's environment: they are the product being shown, not a git call of ours."""
+    runner = PACKAGE / "core" / "git.py"
+    assert "os.posix_spawnp" in calls_and_keywords(runner)
+    offenders = [
+        place for path in python_files(PACKAGE) if path != runner for place in git_starts(path)
+    ]
+    assert offenders == []
+
+
+def test_the_git_start_checker_sees_every_form(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    path.write_text(
+        "import os, subprocess\n"
+        "from subprocess import run as go\n"
+        "subprocess.run(['git', 'status'], cwd='.')\n"
+        "go(('git', 'log'))\n"
+        "os.posix_spawnp('git', ['git'], os.environ)\n"
+        "os.system('git push')\n"
+        "PUSH = ['git', 'push']\n"
+        "subprocess.Popen(PUSH)\n"
+        "subprocess.run(['gitk'])\n"
+        "subprocess.run(['/bin/sh', '-c', 'git status'])\n"
+    )
+    assert git_starts(path) == [f"x.py:{n}" for n in (3, 4, 5, 6, 7, 10)]
+    path.write_text("PUSH = ['git', 'push']\nprint(' '.join(PUSH))\n")
+    assert git_starts(path) == []  # shown to the user, not started

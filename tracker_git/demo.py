@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker_git.core import output
+from tracker_git.core import git, output
 from tracker_git.core.errors import OperationFailed
 
 ISSUE = "DEMO-1"
@@ -220,7 +220,7 @@ def _write(world: World, name: str, text: str) -> None:
 
 
 def _git(cwd: str, env: dict[str, str], *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+    git.output(args, cwd, env=env)
 
 
 def _environment(work: str, sandbox: Any, forge: Any) -> dict[str, str]:
@@ -269,7 +269,7 @@ def _start_relay(world: World) -> None:
     log_path = os.path.join(world.work, "relay.log")
     with open(log_path, "wb") as log:
         relay = subprocess.Popen(
-            ["git", "tracker", "relay", "--config", config, "--port", str(port)],
+            ["git-tracker", "relay", "--config", config, "--port", str(port)],
             env=world.env,
             cwd=world.work,
             stdout=log,

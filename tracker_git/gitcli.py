@@ -1,39 +1,16 @@
 """The few git operations the Tracker commands need (`start`, `show`, ...): the current branch,
-the local branches, create or switch to one. subprocess is fine here: these run once per
-command, not on every commit (the hooks use tracker_git.core.git).
-
-Call tracker_git.secrets.scrub_environment() first: git inherits our environment, and it must
-not inherit a token."""
+the local branches, create or switch to one. git runs through tracker_git.core.git, like
+everywhere else."""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Sequence
-
-from tracker_git.core.errors import OperationFailed, UsageError
-
-
-def _git(args: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, errors="surrogateescape"
-        )
-    except OSError as exc:
-        raise OperationFailed(
-            f"cannot run git ({exc.strerror}); install git or put it on PATH"
-        ) from None
-
-
-def _complaint(done: subprocess.CompletedProcess[str]) -> str:
-    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith(("hint:", "Aborting"))]
-    return (useful or lines or [f"exit code {done.returncode}"])[0].removeprefix("error: ")
+from tracker_git.core import git
+from tracker_git.core.errors import UsageError
 
 
 def toplevel(cwd: str | None = None) -> str | None:
     """The work tree's root, None outside a repository."""
-    done = _git(["rev-parse", "--show-toplevel"], cwd)
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    return git.answer(["rev-parse", "--show-toplevel"], cwd)
 
 
 def current_branch(cwd: str | None = None) -> str | None:
@@ -49,26 +26,23 @@ def current_branch(cwd: str | None = None) -> str | None:
 
 
 def local_branches(cwd: str | None = None) -> list[str]:
-    done = _git(["for-each-ref", "--format=%(refname:short)", "refs/heads/"], cwd)
-    return [line for line in done.stdout.splitlines() if line] if done.returncode == 0 else []
-
-
-def branch_exists(name: str, cwd: str | None = None) -> bool:
-    return _git(["rev-parse", "--verify", "--quiet", f"refs/heads/{name}"], cwd).returncode == 0
+    found = git.answer(["for-each-ref", "--format=%(refname:short)", "refs/heads/"], cwd)
+    return (found or "").splitlines()
 
 
 def check_branch_name(name: str, cwd: str | None = None) -> None:
     """UsageError unless git accepts `name` as a branch name."""
-    done = _git(["check-ref-format", "--branch", name], cwd)
-    if done.returncode != 0:
+    if git.run(["check-ref-format", "--branch", name], cwd)[0] != 0:
         raise UsageError(
             f"{name!r} is not a valid branch name; check [branch] pattern in .tracker-git.toml"
         )
 
 
 def switch(name: str, *, create: bool, cwd: str | None = None) -> None:
-    """`git switch [-c] NAME`; git's own complaint (say, local changes in the way) on failure."""
-    done = _git(["switch", *(["-c"] if create else []), name], cwd)
-    if done.returncode != 0:
-        verb = "create branch" if create else "switch to"
-        raise OperationFailed(f"cannot {verb} {name}: {_complaint(done)}")
+    """`git switch [-c] NAME`; git's own reason (say, local changes in the way) on failure."""
+    git.output(
+        ["switch", *(["-c"] if create else []), name],
+        cwd,
+        what=f"creating branch {name}" if create else f"switching to {name}",
+        fix="do what git asks (commit or stash your changes, say) and run the command again",
+    )

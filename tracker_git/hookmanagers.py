@@ -84,8 +84,7 @@ def _lefthook_advice() -> str:
 
 def hooks_path(state: RepoState) -> str | None:
     """core.hooksPath as configured (any scope), or None."""
-    code, out, _ = git.run(["config", "--get", "core.hooksPath"], state.toplevel)
-    return out.decode("utf-8", "replace").strip() or None if code == 0 else None
+    return git.answer(["config", "--get", "core.hooksPath"], state.toplevel)
 
 
 def detect(state: RepoState) -> Manager | None:

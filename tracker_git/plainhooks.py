@@ -39,8 +39,8 @@ def shared_hooks_path(state: RepoState) -> str | None:
     """ "global" or "system" where core.hooksPath comes from a config file beyond this repo."""
     from tracker_git.core import git
 
-    code, out, _ = git.run(["config", "--show-scope", "--get", "core.hooksPath"], state.toplevel)
-    scope = out.decode().split("\t", 1)[0] if code == 0 else ""
+    found = git.answer(["config", "--show-scope", "--get", "core.hooksPath"], state.toplevel)
+    scope = (found or "").split("\t", 1)[0]
     return scope if scope in ("global", "system") else None
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from tracker_git.core import deadline
+from tracker_git.core import deadline, git
 from tracker_git.core.config import Config
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.core.forgekinds import FORGES, KINDS, forge_kind
@@ -52,27 +52,19 @@ def scrub_environment() -> None:
 
 def hold(names: tuple[str, ...] | list[str]) -> None:
     """Move the variables `names` (secrets read from the environment, such as the messenger
-    secrets .tracker-notify.toml names) out of os.environ; they stay readable here."""
+    secrets .tracker-notify.toml names) out of os.environ; they stay readable here, and no
+    child we start gets them, even from an environment of its own (core.git.withhold)."""
+    git.withhold(names)
     for name in names:
         value = os.environ.pop(name, None)
         if value is not None:
             _held[name] = value
 
 
-def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a process we start: `environ` (default: ours) without any token
-    variable and without any secret variable this process has read."""
-    source = os.environ if environ is None else environ
-    return {
-        name: value
-        for name, value in source.items()
-        if name not in TOKEN_VARIABLES and name not in _held
-    }
-
-
 def forget_held() -> None:
     """Drop the held variables (a test that ran the CLI in-process cleans up with this)."""
     _held.clear()
+    git.forget_withheld()
 
 
 def _variable(name: str) -> str:

@@ -184,6 +184,9 @@ def test_when_nothing_can_be_fetched_it_names_the_fetch_depth_to_set(
     proc = check_pr(clone, github_event("DEV-8: x", "DEV-8-x", head, upstream.sha("main")))
     assert proc.returncode == 1
     assert "set 'fetch-depth: 0' on the actions/checkout step" in proc.stderr
+    # git's reason is its first complaint, not the advice it ends with ("and the repository
+    # exists.").
+    assert "gone.git' does not appear to be a git repository)" in proc.stderr
     assert len(proc.stderr.splitlines()) == 1
     no_traceback(proc)
 

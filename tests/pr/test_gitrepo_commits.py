@@ -3,7 +3,6 @@ else none; a base that exists but cannot be compared is an error, not an empty l
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from tracker_git.pr import gitrepo
 
 
 def _subjects(repo: Path, remote: str = "origin", base: str = "main") -> list[str]:
-    found = gitrepo.commits(str(repo), remote, base, dict(os.environ))
+    found = gitrepo.commits(str(repo), remote, base)
     return [c.subject for c in found]
 
 
@@ -42,5 +41,8 @@ def test_no_base_anywhere_gives_none(tmp_path: Path) -> None:
 def test_a_base_that_exists_but_cannot_be_compared_is_an_error(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "work")
     git(repo, "checkout", "-q", "--orphan", "DEMO-1-x")  # HEAD unborn: nothing to compare
-    with pytest.raises(OperationFailed, match="check that the base branch exists"):
+    with pytest.raises(OperationFailed, match="check that the base branch exists") as failed:
         _subjects(repo)
+    # git's reason is its fatal line, not the usage synopsis it prints last.
+    assert "unknown revision" in str(failed.value)
+    assert "<command>" not in str(failed.value)

@@ -180,18 +180,21 @@ def test_scrubbed_tokens_stay_readable_but_reach_no_subprocess() -> None:
 
 
 def test_one_list_of_secret_variables_for_every_child() -> None:
-    from tracker_git.pr import gitrepo
+    from tracker_git.core import git
 
     os.environ["GH_ENTERPRISE_TOKEN"] = "canary-ghe"
     os.environ["CANARY_WEBHOOK"] = "https://hooks.example/canary"
     try:
         secrets.scrub_environment()
         assert "GH_ENTERPRISE_TOKEN" not in os.environ
-        assert "CANARY_WEBHOOK" in secrets.child_environment()
+        assert "CANARY_WEBHOOK" in git.child_environment()
         assert secrets.named_secret("CANARY_WEBHOOK") == "https://hooks.example/canary"
         # Read once, it is held: no child of ours gets it, whichever way it is started.
         assert "CANARY_WEBHOOK" not in os.environ
-        for env in (secrets.child_environment(), gitrepo.child_environment()):
+        # Nor from an environment of its own (the demo's git gets one).
+        canaries = {"CANARY_WEBHOOK": "x", "GH_ENTERPRISE_TOKEN": "y", "KEPT": "z"}
+        assert git.child_environment(canaries) == {"KEPT": "z"}
+        for env in (git.child_environment(), git.child_environment({**os.environ, **canaries})):
             assert "CANARY_WEBHOOK" not in env and "GH_ENTERPRISE_TOKEN" not in env
         with pytest.raises(UsageError, match="holds a Tracker or forge token"):
             secrets.named_secret("GH_TOKEN")

@@ -25,17 +25,13 @@ FULL_HISTORY = {
 
 
 def _resolve(revision: str, cwd: str | None) -> str | None:
-    code, out, _ = git.run(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd)
-    return out.decode().strip() if code == 0 else None
+    return git.answer(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd)
 
 
 def _fetch_refs(remote: str, options: list[str], refs: list[str], cwd: str | None) -> str | None:
-    """`git fetch OPTIONS REMOTE REFS`: None when it worked, else git's last line of complaint."""
+    """`git fetch OPTIONS REMOTE REFS`: None when it worked, else git's reason."""
     code, _, err = git.run(["fetch", "--no-tags", "--quiet", *options, remote, *refs], cwd)
-    if code == 0:
-        return None
-    lines = err.decode("utf-8", "replace").strip().splitlines()
-    return lines[-1] if lines else f"exit code {code}"
+    return None if code == 0 else git.reason(err, code)
 
 
 def is_shallow(cwd: str | None = None) -> bool:

@@ -166,12 +166,11 @@ def check_hooks(ctx: Context) -> Finding:
 def check_forge(ctx: Context) -> Finding:
     if ctx.state is None or ctx.config is None:
         return Finding(False, "forge", "no repository or config")
-    code, out, _ = git.run(["remote", "get-url", "origin"], ctx.state.toplevel)
-    if code != 0:
+    url = git.answer(["remote", "get-url", "origin"], ctx.state.toplevel)
+    if url is None:
         return Finding(True, "forge", "no 'origin' remote: 'git tracker pr' needs one", True)
     from tracker_git import forges, secrets, trust
 
-    url = out.decode().strip()
     try:
         remote = forges.detect(url, ctx.config)
         trust.check_forge(remote, ctx.config)

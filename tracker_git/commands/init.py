@@ -30,17 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def guess_queues(cwd: str, limit: int = 500) -> list[str]:
     """The queues whose keys the last commits reference, most used first."""
-    code, out, _ = git.run(["log", f"-{limit}", "--format=%B%n%D"], cwd)
-    if code != 0:
-        return []
-    counts = Counter(keys.queue_of(key) for key in keys.find_keys(out.decode("utf-8", "replace")))
+    found = git.answer(["log", f"-{limit}", "--format=%B%n%D"], cwd) or ""
+    counts = Counter(keys.queue_of(key) for key in keys.find_keys(found))
     return [queue for queue, _ in counts.most_common(5)]
 
 
 def head_commit(cwd: str) -> str | None:
     """The commit HEAD points at; None in a repository without commits yet."""
-    code, out, _ = git.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd)
-    return out.decode().strip() if code == 0 else None
+    return git.answer(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd)
 
 
 def config_text(

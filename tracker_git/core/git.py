@@ -1,4 +1,12 @@
-"""Running git, for the hooks and every command: one helper, bytes in and out.
+"""The one place that starts git: for the hooks, the commands, `pr`, the CI gate and the demo.
+
+It owns how git is run (`git [-C CWD] ARGS`, no shell), the environment git gets (ours, or
+the caller's, minus every variable tracker_git.secrets withholds: no token reaches git, its
+hooks or its credential helpers), the encoding (stdout is UTF-8 with surrogate escapes, so a
+path or branch name in another encoding survives the round trip; stderr is for people, so
+undecodable bytes are replaced), and how a failure is worded: one GitFailed, one line, with
+the command, git's exit code and git's own reason. There are no time limits: git waits for
+nothing but the disk, except a fetch or push, which the user (or CI) can interrupt.
 
 It spawns git with os.posix_spawnp rather than subprocess, whose import costs ~4 ms on every
 commit. The outputs git gives here are small, so reading stdout to its end and then stderr
@@ -13,7 +21,89 @@ from tracker_git.core.errors import OperationFailed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Mapping, Sequence
+
+# Names of the variables no child process of ours inherits. tracker_git.secrets decides which
+# (every token variable, each secret it reads from the environment) and keeps their values.
+_withheld: set[str] = set()
+
+
+def withhold(names: Iterable[str]) -> None:
+    """No child we start gets the variables `names`, from os.environ or from a caller's env."""
+    _withheld.update(names)
+
+
+def forget_withheld() -> None:
+    """Children get every variable again (a test that ran the CLI in-process cleans up)."""
+    _withheld.clear()
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a process we start (git, the editor): `environ` (default: ours)
+    without the withheld variables."""
+    source = os.environ if environ is None else environ
+    return {name: value for name, value in source.items() if name not in _withheld}
+
+
+def text(data: bytes) -> str:
+    """git's output as text (the one decoding of what git prints for us to read)."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def reason(stderr: bytes | None, code: int) -> str:
+    """git's own reason for a failure, in one line: its first `fatal:` or `error:` line (what
+    follows is advice, a usage synopsis or "Aborting"), else its first line of any other kind
+    but a hint; the exit code when it said nothing, or what it said went to the terminal
+    (`stderr` None)."""
+    if stderr is None:
+        return f"exit code {code}, see git's message above"
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    for line in lines:
+        if line.startswith(("fatal: ", "error: ")):
+            return line.partition(": ")[2]
+    useful = [line for line in lines if not line.startswith(("hint:", "warning:", "Aborting"))]
+    return (useful or lines or [f"exit code {code}"])[0]
+
+
+class GitFailed(OperationFailed):
+    """A git command failed. `command` is its argv, `code` git's exit code (None: git could
+    not be started), `reason` git's own line. The message is one line: what failed (`what`,
+    by default the command), why (git's reason), what to do (`fix`)."""
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        code: int | None,
+        why: str,
+        *,
+        what: str = "",
+        fix: str = "",
+    ) -> None:
+        self.command = ["git", *args]
+        self.code = code
+        self.reason = why
+        if code is None:
+            message = f"cannot run git ({why}); install git or put it on PATH"
+        else:
+            what = what or f"git {' '.join(args)}"
+            message = f"{what} failed ({why}); {fix or 'run it yourself to see all git says'}"
+        super().__init__(message)
+
+
+def _spawn(
+    args: Sequence[str],
+    cwd: str | None,
+    env: Mapping[str, str] | None,
+    actions: list[tuple[int, int, int]],
+) -> int:
+    """Start `git [-C CWD] ARGS` (no shell: an argument is never read as a command line)."""
+    argv = ["git", *(("-C", cwd) if cwd else ()), *args]
+    environ = os.environ if env is None and not _withheld else child_environment(env)
+    try:
+        return os.posix_spawnp("git", argv, environ, file_actions=actions)
+    except OSError as exc:
+        raise GitFailed(args, None, exc.strerror or str(exc)) from None
 
 
 def _read_all(fd: int) -> bytes:
@@ -25,10 +115,13 @@ def _read_all(fd: int) -> bytes:
 
 
 def run(
-    args: Sequence[str], cwd: str | None = None, stdin: bytes | None = None
+    args: Sequence[str],
+    cwd: str | None = None,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[int, bytes, bytes]:
-    """Run `git ARGS` (in `cwd`), returning (exit code, stdout, stderr)."""
-    argv = ["git", *(("-C", cwd) if cwd else ()), *args]
+    """Run `git ARGS` (in `cwd`, with `env` or ours, minus the withheld variables), returning
+    (exit code, stdout, stderr). GitFailed only when git cannot be started."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     in_r, in_w = os.pipe()
@@ -38,13 +131,11 @@ def run(
         (os.POSIX_SPAWN_DUP2, err_w, 2),
     ]
     try:
-        pid = os.posix_spawnp("git", argv, os.environ, file_actions=actions)
-    except OSError as exc:
+        pid = _spawn(args, cwd, env, actions)
+    except GitFailed:
         for fd in (out_r, out_w, err_r, err_w, in_r, in_w):
             os.close(fd)
-        raise OperationFailed(
-            f"cannot run git ({exc.strerror}); install git or put it on PATH"
-        ) from None
+        raise
     for fd in (out_w, err_w, in_r):
         os.close(fd)
     if stdin:
@@ -56,14 +147,51 @@ def run(
     return os.waitstatus_to_exitcode(status), out, err
 
 
-def output(args: Sequence[str], cwd: str | None = None) -> str:
-    """git's stdout as text, or OperationFailed carrying git's own complaint."""
-    code, out, err = run(args, cwd)
+def output(
+    args: Sequence[str],
+    cwd: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    what: str = "",
+    fix: str = "",
+) -> str:
+    """git's stdout as text, or GitFailed carrying git's own reason."""
+    code, out, err = run(args, cwd, env=env)
     if code != 0:
-        message = err.decode("utf-8", "replace").strip().splitlines()
-        reason = message[-1] if message else f"exit code {code}"
-        raise OperationFailed(f"git {' '.join(args)} failed: {reason}")
-    return out.decode("utf-8", "surrogateescape")
+        raise GitFailed(args, code, reason(err, code), what=what, fix=fix)
+    return text(out)
+
+
+def answer(
+    args: Sequence[str], cwd: str | None = None, env: Mapping[str, str] | None = None
+) -> str | None:
+    """git's stdout as text without surrounding blanks, None when git says no (fails) or says
+    nothing: for questions (is this a commit, which URL has that remote) whose "no" is a fact."""
+    code, out, _ = run(args, cwd, env=env)
+    found = text(out).strip() if code == 0 else ""
+    return found or None
+
+
+def attached(
+    args: Sequence[str],
+    cwd: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    what: str = "",
+    fix: str = "",
+) -> None:
+    """Run `git ARGS` with its messages and progress on our stderr (a push the user watches),
+    or GitFailed; git's reason is then on the terminal already."""
+    # stdin is ours (a credential prompt can ask); stdout joins stderr: ours is for results.
+    pid = _spawn(args, cwd, env, [(os.POSIX_SPAWN_DUP2, 2, 1)])
+    try:
+        _, status = os.waitpid(pid, 0)
+    except KeyboardInterrupt:
+        os.waitpid(pid, 0)  # git got the same Ctrl-C: it stops, and leaves no zombie
+        raise
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise GitFailed(args, code, reason(None, code), what=what, fix=fix)
 
 
 def config_values(names: Sequence[str], cwd: str | None = None) -> dict[str, str]:
@@ -72,7 +200,7 @@ def config_values(names: Sequence[str], cwd: str | None = None) -> dict[str, str
     code, out, _ = run(["config", "-z", "--get-regexp", pattern.lower()], cwd)
     values: dict[str, str] = {}
     if code == 0:
-        for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        for entry in text(out).split("\0"):
             if entry:
                 name, _, value = entry.partition("\n")
                 values[name.lower()] = value  # the last one wins, as in git

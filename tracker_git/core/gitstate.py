@@ -82,12 +82,10 @@ def read_state(cwd: str | None = None) -> RepoState:
         args += ["--git-path", name]
     code, out, err = git.run(args, cwd)
     if code != 0:
-        reason = err.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(
-            f"not inside a git work tree ({reason[-1] if reason else 'git rev-parse failed'}); "
-            "run this from a repository"
+            f"not inside a git work tree ({git.reason(err, code)}); run this from a repository"
         )
-    lines = [os.path.normpath(line) for line in out.decode("utf-8", "surrogateescape").splitlines()]
+    lines = [os.path.normpath(line) for line in git.text(out).splitlines()]
     toplevel, git_dir, common_dir, hooks_dir, *state_paths = lines
     return _state(toplevel, git_dir, common_dir, hooks_dir, state_paths)
 

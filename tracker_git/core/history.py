@@ -66,13 +66,13 @@ def since_revisions(since: str, cwd: str | None = None) -> list[str]:
         return []
     if _DATE.match(since):
         return [f"--since={since}"]
-    code, out, _ = git.run(["rev-parse", "--verify", "--quiet", f"{since}^{{commit}}"], cwd)
-    if code != 0:
+    commit = git.answer(["rev-parse", "--verify", "--quiet", f"{since}^{{commit}}"], cwd)
+    if commit is None:
         raise ConfigError(
             f"[hooks] since = {since[:60]!r} names no commit of this repository; set it to a "
             "commit of this history or a date (2026-01-31), or remove it"
         )
-    return [f"^{out.decode().strip()}"]
+    return [f"^{commit}"]
 
 
 def rewording_advice(oldest: tuple[str, int, str]) -> str:

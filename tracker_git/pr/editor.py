@@ -13,8 +13,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
 
+from tracker_git.core import git
 from tracker_git.core.errors import OperationFailed
 
 SCISSORS = "------------------------ >8 ------------------------"
@@ -57,13 +57,10 @@ def parse(text: str) -> tuple[str, str]:
     return title, body + "\n" if body else ""
 
 
-def editor_command(cwd: str, env: Mapping[str, str]) -> str:
+def editor_command(cwd: str) -> str:
     """The editor git would use here."""
-    proc = subprocess.run(
-        ["git", "var", "GIT_EDITOR"], cwd=cwd, env=dict(env), capture_output=True, check=False
-    )
-    command = proc.stdout.decode("utf-8", "replace").strip()
-    if proc.returncode != 0 or not command:
+    command = git.answer(["var", "GIT_EDITOR"], cwd)
+    if command is None:
         raise OperationFailed(
             "git names no editor (git var GIT_EDITOR failed); set core.editor or GIT_EDITOR, "
             "or pass --no-edit"
@@ -71,9 +68,10 @@ def editor_command(cwd: str, env: Mapping[str, str]) -> str:
     return command
 
 
-def edit(text: str, cwd: str, env: Mapping[str, str]) -> str:
-    """Let the user edit `text`; the edited text. The editor gets the terminal."""
-    command = editor_command(cwd, env)
+def edit(text: str, cwd: str) -> str:
+    """Let the user edit `text`; the edited text. The editor gets the terminal, and our
+    environment without the withheld (token) variables, as git would give it."""
+    command = editor_command(cwd)
     fd, path = tempfile.mkstemp(prefix="tracker-git-pr-", suffix=".md")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -86,7 +84,9 @@ def edit(text: str, cwd: str, env: Mapping[str, str]) -> str:
                 else ["/bin/sh", "-c", f'{command} "$@"', command, path]
             )
             try:
-                code = subprocess.run(argv, cwd=cwd, env=dict(env), check=False).returncode
+                code = subprocess.run(
+                    argv, cwd=cwd, env=git.child_environment(), check=False
+                ).returncode
             except OSError as exc:
                 raise OperationFailed(
                     f"cannot run the editor '{command}' ({exc.strerror}); fix core.editor or "

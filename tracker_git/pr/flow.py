@@ -69,7 +69,6 @@ class _Context:
     key: str
     config: Config
     remote: ForgeRemote
-    env: dict[str, str]
 
 
 def title_from(pattern: str, key: str, summary: str) -> str:
@@ -79,9 +78,8 @@ def title_from(pattern: str, key: str, summary: str) -> str:
 def _context(options: Options) -> _Context:
     from tracker_git.forges import detect
 
-    env = gitrepo.child_environment()
-    root = gitrepo.toplevel(options.cwd, env)
-    branch = gitrepo.current_branch(root, env)
+    root = gitrepo.toplevel(options.cwd)
+    branch = gitrepo.current_branch(root)
     config = configuration.load(root)
     key = keys.key_from_branch(branch, config.queues)
     if key is None:
@@ -90,8 +88,8 @@ def _context(options: Options) -> _Context:
             f"{keys.describe_queues(config.queues)}: rename it "
             f"(git branch -m {branch} DEV-123-{branch}) or switch to the issue's branch"
         )
-    url = gitrepo.remote_url(root, options.remote, env)
-    return _Context(root, branch, key, config, detect(url, config), env)
+    url = gitrepo.remote_url(root, options.remote)
+    return _Context(root, branch, key, config, detect(url, config))
 
 
 def _forge(remote: ForgeRemote, config: Config, required: bool) -> Forge | None:
@@ -137,7 +135,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
         url=issue.url,
         status=issue.status_display,
         assignee=issue.assignee_display,
-        commits=gitrepo.commits(ctx.root, options.remote, base, ctx.env),
+        commits=gitrepo.commits(ctx.root, options.remote, base),
         stand=review.stand_link(issue, ctx.config.stand.field),
     )
     text = template.load_template(ctx.config.pr.template, ctx.root)
@@ -204,7 +202,7 @@ def _gather(
     ctx: _Context, options: Options, tracker: TrackerClient, forge: Forge | None
 ) -> tuple[review.IssueView, PullRequest | None, str]:
     """The issue, the open pull request of the branch and the base branch, read side by side."""
-    base = options.base or gitrepo.local_default_branch(ctx.root, options.remote, ctx.env)
+    base = options.base or gitrepo.local_default_branch(ctx.root, options.remote)
     output.info(f"{ctx.key}: reading the issue and the open pull requests of {ctx.branch}")
     with ThreadPoolExecutor(max_workers=2) as pool:
         issue_job = pool.submit(review.read_issue, tracker, ctx.key)
@@ -229,7 +227,7 @@ def _gather(
 
 def _edit(ctx: _Context, title: str, body: str) -> tuple[str, str]:
     try:
-        edited = editor.edit(editor.compose(title, body), ctx.root, ctx.env)
+        edited = editor.edit(editor.compose(title, body), ctx.root)
     except editor.EditorFailed as exc:
         saved_title, saved_body = editor.parse(exc.text)
         if saved_title:
@@ -271,7 +269,7 @@ def _send(
 def _push_if_needed(
     ctx: _Context, options: Options, confirm_push: Callable[[str], bool] | None
 ) -> None:
-    state = gitrepo.push_state(ctx.root, options.remote, ctx.branch, ctx.env)
+    state = gitrepo.push_state(ctx.root, options.remote, ctx.branch)
     if state == "same":
         return
     where = f"{options.remote}/{ctx.branch}"
@@ -297,7 +295,7 @@ def _push_if_needed(
                 )
             return
     output.info(f"pushing {ctx.branch} to {options.remote}")
-    gitrepo.push(ctx.root, options.remote, ctx.branch, ctx.env)
+    gitrepo.push(ctx.root, options.remote, ctx.branch)
 
 
 def _web(
@@ -351,9 +349,9 @@ def _plan(
 ) -> Result:
     assert forge is not None
     lines: list[str] = []
-    pushed = gitrepo.push_state(ctx.root, options.remote, ctx.branch, ctx.env) == "same"
+    pushed = gitrepo.push_state(ctx.root, options.remote, ctx.branch) == "same"
     if not pushed and options.push is not False:
-        lines.append(" ".join(gitrepo.push_command(options.remote, ctx.branch)))
+        lines.append("git " + " ".join(gitrepo.push_args(options.remote, ctx.branch)))
     if existing is not None:
         planned = forge.plan_update(existing, title, body)
         url = existing.url

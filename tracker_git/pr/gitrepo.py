@@ -1,133 +1,99 @@
 """What `git tracker pr` asks git: the branch, the remote, the base, the commits; and the push.
 
-Every child process gets the environment without any token variable (SPEC "Security"):
-the forge's usual variables (GH_TOKEN, GITLAB_TOKEN, ...) may be set in the user's shell,
-and neither the editor, nor git, nor its hooks and credential helpers need to see them.
+git runs through tracker_git.core.git, which keeps every token variable from it (SPEC
+"Security"): the forge's usual variables (GH_TOKEN, GITLAB_TOKEN, ...) may be set in the
+user's shell, and neither git, nor its hooks and credential helpers need to see them.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Mapping
-
-from tracker_git.core.errors import OperationFailed, UsageError
+from tracker_git.core import git
+from tracker_git.core.errors import UsageError
 from tracker_git.pr.template import MAX_COMMITS, Commit
 
 
-def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for every process `pr` starts: the current one minus the tokens
-    (tracker_git.secrets keeps the one list of them)."""
-    from tracker_git import secrets
-
-    return secrets.child_environment(environ)
-
-
-def _git(args: list[str], cwd: str, env: Mapping[str, str]) -> tuple[int, str, str]:
-    proc = subprocess.run(["git", *args], cwd=cwd, env=dict(env), capture_output=True, check=False)
-    return (
-        proc.returncode,
-        proc.stdout.decode("utf-8", "surrogateescape"),
-        proc.stderr.decode("utf-8", "replace"),
-    )
-
-
-def _failed(args: list[str], code: int, err: str, fix: str) -> OperationFailed:
-    lines = err.strip().splitlines()
-    reason = lines[-1] if lines else f"exit code {code}"
-    return OperationFailed(f"git {' '.join(args)} failed ({reason}); {fix}")
-
-
-def toplevel(cwd: str, env: Mapping[str, str]) -> str:
-    code, out, _ = _git(["rev-parse", "--show-toplevel"], cwd, env)
-    if code != 0 or not out.strip():
+def toplevel(cwd: str) -> str:
+    found = git.answer(["rev-parse", "--show-toplevel"], cwd)
+    if found is None:
         raise UsageError(
             "not inside a git work tree; run git tracker pr in the repository of the branch"
         )
-    return out.strip()
+    return found
 
 
-def current_branch(root: str, env: Mapping[str, str]) -> str:
-    code, out, _ = _git(["symbolic-ref", "--quiet", "--short", "HEAD"], root, env)
-    if code != 0 or not out.strip():
+def current_branch(root: str) -> str:
+    found = git.answer(["symbolic-ref", "--quiet", "--short", "HEAD"], root)
+    if found is None:
         raise UsageError(
             "HEAD is detached, so there is no branch to open a pull request from; "
             "switch to the issue's branch (git switch DEV-123-...)"
         )
-    return out.strip()
+    return found
 
 
-def remote_url(root: str, remote: str, env: Mapping[str, str]) -> str:
-    code, out, _ = _git(["remote", "get-url", remote], root, env)
-    if code != 0 or not out.strip():
+def remote_url(root: str, remote: str) -> str:
+    found = git.answer(["remote", "get-url", remote], root)
+    if found is None:
         raise UsageError(
             f"there is no git remote '{remote}'; add it (git remote add {remote} URL) "
             "or name another one with --remote"
         )
-    return out.strip()
+    return found
 
 
-def local_default_branch(root: str, remote: str, env: Mapping[str, str]) -> str | None:
+def local_default_branch(root: str, remote: str) -> str | None:
     """The remote's default branch as git last saw it (refs/remotes/REMOTE/HEAD), if known."""
-    code, out, _ = _git(
-        ["symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD"], root, env
-    )
+    name = git.answer(["symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD"], root)
     prefix = f"{remote}/"
-    name = out.strip()
-    return name[len(prefix) :] if code == 0 and name.startswith(prefix) else None
+    return name[len(prefix) :] if name and name.startswith(prefix) else None
 
 
-def resolve(root: str, ref: str, env: Mapping[str, str]) -> str | None:
-    code, out, _ = _git(["rev-parse", "--verify", "--quiet", ref + "^{commit}"], root, env)
-    return out.strip() if code == 0 and out.strip() else None
+def resolve(root: str, ref: str) -> str | None:
+    return git.answer(["rev-parse", "--verify", "--quiet", ref + "^{commit}"], root)
 
 
-def commits(root: str, remote: str, base: str, env: Mapping[str, str]) -> tuple[Commit, ...]:
+def commits(root: str, remote: str, base: str) -> tuple[Commit, ...]:
     """The branch's own commits, newest first: `git log BASE..HEAD`, with BASE the remote's
     copy of the base branch when git has one (the local one may be stale or missing)."""
     # `git log` first; only when it fails, whether the ref exists: one git call as a rule.
     for ref in (f"refs/remotes/{remote}/{base}", f"refs/heads/{base}"):
         args = ["log", "--no-merges", f"-n{MAX_COMMITS + 1}", "--format=%h%x1f%s", f"{ref}..HEAD"]
-        code, out, err = _git(args, root, env)
+        code, out, err = git.run(args, root)
         if code == 0:
             break
-        if resolve(root, ref, env):
-            raise _failed(args, code, err, "check that the base branch exists")
+        if resolve(root, ref):
+            raise git.GitFailed(
+                args, code, git.reason(err, code), fix="check that the base branch exists"
+            )
     else:
         return ()
     found = []
-    for line in out.strip().splitlines():
+    for line in git.text(out).strip().splitlines():
         sha, _, subject = line.partition("\x1f")
         found.append(Commit(sha, subject))
     return tuple(found)
 
 
-def push_state(root: str, remote: str, branch: str, env: Mapping[str, str]) -> str:
+def push_state(root: str, remote: str, branch: str) -> str:
     """ "same" when the remote's branch (as git last saw it) is HEAD, "missing" when git knows
     no such branch there, else "differs"."""
-    head = resolve(root, "HEAD", env)
-    there = resolve(root, f"refs/remotes/{remote}/{branch}", env)
+    head = resolve(root, "HEAD")
+    there = resolve(root, f"refs/remotes/{remote}/{branch}")
     if there is None:
         return "missing"
     return "same" if there == head else "differs"
 
 
-def push_command(remote: str, branch: str) -> list[str]:
+def push_args(remote: str, branch: str) -> list[str]:
     # The URL comes from git's config: no token is ever put on this command line.
-    return ["git", "push", "--set-upstream", remote, f"HEAD:refs/heads/{branch}"]
+    return ["push", "--set-upstream", remote, f"HEAD:refs/heads/{branch}"]
 
 
-def push(root: str, remote: str, branch: str, env: Mapping[str, str]) -> None:
+def push(root: str, remote: str, branch: str) -> None:
     """Push HEAD to the remote's branch; git's own progress goes to stderr."""
-    proc = subprocess.run(
-        push_command(remote, branch),
-        cwd=root,
-        env=dict(env),
-        stdout=sys.stderr.fileno(),
-        check=False,
+    git.attached(
+        push_args(remote, branch),
+        root,
+        what=f"git push to {remote}",
+        fix="fix the push (git pull --rebase, credentials) and run the command again",
     )
-    if proc.returncode != 0:
-        raise OperationFailed(
-            f"git push to {remote} failed (exit code {proc.returncode}, see above); "
-            "fix the push (git pull --rebase, credentials) and run the command again"
-        )
