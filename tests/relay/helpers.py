@@ -176,10 +176,15 @@ def relay_in_thread(config_path: Path) -> Iterator[Relay]:
         app.close()
 
 
-def start_relay_process(config_path: Path, env: dict[str, str] | None = None) -> Relay:
-    """`git tracker relay --config FILE --port 0` as a process; returns once it listens."""
+def start_relay_process(
+    config_path: Path, env: dict[str, str] | None = None, worker_only: bool = False
+) -> Relay:
+    """`git tracker relay --config FILE --port 0` as a process; returns once it listens.
+    `worker_only`: `git tracker relay --worker-only` (no url), once its worker runs."""
+    command = [str(VENV_BIN / "git-tracker"), "relay", "--config", str(config_path)]
+    command += ["--worker-only"] if worker_only else ["--port", "0"]
     process = subprocess.Popen(
-        [str(VENV_BIN / "git-tracker"), "relay", "--config", str(config_path), "--port", "0"],
+        command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -190,8 +195,8 @@ def start_relay_process(config_path: Path, env: dict[str, str] | None = None) ->
     seen = []
     for line in process.stderr:
         seen.append(line)
-        if line.startswith("relay listening on "):
-            url = line.split()[3]
+        if line.startswith(("relay listening on ", "relay worker running")):
+            url = line.split()[3] if not worker_only else ""
             relay = Relay(url, process=process)
             relay.log = seen
             # Keep draining stderr (into .log) so the relay never blocks on a full pipe.

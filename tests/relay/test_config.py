@@ -45,7 +45,7 @@ def test_a_minimal_file_and_its_defaults(tmp_path: Path) -> None:
     assert cfg.tracker.token == "t0ken"
     assert cfg.max_body == 1024 * 1024
     assert (cfg.max_keys, cfg.read_timeout, cfg.max_connections) == (20, 10, 64)
-    assert (cfg.log_format, cfg.retry.lease) == ("text", 5)
+    assert (cfg.log_format, cfg.retry.lease, cfg.worker) == ("text", 5, True)
     # Secrets stay out of the repr (tracebacks, logs).
     assert "s3cret" not in repr(cfg) and "t0ken" not in repr(cfg)
 

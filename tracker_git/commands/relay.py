@@ -1,5 +1,6 @@
-"""`git tracker relay --config FILE [--host H] [--port P] [--check]`: run the webhook service
-that moves issues on pull-request events (docs/relay.md)."""
+"""`git tracker relay --config FILE [--host H] [--port P] [--check] [--worker-only]`: run the
+webhook service that moves issues on pull-request events (docs/relay.md); `--worker-only`
+runs only its queue's worker, for relays that accept deliveries with `[server] worker = false`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (8080; 0: any)")
     parser.add_argument("--check", action="store_true", help="validate the configuration and exit")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--worker-only",
+        action="store_true",
+        help="serve no HTTP: only apply the queued deliveries (beside relays with "
+        "[server] worker = false)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +53,13 @@ def run(args: argparse.Namespace) -> int:
     from tracker_git.relay import logs
 
     logs.setup(cfg.log_format, logging.DEBUG if args.verbose else logging.INFO)
+    if args.worker_only:
+        from tracker_git.relay import workeronly
+
+        def working() -> None:
+            output.info(f"relay worker running (queue: {database})")
+
+        return workeronly.run(cfg, on_ready=working)
     from tracker_git.relay.app import RelayApp
     from tracker_git.relay.serve import serve
 

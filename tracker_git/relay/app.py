@@ -16,6 +16,8 @@ with its forge, event, delivery id, keys and result).
 
 Production: `gunicorn 'tracker_git.relay.app:create_app()'` with TRACKER_GIT_RELAY_CONFIG set
 (see docs/relay.md). Each worker process starts its own worker thread; they share the queue.
+With `[server] worker = false` it only accepts deliveries, and `git tracker relay --worker-only`
+(tracker_git.relay.workeronly) applies them in a process of its own.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from tracker_git.forges.registry import parts
 from tracker_git.relay import commitstatus, events, logs, verify
 from tracker_git.relay.config import FORGES, RelayConfig
 from tracker_git.relay.config import load as load_config
-from tracker_git.relay.queue import Delivery, NewTask, open_queue, transitions
+from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue, transitions
 from tracker_git.relay.worker import Mover, Worker
 
 log = logs.logger()
@@ -122,29 +124,63 @@ class RelayApp:
         self._make_mover()
         self._lock = threading.Lock()
         self._worker: Worker | None = None
-        self._worker_pid = 0
+        self._flusher: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._pid = 0
         self.ensure_worker()
 
     # -- the worker thread, one per process ------------------------------------------
-    def ensure_worker(self) -> Worker:
+    def ensure_worker(self) -> Worker | None:
         """The worker thread of this process, started if needed (also after a fork, e.g.
-        gunicorn --preload, where the parent's thread does not exist in the child)."""
+        gunicorn --preload, where the parent's thread does not exist in the child). With
+        `[server] worker = false` there is none (None): a thread of this process only adds
+        its counts to the shared ones, and another process does the tasks."""
+        worker = self._worker
+        if self._pid == os.getpid() and (worker.alive() if worker else self._flusher):
+            return worker  # the common case, without the lock
         with self._lock:
-            if self._worker is None or self._worker_pid != os.getpid() or not self._worker.alive():
-                self._worker = Worker(self.queue, self._make_mover, self.config.retry)
-                setter = commitstatus.StatusSetter(self.config, self._make_mover)
-                self._worker.handlers[commitstatus.ACTION] = setter
+            if not self.config.worker:
+                if self._flusher is None or self._pid != os.getpid():
+                    self._flusher = threading.Thread(
+                        target=self._flush_counters, name="tracker-git-relay-counters", daemon=True
+                    )
+                    self._flusher.start()
+                    self._pid = os.getpid()
+                return None
+            if self._worker is None or self._pid != os.getpid() or not self._worker.alive():
+                self._worker = new_worker(self.config, self.queue, self._make_mover)
                 self._worker.start()
-                self._worker_pid = os.getpid()
+                self._pid = os.getpid()
             return self._worker
+
+    def _flush_counters(self) -> None:
+        """An intake-only process: its counts reach the database every lease/5 seconds, as a
+        worker's keeper would add them."""
+        failing = False
+        while not self._closing.wait(max(0.05, self.config.retry.lease / 5)):
+            try:
+                self.queue.flush_counters()
+                failing = False
+            except Exception as exc:
+                if not failing:  # once per outage
+                    log.warning("relay: cannot add the counts to the queue (%s); trying again", exc)
+                failing = True
 
     def close(self) -> None:
         """Stop this process's worker (it finishes or gives back its task) and disconnect."""
         with self._lock:
-            if self._worker is not None and self._worker_pid == os.getpid():
+            mine = self._pid == os.getpid()
+            if self._worker is not None and mine:
                 # Long enough for the try in hand to finish; else its claim is given back.
                 self._worker.stop(timeout=self.config.tracker.timeout + 1)
-            self._worker = None
+            self._closing.set()
+            if self._flusher is not None and mine:
+                self._flusher.join(5)
+                try:
+                    self.queue.flush_counters()
+                except Exception:
+                    log.warning("relay: could not add the last counts to the queue")
+            self._worker = self._flusher = None
             self.queue.close()
 
     # -- WSGI -----------------------------------------------------------------------
@@ -181,7 +217,10 @@ class RelayApp:
             self.queue.check()
         except Exception as exc:
             return 503, f"queue database unavailable: {exc}\n".encode(), "text/plain"
-        if not self.ensure_worker().alive():
+        worker = self.ensure_worker()
+        if worker is None:
+            return 200, b"ok (intake only: the worker runs in another process)\n", "text/plain"
+        if not worker.alive():
             return 503, b"worker thread not running\n", "text/plain"
         return 200, b"ok\n", "text/plain"
 
@@ -342,7 +381,9 @@ class RelayApp:
         )
         if not self.queue.enqueue(accepted, tasks, self.clock()):
             return 200, {"result": "duplicate", "delivery": delivery, **answer}
-        self.ensure_worker().wake()
+        worker = self.ensure_worker()
+        if worker is not None:
+            worker.wake()  # other processes' workers: NOTIFY, or SQLite's data_version
         queued: dict[str, object] = {"result": "queued", "delivery": delivery, **answer}
         if status:
             queued["status"] = status
@@ -362,6 +403,13 @@ class RelayApp:
             head.title, head.description, head.branch, self.config.queues, self.config.branch_keys
         )
         return commitstatus.task_for(forge, head, keys[: self.config.max_keys])
+
+
+def new_worker(config: RelayConfig, queue: SqlQueue, make_mover: Callable[[], Mover]) -> Worker:
+    """A worker (not started) for the queue, doing issue moves and commit statuses."""
+    worker = Worker(queue, make_mover, config.retry)
+    worker.handlers[commitstatus.ACTION] = commitstatus.StatusSetter(config, make_mover)
+    return worker
 
 
 def create_app(

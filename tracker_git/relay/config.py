@@ -64,6 +64,10 @@ class Server(Section, name="server"):
     read_timeout = number(10, "seconds to receive a request's body (408 after)")
     max_connections = number(64, "the built-in server's concurrent connections")
     log_format = choice(("text", "json"), "text", "json: one object per line")
+    worker = flag(
+        True,
+        "run the queue's worker here; false: intake only (`git tracker relay --worker-only` applies)",
+    )
 
 
 class Tracker(Section, name="tracker"):
@@ -199,6 +203,7 @@ class RelayConfig:
     max_connections: int = 64  # the built-in server's concurrent connections
     log_format: str = "text"  # or "json": one object per line
     branch_keys: bool = True  # take a key from the source branch's name
+    worker: bool = True  # run the queue's worker in the serving process
 
 
 def _flatten(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
@@ -427,6 +432,7 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
         read_timeout=_value(flat, Server.read_timeout),
         max_connections=max(1, int(_value(flat, Server.max_connections))),
         log_format=_value(flat, Server.log_format),
+        worker=_value(flat, Server.worker),
         branch_keys=branch_keys is not False,
         queues=tuple(queues),
         statuses=statuses,

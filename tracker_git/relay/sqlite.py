@@ -23,6 +23,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -75,6 +76,7 @@ CREATE INDEX IF NOT EXISTS tasks_issue ON tasks(issue, state, id);
 CREATE INDEX IF NOT EXISTS tasks_claimed ON tasks(claimed_by) WHERE claimed_by IS NOT NULL;
 """
 _PRIVATE = 0o600
+_LOOK = 0.05  # seconds between looks for other processes' commits while waiting
 
 
 def _create_private(path: str) -> None:
@@ -226,7 +228,15 @@ class SqliteQueue(SqlQueue):
             return
 
     def wait(self, timeout: float) -> None:
-        self._wakeup.wait(timeout)
+        """Until this process wakes us, another process commits (SQLite's `data_version`,
+        looked at every _LOOK seconds: an intake-only relay tells a worker process of new work
+        this way), or `timeout` passes."""
+        db = self.connection()
+        seen = db.execute("PRAGMA data_version").fetchone()
+        deadline = time.monotonic() + timeout
+        while not self._wakeup.wait(min(_LOOK, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline or db.execute("PRAGMA data_version").fetchone() != seen:
+                break
         self._wakeup.clear()
 
     def wake(self) -> None:
