@@ -9,6 +9,8 @@ commit through, or, with `[hooks] strict = true`, blocks it.
 
 from __future__ import annotations
 
+import sys
+
 from tracker_git import cache
 from tracker_git.core import output
 from tracker_git.core.config import Config
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 _down: dict[str, str] = {}
 # Per process, per scope: why the check is skipped (an untrusted address); never blocks.
 _skipped: dict[str, str] = {}
+_site_loaded = False  # see _load_site
 
 
 class Unreachable(Exception):
@@ -95,7 +98,20 @@ def _unreachable(where: str, reason: str, config: Config) -> None:
         )
 
 
+def _load_site() -> None:
+    """The plain hooks start Python without its `site` module (-S: ~3 ms on every commit), so
+    the folders of requests and keyring may be missing from sys.path; asking Tracker needs
+    them, so `site` adds them here, as it would have at start-up."""
+    global _site_loaded
+    if sys.flags.no_site and not _site_loaded:
+        import site
+
+        site.main()
+        _site_loaded = True
+
+
 def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
+    _load_site()
     from tracker_git import secrets, trust
     from tracker_git.http import check_api_url
 

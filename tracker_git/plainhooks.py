@@ -12,6 +12,7 @@ import os
 import sys
 from importlib import resources
 
+import tracker_git
 from tracker_git.core.errors import OperationFailed
 from tracker_git.core.gitstate import RepoState
 from tracker_git.hooks import GIT_HOOKS
@@ -29,10 +30,22 @@ def is_ours(path: str) -> bool:
         return False
 
 
-def hook_text(name: str, python: str) -> str:
+def package_folder() -> str:
+    """The folder that holds this tracker_git (site-packages, a user site, an editable
+    checkout): the hooks put it on sys.path themselves and start Python without `site`."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(tracker_git.__file__)))
+
+
+def _single_quoted(value: str) -> str:
+    """`value` for the inside of a '...' shell string."""
+    return value.replace("'", "'\\''")
+
+
+def hook_text(name: str, python: str, package: str) -> str:
     template = resources.files("tracker_git.resources").joinpath("hooks").joinpath(name).read_text()
     # The absolute interpreter, so that GUI clients with another PATH run the same install.
-    return template.replace("@PYTHON@", python.replace("'", "'\\''"))
+    text = template.replace("@PYTHON@", _single_quoted(python))
+    return text.replace("@PACKAGE@", _single_quoted(package))
 
 
 def shared_hooks_path(state: RepoState) -> str | None:
@@ -44,8 +57,11 @@ def shared_hooks_path(state: RepoState) -> str | None:
     return scope if scope in ("global", "system") else None
 
 
-def install(state: RepoState, python: str = sys.executable) -> list[str]:
-    """Install every hook; return one line per hook saying what was done.
+def install(
+    state: RepoState, python: str = sys.executable, package: str | None = None
+) -> list[str]:
+    """Install every hook; return one line per hook saying what was done. `python` runs
+    them; `package` is the folder holding its tracker_git (this one's by default).
 
     Every hook is checked before any is written, so a refusal changes nothing.
     """
@@ -68,7 +84,7 @@ def install(state: RepoState, python: str = sys.executable) -> list[str]:
         else:
             done.append(f"{name}: {'updated' if os.path.lexists(path) else 'installed'}")
         with open(path, "w", encoding="utf-8") as f:
-            f.write(hook_text(name, python))
+            f.write(hook_text(name, python, package or package_folder()))
         os.chmod(path, 0o755)
     return done
 

@@ -31,7 +31,7 @@ def test_each_plain_hook_script_runs_the_hooks_of_its_stage() -> None:
     assert scripts == set(hooks.GIT_HOOKS)
     for git_hook in hooks.GIT_HOOKS:
         text = folder.joinpath(git_hook).read_text()
-        run = re.findall(r"sys\.exit\(main\(\)\)' ([a-z-]+)", text) + re.findall(
+        run = re.findall(r"sys\.exit\(main\(\)\)' \"\$PACKAGE\" ([a-z-]+)", text) + re.findall(
             r"^run ([a-z-]+)", text, re.M
         )
         wanted = [hook.name for hook in hooks.HOOKS if git_hook in hook.stages]
