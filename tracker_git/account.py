@@ -1,18 +1,16 @@
-"""Login, logout and whoami: the plain functions behind those commands.
-
-The organization and API options of the three commands are the same, so they are added and
-read here. The token is checked with `GET /myself` before it is stored, and is never printed.
+"""Login, logout and whoami: the plain functions behind those commands (their options and
+prompts are the commands': commands/_account.py, commands/login.py). Also the client for the
+configuration with the stored token (`connect`). The token is checked with `GET /myself`
+before it is stored, and is never printed.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracker_git import secrets
-from tracker_git.core import config, forgekinds, gitstate, output
+from tracker_git.core import config, forgekinds, gitstate
 from tracker_git.core.config import Config, Tracker
 from tracker_git.core.errors import TrackerGitError, UsageError
 from tracker_git.core.schema import Key
@@ -24,37 +22,6 @@ if TYPE_CHECKING:
 STORE_TIMEOUT = 60.0
 
 
-def add_tracker_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--org-id", metavar="ID", help="Yandex 360 organization id (X-Org-ID)")
-    group.add_argument(
-        "--cloud-org-id", metavar="ID", help="Yandex Cloud organization id (X-Cloud-Org-ID)"
-    )
-    parser.add_argument(
-        "--api-url",
-        metavar="URL",
-        help="Tracker API base (default: [tracker] api_url); with --forge, the forge's API "
-        "base (default: the one its host serves)",
-    )
-
-
-def add_forge_options(parser: argparse.ArgumentParser, verb: str) -> None:
-    parser.add_argument(
-        "--forge",
-        choices=forgekinds.KINDS,
-        help=f"{verb} a forge token (for 'git tracker pr') instead of the Tracker token",
-    )
-    parser.add_argument(
-        "--host",
-        metavar="HOST",
-        help="the forge's web host (default: "
-        + ", ".join(row.web_host for row in forgekinds.FORGES if row.web_host)
-        + "; required for "
-        + ", ".join(row.kind for row in forgekinds.FORGES if not row.web_host)
-        + ")",
-    )
-
-
 def repo_root() -> str | None:
     try:
         return gitstate.read_state().toplevel
@@ -62,19 +29,26 @@ def repo_root() -> str | None:
         return None
 
 
-def load_config(args: argparse.Namespace) -> Config:
-    """The configuration with this command's options on top (SPEC precedence)."""
+def load_config(
+    *,
+    api_url: str | None = None,
+    org_id: str | None = None,
+    cloud_org_id: str | None = None,
+    token_kind: str | None = None,
+) -> Config:
+    """The configuration with a command's choices on top (SPEC precedence); naming one
+    organization clears the other."""
     overrides: dict[Key[str], str] = {}
-    if getattr(args, "api_url", None):
-        overrides[Tracker.api_url] = args.api_url
-    if getattr(args, "org_id", None):
-        overrides[Tracker.org_id] = args.org_id
+    if api_url:
+        overrides[Tracker.api_url] = api_url
+    if org_id:
+        overrides[Tracker.org_id] = org_id
         overrides[Tracker.cloud_org_id] = ""
-    if getattr(args, "cloud_org_id", None):
-        overrides[Tracker.cloud_org_id] = args.cloud_org_id
+    if cloud_org_id:
+        overrides[Tracker.cloud_org_id] = cloud_org_id
         overrides[Tracker.org_id] = ""
-    if getattr(args, "token_kind", None):
-        overrides[Tracker.token_kind] = args.token_kind
+    if token_kind:
+        overrides[Tracker.token_kind] = token_kind
     return config.load(repo_root(), overrides)
 
 
@@ -104,47 +78,23 @@ def forge_api(kind: str, host: str | None, api_url: str | None = None) -> str:
     return default_api_url(kind, f"https://{forge_host(kind, host)}")
 
 
-def read_token(with_token: bool, what: str) -> str:
-    """The token from stdin (--with-token) or a hidden prompt on the terminal."""
-    if with_token:
-        return secrets.check_token_text(sys.stdin.read())
-    if not sys.stdin.isatty():
-        raise UsageError(
-            f"no terminal to ask for the {what} token; pipe it in: "
-            "... | git tracker login --with-token"
-        )
-    import getpass
-
-    return secrets.check_token_text(getpass.getpass(f"Paste your {what} token (hidden): "))
-
-
-def ask_organization(cfg: Config, interactive: bool) -> Config:
-    """Make sure an organization is known: from the options, environment and files, else
-    asked on the terminal. Digits are a Yandex 360 id, anything else a Yandex Cloud id."""
-    if secrets.organization(cfg):
-        return cfg
-    if not interactive:
-        raise UsageError(
-            "no organization: pass --org-id ID (Yandex 360) or --cloud-org-id ID "
-            "(Yandex Cloud), or set TRACKER_ORG_ID; it is shown in Tracker under "
-            "Administration > Organizations"
-        )
-    answer = input("Organization id (Tracker > Administration > Organizations): ").strip()
-    if not answer:
-        raise UsageError("no organization given; pass --org-id or --cloud-org-id")
+def with_organization(cfg: Config, answer: str) -> Config:
+    """`cfg` with the organization a person typed: digits are a Yandex 360 id, anything else
+    a Yandex Cloud id."""
     if answer.isdigit():
         return with_overrides(cfg, org_id=answer, cloud_org_id="")
     return with_overrides(cfg, cloud_org_id=answer, org_id="")
 
 
-def ask_token_kind(cfg: Config, interactive: bool) -> Config:
-    """For a Yandex Cloud organization, on a terminal, ask OAuth or IAM unless the kind was
-    given (option or file); a Yandex 360 organization takes OAuth tokens only."""
-    if not interactive or cfg.tracker.org_id or not cfg.tracker.cloud_org_id:
-        return cfg
-    if cfg.source(Tracker.token_kind) != "default":
-        return cfg
-    answer = input("Token kind, oauth or iam [oauth]: ").strip().lower() or "oauth"
+def token_kind_unchosen(cfg: Config) -> bool:
+    """A Yandex Cloud organization whose token kind nobody chose (option or file): OAuth or
+    IAM is worth asking; a Yandex 360 organization takes OAuth tokens only."""
+    if cfg.tracker.org_id or not cfg.tracker.cloud_org_id:
+        return False
+    return cfg.source(Tracker.token_kind) == "default"
+
+
+def with_token_kind(cfg: Config, answer: str) -> Config:
     if answer not in ("oauth", "iam"):
         raise UsageError(f"'{answer}' is not a token kind; answer oauth or iam")
     return with_overrides(cfg, token_kind=answer)
@@ -230,8 +180,3 @@ def save_organization(cfg: Config) -> str:
     if cfg.source(Tracker.api_url) == "command line":
         values["api_url"] = cfg.tracker.api_url
     return userconfig.set_values("tracker", values)
-
-
-def warn_environment_token() -> None:
-    if secrets.environment_token():
-        output.warn("TRACKER_TOKEN is set in this shell; it takes precedence over the keyring")

@@ -11,14 +11,17 @@ import argparse
 import sys
 
 from tracker_git import account, secrets, trust
+from tracker_git.commands import _account
 from tracker_git.core import output
+from tracker_git.core.config import Config
+from tracker_git.core.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--with-token", action="store_true", help="read the token from standard input"
     )
-    account.add_tracker_options(parser)
+    _account.add_tracker_options(parser)
     parser.add_argument(
         "--token-kind",
         choices=("oauth", "iam"),
@@ -29,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also write the organization (and token kind) to your user config file",
     )
-    account.add_forge_options(parser, "store")
+    _account.add_forge_options(parser, "store")
     parser.epilog = (
         "The token is kept in the OS keyring (service 'tracker-git'). On a headless Linux "
         "machine, run gnome-keyring unlocked in a D-Bus session, or set TRACKER_TOKEN instead."
@@ -39,14 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.forge:
         return _forge(args)
-    cfg = account.load_config(args)
+    cfg = _account.load_config(args)
     interactive = sys.stdin.isatty() and not args.with_token
-    cfg = account.ask_organization(cfg, interactive)
-    cfg = account.ask_token_kind(cfg, interactive)
+    cfg = _ask_organization(cfg, interactive)
+    cfg = _ask_token_kind(cfg, interactive)
     account.check_kind(cfg)
     trust.check_tracker(cfg)  # before the token is asked for, let alone sent
     output.info(f"The token will be checked with, and kept for, {account.where(cfg)}.")
-    token = account.read_token(args.with_token, "Tracker")
+    token = _read_token(args.with_token, "Tracker")
     done = account.login(cfg, token)
     output.result(f"Logged in to {account.where(cfg)} as {done.user}.")
     output.info(
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
             "The organization is not saved anywhere: run again with --save-org, put it into "
             ".tracker-git.toml ([tracker] org_id / cloud_org_id), or set TRACKER_ORG_ID."
         )
-    account.warn_environment_token()
+    if secrets.environment_token():
+        output.warn("TRACKER_TOKEN is set in this shell; it takes precedence over the keyring")
     return 0
 
 
@@ -68,7 +72,7 @@ def _forge(args: argparse.Namespace) -> int:
     api = account.forge_api(args.forge, args.host, args.api_url)
     host = secrets.api_host(api)
     output.info(f"The {args.forge} token will be sent only to {api}.")
-    token = account.read_token(args.with_token, f"{args.forge} ({host})")
+    token = _read_token(args.with_token, f"{args.forge} ({host})")
     stored = secrets.store_forge_token(args.forge, host, token, timeout=account.STORE_TIMEOUT)
     output.result(
         f"Stored the {args.forge} token for {host} in the keyring as tracker-git / {stored}."
@@ -77,3 +81,43 @@ def _forge(args: argparse.Namespace) -> int:
     if variable:
         output.warn(f"{variable} is set in this shell; it takes precedence over the keyring")
     return 0
+
+
+def _read_token(with_token: bool, what: str) -> str:
+    """The token from stdin (--with-token) or a hidden prompt on the terminal."""
+    if with_token:
+        return secrets.check_token_text(sys.stdin.read())
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"no terminal to ask for the {what} token; pipe it in: "
+            "... | git tracker login --with-token"
+        )
+    import getpass
+
+    return secrets.check_token_text(getpass.getpass(f"Paste your {what} token (hidden): "))
+
+
+def _ask_organization(cfg: Config, interactive: bool) -> Config:
+    """Make sure an organization is known: from the options, environment and files, else
+    asked on the terminal."""
+    if secrets.organization(cfg):
+        return cfg
+    if not interactive:
+        raise UsageError(
+            "no organization: pass --org-id ID (Yandex 360) or --cloud-org-id ID "
+            "(Yandex Cloud), or set TRACKER_ORG_ID; it is shown in Tracker under "
+            "Administration > Organizations"
+        )
+    answer = input("Organization id (Tracker > Administration > Organizations): ").strip()
+    if not answer:
+        raise UsageError("no organization given; pass --org-id or --cloud-org-id")
+    return account.with_organization(cfg, answer)
+
+
+def _ask_token_kind(cfg: Config, interactive: bool) -> Config:
+    """For a Yandex Cloud organization, on a terminal, ask OAuth or IAM unless the kind was
+    given (option or file)."""
+    if not interactive or not account.token_kind_unchosen(cfg):
+        return cfg
+    answer = input("Token kind, oauth or iam [oauth]: ").strip().lower() or "oauth"
+    return account.with_token_kind(cfg, answer)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 
 from tracker_git import account, secrets
+from tracker_git.commands import _account
 from tracker_git.core import output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    account.add_tracker_options(parser)
-    account.add_forge_options(parser, "remove")
+    _account.add_tracker_options(parser)
+    _account.add_forge_options(parser, "remove")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
         name = f"the {args.forge} token for {host}"
         variable = secrets.forge_variable(args.forge)
     else:
-        cfg = account.load_config(args)
+        cfg = _account.load_config(args)
         removed = secrets.delete_token(cfg)
         name = f"the Tracker token for {account.where(cfg)}"
         variable = secrets.ENV_TOKEN if secrets.environment_token() else None

@@ -1,7 +1,7 @@
 """The forges tracker-git knows: one row each, the one place a forge kind is named.
 
 Everything that lists or keys on forges reads this table: `[forge] kind` (core/config.py),
-`--forge` (account.py), the token variables (secrets.py), remote detection
+`--forge` (commands/_account.py), the token variables (secrets.py), remote detection
 (forges/detect.py), the relay's forge names, header detection and signature checks
 (relay/), and the registry that finds each forge's code (forges/registry.py,
 emulators/__init__.py). Stdlib only and data only: the hooks' path may import it.
