@@ -71,6 +71,22 @@ class _Context:
     remote: ForgeRemote
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One run once its facts are gathered: the local ones, what was asked, the forge (None
+    with --web and no token), Tracker, the issue, the branch's open pull request and the base.
+    The steps below take it, and the title and description, which change as they go."""
+
+    ctx: _Context
+    options: Options
+    forge: Forge | None
+    tracker: TrackerClient
+    view: review.IssueView
+    existing: PullRequest | None
+    base: str
+    confirm_push: Callable[[str], bool] | None
+
+
 def title_from(pattern: str, key: str, summary: str) -> str:
     return pattern.replace("{key}", key).replace("{summary}", summary).strip()
 
@@ -127,6 +143,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
     forge = _forge(ctx.remote, ctx.config, required=not options.web)
     tracker = connect(ctx.config)
     view, existing, base = _gather(ctx, options, tracker, forge)
+    job = _Run(ctx, options, forge, tracker, view, existing, base, confirm_push)
     issue = view.issue
     key = issue.key or ctx.key  # an issue moved to another queue answers with its new key
     facts = template.Facts(
@@ -151,9 +168,9 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
         body = template.render(text, facts)
 
     if options.web:
-        return _web(ctx, options, forge, existing, base, title, body, confirm_push)
+        return _web(job, title, body)
     if options.dry_run:
-        return _plan(ctx, options, forge, tracker, view, existing, base, title, body)
+        return _plan(job, title, body)
     if options.edit and not options.recover:
         title, body = _edit(ctx, title, body)
 
@@ -164,7 +181,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
             # is read while the forge updates it.
             known = existing.url if existing is not None else ""
             seen = pool.submit(review.mentions, tracker, ctx.key, known) if known else None
-            pr, created = _send(ctx, options, forge, existing, base, title, body, confirm_push)
+            pr, created = _send(job, title, body)
             mentioned = seen.result() if seen is not None and pr.url == known else None
         status = ctx.config.statuses.review
         for line in review.mark_review(tracker, view, status, pr.url, created, mentioned):
@@ -240,17 +257,10 @@ def _edit(ctx: _Context, title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
-def _send(
-    ctx: _Context,
-    options: Options,
-    forge: Forge,
-    existing: PullRequest | None,
-    base: str,
-    title: str,
-    body: str,
-    confirm_push: Callable[[str], bool] | None,
-) -> tuple[PullRequest, bool]:
-    _push_if_needed(ctx, options, confirm_push)
+def _send(job: _Run, title: str, body: str) -> tuple[PullRequest, bool]:
+    ctx, options, forge, existing = job.ctx, job.options, job.forge, job.existing
+    assert forge is not None
+    _push_if_needed(job)
     if existing is not None:
         if options.base and options.base != existing.target:
             output.warn(
@@ -261,14 +271,13 @@ def _send(
         output.info(f"updated pull request #{pr.number}")
         return pr, False
     # A create that races another run ends in an update of that pull request.
-    pr, created = forge.create_or_adopt(title, body, ctx.branch, base, options.draft)
+    pr, created = forge.create_or_adopt(title, body, ctx.branch, job.base, options.draft)
     output.info(f"{'created' if created else 'updated'} pull request #{pr.number}")
     return pr, created
 
 
-def _push_if_needed(
-    ctx: _Context, options: Options, confirm_push: Callable[[str], bool] | None
-) -> None:
+def _push_if_needed(job: _Run) -> None:
+    ctx, options, confirm_push = job.ctx, job.options, job.confirm_push
     state = gitrepo.push_state(ctx.root, options.remote, ctx.branch)
     if state == "same":
         return
@@ -298,25 +307,17 @@ def _push_if_needed(
     gitrepo.push(ctx.root, options.remote, ctx.branch)
 
 
-def _web(
-    ctx: _Context,
-    options: Options,
-    forge: Forge | None,
-    existing: PullRequest | None,
-    base: str,
-    title: str,
-    body: str,
-    confirm_push: Callable[[str], bool] | None,
-) -> Result:
+def _web(job: _Run, title: str, body: str) -> Result:
+    ctx, options, forge, existing = job.ctx, job.options, job.forge, job.existing
     if existing is not None:
         url = existing.url
     else:
         if options.dry_run:
             output.info(f"would push {ctx.branch} to {options.remote} if it lacks it")
         else:
-            _push_if_needed(ctx, options, confirm_push)  # the page needs the branch there
+            _push_if_needed(job)  # the page needs the branch there
         page = forge if forge is not None else _page_maker(ctx.remote)
-        url = page.create_page_url(ctx.branch, base, title, body)
+        url = page.create_page_url(ctx.branch, job.base, title, body)
     if not options.dry_run:
         _open_browser(url)
     return Result(url, created=False)
@@ -336,17 +337,8 @@ def _open_browser(url: str) -> None:
         output.info("no browser could be started; open the address below")
 
 
-def _plan(
-    ctx: _Context,
-    options: Options,
-    forge: Forge | None,
-    tracker: TrackerClient,
-    view: review.IssueView,
-    existing: PullRequest | None,
-    base: str,
-    title: str,
-    body: str,
-) -> Result:
+def _plan(job: _Run, title: str, body: str) -> Result:
+    ctx, options, forge, existing = job.ctx, job.options, job.forge, job.existing
     assert forge is not None
     lines: list[str] = []
     pushed = gitrepo.push_state(ctx.root, options.remote, ctx.branch) == "same"
@@ -356,11 +348,11 @@ def _plan(
         planned = forge.plan_update(existing, title, body)
         url = existing.url
     else:
-        planned = forge.plan_create(title, body, ctx.branch, base, options.draft)
+        planned = forge.plan_create(title, body, ctx.branch, job.base, options.draft)
         url = PENDING_URL
     lines += [item.describe() for item in planned]
     status = ctx.config.statuses.review
-    lines += review.plan(tracker, view, status, url, existing=existing is not None)
+    lines += review.plan(job.tracker, job.view, status, url, existing=existing is not None)
     output.info("dry run: nothing was pushed, created, moved or commented")
     return Result(url, created=existing is None, plan=tuple(lines))
 
