@@ -52,12 +52,6 @@ def load_config(
     return config.load(repo_root(), overrides)
 
 
-def with_overrides(cfg: Config, **values: str) -> Config:
-    """`cfg` with [tracker] values replaced (an organization typed at the prompt)."""
-    changes = {Tracker.BY_NAME[name]: value for name, value in values.items()}
-    return cfg.replace(changes, "prompt")
-
-
 def forge_host(kind: str, host: str | None) -> str:
     if host:
         return host.strip().lower()
@@ -82,8 +76,8 @@ def with_organization(cfg: Config, answer: str) -> Config:
     """`cfg` with the organization a person typed: digits are a Yandex 360 id, anything else
     a Yandex Cloud id."""
     if answer.isdigit():
-        return with_overrides(cfg, org_id=answer, cloud_org_id="")
-    return with_overrides(cfg, cloud_org_id=answer, org_id="")
+        return cfg.replace({Tracker.org_id: answer, Tracker.cloud_org_id: ""}, "prompt")
+    return cfg.replace({Tracker.cloud_org_id: answer, Tracker.org_id: ""}, "prompt")
 
 
 def token_kind_unchosen(cfg: Config) -> bool:
@@ -97,7 +91,7 @@ def token_kind_unchosen(cfg: Config) -> bool:
 def with_token_kind(cfg: Config, answer: str) -> Config:
     if answer not in ("oauth", "iam"):
         raise UsageError(f"'{answer}' is not a token kind; answer oauth or iam")
-    return with_overrides(cfg, token_kind=answer)
+    return cfg.replace({Tracker.token_kind: answer}, "prompt")
 
 
 def check_kind(cfg: Config) -> None:
