@@ -1,5 +1,8 @@
 """The rules of the layout that keep the hooks fast and the parts independent:
 
+- LAYERS (below): which part of the package may import which, as one table, and the rules it
+  must keep (core stdlib-only, tracker/ the client only, the fakes apart from our client and
+  imported by the commands and the demo alone, dependencies pointing one way);
 - the hooks' offline paths load nothing heavy (requests, pygit2, keyring, importlib.metadata);
 - the sandbox never imports tracker_git.tracker (it must not share our client's mistakes);
 - core never imports the CLI, the commands or the hooks;
@@ -33,6 +36,50 @@ from tracker_git import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tracker_git"
+
+# --- the layers, as data -----------------------------------------------------------------------
+# Which part of tracker_git may import which. A part is a subpackage (hooks) or a top-level
+# module (trust); besides what its row names, a part imports only itself and the standard
+# library. Other packages are named where they are allowed (requests, keyring, psycopg), and so
+# is importlib.metadata (slow to import: never on the hook path). Imports inside functions and
+# under TYPE_CHECKING count. A new module needs its row here; test_every_file_keeps_to_its_layer
+# checks the files against the rows (each row exact: nothing missing, nothing unused), and
+# test_the_layers_keep_the_rules checks the rows against the rules no row may break.
+LAYERS: dict[str, str] = {
+    "core": "",  # the foundation (keys, checks, config, git): stdlib only
+    "hooks": "core online",  # the hook path; online only lazily, behind [hooks] online
+    "precommit": "hooks",  # the .pre-commit-config.yaml snippets, from the hook table
+    "plainhooks": "core hooks resources",  # `hooks install|uninstall`: the plain git hooks
+    "hookmanagers": "about core hooks plainhooks precommit",  # who runs each git hook
+    "resources": "",  # data: the man page, the plain hook scripts, the PR template
+    "about": "core importlib.metadata",  # version and project URL: for the commands only
+    "cache": "core",  # the online check's cache
+    "gitcli": "core",  # the few git questions the Tracker commands ask
+    "userconfig": "core",  # writes the user config file (login --save-org)
+    "secrets": "core keyring",  # tokens: the environment and the keyring
+    "trust": "core forges notify",  # where tokens may go (forges, notify: types and a lazy read)
+    "http": "core requests",  # the one HTTP stack: session, retries, pages, the loopback rule
+    "tracker": "core http requests",  # the Tracker API client, nothing above it
+    "forges": "core http requests",  # the forge clients
+    "notify": "core http requests secrets",  # alerts as code: Tracker triggers, messengers
+    "online": "cache core http secrets tracker trust",  # the hooks' online key check
+    "account": "core forges secrets tracker trust userconfig",  # login/logout/whoami, connect
+    "issue": "account core gitcli secrets tracker",  # the issue a command is about: start, stand
+    "pr": "account core forges resources secrets tracker trust",  # `git tracker pr`
+    "cigate": "core forges online secrets",  # the pull request gate, in CI
+    "relay": "core forges http psycopg secrets tracker",  # the webhook service
+    "fakes": "core",  # the fake-server framework under the sandbox and the emulators
+    "sandbox": "fakes",  # the local Tracker: never our client (it must not share its mistakes)
+    "emulators": "core fakes",  # the four forges on loopback
+    "demo": "core emulators requests sandbox",  # `git tracker demo`, against the fakes
+    "helptext": "commands core forges hooks issue notify relay secrets",  # man page, completion
+    # one module per command, thin over the parts above; the command table and the parser
+    "commands": "about account cigate core demo forges gitcli helptext hookmanagers issue "
+    "notify plainhooks pr precommit relay sandbox secrets tracker trust",
+    "cli": "about commands core secrets",  # `git tracker`: the entry point; nothing imports it
+    "__main__": "cli",  # python -m tracker_git
+}
+ALLOWED = {part: set(names.split()) for part, names in LAYERS.items()}
 
 # Never on the hooks' offline path (SPEC "Hooks": "Fast").
 HEAVY = (
@@ -126,6 +173,95 @@ def offending(names: set[str], forbidden: tuple[str, ...]) -> list[str]:
 
 def python_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.py"))
+
+
+# The standard library's modules that count as dependencies in LAYERS, as other packages do.
+NAMED_STDLIB = ("importlib.metadata",)
+
+
+def part_of(name: str) -> str | None:
+    """The LAYERS part an imported module belongs to: `tracker_git.hooks.common` -> hooks,
+    `requests.adapters` -> requests, `importlib.metadata` -> itself; None for the rest of the
+    standard library and for the tracker_git package itself (kept empty)."""
+    if name.startswith("tracker_git."):
+        return name.split(".")[1]
+    if name == "tracker_git":
+        return None
+    named = [n for n in NAMED_STDLIB if name == n or name.startswith(n + ".")]
+    if named:
+        return named[0]
+    top = name.split(".")[0]
+    return None if top in sys.stdlib_module_names or top == "__future__" else top
+
+
+def parts_imported(path: Path) -> set[str]:
+    """The other parts (and packages) a file of the package imports."""
+    own = part_of(module_name(path))
+    return {p for p in map(part_of, imported_names(path)) if p is not None and p != own}
+
+
+def test_every_file_keeps_to_its_layer() -> None:
+    """Each file imports only what its part's row in LAYERS allows, and each row says exactly
+    what its part imports: a new dependency between parts is a visible change to the table."""
+    files = python_files(PACKAGE)
+    parts = {part_of(module_name(path)) for path in files} - {None}
+    assert parts == set(LAYERS), "give each part of tracker_git one row in LAYERS, no more"
+    used: dict[str, set[str]] = {part: set() for part in LAYERS}
+    offenders = []
+    for path in files:
+        part = part_of(module_name(path))
+        if part is None:
+            continue
+        found = parts_imported(path)
+        used[part] |= found
+        offenders += [
+            f"{path.relative_to(ROOT)} imports {p}" for p in sorted(found - ALLOWED[part])
+        ]
+    assert offenders == [], "not allowed by LAYERS"
+    unused = {part: sorted(ALLOWED[part] - used[part]) for part in LAYERS}
+    assert {part: names for part, names in unused.items() if names} == {}, (
+        "LAYERS allows what nothing imports any more: take it out of the row"
+    )
+
+
+def reachable(part: str, skip: frozenset[str] = frozenset()) -> set[str]:
+    """Every part `part` imports, directly or through others (not through those in skip)."""
+    seen: set[str] = set()
+    todo = [part]
+    while todo:
+        for name in ALLOWED.get(todo.pop(), set()) - seen - skip:
+            seen.add(name)
+            todo.append(name)
+    return seen
+
+
+def importers(part: str) -> set[str]:
+    return {other for other, allowed in ALLOWED.items() if part in allowed}
+
+
+# Parts that import each other: helptext builds the man page and the completion scripts from
+# the commands' parser, and the completion command prints them.
+MUTUAL = {frozenset({"commands", "helptext"})}
+
+
+def test_the_layers_keep_the_rules() -> None:
+    """The rules the table must keep, whatever rows are added."""
+    heavy = {"requests", "keyring", "psycopg", "importlib.metadata"}
+    assert ALLOWED["core"] == set(), "core imports the standard library only"
+    assert ALLOWED["hooks"] <= {"core", "online"}, "the hooks import core (and online, lazily)"
+    assert reachable("hooks", skip=frozenset({"online"})) & heavy == set()
+    assert ALLOWED["tracker"] <= {"core", "http", "requests"}, "tracker/ is the API client only"
+    for fake in ("fakes", "sandbox", "emulators"):
+        assert "tracker" not in reachable(fake), f"{fake} must not share our client's mistakes"
+    assert importers("fakes") <= {"sandbox", "emulators"}
+    assert importers("sandbox") | importers("emulators") <= {"commands", "demo"}
+    assert importers("cli") <= {"__main__"}, "the entry point is imported by nothing"
+    assert importers("commands") <= {"cli", "helptext"}
+    assert importers("keyring") <= {"secrets"}, "tokens are kept by secrets alone"
+    assert importers("importlib.metadata") <= {"about"}
+    assert importers("psycopg") <= {"relay"}
+    mutual = {frozenset({a, b}) for a in ALLOWED for b in ALLOWED[a] if a in reachable(b)}
+    assert mutual <= MUTUAL, "dependencies point one way"
 
 
 def loaded_modules(code: str, *args: str, cwd: Path | None = None, stdin: str = "") -> set[str]:
