@@ -12,6 +12,7 @@ import sys
 
 from tracker_git import account, secrets, trust
 from tracker_git.commands import _account
+from tracker_git.commands._prompt import read_hidden
 from tracker_git.core import output
 from tracker_git.core.config import Config
 from tracker_git.core.errors import UsageError
@@ -85,16 +86,9 @@ def _forge(args: argparse.Namespace) -> int:
 
 def _read_token(with_token: bool, what: str) -> str:
     """The token from stdin (--with-token) or a hidden prompt on the terminal."""
-    if with_token:
-        return secrets.check_token_text(sys.stdin.read())
-    if not sys.stdin.isatty():
-        raise UsageError(
-            f"no terminal to ask for the {what} token; pipe it in: "
-            "... | git tracker login --with-token"
-        )
-    import getpass
-
-    return secrets.check_token_text(getpass.getpass(f"Paste your {what} token (hidden): "))
+    pipe_it = "... | git tracker login --with-token"
+    prompt = f"Paste your {what} token (hidden): "
+    return secrets.check_token_text(read_hidden(with_token, f"the {what} token", pipe_it, prompt))
 
 
 def _ask_organization(cfg: Config, interactive: bool) -> Config:

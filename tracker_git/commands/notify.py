@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tracker_git import secrets, trust
+from tracker_git.commands._prompt import read_hidden
 from tracker_git.core import config, output, paths
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.notify import apply as applying
@@ -225,13 +226,6 @@ def _secret(action: str, name: str, from_stdin: bool) -> int:
 
 def _read_value(name: str, from_stdin: bool) -> str:
     """The value from stdin (--stdin) or a hidden prompt; never echoed."""
-    if from_stdin:
-        return secrets.check_secret_text(sys.stdin.read())
-    if not sys.stdin.isatty():
-        raise UsageError(
-            f"no terminal to ask for {name}; pipe it in: "
-            f"... | git tracker notify secret set {name} --stdin"
-        )
-    import getpass
-
-    return secrets.check_secret_text(getpass.getpass(f"Paste the value of {name} (hidden): "))
+    pipe_it = f"... | git tracker notify secret set {name} --stdin"
+    prompt = f"Paste the value of {name} (hidden): "
+    return secrets.check_secret_text(read_hidden(from_stdin, name, pipe_it, prompt))
