@@ -448,6 +448,26 @@ def test_every_command_module_has_add_arguments_and_run() -> None:
     assert present <= listed, f"command modules missing from cli.COMMANDS: {present - listed}"
 
 
+# Outside commands/, what parses a command line of its own or reads the parser: the emulators'
+# `python -m tracker_git.emulators` and helptext, which makes the man page from the parser.
+OWN_COMMAND_LINES = {PACKAGE / "emulators" / "__main__.py", PACKAGE / "helptext.py"}
+
+
+def test_options_and_prompts_are_the_commands() -> None:
+    """Commands are thin over plain functions: argument parsing and questions on the terminal
+    (input, getpass) are in commands/, the functions below them take values."""
+    offenders = []
+    for path in python_files(PACKAGE):
+        if path.parent.name == "commands":
+            continue
+        names = imported_names(path)
+        if "argparse" in names and path not in OWN_COMMAND_LINES:
+            offenders.append(f"{path.relative_to(ROOT)}: argparse")
+        if "getpass" in names or "input" in calls_and_keywords(path):
+            offenders.append(f"{path.relative_to(ROOT)}: a prompt")
+    assert offenders == []
+
+
 # --- one rule, one place ----------------------------------------------------------------------
 
 # Where a forge may be named by its kind: the table, and the demo, which picks one to show.
