@@ -28,6 +28,7 @@ import json
 import os
 import socket
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -172,9 +173,10 @@ class Counters:
 _TASK_COLUMNS = "id, delivery, action, issue, status, kind, pr, created, attempts, data"
 
 
-class SqlQueue:
+class SqlQueue(ABC):
     """The queue's SQL, shared by the backends. Statements use `?` placeholders; each backend
-    provides transactions, its schema, per-key locking and waiting for new work."""
+    provides transactions, its schema, per-key locking and waiting for new work (the abstract
+    methods are what a backend must provide; the others it may)."""
 
     param = "?"
     skip_locked = ""  # PostgreSQL: FOR UPDATE SKIP LOCKED
@@ -185,31 +187,35 @@ class SqlQueue:
         self._holder = ""
         self._holder_pid = 0
 
-    # -- backend hooks -----------------------------------------------------------------
+    # -- backend hooks: a backend provides the abstract ones; the others do nothing ------
+    @abstractmethod
     def transaction(self, durable: bool = True) -> AbstractContextManager[Any]:
         """A write transaction on this thread's connection; a durable one is on disk when
         the block ends."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reading(self) -> AbstractContextManager[Any]:
         """A connection for reads outside a transaction."""
-        raise NotImplementedError
 
     def lock_keys(self, db: Any, keys: Sequence[str]) -> None:
         """Serialise writers touching the same order keys (SQLite's writers are serial)."""
+        return
 
     def announce(self, db: Any) -> None:
         """Tell other processes there is new work (PostgreSQL: NOTIFY)."""
+        return
 
+    @abstractmethod
     def wait(self, timeout: float) -> None:
         """Return when new work may have arrived, or after `timeout` seconds."""
-        raise NotImplementedError
 
     def wake(self) -> None:
         """Make `wait` return now (a delivery accepted by this process)."""
+        return
 
     def close(self) -> None:
         """Close this thread's connections."""
+        return
 
     # -- helpers ----------------------------------------------------------------------
     @property
