@@ -522,8 +522,10 @@ def test_every_forge_in_the_table_has_its_client_and_emulator() -> None:
 def test_the_forge_interface_is_declared_once() -> None:
     """forges.base.Forge is the interface (its abstract methods) and the shared plumbing; no
     Protocol restates it and no method is a NotImplementedError stub. The same for the
-    relay's queue backends (relay.queue.SqlQueue)."""
-    for path in [*python_files(PACKAGE / "forges"), PACKAGE / "relay" / "queue.py"]:
+    forge emulators (emulators.server.Emulator) and the relay's queue backends
+    (relay.queue.SqlQueue)."""
+    emulators = python_files(PACKAGE / "emulators")
+    for path in [*python_files(PACKAGE / "forges"), *emulators, PACKAGE / "relay" / "queue.py"]:
         source = path.read_text(encoding="utf-8")
         assert "Protocol" not in source, path
         assert "NotImplementedError" not in source, path

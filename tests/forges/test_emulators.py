@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 
 from tracker_git.emulators import Emulator
@@ -244,3 +245,18 @@ def test_injected_faults_answer_in_the_forge_shape_or_drop_the_connection(
         raise AssertionError("a dropped connection was answered")
     assert gh(em, "GET", "/repos/octo/hello").status_code == 200
     assert [r.status for r in em.requests] == [503, None, 200]
+
+
+def test_an_emulator_without_every_method_of_the_interface_cannot_be_made() -> None:
+    """Emulator's abstract methods are the interface: a subclass missing one fails when it is
+    made (and mypy says so where its module declares `EMULATOR: type[Emulator]`), not with a
+    NotImplementedError in the middle of a request."""
+
+    class Partial(Emulator):
+        def authorized(self, headers: dict[str, str]) -> bool:
+            return True
+
+    with pytest.raises(TypeError, match="abstract") as caught:
+        Partial()  # type: ignore[abstract]
+    for name in ("error_reply", "find", "not_found", "remote_url", "unauthorized"):
+        assert name in str(caught.value)

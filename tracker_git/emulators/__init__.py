@@ -19,6 +19,7 @@ runs one by hand.
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 from tracker_git.core.forgekinds import FORGES, ForgeKind
@@ -30,37 +31,21 @@ def _emulator(row: ForgeKind) -> type[Emulator]:
     found = getattr(importlib.import_module(f"{__name__}.{row.module}"), "EMULATOR", None)
     if not (isinstance(found, type) and issubclass(found, Emulator)):
         raise TypeError(f"{__name__}.{row.module} has no EMULATOR = <an Emulator class>")
+    if inspect.isabstract(found):
+        missing = ", ".join(sorted(getattr(found, "__abstractmethods__", ())))
+        raise TypeError(f"{__name__}.{row.module}: EMULATOR does not implement {missing}")
     return found
 
 
 EMULATORS: dict[str, type[Emulator]] = {row.kind: _emulator(row) for row in FORGES}
 
 
-def start_emulator(
-    kind: str,
-    token: str = "test-token",
-    repo: str | None = None,
-    default_branch: str = "main",
-    latency: float = 0.0,
-    page_size: int | None = None,
-    port: int = 0,
-    **kind_options: Any,
-) -> Emulator:
-    """Start the emulator of `kind` on 127.0.0.1 (a free port) and return its handle.
-    `repo` defaults per kind (octo/hello, group/sub/project, workspace/repo, PRJ/repo);
-    `latency` seconds are slept before each answer; `page_size` caps every page; `port` 0
-    takes a free one. `kind_options` go to that kind's emulator (GitHub: `edition`, one of
-    "dotcom", "ghe.com", "ghes", which says where the API is served)."""
-    emulator = EMULATORS[kind](
-        token=token,
-        repo=repo,
-        default_branch=default_branch,
-        latency=latency,
-        page_size=page_size,
-        port=port,
-        **kind_options,
-    )
-    return emulator.start()
+def start_emulator(kind: str, **options: Any) -> Emulator:
+    """Start the emulator of `kind` on 127.0.0.1 and return its handle; `options` are its
+    constructor's (Emulator.__init__: token, repo, default_branch, latency, page_size, port;
+    and the kind's own, such as GitHub's `edition`: "dotcom", "ghe.com" or "ghes", which
+    says where the API is served)."""
+    return EMULATORS[kind](**options).start()
 
 
 __all__ = ["EMULATORS", "Emulator", "Recorded", "start_emulator"]

@@ -277,4 +277,4 @@ class BitbucketCloudEmulator(Emulator):
         return Reply(200, {"size": len(values), "page": 1, "pagelen": 10, "values": values})
 
 
-EMULATOR = BitbucketCloudEmulator
+EMULATOR: type[Emulator] = BitbucketCloudEmulator  # mypy: a concrete Emulator

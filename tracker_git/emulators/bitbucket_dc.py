@@ -363,4 +363,4 @@ class BitbucketDCEmulator(Emulator):
         )
 
 
-EMULATOR = BitbucketDCEmulator
+EMULATOR: type[Emulator] = BitbucketDCEmulator  # mypy: a concrete Emulator

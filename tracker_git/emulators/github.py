@@ -249,4 +249,4 @@ class GitHubEmulator(Emulator):
         return Reply(200, list(reversed(self.statuses_on(call.groups[2]))))
 
 
-EMULATOR = GitHubEmulator
+EMULATOR: type[Emulator] = GitHubEmulator  # mypy: a concrete Emulator

@@ -273,4 +273,4 @@ def project_id(path: str) -> str:
     return quote(path, safe="")
 
 
-EMULATOR = GitLabEmulator
+EMULATOR: type[Emulator] = GitLabEmulator  # mypy: a concrete Emulator

@@ -14,6 +14,7 @@ import json
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -66,10 +67,14 @@ Reply = Answer  # what a handler returns: status, JSON body, headers
 Handler = Callable[[Call], Reply]
 
 
-class Emulator:
-    """Base of the forge emulators. Subclasses set `api_path`, fill `routes` and implement
-    `authorized`, `unauthorized`, `not_found` and the handlers; a subclass's module is named
-    like its forge's (tracker_git.core.forgekinds), which gives `kind`."""
+class Emulator(ABC):
+    """Base of the forge emulators: the one declaration of what each emulator provides (its
+    abstract methods: authorization, error shapes, its pull requests' reviewers, a remote
+    URL), and the serving they share. Subclasses set `api_path`, fill `routes` with their
+    handlers and implement the abstract methods (an emulator missing one is a type error for
+    mypy where its module says `EMULATOR: type[Emulator] = ...`, and cannot be made); a
+    subclass's module is named like its forge's (tracker_git.core.forgekinds), which gives
+    `kind`."""
 
     api_path = ""  # where the API lives under the server root, e.g. "/api/v4"
     api_regex = ""  # the same as a regex when several prefixes are served; default api_path
@@ -83,11 +88,16 @@ class Emulator:
         page_size: int | None = None,
         port: int = 0,
     ) -> None:
+        """`token`: the one it accepts. `repo`: the repository it serves (default per kind:
+        octo/hello, group/sub/project, workspace/repo, PRJ/repo). `latency`: seconds slept
+        before each answer. `page_size`: caps every page, so tests can force several pages.
+        `port`: 0 takes a free one. A kind may take options of its own (GitHub: `edition`;
+        Data Center: `permission`)."""
         self.token = token
         self.port = port
         self.repo = repo or self.default_repo()
         self.default_branch = default_branch
-        self.page_size = page_size  # caps every page, so tests can force several pages
+        self.page_size = page_size
         self.prs: list[dict[str, Any]] = []
         # Commits the repository has (add_commit): statuses can only be set on these.
         self.commits: set[str] = set()
@@ -120,32 +130,38 @@ class Emulator:
             )
         )
 
+    @abstractmethod
     def authorized(self, headers: dict[str, str]) -> bool:
-        raise NotImplementedError
+        """Whether the request carries this emulator's token the way the forge takes it."""
 
+    @abstractmethod
     def unauthorized(self) -> Reply:
-        raise NotImplementedError
+        """The forge's answer to a request without valid credentials."""
 
+    @abstractmethod
     def not_found(self, call: Call) -> Reply:
-        raise NotImplementedError
+        """The forge's answer to a path it does not serve."""
 
+    @abstractmethod
     def remote_url(self) -> str:
         """A git remote URL that tracker_git.forges.detect maps to this kind (with
         TRACKER_GIT_FORGE_API_URL set to `url`)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reviewers_of(self, number: int) -> list[str]:
-        raise NotImplementedError
+        """The reviewers pull request `number` has asked (ids as the forge gives them)."""
 
+    @abstractmethod
     def set_reviewers(self, number: int, reviewers: list[str]) -> None:
-        raise NotImplementedError
+        """Make these the reviewers of pull request `number`, as a user would on the forge."""
 
+    @abstractmethod
     def find(self, number: int) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """Pull request `number` (the forge's own JSON, live), None if there is none."""
 
+    @abstractmethod
     def error_reply(self, status: int, message: str) -> Reply:
         """An error answer in this forge's own error shape."""
-        raise NotImplementedError
 
     def fail_next(
         self,
