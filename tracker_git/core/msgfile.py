@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tracker_git.core import git, message
+from tracker_git.core import gitconfig, message
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tracker_git.core.gitstate import RepoState
 
 # git's commit.cleanup modes, mapped to how `message.clean` reads the message. "default" is
 # "strip" when an editor was used; a hook cannot tell, and "strip" errs towards asking for a key.
@@ -21,15 +25,17 @@ class MessageFile:
         self.cleaned = cleaned
 
 
-def parse(raw: bytes, cwd: str | None = None) -> MessageFile:
+def parse(raw: bytes, cwd: str | None = None, state: RepoState | None = None) -> MessageFile:
+    """`state`: the repository the hook runs in, which lets git's settings be read without
+    starting git where none of them can be set (core/gitconfig.py)."""
     text = message.decode(raw)
-    settings = git.config_values(["core.commentChar", "core.commentString", "commit.cleanup"], cwd)
+    settings = gitconfig.message_settings(state, cwd)
     configured = settings.get("core.commentstring") or settings.get("core.commentchar")
     comment = message.comment_prefix(text, configured)
     cleanup = CLEANUP_MODES.get(settings.get("commit.cleanup", "default"), "strip")
     return MessageFile(text, comment, message.clean(text, comment, cleanup))
 
 
-def read(path: str, cwd: str | None = None) -> MessageFile:
+def read(path: str, cwd: str | None = None, state: RepoState | None = None) -> MessageFile:
     with open(path, "rb") as f:
-        return parse(f.read(), cwd)
+        return parse(f.read(), cwd, state)

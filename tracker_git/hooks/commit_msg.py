@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
     state, config = common.load()
     if state.operation is not None:  # merge, revert, cherry-pick, rebase: git's own messages
         return 0
-    msg = msgfile.read(argv[0])
+    msg = msgfile.read(argv[0], state=state)
     cleaned = msg.cleaned
     problem = checks.check_message(cleaned, config)
     if problem is None and not checks.passes_without_key(cleaned, config):

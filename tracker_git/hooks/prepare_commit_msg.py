@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     key = checks.branch_key(state.branch, config)
     if key is None:
         return 0
-    msg = msgfile.read(argv[0])
+    msg = msgfile.read(argv[0], state=state)
     cleaned = msg.cleaned
     if cleaned.strip() and checks.passes_without_key(cleaned, config):
         return 0  # a revert, a fixup!, a no-issue marker ("MINOR: ...")
