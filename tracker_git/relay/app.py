@@ -258,16 +258,17 @@ class RelayApp:
         deadline = time.monotonic() + self.config.read_timeout
         parts: list[bytes] = []
         left = length
-        slow = Response(
-            408, f"the body did not arrive within {self.config.read_timeout:g} s", "rejected"
-        )
         while left > 0:
-            if time.monotonic() > deadline:
-                raise slow
             try:
+                if time.monotonic() > deadline:
+                    raise TimeoutError
                 part: bytes = read(min(left, 65536))
-            except TimeoutError:  # the server's socket timeout
-                raise slow from None
+            except TimeoutError:  # ours, or the server's socket timeout
+                raise Response(
+                    408,
+                    f"the body did not arrive within {self.config.read_timeout:g} s",
+                    "rejected",
+                ) from None
             if not part:
                 raise Response(400, "the body is shorter than its Content-Length", "rejected")
             parts.append(part)

@@ -25,6 +25,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 def escape(text: str) -> str:
     """`text` with control characters (C0, DEL, C1, line/paragraph separators) escaped."""
+    if text.isprintable():  # none of them (they are Unicode's "Other" and "Separator"): as is
+        return text
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
