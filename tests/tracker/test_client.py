@@ -88,6 +88,24 @@ def test_move_finds_the_transition_by_target_status(sandbox: SandboxHandle) -> N
     result = client(sandbox).move_to_status("DEMO-1", "inProgress")
     assert result.moved and result.transition == "start_progress"
     assert sandbox.state.issue("DEMO-1")["status"] == "inProgress"  # type: ignore[index]
+    # Two requests: the issue read with its transitions, then the transition.
+    assert [(r["method"], r["path"]) for r in sandbox.requests] == [
+        ("GET", "/v3/issues/DEMO-1?expand=transitions"),
+        ("POST", "/v3/issues/DEMO-1/transitions/start_progress/_execute"),
+    ]
+
+
+def test_a_move_given_an_issue_read_without_transitions_asks_for_them(
+    sandbox: SandboxHandle,
+) -> None:
+    c = client(sandbox)
+    issue = c.get_issue("DEMO-1")
+    assert issue.transitions is None
+    assert c.move_to_status("DEMO-1", "inProgress", issue=issue).moved
+    assert log(sandbox)[1:] == [
+        ("GET", "/v3/issues/DEMO-1/transitions", 200),
+        ("POST", "/v3/issues/DEMO-1/transitions/start_progress/_execute", 200),
+    ]
 
 
 def test_move_by_display_name_ignores_case_and_spaces(sandbox: SandboxHandle) -> None:

@@ -76,7 +76,7 @@ CREATE INDEX IF NOT EXISTS tasks_issue ON tasks(issue, state, id);
 CREATE INDEX IF NOT EXISTS tasks_claimed ON tasks(claimed_by) WHERE claimed_by IS NOT NULL;
 """
 _PRIVATE = 0o600
-_LOOK = 0.05  # seconds between looks for other processes' commits while waiting
+_LOOK = 0.02  # seconds between looks for other processes' commits while waiting
 
 
 def _create_private(path: str) -> None:

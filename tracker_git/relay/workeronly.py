@@ -3,7 +3,7 @@ HTTP, beside relays whose `[server] worker = false` only accept deliveries.
 
 It does what a serving relay's worker thread does (claims, heartbeats, taking back the claims
 of dead relays, retries, the counters), on the same database: SQLite on this host (new work
-is noticed through SQLite's `data_version` within a few hundredths of a second) or PostgreSQL
+is noticed through SQLite's `data_version` within 0.02 s) or PostgreSQL
 (LISTEN/NOTIFY). Run one or more; they share the work as the serving processes' threads do.
 
 Stopping: SIGTERM or SIGINT only sets a flag, which the main thread reads every few tenths of

@@ -150,8 +150,11 @@ class TrackerClient:
         me = self.request("GET", ("myself",), what="ask Tracker who you are")
         return me if isinstance(me, dict) else {}
 
-    def get_issue(self, key: str) -> Issue:
-        data = self.request("GET", ("issues", key), what=f"read {key}", key=key)
+    def get_issue(self, key: str, *, with_transitions: bool = False) -> Issue:
+        """The issue; `with_transitions`: with the transitions out of its status in the same
+        answer (`?expand=transitions`, tracker-api.md §2.1), `Issue.transitions`."""
+        params = {"expand": "transitions"} if with_transitions else None
+        data = self.request("GET", ("issues", key), what=f"read {key}", key=key, params=params)
         if not isinstance(data, dict):
             raise OperationFailed(
                 f"cannot read {key}: Tracker answered something else than an issue"
@@ -275,13 +278,16 @@ class TrackerClient:
     ) -> MoveResult:
         """Move `key` to the status whose key (or display name) is `status`, through the
         transition leading there from where it is. Already there: nothing is sent. `issue`:
-        the issue just read, to save reading it again."""
+        the issue just read, to save reading it again. The issue is read with its transitions
+        (one request: two in all for a move); an answer without them costs a GET of its own."""
         if issue is None:
-            issue = self.get_issue(key)
+            issue = self.get_issue(key, with_transitions=True)
         key = issue.key or key  # an old key of a moved issue answers with the new one
         if matches(status, issue.status_key, issue.status_display):
             return MoveResult(key, issue.status_key, issue.status_display, moved=False)
-        options = self.transitions(key)
+        options = issue.transitions
+        if options is None:
+            options = self.transitions(key)
         chosen = pick(status, options)
         if chosen is None:
             raise Unreachable(unreachable(key, status, issue, options))

@@ -36,6 +36,15 @@ class Issue:
     def raw(self) -> Mapping[str, Any]:
         return self.fields
 
+    @property
+    def transitions(self) -> list[Transition] | None:
+        """The transitions out of its status when it was read with them (`expand=transitions`),
+        else None."""
+        listed = self.fields.get("transitions")
+        if not isinstance(listed, list):
+            return None
+        return [Transition.from_json(t) for t in listed if isinstance(t, Mapping)]
+
     def field(self, name: str) -> Any:
         """A field's value by id; a local field also by its key (`standLink` finds
         `<hex>--standLink`)."""
