@@ -97,3 +97,20 @@ def test_a_worker_process_killed_with_a_task_in_flight_loses_nothing(
     finally:
         queue.close()
         stop_all([intake, worker])
+
+
+def test_an_idle_worker_process_notices_an_intake_processes_delivery(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    """SQLite: the worker process is told by nothing but the database (data_version); with a
+    poll interval of 300 s only that can wake it within the wait's bound."""
+    config = write_config(tmp_path, sandbox, server=INTAKE_ONLY, retry="poll = 300\n")
+    key = sandbox.state.add_issue("noticed", status="inReview")
+    intake = start_relay_process(config)
+    worker = start_relay_process(config, worker_only=True)
+    try:
+        body, headers = signed("github-merged", {"PROJ-123": key})
+        assert intake.post(body, headers=headers).status_code == 202
+        wait_until(lambda: status_of(sandbox, key) == "readyForTest")
+    finally:
+        stop_all([intake, worker])

@@ -180,6 +180,9 @@ class SqlQueue(ABC):
 
     param = "?"
     skip_locked = ""  # PostgreSQL: FOR UPDATE SKIP LOCKED
+    # Set in a process whose work is added by other processes only (`--worker-only`): then an
+    # idle SQLite worker looks for their commits (PostgreSQL's NOTIFY reaches every process).
+    watch_others = False
 
     def __init__(self, database: str) -> None:
         self.database = database

@@ -228,9 +228,14 @@ class SqliteQueue(SqlQueue):
             return
 
     def wait(self, timeout: float) -> None:
-        """Until this process wakes us, another process commits (SQLite's `data_version`,
-        looked at every _LOOK seconds: an intake-only relay tells a worker process of new work
-        this way), or `timeout` passes."""
+        """Until this process wakes us (its intake accepted a delivery) or `timeout` passes;
+        with `watch_others` also until another process commits (SQLite's `data_version`,
+        looked at every _LOOK seconds: how intake-only relays tell a worker process of new
+        work; each look costs an idle worker about 0.2 ms of CPU, so only there)."""
+        if not self.watch_others:
+            self._wakeup.wait(timeout)
+            self._wakeup.clear()
+            return
         db = self.connection()
         seen = db.execute("PRAGMA data_version").fetchone()
         deadline = time.monotonic() + timeout

@@ -41,6 +41,7 @@ def run(
     movers = make_mover or (lambda: tracker_client(config))
     movers()  # a bad api_url or token kind stops the start, as it does a serving relay's
     queue = open_queue(config.database)
+    queue.watch_others = True  # every task comes from another process
     worker = new_worker(config, queue, movers)
     stop: list[int] = []  # a plain flag: an Event's lock may be held where the handler runs
 
