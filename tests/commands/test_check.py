@@ -213,3 +213,34 @@ def test_message_with_a_no_issue_marker(repo: Path) -> None:
     passes(check(repo, "message", "-", stdin="MINOR: fix a typo\n"), "no key needed")
     commit(repo, "MINOR: keyless by design")
     passes(check(repo, "range", "HEAD~1..HEAD"), "every commit in HEAD~1..HEAD references a key")
+
+
+def test_range_leaves_out_what_came_before_since(repo: Path) -> None:
+    """`[hooks] since` exempts old history from `check range` as from the hooks and `check pr`:
+    a commit leaves out itself and what came before, a date what was committed before it."""
+
+    def failing(proc: subprocess.CompletedProcess[str]) -> list[str]:
+        assert proc.returncode == 1, proc.stderr
+        return [line.split("'")[1] for line in proc.stderr.splitlines()[1:]]
+
+    git(repo, "checkout", "-q", "-b", "DEV-1-adopt")
+    old = {"GIT_COMMITTER_DATE": "2020-06-01T12:00:00", "GIT_AUTHOR_DATE": "2020-06-01T12:00:00"}
+    git(repo, "commit", "-q", "--allow-empty", "-m", "legacy, no key",
+        env={**os.environ, **NO_HOOKS, **old})  # fmt: skip
+    adopted = commit(repo, "adoption, no key")
+    assert failing(check(repo, "range", "main..HEAD")) == ["adoption, no key", "legacy, no key"]
+    (repo / ".tracker-git.toml").write_text(f'[hooks]\nsince = "{adopted}"\n')
+    passes(
+        check(repo, "range", "main..HEAD"),
+        f"every commit in main..HEAD after [hooks] since = {adopted} references a key",
+    )
+    commit(repo, "after adoption, no key")
+    assert failing(check(repo, "range", "main..HEAD")) == ["after adoption, no key"]
+    (repo / ".tracker-git.toml").write_text('[hooks]\nsince = "2021-01-01"\n')
+    assert failing(check(repo, "range", "main..HEAD")) == [
+        "after adoption, no key",
+        "adoption, no key",
+    ]
+    # A since that names no commit is a configuration error, as for the hooks.
+    (repo / ".tracker-git.toml").write_text('[hooks]\nsince = "no-such-commit"\n')
+    fails(check(repo, "range", "main..HEAD"), 2, "names no commit of this repository")

@@ -88,13 +88,16 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(
                     f"'{revision}' in '{args.range}' names no commit; check the branch or sha (git log --oneline)"
                 )
-        lines = history.problems([args.range], cfg, os.getcwd())
+        # The hooks' and `check pr`'s rule: commits from before `[hooks] since` are not judged.
+        since = history.since_revisions(cfg.hooks.since, state.toplevel)
+        lines = history.problems([args.range, *since], cfg, os.getcwd())
         problem = (
             "\n".join([f"{len(lines)} commit(s) reference no valid key:", *lines])
             if lines
             else None
         )
-        ok = f"every commit in {args.range} references a key"
+        after = f" after [hooks] since = {cfg.hooks.since}" if since else ""
+        ok = f"every commit in {args.range}{after} references a key"
     if problem:
         raise CheckFailed(problem)
     output.result(ok)

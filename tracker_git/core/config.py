@@ -81,7 +81,9 @@ class Hooks(Section, name="hooks"):
         (), 'no-issue markers: ["MINOR"] lets "MINOR: fix a typo" pass without a key'
     )
     since = text(
-        "", "a commit or a date (2026-01-31): the push check skips older commits; init sets HEAD"
+        "",
+        "a commit or a date (2026-01-31): the push check, check range and check pr skip older "
+        "commits; init sets HEAD",
     )
 
 
