@@ -196,4 +196,4 @@ def test_sigterm_gives_back_what_it_holds_and_logs_are_json(
     assert not any(line.startswith("FAKE") for line in relay.log)
     [accepted] = [r for r in records if r.get("result") == "queued"]
     assert accepted["forge"] == "github" and accepted["keys"] == [key]
-    assert accepted["pr"].endswith("/pull/2\\nFAKE") and accepted["answer"] == 202
+    assert accepted["pr"].endswith("/pull/2\nFAKE") and accepted["answer"] == 202

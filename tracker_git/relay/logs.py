@@ -8,6 +8,10 @@ and its arguments with a visible escape (`\\n`, `\\x1b`), whatever the handler.
 With `[server] log_format = "json"`, each record is one JSON object on one line: `time`,
 `level`, `message`, and the fields the relay attaches to the records about a delivery and
 about a task's outcome (`forge`, `event`, `delivery`, `keys`, `issue`, `status`, `result`, ...).
+There each value is escaped exactly once, by the JSON encoding: `JsonFormatter` reads the
+values as they were logged (kept by `Escaping` beside the escaped ones), so a log pipeline
+gets them back unchanged; the characters `json` leaves raw (DEL, C1, U+2028/9) become
+`\\uXXXX` too, so the line holds no control character at all.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from collections.abc import Mapping
 LOGGER = "tracker_git.relay"
 FIELDS = "fields"  # the LogRecord attribute (logging's `extra`) holding a record's fields
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # the controls json.dumps leaves as they are
+_LOGGED = "_logged"  # the LogRecord attribute holding (msg, args, fields) before escaping
 
 
 def escape(text: str) -> str:
@@ -42,8 +48,9 @@ class Escaping(logging.Filter):
     """Escapes the message, its arguments and its fields in place (runs once per record)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "_escaped", False):
+        if hasattr(record, _LOGGED):
             return True
+        setattr(record, _LOGGED, (record.msg, record.args, getattr(record, FIELDS, None)))
         record.msg = escape(str(record.msg))
         if isinstance(record.args, tuple):
             record.args = tuple(_clean(a) for a in record.args)
@@ -52,26 +59,32 @@ class Escaping(logging.Filter):
         fields = getattr(record, FIELDS, None)
         if isinstance(fields, Mapping):
             setattr(record, FIELDS, {str(k): _clean(v) for k, v in fields.items()})
-        record._escaped = True
         return True
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record; the record's fields beside time, level and message."""
+    """One JSON object per record; the record's fields beside time, level and message, each
+    value as logged (not escaped by `Escaping`): the JSON encoding is its only escaping."""
 
     def format(self, record: logging.LogRecord) -> str:
+        msg, args, fields = getattr(
+            record, _LOGGED, (record.msg, record.args, getattr(record, FIELDS, None))
+        )
+        message = str(msg)
         entry: dict[str, object] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
-            "message": record.getMessage(),
+            "message": message % args if args else message,  # as LogRecord.getMessage
         }
-        fields = getattr(record, FIELDS, None)
         if isinstance(fields, Mapping):
-            entry.update({k: v for k, v in fields.items() if k not in entry})
+            entry.update({str(k): v for k, v in fields.items() if k not in entry})
         if record.exc_info:
-            entry["error"] = escape(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            entry["error"] = self.formatException(record.exc_info)
+        line = json.dumps(entry, ensure_ascii=False, default=str)
+        if line.isprintable():  # as in `escape`: none of _JSON_RAW's characters is printable
+            return line
+        return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
 
 
 class _EscapedText(logging.Formatter):
