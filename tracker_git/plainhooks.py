@@ -48,6 +48,32 @@ def hook_text(name: str, python: str, package: str) -> str:
     return text.replace("@PACKAGE@", _single_quoted(package))
 
 
+def _recorded(text: str, name: str) -> str | None:
+    """The value a hook's `NAME='...'` line holds (as hook_text quoted it), or None."""
+    for line in text.splitlines():
+        if line.startswith(f"{name}='") and line.endswith("'"):
+            return line[len(name) + 2 : -1].replace("'\\''", "'")
+    return None
+
+
+def drift(name: str, path: str, python: str = sys.executable) -> str | None:
+    """Why our hook `name` at `path` is not what `install` would write now (by `python`, with
+    this tracker_git), in a few words; None when it is."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return None
+    if text == hook_text(name, python, package_folder()):
+        return None
+    hook_python, package = _recorded(text, "PYTHON"), _recorded(text, "PACKAGE")
+    if hook_python is not None and package is None:
+        return "out of date: it starts Python with site (slower)"
+    if hook_python and package and text == hook_text(name, hook_python, package):
+        return f"installed by another Python ({hook_python})"
+    return "not what this tracker-git writes (edited, or from another version)"
+
+
 def shared_hooks_path(state: RepoState) -> str | None:
     """ "global" or "system" where core.hooksPath comes from a config file beyond this repo."""
     from tracker_git.core import git

@@ -116,3 +116,59 @@ def test_init_rejects_queue_keys_that_are_not_latin_letters(repo: Path) -> None:
     assert code == 1
     assert "Latin letters only, not V2" in out
     assert not (repo / ".tracker-git.toml").exists()
+
+
+# The commit-msg hook as `git tracker hooks install` wrote it before the hooks started Python
+# without site (0.x, before they carried PACKAGE=): it works, but every commit starts slower.
+_HOOK_BEFORE_NOSITE = """#!/bin/sh
+# tracker-git plain hook: commit-msg (git tracker hooks install; remove with git tracker hooks uninstall)
+# A hook that was here before is kept as commit-msg.tracker-git-legacy and runs first.
+PYTHON='{python}'
+here=${{0%/*}}  # git runs hooks by a path; no dirname process on every commit
+if [ -x "$here/commit-msg.tracker-git-legacy" ]; then
+    "$here/commit-msg.tracker-git-legacy" "$@" || exit $?
+fi
+if [ -x "$PYTHON" ]; then
+    exec "$PYTHON" -E -P -c 'import sys; from tracker_git.hooks.__main__ import main; sys.exit(main())' commit-msg "$@"
+fi
+if ! command -v tracker-git-hook >/dev/null 2>&1; then
+    echo "tracker-git: the Python that installed this hook ($PYTHON) is gone and tracker-git-hook is not on PATH; run 'git tracker hooks install' again (or commit with TRACKER_GIT_SKIP=1)" >&2
+    exit 1
+fi
+exec tracker-git-hook commit-msg "$@"
+"""
+
+
+def test_doctor_notes_plain_hooks_that_install_would_write_otherwise(repo: Path) -> None:
+    from tracker_git import plainhooks
+
+    tracker(repo, "hooks", "install")
+    hooks = repo / ".git" / "hooks"
+    (hooks / "commit-msg").write_text(_HOOK_BEFORE_NOSITE.format(python=sys.executable))
+    # The old hook still works (it still checks), so doctor has nothing to fail.
+    proc = run(repo, "git", "commit", "-q", "--allow-empty", "-m", "no key")
+    assert proc.returncode == 1 and "references no issue key" in proc.stderr, proc.stderr
+    edited = hooks / "pre-push"
+    edited.write_text(edited.read_text() + "# mine\n")
+    other = "/opt/other venv's/bin/python3"
+    (hooks / "pre-commit").write_text(plainhooks.hook_text("pre-commit", other, "/opt/site"))
+    code, out = tracker(repo, "doctor", "--offline")
+    assert code == 0, out  # they work: a note, not a problem
+    assert lines_about(out, "hooks") == (
+        "note  hooks: tracker-git runs in 4 of 4 hook types; 3 not as 'git tracker hooks "
+        "install' writes them now: run it again"
+    )
+    fix = ": run 'git tracker hooks install'\n"
+    assert (
+        "\n         commit-msg: tracker-git; out of date: it starts Python with site (slower)" + fix
+    ) in out
+    assert (
+        "\n         pre-push: tracker-git; not what this tracker-git writes (edited, or from "
+        "another version)" + fix
+    ) in out
+    assert f"\n         pre-commit: tracker-git; installed by another Python ({other})" + fix in out
+    assert "\n         prepare-commit-msg: tracker-git\n" in out  # as written now
+    tracker(repo, "hooks", "install")
+    code, out = tracker(repo, "doctor", "--offline")
+    assert code == 0, out
+    assert lines_about(out, "hooks") == "ok  hooks: tracker-git runs in 4 of 4 hook types"

@@ -25,7 +25,7 @@ class Finding:
     ok: bool
     topic: str
     detail: str  # what was found, or what is wrong and how to fix it
-    note: bool = False  # not set up, which is fine: shown, not counted as a problem
+    note: bool = False  # not set up, or works but is not as now installed: shown, not counted
 
 
 @dataclass
@@ -142,14 +142,16 @@ def check_hooks(ctx: Context) -> Finding:
         return Finding(False, "hooks", "no repository")
     rows = managers.table(ctx.state)
     lines = []
+    drifted = 0
     for row in rows:
         path = os.path.join(ctx.state.hooks_dir, row.hook_type)
-        before = (
-            managers.runner(path + plainhooks.LEGACY_SUFFIX)
-            if row.runner == "tracker-git"
-            else None
-        )
-        lines.append(_hook_row(row, before))
+        before = why = None
+        if row.runner == "tracker-git":
+            before = managers.runner(path + plainhooks.LEGACY_SUFFIX)
+            why = plainhooks.drift(row.hook_type, path)
+        drifted += why is not None
+        fix = f"; {why}: run 'git tracker hooks install'" if why else ""
+        lines.append(_hook_row(row, before) + fix)
     detail = "".join(f"\n{'':9}{line}" for line in lines)
     if not any(row.ours for row in rows):
         return Finding(
@@ -160,7 +162,10 @@ def check_hooks(ctx: Context) -> Finding:
         )
     missing = sum(not row.ours for row in rows)
     summary = f"tracker-git runs in {len(rows) - missing} of {len(rows)} hook types"
-    return Finding(True, "hooks", summary + detail)
+    if drifted:
+        # They work: a note, as what is not set up is (doctor's problems are what is broken).
+        summary += f"; {drifted} not as 'git tracker hooks install' writes them now: run it again"
+    return Finding(True, "hooks", summary + detail, note=bool(drifted))
 
 
 def check_forge(ctx: Context) -> Finding:
