@@ -82,8 +82,8 @@ class Hooks(Section, name="hooks"):
     )
     since = text(
         "",
-        "a commit or a date (2026-01-31): the push check, check range and check pr skip older "
-        "commits; init sets HEAD",
+        "a commit or date (2026-01-31): pre-push, check range, check pr skip older commits; "
+        "init sets HEAD",
     )
 
 
