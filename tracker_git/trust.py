@@ -4,12 +4,17 @@ A token (the Tracker token, a forge token, a messenger secret) goes only to a de
 user chose (SPEC Security; git itself never takes credentials or transport settings from a
 cloned tree):
 
-- the service's default API (https://api.tracker.yandex.net, https://api.telegram.org);
+- the service's default API (https://api.tracker.yandex.net, https://api.telegram.org,
+  Slack's incoming webhooks on https://hooks.slack.com);
 - for a forge token, the API of the git remote's own host (forges.detect.default_api_url);
 - an address named outside the repository: the environment, the user config file, the
   command line;
 - an address a repository file names (`.tracker-git.toml`, `.tracker-notify.toml`) that the
   user has trusted with `git tracker trust`, for this repository and this exact value.
+
+A Slack webhook URL is itself the secret, kept in a variable the alerts file names: the file
+chooses which variable's value goes out, so the URL's server must be hooks.slack.com (https) or
+one the user trusted; trust records only the server (scheme://host[:port]), never the URL.
 
 Loopback addresses are no exception: a repository file that points at 127.0.0.1 needs trust
 like any other. A destination that fails the rule raises Untrusted (exit 2) before any token is
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -31,7 +37,7 @@ from urllib.parse import urlsplit
 from tracker_git.core import config as configuration
 from tracker_git.core import paths
 from tracker_git.core.errors import ConfigError, OperationFailed
-from tracker_git.core.loopback import same_origin
+from tracker_git.core.loopback import origin, same_origin
 
 if TYPE_CHECKING:
     from tracker_git.core.config import Config
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
 TRUST_FILE = "trust.json"
 TRACKER_DEFAULT = "https://api.tracker.yandex.net"
 TELEGRAM_DEFAULT = "https://api.telegram.org"
+SLACK_DEFAULT = "https://hooks.slack.com"
 FIX = "git tracker trust"
 
 
@@ -48,10 +55,11 @@ FIX = "git tracker trust"
 class Destination:
     """An address a repository file asks a token to be sent to."""
 
-    setting: str  # "tracker.api_url", "forge.api_url", "telegram.api_url"
-    url: str  # the exact value, as the file has it (a trailing slash dropped)
+    setting: str  # "tracker.api_url", "forge.api_url", "telegram.api_url", "slack.webhook"
+    url: str  # the exact value, as the file has it (a trailing slash dropped); slack: the server
     file: str  # the file that names it
-    token: str  # whose token would go there: "Tracker", "forge", "Telegram bot"
+    token: str  # whose token would go there: "Tracker", "forge", "Telegram bot", "Slack webhook"
+    variable: str = ""  # the variable holding the secret, where the file names it
 
     @property
     def host(self) -> str:
@@ -63,8 +71,9 @@ class Untrusted(ConfigError):
 
     def __init__(self, destination: Destination, root: str, options: str = "") -> None:
         self.destination = destination
+        held = f" (${destination.variable})" if destination.variable else ""
         super().__init__(
-            f"{destination.file} sends the {destination.token} token to {destination.host} "
+            f"{destination.file} sends the {destination.token} token{held} to {destination.host} "
             f"({destination.setting}), which you have not trusted for this repository; "
             f"check the address, then run '{FIX}{options}' in {root} (nothing was sent)"
         )
@@ -115,6 +124,34 @@ def messenger_destinations(spec: Spec) -> list[Destination]:
         if isinstance(target, Telegram) and not _same(target.api_url, TELEGRAM_DEFAULT):
             url = target.api_url.rstrip("/")
             found[url] = Destination("telegram.api_url", url, spec.path, "Telegram bot")
+    return list(found.values())
+
+
+def server(url: str) -> str:
+    """`scheme://host[:port]` of `url` (the port only when not the scheme's own): where it
+    goes, without the user name, password, path or query that may be secret."""
+    scheme, host, port = origin(url)
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" + (
+        "" if port == {"http": 80, "https": 443}.get(scheme) else f":{port}"
+    )
+
+
+def slack_destinations(spec: Spec, secrets: Mapping[str, str]) -> list[Destination]:
+    """The server of each Slack webhook URL (the value of the variable an alert names, from
+    `secrets`; alerts whose value is not there are left out) other than Slack's own."""
+    from tracker_git.notify.spec import Slack
+
+    found: dict[str, Destination] = {}
+    for alert in spec.alerts:
+        target = alert.target
+        if not isinstance(target, Slack):
+            continue
+        url = secrets.get(target.webhook, "")
+        if url and not same_origin(url, SLACK_DEFAULT):
+            where = server(url)
+            slack = Destination("slack.webhook", where, spec.path, "Slack webhook", target.webhook)
+            found.setdefault(where, slack)
     return list(found.values())
 
 
@@ -227,10 +264,14 @@ def notify_root(path: str) -> str:
     return paths.work_tree(folder) or folder
 
 
-def check_messengers(spec: Spec, file_option: str | None = None) -> None:
-    """Before a messenger secret is read or sent: each Telegram api_url is allowed.
+def check_messengers(
+    spec: Spec, file_option: str | None = None, secrets: Mapping[str, str] | None = None
+) -> None:
+    """Before a messenger secret is read or sent: each Telegram api_url is allowed; with the
+    `secrets` read (before any is sent), each Slack webhook URL's server too.
     `file_option`: the --file the alerts came from, if given (said in the fix)."""
     root = notify_root(spec.path)
-    missing = untrusted(root, list(messenger_destinations(spec)))
+    asked = messenger_destinations(spec) + slack_destinations(spec, secrets or {})
+    missing = untrusted(root, list(asked))
     if missing:
         raise Untrusted(missing[0], root, f" --file {file_option}" if file_option else "")

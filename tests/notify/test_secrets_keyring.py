@@ -81,6 +81,11 @@ def test_a_stored_webhook_is_applied_and_the_trigger_posts_to_it(
     assert f"Stored {NAME} in the keyring" in stored.stdout
     assert secret_service.lookup(service="tracker-git", username=ACCOUNT) == url
 
+    # The loopback receiver is not hooks.slack.com: trusted first, its server read from the
+    # keyring's URL (the URL itself is shown nowhere).
+    trusted = cli("trust", "--yes", cwd=repo.repo)
+    assert trusted.returncode == 0 and f"slack.webhook = {slack.url}" in trusted.stdout
+
     applied = cli("notify", "apply", cwd=repo.repo)
     assert applied.returncode == 0, applied.stderr
     assert "DEMO: create 'bugs'" in applied.stdout
@@ -102,7 +107,7 @@ def test_a_stored_webhook_is_applied_and_the_trigger_posts_to_it(
 
     planned = cli("notify", "plan", cwd=repo.repo)
     assert planned.returncode == 0 and "'bugs' unchanged" in planned.stdout
-    for proc in (stored, applied, planned):
+    for proc in (stored, trusted, applied, planned):
         assert SLACK_PATH not in proc.stdout + proc.stderr
 
 

@@ -82,7 +82,9 @@ STEPS = [
     ),
     Step("notify", ("notify", "secret", "delete", "CANARY_WEBHOOK"), needs_keyring=True),
     # An exported messenger secret (.tracker-notify.toml names it) is read, sent to Tracker
-    # inside the trigger and to the webhook itself, and must reach nothing else.
+    # inside the trigger and to the webhook itself, and must reach nothing else. Its server
+    # (a loopback receiver, not hooks.slack.com) is trusted first: trust reads the secret too.
+    Step("trust", ("trust", "--yes"), messenger=True),
     Step("notify", ("notify", "plan"), messenger=True),
     Step("notify", ("notify", "apply"), messenger=True),
     Step("notify", ("notify", "test", "canary-alert"), messenger=True),
@@ -103,7 +105,6 @@ NOT_COVERED = {
     "sandbox": "the local server; its token is the sandbox's own",
     "relay": "a long-running server reading TRACKER_TOKEN: needs its own canary test",
     "demo": "runs against its own sandbox with the sandbox token",
-    "trust": "records which addresses may receive tokens; reads no token (tests/security)",
 }
 
 

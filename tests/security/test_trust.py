@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,73 @@ def test_a_telegram_api_url_in_the_alerts_file_gets_no_bot_token(
         proc = cli(repo, "notify", "test", "s", **env)
         assert proc.returncode == 2 and "holds a Tracker or forge token" in proc.stderr
     assert attacker.seen == []
+
+
+SLACK_ALERT = (
+    'queue = "DEMO"\n[[alert]]\nname = "s"\nevent = "created"\nmessage = "hi"\n'
+    'slack = { webhook = "$DEPLOY_HOOK" }\n'
+)
+DEPLOY_CANARY = "canary-deploy-secret-0123456789"
+
+
+def test_a_slack_webhook_must_be_on_slack_unless_its_server_is_trusted(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    """The alerts file picks the variable: one holding another secret URL (a deploy hook, a
+    CI variable with a token in it) goes nowhere, neither to its server nor into a trigger."""
+    with run_attacker() as attacker:
+        repo = make_repo(tmp_path / "repo")
+        (repo / ".tracker-notify.toml").write_text(SLACK_ALERT)
+        secret = f"{attacker.url}/hook/{DEPLOY_CANARY}?key={DEPLOY_CANARY}"
+        env = {**sandbox.env, "DEPLOY_HOOK": secret}
+        sandbox.clear_requests()
+        for action in (("test", "s"), ("apply",), ("plan",)):
+            proc = cli(repo, "notify", *action, **env)
+            refused(proc, host_of(attacker.url))
+            assert "$DEPLOY_HOOK" in proc.stderr and DEPLOY_CANARY not in proc.stderr
+        assert sandbox.requests == [] and attacker.seen == []
+
+        # Trusted (trust reads the variable to learn the server, and records only that):
+        # the test message goes there, and apply puts the URL into the trigger.
+        trusted = cli(repo, "trust", "--yes", **env)
+        assert trusted.returncode == 0, trusted.stderr
+        assert f"slack.webhook = {attacker.url}" in trusted.stdout
+        assert DEPLOY_CANARY not in trusted.stdout + trusted.stderr
+        from tracker_git import trust
+
+        recorded = Path(trust.trust_file()).read_text()  # under the tests' own HOME
+        assert attacker.url in recorded and DEPLOY_CANARY not in recorded
+        sent = cli(repo, "notify", "test", "s", **env)
+        assert sent.returncode == 0, sent.stderr
+        [seen] = attacker.seen
+        assert seen.method == "POST" and DEPLOY_CANARY in seen.path
+        applied = cli(repo, "notify", "apply", **env)
+        assert applied.returncode == 0, applied.stderr
+        assert any(r["method"] == "POST" for r in sandbox.requests)
+
+        # Another server is a new destination.
+        moved = {**env, "DEPLOY_HOOK": secret.replace("127.0.0.1", "localhost")}
+        refused(cli(repo, "notify", "test", "s", **moved), "localhost")
+    assert len(attacker.seen) == 1
+
+
+def test_slacks_own_server_needs_no_trust_and_trust_keeps_no_secret() -> None:
+    from tracker_git import trust
+    from tracker_git.notify import spec
+
+    alerts = spec.parse(tomllib.loads(SLACK_ALERT), "/repo/.tracker-notify.toml")
+    slack = "https://hooks.slack.com/services/T0/B0/secret"
+    assert trust.slack_destinations(alerts, {"DEPLOY_HOOK": slack}) == []
+    assert trust.slack_destinations(alerts, {}) == []  # not set: nothing to judge yet
+    for url, where in [
+        ("http://hooks.slack.com/services/T0/B0/secret", "http://hooks.slack.com"),
+        ("https://hooks.slack.com.evil.example/services/x", "https://hooks.slack.com.evil.example"),
+        ("https://user:pw@Evil.Example:8443/hook?key=secret", "https://evil.example:8443"),
+        ("https://[::1]:9/x", "https://[::1]:9"),
+    ]:
+        [destination] = trust.slack_destinations(alerts, {"DEPLOY_HOOK": url})
+        assert (destination.setting, destination.url) == ("slack.webhook", where)
+        assert "$DEPLOY_HOOK" in str(trust.Untrusted(destination, "/repo"))
 
 
 @pytest.mark.parametrize("setting", ["/proc/self/environ", "../outside.md", "docs/../../x"])

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     # The top is found without starting git: a messenger secret exported in this shell must
     # not reach a child process, and the file naming it is not read yet.
     top = paths.work_tree(os.getcwd())
-    path = args.file or os.path.join(top or os.getcwd(), spec.DEFAULT_FILE)
+    path = spec.path_for(args.file, top)
     if args.action == "remove":
         return _remove(path, args.name, args.queue, args.delete, top)
     if args.action == "list" and args.queue:
@@ -81,20 +81,22 @@ def run(args: argparse.Namespace) -> int:
     alerts = spec.load(path, tree=None if args.file else top)
     # The secrets the file names leave os.environ at once: the keyring's import and git
     # start processes of their own, and none of them is to inherit a webhook or a bot token.
-    secrets.hold([name for alert in alerts.alerts for name in alert.secret_names])
+    secrets.hold(alerts.secret_names)
     # Before any secret is read or any request made: where the alerts would send them.
     trust.check_messengers(alerts, args.file)
     if args.action == "test":
         alert = alerts.find(args.name)
         values = build.read_secrets(alerts, (alert,))
+        trust.check_messengers(alerts, args.file, values)  # a Slack URL's server, before it goes
         where = applying.send_test(alert, values)
         output.result(f"sent a test message for '{alert.name}' to {where}")
         return 0
+    if args.action == "list":
+        return _list(alerts, applying.fetch(_api(top), alerts.queues))
+    values = build.read_secrets(alerts)
+    trust.check_messengers(alerts, args.file, values)  # before any request, let alone a trigger
     api = _api(top)
     existing = applying.fetch(api, alerts.queues)
-    if args.action == "list":
-        return _list(alerts, existing)
-    values = build.read_secrets(alerts)
     changes = plan.plan(build.desired(alerts, values), existing)
     if args.action == "plan":
         _show(changes, path)

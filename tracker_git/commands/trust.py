@@ -11,18 +11,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from tracker_git import trust
+from tracker_git import secrets, trust
 from tracker_git.core import config, git, gitstate, output
 from tracker_git.core.errors import TrackerGitError, UsageError
+
+if TYPE_CHECKING:
+    from tracker_git.notify.spec import Spec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "Tokens go to the services' own addresses, to the API of the git remote's host, and to "
         "addresses set in the environment, your user config or on the command line. An "
-        "address a repository file names (.tracker-git.toml, .tracker-notify.toml) is used "
-        "only once you trust it here."
+        "address a repository file names (.tracker-git.toml, .tracker-notify.toml), and a Slack "
+        "webhook URL on another server than hooks.slack.com, is used only once you trust it here."
     )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--yes", action="store_true", help="trust without asking")
@@ -38,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
+    if not args.revoke:
+        _hold_messenger_secrets(args.file)  # before git starts
     root = _root(args.file)
     if args.revoke:
         if trust.revoke(root):
@@ -72,6 +78,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hold_messenger_secrets(notify_file: str | None) -> None:
+    """The variables the alerts file names leave os.environ before git starts (as in
+    'notify'): trust reads the Slack webhook URLs among them, and no child is to inherit one."""
+    from tracker_git.core import paths
+    from tracker_git.notify import spec
+
+    top = paths.work_tree(os.getcwd())
+    path = spec.path_for(notify_file, top)
+    if os.path.lexists(path):
+        secrets.hold(spec.load(path, tree=None if notify_file else top).secret_names)
+
+
 def _root(notify_file: str | None) -> str:
     """The repository whose files are judged: with --file, the one holding that file."""
     if notify_file:
@@ -86,16 +104,34 @@ def _root(notify_file: str | None) -> str:
 
 def destinations(root: str, notify_file: str | None = None) -> list[trust.Destination]:
     """Every address this repository's files ask a token to be sent to (and that only trust
-    can allow): [tracker] and [forge] api_url, and the alerts' Telegram api_url."""
+    can allow): [tracker] and [forge] api_url, the alerts' Telegram api_url, and the server of
+    each Slack webhook URL in the variables the alerts name (where one is set)."""
     from tracker_git.notify import spec
 
-    cfg = config.load(root)
-    found = [trust.tracker_destination(cfg), _forge_destination(root, cfg)]
+    messengers: list[trust.Destination] = []
     path = notify_file or os.path.join(root, spec.DEFAULT_FILE)
-    if os.path.lexists(path):
+    if os.path.lexists(path):  # first: reading a variable holds it from git, started below
         alerts = spec.load(path, tree=None if notify_file else root)
-        found += trust.messenger_destinations(alerts)
-    return [item for item in found if item is not None]
+        found = _slack_urls(alerts)
+        messengers = trust.messenger_destinations(alerts) + trust.slack_destinations(alerts, found)
+    cfg = config.load(root)
+    asked = [trust.tracker_destination(cfg), _forge_destination(root, cfg), *messengers]
+    return [item for item in asked if item is not None]
+
+
+def _slack_urls(alerts: Spec) -> dict[str, str]:
+    """The Slack webhook URLs the alerts' variables hold (environment, else keyring); one
+    that cannot be read is left out (notify says what is wrong with it when it needs it)."""
+    from tracker_git.notify.spec import Slack
+
+    found: dict[str, str] = {}
+    for alert in alerts.alerts:
+        if isinstance(alert.target, Slack):
+            try:
+                found[alert.target.webhook] = secrets.named_secret(alert.target.webhook) or ""
+            except TrackerGitError:
+                continue  # a locked keyring, one of our token variables named
+    return found
 
 
 def _forge_destination(root: str, cfg: config.Config) -> trust.Destination | None:

@@ -7,6 +7,7 @@ variable (`"$SLACK_WEBHOOK_URL"`), read only when the triggers are built (see se
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -127,12 +128,23 @@ class Spec:
     def queues(self) -> tuple[str, ...]:
         return tuple(sorted({alert.queue for alert in self.alerts}))
 
+    @property
+    def secret_names(self) -> list[str]:
+        """The variables the alerts name, each once."""
+        return list(dict.fromkeys(name for alert in self.alerts for name in alert.secret_names))
+
     def find(self, name: str) -> Alert:
         for alert in self.alerts:
             if alert.name == name:
                 return alert
         known = ", ".join(alert.name for alert in self.alerts) or "none"
         raise ConfigError(f"{self.path}: no alert named '{name}' (the alerts there: {known})")
+
+
+def path_for(file_option: str | None, top: str | None) -> str:
+    """The alerts file: --file as given, else DEFAULT_FILE at `top` (the work tree's top,
+    found without starting git), else in the current folder."""
+    return file_option or os.path.join(top or os.getcwd(), DEFAULT_FILE)
 
 
 def load(path: str, tree: str | None = None) -> Spec:
