@@ -6,7 +6,8 @@ hooks or its credential helpers), the encoding (stdout is UTF-8 with surrogate e
 path or branch name in another encoding survives the round trip; stderr is for people, so
 undecodable bytes are replaced), and how a failure is worded: one GitFailed, one line, with
 the command, git's exit code and git's own reason. There are no time limits: git waits for
-nothing but the disk, except a fetch or push, which the user (or CI) can interrupt.
+nothing but the disk, except a fetch or push, which the user (or CI) can interrupt. A captured
+git that reaches a remote (NETWORK) never waits on a credential prompt: see NETWORK.
 
 It spawns git with os.posix_spawnp rather than subprocess, whose import costs ~4 ms on every
 commit. The outputs git gives here are small, so reading stdout to its end and then stderr
@@ -26,6 +27,14 @@ if TYPE_CHECKING:
 # Names of the variables no child process of ours inherits. tracker_git.secrets decides which
 # (every token variable, each secret it reads from the environment) and keeps their values.
 _withheld: set[str] = set()
+
+# git's commands that reach a remote. Run captured (`run`, `output`, `answer`: in CI, or with
+# git's messages kept from the user), a credential prompt on the terminal waits for an answer
+# that never comes, so they get GIT_TERMINAL_PROMPT=0 and git fails at once with its reason
+# ("could not read Username for '...': terminal prompts disabled"). `attached` keeps git's
+# prompt: the user watching a push (`git tracker pr`) can answer it. Credential helpers and
+# GIT_ASKPASS still run.
+NETWORK = frozenset({"clone", "fetch", "ls-remote", "pull", "push"})
 
 
 def withhold(names: Iterable[str]) -> None:
@@ -122,6 +131,8 @@ def run(
 ) -> tuple[int, bytes, bytes]:
     """Run `git ARGS` (in `cwd`, with `env` or ours, minus the withheld variables), returning
     (exit code, stdout, stderr). GitFailed only when git cannot be started."""
+    if args and args[0] in NETWORK:
+        env = {**(os.environ if env is None else env), "GIT_TERMINAL_PROMPT": "0"}
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     in_r, in_w = os.pipe()
