@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from testing.servers import run_sandbox
+from tests.relay.helpers import wait_until
 from tracker_git.sandbox import SandboxState
 
 
@@ -82,6 +86,46 @@ def test_command_serves_prints_env_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         json.loads(path.read_text(encoding="utf-8"))["issues"]["DEMO-2"]["summary"]
         == "from the CLI"
     )
+
+
+def test_command_is_quiet_when_a_client_goes_away_mid_request() -> None:
+    """A client that closes before the answer (a relay SIGKILLed while it waits) is normal:
+    nothing on the sandbox's stderr, whether the close resets the connection or ends it. A
+    fault with two uses shows when the sandbox has read the request (it takes one); the
+    latency holds the answer back until the client is gone."""
+    proc = _cli("--port", "0")
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().split("=", 1)[1]
+        where = urlsplit(url)
+        assert where.hostname and where.port
+        for reset in (True, False):
+            fault = {"fault": 503, "times": 2, "path": "/v3/myself", "latency_ms": 1000}
+            requests.post(f"{url}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+            with socket.create_connection((where.hostname, where.port), timeout=10) as client:
+                client.sendall(b"GET /v3/myself HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+                wait_until(lambda: _pending(url) == [1])  # read, and waiting to answer
+                if reset:  # close with RST, as a killed process with unread data does
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # Logged just before the answer goes out, into the closed connection.
+            wait_until(lambda: _logged(url) == ["/v3/myself"])
+            requests.delete(f"{url}/_sandbox/faults", timeout=10).raise_for_status()
+            requests.delete(f"{url}/_sandbox/requests", timeout=10).raise_for_status()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode in (0, 130)
+    assert "Traceback" not in err and "Exception" not in err and "Error" not in err, err
+
+
+def _pending(url: str) -> list[int]:
+    return [
+        f["times"] for f in requests.get(f"{url}/_sandbox/faults", timeout=10).json()["pending"]
+    ]
+
+
+def _logged(url: str) -> list[str]:
+    return [r["path"] for r in requests.get(f"{url}/_sandbox/requests", timeout=10).json()]
 
 
 def test_command_does_not_echo_a_custom_token() -> None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from tracker_git.core.loopback import is_loopback
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,15 @@ class RequestLog(Generic[T]):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     handle_request_with: Handle
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away mid-request (a relay killed while it waits, a client's
+        timeout) is normal: a debug line, no traceback. Anything else as socketserver says it."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):  # BrokenPipeError, ConnectionResetError, ...
+            _log.debug("%s: the client %s went away: %s", self, client_address, error)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Server6(_Server):
