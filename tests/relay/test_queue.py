@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -54,6 +56,30 @@ def test_same_delivery_is_stored_once_by_id_or_by_body(opener: Opener) -> None:
     assert q.counters() == {"received": 3, "queued": 1, "duplicate": 2}
     q.flush_counters()  # written to the database: the same numbers, for every process
     assert opener().counters() == {"received": 3, "queued": 1, "duplicate": 2}
+
+
+def test_counts_being_written_are_never_missing_from_a_reading(opener: Opener) -> None:
+    """/metrics reads the database plus this process's counts; a flush in between (its counts
+    taken from memory, its transaction not yet committed) must not make them vanish."""
+    q, blocker = opener(), opener()
+    q.local.add("applied", by=4)
+    upsert = (
+        "INSERT INTO counters(name, value) VALUES(?, 0) ON CONFLICT(name) "
+        "DO UPDATE SET value = counters.value"
+    )
+    read: list[dict[str, int]] = []
+    with blocker.transaction(durable=False) as db:
+        blocker.run(db, upsert, ("applied",))  # the flush's write waits for this one
+        flushing = threading.Thread(target=q.flush_counters)
+        flushing.start()
+        while q.local.peek():  # taken from memory, not yet in the database
+            time.sleep(0.01)
+        reading = threading.Thread(target=lambda: read.append(q.counters()))
+        reading.start()
+        reading.join(0.5)  # with the counts in neither place, the reading ends here, wrong
+    flushing.join()
+    reading.join()
+    assert read == [{"applied": 4}]
 
 
 def test_tasks_survive_a_new_connection(opener: Opener) -> None:

@@ -187,6 +187,9 @@ class SqlQueue(ABC):
     def __init__(self, database: str) -> None:
         self.database = database
         self.local = Counters()
+        # Held from taking this process's counts to their commit, and while reading: a
+        # reader sees them either in memory or in the database, never in neither.
+        self._counting = threading.Lock()
         self._holder = ""
         self._holder_pid = 0
 
@@ -391,28 +394,31 @@ class SqlQueue(ABC):
 
     def flush_counters(self) -> None:
         """Add this process's counts to the shared ones."""
-        counts = self.local.take()
-        if not counts:
-            return
-        try:
-            with self.transaction(durable=False) as db:
-                for name, value in sorted(counts.items()):
-                    self.run(
-                        db,
-                        "INSERT INTO counters(name, value) VALUES(?, ?) ON CONFLICT(name) "
-                        "DO UPDATE SET value = counters.value + excluded.value",
-                        (name, value),
-                    )
-        except BaseException:
-            self.local.put_back(counts)
-            raise
+        with self._counting:
+            counts = self.local.take()
+            if not counts:
+                return
+            try:
+                with self.transaction(durable=False) as db:
+                    for name, value in sorted(counts.items()):
+                        self.run(
+                            db,
+                            "INSERT INTO counters(name, value) VALUES(?, ?) ON CONFLICT(name) "
+                            "DO UPDATE SET value = counters.value + excluded.value",
+                            (name, value),
+                        )
+            except BaseException:
+                self.local.put_back(counts)
+                raise
 
     def counters(self) -> dict[str, int]:
         """The shared counts plus this process's not yet written."""
-        with self.reading() as db:
-            rows = self.run(db, "SELECT name, value FROM counters").fetchall()
+        with self._counting:
+            with self.reading() as db:
+                rows = self.run(db, "SELECT name, value FROM counters").fetchall()
+            local = self.local.peek()
         totals = {str(name): int(value) for name, value in rows}
-        for name, value in self.local.peek().items():
+        for name, value in local.items():
             totals[name] = totals.get(name, 0) + value
         return totals
 
