@@ -85,6 +85,7 @@ STEPS = [
     # inside the trigger and to the webhook itself, and must reach nothing else. Its server
     # (a loopback receiver, not hooks.slack.com) is trusted first: trust reads the secret too.
     Step("trust", ("trust", "--yes"), messenger=True),
+    Step("doctor", ("doctor",), messenger=True),  # doctor reads them too (check_trust)
     Step("notify", ("notify", "plan"), messenger=True),
     Step("notify", ("notify", "apply"), messenger=True),
     Step("notify", ("notify", "test", "canary-alert"), messenger=True),

@@ -7,6 +7,7 @@ organization for a team that only uses the hooks, no forge token for one that do
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -226,6 +227,12 @@ ONLINE_CHECKS: list[Callable[[Context], Finding]] = [check_token, check_tracker,
 
 
 def run(args: argparse.Namespace) -> int:
+    from tracker_git.commands.trust import hold_messenger_secrets
+
+    # Before git starts: check_trust reads the messenger secrets the alerts file names (a
+    # broken alerts file is check_trust's to report).
+    with contextlib.suppress(TrackerGitError):
+        hold_messenger_secrets(None)
     try:
         state: RepoState | None = gitstate.read_state()
     except TrackerGitError:

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
     if not args.revoke:
-        _hold_messenger_secrets(args.file)  # before git starts
+        hold_messenger_secrets(args.file)  # before git starts
     root = _root(args.file)
     if args.revoke:
         if trust.revoke(root):
@@ -78,9 +78,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hold_messenger_secrets(notify_file: str | None) -> None:
+def hold_messenger_secrets(notify_file: str | None) -> None:
     """The variables the alerts file names leave os.environ before git starts (as in
-    'notify'): trust reads the Slack webhook URLs among them, and no child is to inherit one."""
+    'notify'): trust and doctor read the Slack webhook URLs among them (destinations), and no
+    child is to inherit one."""
     from tracker_git.core import paths
     from tracker_git.notify import spec
 
