@@ -45,9 +45,9 @@ def config_text(
 ) -> str:
     listed = ", ".join(f'"{q}"' for q in queues)
     since_line = (
-        f'since = "{since}"  # the HEAD when tracker-git came in: the push check skips it and older'
+        f'since = "{since}"  # the HEAD when tracker-git came in: push checks skip it and older'
         if since
-        else '# since = "2026-01-31"        # a commit or a date: the push check skips older commits'
+        else '# since = "2026-01-31"        # a commit or a date: push checks skip older commits'
     )
     return f"""\
 # tracker-git settings for this repository ({url}).
