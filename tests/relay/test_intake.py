@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import select
 import socket
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from testing.servers import SandboxHandle
 from tests.relay.helpers import (
@@ -56,6 +59,20 @@ def test_a_body_that_does_not_come_gets_408(tmp_path: Path, sandbox: SandboxHand
         answer = raw(relay, head("100") + b'{"action": ')  # 11 of 100 bytes, then silence
         assert answer.startswith(b"HTTP/1.0 408")
         assert relay.app.queue.tasks() == []
+
+
+def test_a_sender_resetting_inside_the_body_is_rejected_not_an_error(
+    relay: Relay, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A forge (or anyone) that resets the connection halfway through the body is a rejected
+    delivery, counted as one; not an internal error with a traceback in the log."""
+    host, port = relay.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(head("100") + b'{"action": ')
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+    wait_until(lambda: relay.metrics().get("rejected_total") == 1)
+    assert relay.app.queue.tasks() == []
+    assert [r for r in caplog.records if r.exc_info] == []
 
 
 @contextmanager

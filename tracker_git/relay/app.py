@@ -269,6 +269,10 @@ class RelayApp:
                     f"the body did not arrive within {self.config.read_timeout:g} s",
                     "rejected",
                 ) from None
+            except ConnectionError:  # the sender went away (a reset): no answer reaches it
+                raise Response(
+                    400, "the connection was reset inside the body", "rejected"
+                ) from None
             if not part:
                 raise Response(400, "the body is shorter than its Content-Length", "rejected")
             parts.append(part)
