@@ -36,7 +36,7 @@ from tracker_git.relay import commitstatus, events, logs, verify
 from tracker_git.relay.config import FORGES, RelayConfig
 from tracker_git.relay.config import load as load_config
 from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue, transitions
-from tracker_git.relay.worker import Mover, Worker
+from tracker_git.relay.worker import Mover, Worker, beat, keep
 
 log = logs.logger()
 
@@ -154,17 +154,9 @@ class RelayApp:
             return self._worker
 
     def _flush_counters(self) -> None:
-        """An intake-only process: its counts reach the database every lease/5 seconds, as a
-        worker's keeper would add them."""
-        failing = False
-        while not self._closing.wait(max(0.05, self.config.retry.lease / 5)):
-            try:
-                self.queue.flush_counters()
-                failing = False
-            except Exception as exc:
-                if not failing:  # once per outage
-                    log.warning("relay: cannot add the counts to the queue (%s); trying again", exc)
-                failing = True
+        """An intake-only process: its counts reach the database at every beat, as a worker's
+        keeper adds them."""
+        keep(self._closing, beat(self.config.retry), (self.queue.flush_counters,), "intake")
 
     def close(self) -> None:
         """Stop this process's worker (it finishes or gives back its task) and disconnect."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from tracker_git.core.errors import TrackerGitError
@@ -65,6 +65,29 @@ def is_permanent(exc: BaseException) -> bool:
         status = exc.status
         return isinstance(status, int) and 400 <= status < 500 and status not in _TRANSIENT
     return isinstance(exc, TrackerGitError)
+
+
+def beat(retry: RetrySettings) -> float:
+    """Seconds between a process's visits to the queue's shared state (heartbeats, dead
+    holders, counters): a claim outlives a missed one or two."""
+    return max(0.05, retry.lease / 5)
+
+
+def keep(
+    stopped: threading.Event, every: float, steps: Sequence[Callable[[], object]], who: str
+) -> None:
+    """Run `steps` every `every` seconds until `stopped` is set; a failing queue is logged once
+    per outage, not at every beat."""
+    failing = False
+    while not stopped.wait(every):
+        try:
+            for step in steps:
+                step()
+            failing = False
+        except Exception as exc:
+            if not failing:
+                log.warning("relay %s: cannot update the queue (%s); trying again", who, exc)
+            failing = True
 
 
 class Worker:
@@ -119,23 +142,12 @@ class Worker:
             except Exception:
                 log.warning("relay worker: could not update the queue while stopping")
 
-    @property
-    def beat(self) -> float:
-        """Seconds between heartbeats: a claim outlives a missed one or two."""
-        return max(0.05, self.retry.lease / 5)
-
     def _keep(self) -> None:
-        failing = False
-        while not self._stop.wait(self.beat):
-            try:
-                self.queue.heartbeat(time.time())
-                self.queue.release_dead()
-                self.queue.flush_counters()
-                failing = False
-            except Exception as exc:
-                if not failing:  # once per outage, not every beat
-                    log.warning("relay keeper: cannot update the queue (%s); trying again", exc)
-                failing = True
+        steps = (self._heartbeat, self.queue.release_dead, self.queue.flush_counters)
+        keep(self._stop, beat(self.retry), steps, "keeper")
+
+    def _heartbeat(self) -> None:
+        self.queue.heartbeat(time.time())
 
     def _run(self) -> None:
         try:
