@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from tracker_git.core.errors import ConfigError, OperationFailed
-from tracker_git.core.loopback import is_loopback, same_origin, secure_enough
+from tracker_git.core.loopback import is_loopback, same_origin, secure_enough, server
 
 if TYPE_CHECKING:
     import requests
@@ -158,8 +158,7 @@ def exchange(
 
 
 def _server(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else "elsewhere"
+    return server(url) if urlsplit(url).netloc else "elsewhere"
 
 
 class Pages:

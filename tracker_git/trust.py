@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from tracker_git.core import config as configuration
 from tracker_git.core import paths
 from tracker_git.core.errors import ConfigError, OperationFailed
-from tracker_git.core.loopback import origin, same_origin
+from tracker_git.core.loopback import same_origin, server
 
 if TYPE_CHECKING:
     from tracker_git.core.config import Config
@@ -125,16 +125,6 @@ def messenger_destinations(spec: Spec) -> list[Destination]:
             url = target.api_url.rstrip("/")
             found[url] = Destination("telegram.api_url", url, spec.path, "Telegram bot")
     return list(found.values())
-
-
-def server(url: str) -> str:
-    """`scheme://host[:port]` of `url` (the port only when not the scheme's own): where it
-    goes, without the user name, password, path or query that may be secret."""
-    scheme, host, port = origin(url)
-    shown = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{shown}" + (
-        "" if port == {"http": 80, "https": 443}.get(scheme) else f":{port}"
-    )
 
 
 def slack_destinations(spec: Spec, secrets: Mapping[str, str]) -> list[Destination]:

@@ -110,7 +110,7 @@ def destinations(root: str, notify_file: str | None = None) -> list[trust.Destin
     from tracker_git.notify import spec
 
     messengers: list[trust.Destination] = []
-    path = notify_file or os.path.join(root, spec.DEFAULT_FILE)
+    path = spec.path_for(notify_file, root)
     if os.path.lexists(path):  # first: reading a variable holds it from git, started below
         alerts = spec.load(path, tree=None if notify_file else root)
         found = _slack_urls(alerts)

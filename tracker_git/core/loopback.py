@@ -1,6 +1,7 @@
 """Whether a host is this machine, and the one rule for plain http: a token crosses a network
 only over https; plain http is allowed only to a loopback host, wherever the URL came from.
-Also what "the same server" (origin) means for redirects, pages and trust."""
+Also what "the same server" (origin) means for redirects, pages and trust, and how a server is
+shown (without what in its URL may be secret)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,13 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 def same_origin(url: str, other: str) -> bool:
     return origin(url) == origin(other)
+
+
+def server(url: str) -> str:
+    """`scheme://host[:port]` of `url` (the port only when not the scheme's own): where it
+    goes, shown without the user name, password, path or query that may be secret."""
+    scheme, host, port = origin(url)
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" + (
+        "" if port == {"http": 80, "https": 443}.get(scheme) else f":{port}"
+    )

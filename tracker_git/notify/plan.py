@@ -12,8 +12,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from tracker_git.core.loopback import server
 from tracker_git.notify import message
 from tracker_git.notify.build import Desired, alert_name, hide
 
@@ -196,7 +196,7 @@ def _describe_action(action: Any, secrets: Mapping[str, str]) -> list[str]:
     said = message.slack_message(text) if ours else None
     if said is not None and "$" not in url:
         # A Slack webhook URL is a secret as a whole; we do not know its variable here.
-        url = _origin(url) + "/***"
+        url = server(url) + "/***"
     lines = [f"send: {str(action.get('method') or 'POST').upper()} {url}"]
     chat = message.telegram_part(text, "chat_id") if ours and said is None else None
     if chat is not None:
@@ -206,11 +206,6 @@ def _describe_action(action: Any, secrets: Mapping[str, str]) -> list[str]:
         lines.append(f"type: {content_type}")
         return lines + _labelled("body", hide(text, secrets).split("\n"))
     return lines + _labelled("message", said.split("\n"))
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def _labelled(label: str, values: list[str]) -> list[str]:
