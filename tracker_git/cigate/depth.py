@@ -24,10 +24,6 @@ FULL_HISTORY = {
 }
 
 
-def _resolve(revision: str, cwd: str | None) -> str | None:
-    return git.answer(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd)
-
-
 def _fetch_refs(remote: str, options: list[str], refs: list[str], cwd: str | None) -> str | None:
     """`git fetch OPTIONS REMOTE REFS`: None when it worked, else git's reason."""
     code, _, err = git.run(["fetch", "--no-tags", "--quiet", *options, remote, *refs], cwd)
@@ -72,7 +68,7 @@ def locate(
     when the clone lacks it (by sha or name, else `branch`)."""
     _check_revision(revision, what)
     for candidate in (revision, f"refs/remotes/{remote}/{revision}"):
-        sha = _resolve(candidate, cwd)
+        sha = git.commit(candidate, cwd)
         if sha:
             return sha
     depth = ["--depth=50"] if is_shallow(cwd) else []
@@ -81,7 +77,7 @@ def locate(
         _check_revision(wanted, what)
         failed = _fetch_refs(remote, depth, [wanted], cwd)
         if failed is None:
-            sha = _resolve("FETCH_HEAD", cwd)
+            sha = git.commit("FETCH_HEAD", cwd)
             if sha:
                 return sha
         complaint = failed or "FETCH_HEAD names no commit"
@@ -94,7 +90,7 @@ def locate(
 def fetch_quietly(revision: str, remote: str, cwd: str | None = None) -> None:
     """Fetch `revision` from `remote` if the clone lacks it; a failure is left to whoever
     needs the commit to report."""
-    if revision.startswith("-") or _resolve(revision, cwd):
+    if revision.startswith("-") or git.commit(revision, cwd):
         return
     depth = ["--depth=50"] if is_shallow(cwd) else []
     _fetch_refs(remote, depth, [revision], cwd)

@@ -81,10 +81,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"'{args.range}' is not a range; write it as A..B (e.g. main..HEAD)")
         start, _, end = args.range.partition("..")
         for revision in (start.lstrip("."), end.lstrip(".")):
-            code, _, _ = git.run(
-                ["rev-parse", "--verify", "--quiet", f"{revision or 'HEAD'}^{{commit}}"]
-            )
-            if code != 0:
+            if git.commit(revision or "HEAD") is None:
                 raise UsageError(
                     f"'{revision}' in '{args.range}' names no commit; check the branch or sha (git log --oneline)"
                 )

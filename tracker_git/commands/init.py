@@ -35,11 +35,6 @@ def guess_queues(cwd: str, limit: int = 500) -> list[str]:
     return [queue for queue, _ in counts.most_common(5)]
 
 
-def head_commit(cwd: str) -> str | None:
-    """The commit HEAD points at; None in a repository without commits yet."""
-    return git.answer(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd)
-
-
 def config_text(
     queues: list[str], since: str | None = None, url: str = "", guessed: bool = False
 ) -> str:
@@ -94,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
         queues = guess_queues(state.toplevel)
     with open(path, "w", encoding="utf-8") as f:
         guessed = not args.queues and bool(queues)
-        f.write(config_text(queues, head_commit(state.toplevel), about.project_url(), guessed))
+        f.write(
+            config_text(queues, git.commit("HEAD", state.toplevel), about.project_url(), guessed)
+        )
     config.read_file(path)  # what we wrote must load
     output.info(f"wrote {path}" + (f" (queues: {', '.join(queues)})" if queues else ""))
     url, version = about.project_url(), about.version()

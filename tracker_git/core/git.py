@@ -183,6 +183,12 @@ def answer(
     return found or None
 
 
+def commit(revision: str, cwd: str | None = None) -> str | None:
+    """The full sha of the commit `revision` names (a branch, a tag, a sha, HEAD~2); None when
+    it names none here."""
+    return answer(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd)
+
+
 def attached(
     args: Sequence[str],
     cwd: str | None = None,

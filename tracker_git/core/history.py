@@ -66,7 +66,7 @@ def since_revisions(since: str, cwd: str | None = None) -> list[str]:
         return []
     if _DATE.match(since):
         return [f"--since={since}"]
-    commit = git.answer(["rev-parse", "--verify", "--quiet", f"{since}^{{commit}}"], cwd)
+    commit = git.commit(since, cwd)
     if commit is None:
         raise ConfigError(
             f"[hooks] since = {since[:60]!r} names no commit of this repository; set it to a "

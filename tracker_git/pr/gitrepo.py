@@ -48,10 +48,6 @@ def local_default_branch(root: str, remote: str) -> str | None:
     return name[len(prefix) :] if name and name.startswith(prefix) else None
 
 
-def resolve(root: str, ref: str) -> str | None:
-    return git.answer(["rev-parse", "--verify", "--quiet", ref + "^{commit}"], root)
-
-
 def commits(root: str, remote: str, base: str) -> tuple[Commit, ...]:
     """The branch's own commits, newest first: `git log BASE..HEAD`, with BASE the remote's
     copy of the base branch when git has one (the local one may be stale or missing)."""
@@ -61,7 +57,7 @@ def commits(root: str, remote: str, base: str) -> tuple[Commit, ...]:
         code, out, err = git.run(args, root)
         if code == 0:
             break
-        if resolve(root, ref):
+        if git.commit(ref, root):
             raise git.GitFailed(
                 args, code, git.reason(err, code), fix="check that the base branch exists"
             )
@@ -77,8 +73,8 @@ def commits(root: str, remote: str, base: str) -> tuple[Commit, ...]:
 def push_state(root: str, remote: str, branch: str) -> str:
     """ "same" when the remote's branch (as git last saw it) is HEAD, "missing" when git knows
     no such branch there, else "differs"."""
-    head = resolve(root, "HEAD")
-    there = resolve(root, f"refs/remotes/{remote}/{branch}")
+    head = git.commit("HEAD", root)
+    there = git.commit(f"refs/remotes/{remote}/{branch}", root)
     if there is None:
         return "missing"
     return "same" if there == head else "differs"
