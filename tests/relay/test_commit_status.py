@@ -49,14 +49,18 @@ def head_sha(forge: str) -> str:
     }[forge]()
 
 
-def forges_table(forge: str, api_url: str) -> str:
-    """Every forge on (secret in a file); `forge` also with a token and the emulator's API."""
+def relay_config(
+    tmp_path: Path, sandbox: SandboxHandle, forge: str, emulator: Emulator, **options: Any
+) -> Path:
+    """The relay's file: every forge on (secret in a file); `forge` also with a token (in a
+    file beside it) and the emulator's API."""
+    (tmp_path / "forge-token").write_text(FORGE_TOKEN + "\n")
     lines = []
     for name in CASES:
         lines.append(f'[forges.{name}]\nsecret_file = "secret"\n')
         if name == forge:
-            lines.append(f'token_file = "forge-token"\napi_url = "{api_url}"\n')
-    return "".join(lines)
+            lines.append(f'token_file = "forge-token"\napi_url = "{emulator.url}"\n')
+    return write_config(tmp_path, sandbox, forges="".join(lines), **options)
 
 
 def shown(emulator: Emulator, forge: str, sha: str) -> list[tuple[str, str, str]]:
@@ -78,8 +82,7 @@ def test_an_opened_pull_request_gets_its_status(
     start_forge: Callable[..., Emulator],
 ) -> None:
     emulator = start(start_forge, forge)
-    (tmp_path / "forge-token").write_text(FORGE_TOKEN + "\n")
-    config = write_config(tmp_path, sandbox, forges=forges_table(forge, emulator.url))
+    config = relay_config(tmp_path, sandbox, forge, emulator)
     seed_issue(sandbox, "PROJ-123", "open")
     sha = head_sha(forge)
     with relay_in_thread(config) as relay:
@@ -108,8 +111,7 @@ def test_no_key_and_a_missing_issue_are_failures(
     start_forge: Callable[..., Emulator],
 ) -> None:
     emulator = start(start_forge, forge)
-    (tmp_path / "forge-token").write_text(FORGE_TOKEN + "\n")
-    config = write_config(tmp_path, sandbox, forges=forges_table(forge, emulator.url))
+    config = relay_config(tmp_path, sandbox, forge, emulator)
     sha = head_sha(forge)
     failure = CASES[forge][5]
     with relay_in_thread(config) as relay:
@@ -137,11 +139,7 @@ def test_a_forge_that_is_down_gets_the_status_when_it_is_back(
     # emulator and starting it again on its port raced other tests for that port.)
     emulator = start(start_forge, forge)
     emulator.fail_next(503, "Service Unavailable", times=1_000_000)
-    (tmp_path / "forge-token").write_text(FORGE_TOKEN + "\n")
-    config = write_config(
-        tmp_path, sandbox, statuses={"opened": "inProgress"},
-        forges=forges_table(forge, emulator.url),
-    )  # fmt: skip
+    config = relay_config(tmp_path, sandbox, forge, emulator, statuses={"opened": "inProgress"})
     seed_issue(sandbox, "PROJ-123", "open")
     sha = head_sha(forge)
     with relay_in_thread(config) as relay:
