@@ -63,7 +63,7 @@ def test_unchanged_patch_keeps_the_version(sandbox: SandboxHandle) -> None:
     assert again["version"] == version
 
 
-def test_version_conflict_is_409(sandbox: SandboxHandle) -> None:
+def test_version_conflict_is_409_and_a_failed_if_match_412(sandbox: SandboxHandle) -> None:
     version = sandbox.call("GET", "/v3/issues/DEMO-1").json()["version"]
     stale = sandbox.call("PATCH", f"/v3/issues/DEMO-1?version={version + 5}", json={"summary": "x"})
     assert stale.status_code == 409
@@ -71,11 +71,17 @@ def test_version_conflict_is_409(sandbox: SandboxHandle) -> None:
     assert sandbox.state.issue("DEMO-1")["summary"] == "Sign in with SSO"  # type: ignore[index]
     ok = sandbox.call("PATCH", f"/v3/issues/DEMO-1?version={version}", json={"summary": "x"})
     assert ok.status_code == 200
-    # The official client sends If-Match instead; honoured the same way.
+    # The official client sends If-Match instead: a failed precondition, 412 in Tracker's list.
     by_header = sandbox.call(
         "PATCH", "/v3/issues/DEMO-1", json={"summary": "y"}, headers={"If-Match": f'"{version}"'}
     )
-    assert by_header.status_code == 409
+    assert by_header.status_code == 412
+    assert by_header.json()["statusCode"] == 412
+    current = sandbox.call("GET", "/v3/issues/DEMO-1").json()["version"]
+    matched = sandbox.call(
+        "PATCH", "/v3/issues/DEMO-1", json={"summary": "y"}, headers={"If-Match": f'"{current}"'}
+    )
+    assert matched.status_code == 200
 
 
 def test_version_cap_is_423(sandbox: SandboxHandle) -> None:
@@ -160,6 +166,66 @@ def test_search_filter_and_query(sandbox: SandboxHandle) -> None:
     assert [i["key"] for i in by_query.json()] == ["DEMO-4", "DEMO-5"]
     count = sandbox.call("POST", "/v3/issues/_count", json={"queue": "DEMO"})
     assert count.json() == 5
+
+
+def _found(sandbox: SandboxHandle, query: str) -> list[str]:
+    r = sandbox.call("POST", "/v3/issues/_search", json={"query": query})
+    assert r.status_code == 200, r.text
+    count = sandbox.call("POST", "/v3/issues/_count", json={"query": query})
+    assert count.json() == len(r.json())
+    return [i["key"] for i in r.json()]
+
+
+@pytest.mark.parametrize(
+    ("query", "keys"),
+    [
+        ('Status: "In progress"', ["DEMO-2"]),  # a status by its display name
+        ("status: inReview", ["DEMO-3"]),  # by its key; field names in any case
+        ("Assignee: me()", ["DEMO-2", "DEMO-3"]),
+        ('Assignee: "Ivan Petrov"', ["DEMO-4", "DEMO-5"]),
+        ("Resolution: empty()", ["DEMO-1", "DEMO-2", "DEMO-3", "DEMO-4"]),
+        ("Resolution: notEmpty()", ["DEMO-5"]),
+        ("Key: DEMO-1, DEMO-3, DEMO-404", ["DEMO-1", "DEMO-3"]),
+        ("Queue: DEMO AND Type: bug", ["DEMO-2"]),
+        ('Queue: DEMO Status: open, closed "Sort by": Key DESC', ["DEMO-5", "DEMO-1"]),
+        ('Summary: "search page"', ["DEMO-3"]),
+        ('Assignee: petrov "Sort by": Summary ASC', ["DEMO-5", "DEMO-4"]),
+    ],
+)
+def test_search_by_query_language(sandbox: SandboxHandle, query: str, keys: list[str]) -> None:
+    assert _found(sandbox, query) == keys
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("Queue: DEMO OR Queue: OTHER", "OR"),
+        ("(Queue: DEMO)", "'('"),
+        ("Status: !closed", "'!'"),
+        ("Created: > 2026-01-01", "'>'"),
+        ("Updated: 2026-01-01..2026-02-01", "the range '2026-01-01..2026-02-01'"),
+        ("Updated: 2026-01-01", "the field 'Updated'"),
+        ("Assignee: currentUser()", "the function currentUser()"),
+        ("Components: Backend", "the field 'Components'"),
+        ('Summary: #"Sign in with SSO"', "'#'"),
+        ('"Sort by": Votes DESC', "sorting by 'Votes'"),
+    ],
+)
+def test_search_query_beyond_the_sandbox_is_400_not_empty(
+    sandbox: SandboxHandle, query: str, named: str
+) -> None:
+    """Real Tracker answers these; an empty 200 would look like a true answer."""
+    r = sandbox.call("POST", "/v3/issues/_search", json={"query": query})
+    assert r.status_code == 400
+    message = r.json()["errorMessages"][0]
+    assert message.startswith(f"the sandbox does not support {named}")
+
+
+@pytest.mark.parametrize("query", ["Queue DEMO", "Queue:", "Summary: two words", "Key: A-1,"])
+def test_search_query_that_does_not_parse_is_400(sandbox: SandboxHandle, query: str) -> None:
+    r = sandbox.call("POST", "/v3/issues/_search", json={"query": query})
+    assert r.status_code == 400
+    assert r.json()["errorMessages"] == [f"Cannot parse the query: {query}"]
 
 
 def test_search_pagination_headers(sandbox: SandboxHandle) -> None:

@@ -59,11 +59,12 @@ def test_close_without_resolution_is_unprocessable(sandbox: SandboxHandle) -> No
     assert (closed.status.key, closed.resolution.key) == ("closed", "fixed")
 
 
-def test_stale_update_is_a_conflict(sandbox: SandboxHandle) -> None:
+def test_stale_update_is_a_failed_precondition(sandbox: SandboxHandle) -> None:
+    """The official client sends If-Match: a stale one is 412, which it knows as such."""
     client = _client(sandbox)
     issue = client.issues["DEMO-1"]
     sandbox.call("PATCH", "/v3/issues/DEMO-1", json={"summary": "changed behind its back"})
-    with pytest.raises(yandex_tracker_client.exceptions.Conflict):
+    with pytest.raises(yandex_tracker_client.exceptions.PreconditionFailed):
         issue.update(summary="stale")
 
 

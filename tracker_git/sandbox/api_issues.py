@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 from urllib.parse import urlencode
 
-from tracker_git.sandbox import edits, events, render
+from tracker_git.sandbox import edits, events, query, render
 from tracker_git.sandbox.state import SandboxState, now
 from tracker_git.sandbox.wire import ApiError, Request, Response, obj
 
@@ -53,8 +52,10 @@ def patch_issue(state: SandboxState, req: Request, key: str) -> Response:
         issue = need_issue(state, key)
         wanted = expected_version(req)
         if wanted is not None and wanted != issue["version"]:
+            # A failed If-Match is HTTP's failed precondition (412); ?version= is 409.
+            status = 409 if "version" in req.params else 412
             raise ApiError(
-                409, f"Invalid update version: {wanted}, the issue is at {issue['version']}"
+                status, f"Invalid update version: {wanted}, the issue is at {issue['version']}"
             )
         if issue["version"] >= VERSION_CAP:
             raise ApiError(423, "The issue has reached the maximum number of changes")
@@ -113,9 +114,6 @@ def find_by_unique(state: SandboxState, req: Request) -> Response:
     raise ApiError(404, "Issue does not exist.")
 
 
-_QUERY_TERM = re.compile(r'"?([\w.]+)"?\s*:\s*("([^"]*)"|[^\s"]+)')
-
-
 def _matches(state: SandboxState, issue: dict[str, Any], field: str, wanted: Any) -> bool:
     values = wanted if isinstance(wanted, list) else [wanted]
     have = issue.get(field)
@@ -133,18 +131,23 @@ def _matches(state: SandboxState, issue: dict[str, Any], field: str, wanted: Any
     return have in values
 
 
-def _select(state: SandboxState, body: dict[str, Any]) -> list[dict[str, Any]]:
-    issues = list(state.issues.values())
+def _selector(body: dict[str, Any]) -> str | None:
+    """Which of queue, keys, filter and query chooses the issues (None: all of them)."""
     present = [
         k for k in ("queue", "keys", "filter", "query") if body.get(k) not in (None, "", [], {})
     ]
-    if not present:
-        return issues
     if len({"queue", "keys", "query"} & set(present)) > 1:
         raise ApiError(400, "You can only use keys, a queue, or a search query")
     # Documented priority when several are given: queue > keys > filter > query (only a
     # filter goes with another one; keys, a queue and a query exclude each other).
-    what = present[0]
+    return present[0] if present else None
+
+
+def _select(state: SandboxState, body: dict[str, Any]) -> list[dict[str, Any]]:
+    issues = list(state.issues.values())
+    what = _selector(body)
+    if what is None:
+        return issues
     if what == "queue":
         return [i for i in issues if i["queue"] == body["queue"]]
     if what == "keys":
@@ -157,16 +160,8 @@ def _select(state: SandboxState, body: dict[str, Any]) -> list[dict[str, Any]]:
         return [
             i for i in issues if all(_matches(state, i, f, v) for f, v in body["filter"].items())
         ]
-    terms = _QUERY_TERM.findall(str(body["query"]))
-    if not terms:
-        raise ApiError(400, f"Cannot parse the query: {body['query']}")
-    field_names = {"Queue": "queue", "Key": "key", "Status": "status", "Assignee": "assignee",
-                   "Type": "type", "Priority": "priority", "Summary": "summary", "Resolution": "resolution"}  # fmt: skip
-    return [
-        i
-        for i in issues
-        if all(_matches(state, i, field_names.get(f, f), q or v) for f, v, q in terms)
-    ]
+    parsed = query.parse(str(body["query"]))
+    return [i for i in issues if query.matches(state, i, parsed)]
 
 
 def _order(issues: list[dict[str, Any]], order: Any) -> list[dict[str, Any]]:
@@ -198,6 +193,8 @@ def search(state: SandboxState, req: Request) -> Response:
     page = _int_param(req, "page", 1)
     with state.lock:
         found = _order(_select(state, body), body.get("order"))
+        if _selector(body) == "query":
+            found = query.ordered(found, query.parse(str(body["query"])))
         total = len(found)
         pages = max(1, math.ceil(total / per_page))
         chunk = found[(page - 1) * per_page : page * per_page]
