@@ -118,12 +118,16 @@ def schema_errors(doc: Description, schema: dict[str, Any], value: Any) -> list[
 
 
 def _json_schema(doc: Description, holder: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of a body, whatever media type declares it: our clients and the emulators
+    speak JSON only, so a schema under `*/*` (Data Center's build status) or any other type
+    checks that JSON too. A JSON media type wins where several are declared."""
     holder = _resolve(doc.document, holder)
     content = holder.get("content") or {}
-    for media, item in content.items():
-        if "json" in media and "schema" in item:
-            schema: dict[str, Any] = item["schema"]
-            return schema
+    declared = [(media, item) for media, item in content.items() if "schema" in item]
+    declared.sort(key=lambda pair: "json" not in pair[0])
+    for _media, item in declared:
+        schema: dict[str, Any] = item["schema"]
+        return schema
     return None
 
 

@@ -73,6 +73,17 @@ def test_requests_the_forge_would_refuse_are_found() -> None:
     assert check_request(cloud, _record("POST", prs, {"title": "t"}), prs)  # no `type`
 
 
+def test_a_body_declared_under_any_media_type_is_checked() -> None:
+    """Data Center declares the build status body as `*/*`: its schema still applies."""
+    dc = description("bitbucket-dc")
+    path = "/api/latest/projects/P/repos/r/commits/" + "a" * 40 + "/builds"
+    good = {"key": "tracker-git/issue", "state": "SUCCESSFUL", "url": "https://t.example/DEV-1",
+            "ref": "refs/heads/DEV-1-x"}  # fmt: skip
+    assert check_request(dc, _record("POST", path, good, status=204), path) == []
+    assert check_request(dc, _record("POST", path, {**good, "url": 5}, status=204), path)
+    assert check_request(dc, _record("POST", path, {**good, "ref": "DEV-1-x"}, status=204), path)
+
+
 def test_answers_the_forge_would_not_give_are_found() -> None:
     gh = description("github")
     path = "/repos/o/r/pulls/1"
