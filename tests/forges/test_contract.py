@@ -9,8 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from testing.fixtures_forges import FORGE_KINDS
+from testing.openapi_contract import check_exchanges
 from testing.servers import serve_on_loopback
 from tracker_git import forges
 from tracker_git.core import config
@@ -194,6 +196,42 @@ def test_data_center_401_for_a_missing_permission_says_so(
     assert "(401: You are not permitted" in message and "permission on the repository" in message
     assert "PRJ/repo" in message and "\n" not in message
     assert em.prs == []
+
+
+def test_data_center_build_status_needs_only_read_permission(
+    start_forge: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Atlassian's description: posting a build status needs REPO_READ; a pull request, write."""
+    status = forges.CommitStatus("success", "DEV-1", "https://t.example/DEV-1")
+    em = start_forge("bitbucket-dc", permission="read")
+    monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", em.url)
+    em.add_commit("a" * 40)
+    client(em).set_commit_status("a" * 40, status)
+    assert [s["state"] for s in em.statuses_on("a" * 40)] == ["SUCCESSFUL"]
+    assert check_exchanges(em) == []
+    none = start_forge("bitbucket-dc", permission="none")
+    monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", none.url)
+    none.add_commit("a" * 40)
+    with pytest.raises(OperationFailed, match=r"\(401"):
+        client(none).set_commit_status("a" * 40, status)
+
+
+def test_data_center_personal_repository_is_a_personal_project(
+    start_forge: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    em = start_forge("bitbucket-dc", repo="~jane.doe/dotfiles")
+    monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", em.url)
+    answer = client(em).default_branch()
+    assert answer == em.default_branch
+    shown = requests.get(
+        f"{em.url}/projects/~jane.doe/repos/dotfiles",
+        headers={"Authorization": f"Bearer {em.token}"},
+        timeout=10,
+    )
+    project = shown.json()["project"]
+    assert project["type"] == "PERSONAL" and project["key"] == "~JANE.DOE"
+    assert project["name"] == "Jane Doe"  # never `~...`: the description's pattern
+    assert check_exchanges(em) == []
 
 
 def test_an_unknown_repository_is_one_clear_line(

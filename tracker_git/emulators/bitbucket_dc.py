@@ -5,8 +5,11 @@ current `version` (stale: 409 PullRequestOutOfDateException with currentVersion)
 without `reviewers` removes them all, a second open pull request for the same refs answers
 409 DuplicatePullRequestException with `existingPullRequest`, `at` filters the target ref
 unless direction=OUTGOING, an empty description leaves the key out, pages use start/limit.
-A token whose user lacks the repository permission (`permission` "read" or "none") gets 401
-AuthorisationException, as Data Center answers, not 403.
+A token whose user lacks the permission an operation needs gets 401 AuthorisationException, as
+Data Center answers, not 403: pull request writes need REPO_WRITE (`permission` "write"), reads
+and a build status need REPO_READ (Atlassian's description of POST .../commits/{id}/builds), so
+a read-only user may post one. A personal repository (`~user/repo`) sits in a PERSONAL project
+named after its owner (a project name never starts with `~`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ def _error(status: int, message: str, exception: str | None = None, **extra: Any
     return Reply(status, {"errors": [error]})
 
 
+def _project(key: str) -> dict[str, Any]:
+    """A project as Data Center shows it; `~owner` is the owner's personal project."""
+    if key.startswith("~"):
+        owner = key[1:].replace(".", " ").title()
+        return {"key": key.upper(), "id": 85, "name": owner, "type": "PERSONAL"}
+    return {"key": key, "id": 84, "name": key.title(), "type": "NORMAL"}
+
+
 class BitbucketDCEmulator(Emulator):
     api_path = "/rest/api/latest"
     api_regex = r"/rest/api/(?:latest|1\.0)"
@@ -50,15 +61,18 @@ class BitbucketDCEmulator(Emulator):
         self.route("POST", repo + r"/pull-requests", self._checked(self.create_pr))
         self.route("GET", repo + r"/pull-requests/(\d+)", self._checked(self.get_pr))
         self.route("PUT", repo + r"/pull-requests/(\d+)", self._checked(self.update_pr))
-        self.route("POST", repo + r"/commits/([^/]+)/builds", self._checked(self.create_status))
+        self.route(
+            "POST", repo + r"/commits/([^/]+)/builds", self._checked(self.create_status, "read")
+        )
         self.route("GET", repo + r"/commits/([^/]+)/builds", self._checked(self.list_statuses))
 
-    def _checked(self, handler: Handler) -> Handler:
-        """Data Center answers 401 AuthorisationException when the user lacks the permission."""
+    def _checked(self, handler: Handler, writes_need: str = "write") -> Handler:
+        """Data Center answers 401 AuthorisationException when the user lacks the permission:
+        `read` for a GET, `writes_need` (REPO_WRITE unless said) for anything else."""
 
         def check(call: Call) -> Reply:
-            write = call.method != "GET"
-            if self.permission == "none" or (write and self.permission != "write"):
+            needed = "read" if call.method == "GET" else writes_need
+            if self.permission == "none" or (needed == "write" and self.permission != "write"):
                 return _error(
                     401,
                     "You are not permitted to access this resource",
@@ -138,7 +152,7 @@ class BitbucketDCEmulator(Emulator):
             "name": slug,
             "scmId": "git",
             "state": "AVAILABLE",
-            "project": {"key": key, "id": 84, "name": key.title(), "type": "NORMAL"},
+            "project": _project(key),
             "links": {"self": [{"href": f"{self.root}/projects/{key}/repos/{slug}/browse"}]},
         }
 

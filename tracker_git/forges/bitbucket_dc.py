@@ -75,8 +75,9 @@ class BitbucketDCForge(Forge):
         if any(name.endswith(_DENIED) for name in names):
             return (
                 f"{self.NAME} at {self.remote.host} says the token's user may not do this on "
-                f"{self.remote.path} (401{said_part}); ask for write permission on the "
-                f"repository, or store a token of a user who has it with {login}"
+                f"{self.remote.path} (401{said_part}); ask for permission on the repository "
+                f"(write to open pull requests, read to post build statuses), or store a "
+                f"token of a user who has it with {login}"
             )
         return (
             f"{self.NAME} at {self.remote.host} refused the request (401{said_part}); the token "
