@@ -4,9 +4,10 @@ every answer an emulator gives, checked against the forge's own published descri
 GitHub (github.com / GHE.com, and Enterprise Server 3.19), Bitbucket Cloud and Bitbucket Data
 Center 9.2: their OpenAPI descriptions, cut to the operations we use (testing/api_descriptions/,
 made by scripts/vendor-api-descriptions; SOURCES.md says where each file comes from).
-GitLab publishes no complete OpenAPI description of merge requests: its requests are checked
-against python-gitlab's lists of the attributes each endpoint takes, and its answers against
-the fields GitLab's merge request API documents (research/forges.md §2).
+GitLab publishes no complete OpenAPI description of merge requests: its requests and answers
+are checked against gitbeaker's TypeScript types of the API (@gitbeaker/core, cut to
+testing/api_descriptions/gitlab.json by scripts/vendor-gitlab-types): each call's attributes,
+and every field, type and enum of each answer.
 
     problems = check_exchanges(emulator)   # [] when everything matched; else one line each
 """
@@ -200,122 +201,99 @@ def check_response(doc: Description, record: Recorded, api_path: str, error: str
     return [f"{where}: {e}" for e in schema_errors(doc, schema, record.answer)]
 
 
-# --- GitLab: python-gitlab's attribute lists and the documented merge request fields -------
+# --- GitLab: gitbeaker's types of the API, cut by scripts/vendor-gitlab-types ---------------
 
-# Fields GitLab's merge request API documents on every merge request (forges.md §2.1), with
-# the JSON type each must have.
-GITLAB_MR_FIELDS: dict[str, tuple[type, ...]] = {
-    "id": (int,), "iid": (int,), "project_id": (int,), "title": (str,),
-    "description": (str, type(None)), "state": (str,), "source_branch": (str,),
-    "target_branch": (str,), "source_project_id": (int,), "target_project_id": (int,),
-    "draft": (bool,), "work_in_progress": (bool,), "web_url": (str,), "author": (dict,),
-    "reviewers": (list,), "created_at": (str,), "updated_at": (str,),
-}  # fmt: skip
-GITLAB_MR_STATES = ("opened", "closed", "locked", "merged")
-GITLAB_PROJECT_FIELDS: dict[str, tuple[type, ...]] = {
-    "id": (int,), "path_with_namespace": (str,), "default_branch": (str, type(None)),
-    "web_url": (str,),
-}  # fmt: skip
-# Fields GitLab's commit status API documents on each status ("Commits API": post the build
-# status to a commit, list the statuses of a commit).
-GITLAB_STATUS_FIELDS: dict[str, tuple[type, ...]] = {
-    "id": (int,), "sha": (str,), "ref": (str, type(None)), "status": (str,), "name": (str,),
-    "target_url": (str, type(None)), "description": (str, type(None)), "created_at": (str,),
-    "started_at": (str, type(None)), "finished_at": (str, type(None)),
-    "allow_failure": (bool,), "author": (dict,),
-}  # fmt: skip
-GITLAB_STATUS_STATES = ("pending", "running", "success", "failed", "canceled", "skipped")
+
+@cache
+def gitlab_description() -> dict[str, Any]:
+    """testing/api_descriptions/gitlab.json: answer schemas and each call's attributes."""
+    document: dict[str, Any] = json.loads((HERE / "gitlab.json").read_text(encoding="utf-8"))
+    status = document["schemas"]["CommitStatusSchema"]["properties"]
+    # gitbeaker types these as always strings; GitLab's own examples show null until set.
+    for key in ("description", "target_url", "ref", "started_at", "finished_at"):
+        status[key] = {"anyOf": [status[key], {"type": "null"}]}
+    # ...and leaves out `skipped`, which GitLab's commit status API lists as a state.
+    status["status"]["anyOf"].append({"const": "skipped"})
+    return document
+
+
+# The answer schema of each GitLab call we make, as gitbeaker types its return value.
+_GITLAB_ANSWERS = {
+    ("GET", "project"): ("SimpleProjectSchema", False),
+    ("GET", "mrs"): ("MergeRequestSchema", True),
+    ("POST", "mrs"): ("ExpandedMergeRequestSchema", False),
+    ("GET", "mr"): ("ExpandedMergeRequestSchema", False),
+    ("PUT", "mr"): ("ExpandedMergeRequestSchema", False),
+    ("POST", "status"): ("CommitStatusSchema", False),
+    ("GET", "statuses"): ("CommitStatusSchema", True),
+    ("GET", "pipelines"): ("PipelineSchema", True),
+}
 _GITLAB_PAGES = ("page", "per_page")
 
 
-def _gitlab_attrs() -> dict[tuple[str, str], tuple[set[str], set[str]]]:
-    """(method, what) -> (required, allowed) attribute names, from python-gitlab."""
-    from gitlab.v4.objects.commits import ProjectCommitStatusManager as Statuses
-    from gitlab.v4.objects.merge_requests import ProjectMergeRequestManager as Mrs
-
-    def names(attrs: Any) -> tuple[set[str], set[str]]:
-        return set(attrs.required), set(attrs.required) | set(attrs.optional)
-
-    return {
-        ("POST", "mrs"): names(Mrs._create_attrs),
-        ("PUT", "mr"): names(Mrs._update_attrs),
-        ("GET", "mrs"): (set(), set(Mrs._list_filters) | set(_GITLAB_PAGES)),
-        ("POST", "status"): names(Statuses._create_attrs),
-        ("GET", "statuses"): (set(), {"ref", "stage", "name", "all", *_GITLAB_PAGES}),
+def _gitlab_shape(path: str) -> str | None:
+    shapes = {
+        r"/projects/[^/]+": "project",
+        r"/projects/[^/]+/merge_requests": "mrs",
+        r"/projects/[^/]+/merge_requests/\d+": "mr",
+        r"/projects/[^/]+/statuses/[^/]+": "status",
+        r"/projects/[^/]+/repository/commits/[^/]+/statuses": "statuses",
+        r"/projects/[^/]+/pipelines": "pipelines",
     }
+    return next((shape for regex, shape in shapes.items() if re.fullmatch(regex, path)), None)
 
 
-def _gitlab_shape(kind: str, path: str) -> str | None:
-    if re.fullmatch(r"/projects/[^/]+", path):
-        return "project"
-    if re.fullmatch(r"/projects/[^/]+/merge_requests", path):
-        return "mrs"
-    if re.fullmatch(r"/projects/[^/]+/merge_requests/\d+", path):
-        return "mr"
-    if re.fullmatch(r"/projects/[^/]+/statuses/[^/]+", path):
-        return "status"
-    if re.fullmatch(r"/projects/[^/]+/repository/commits/[^/]+/statuses", path):
-        return "statuses"
-    return None
+def gitlab_schema_errors(name: str, value: Any) -> list[str]:
+    """Where `value` breaks gitbeaker's `name` schema, one line each (five at most)."""
+    from jsonschema import Draft202012Validator
 
-
-def _fields(value: Any, wanted: dict[str, tuple[type, ...]], where: str) -> list[str]:
-    if not isinstance(value, dict):
-        return [f"{where}: not an object"]
-    problems = [f"{where}: no {name!r}" for name in wanted if name not in value]
-    problems += [
-        f"{where}: {name!r} is {type(value[name]).__name__}"
-        for name, types in wanted.items()
-        if name in value and not isinstance(value[name], types)
+    schema = gitlab_description()["schemas"][name]
+    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.path))
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:200]}" for e in errors[:5]
     ]
-    if "state" in wanted and value.get("state") not in GITLAB_MR_STATES:
-        problems.append(f"{where}: state {value.get('state')!r} is not one GitLab documents")
-    return problems
 
 
 def check_gitlab(record: Recorded, api_path: str, ours: bool) -> list[str]:
+    """Our request's attributes against gitbeaker's options of the call; the emulator's
+    answer against the schema of what the call returns (every field, type and enum)."""
     where = f"{record.method} {record.path}"
-    shape = _gitlab_shape("gitlab", api_path)
+    shape = _gitlab_shape(api_path)
     if shape is None:
         return (
-            [f"{where}: not a merge request, project or commit status endpoint GitLab documents"]
+            [f"{where}: not a merge request, project, pipeline or commit status endpoint"]
             if ours
             else []
         )
     problems: list[str] = []
-    if ours and (record.method, shape) in _gitlab_attrs():
-        required, allowed = _gitlab_attrs()[(record.method, shape)]
-        given = set(record.query) if record.method == "GET" else set(record.body or {})
+    requests = gitlab_description()["requests"]
+    call = f"{record.method} {shape}"
+    if ours and call in requests:
+        required, allowed = set(requests[call]["required"]), set(requests[call]["allowed"])
+        if record.method == "GET":
+            given, allowed = set(record.query), allowed | set(_GITLAB_PAGES)
+        else:
+            given = set(record.body or {})
         problems += [
-            f"{where}: {n!r} is not an attribute python-gitlab sends"
-            for n in sorted(given - allowed)
+            f"{where}: {n!r} is not an attribute of {call}" for n in sorted(given - allowed)
         ]
         problems += [f"{where}: required {n!r} is missing" for n in sorted(required - given)]
     elif ours and record.method != "GET":
-        problems.append(f"{where}: python-gitlab has no such write")
+        problems.append(f"{where}: gitbeaker has no such write")
     if record.status >= 400:
         ok = isinstance(record.answer, dict) and (
             "message" in record.answer or "error" in record.answer
         )
         return problems + ([] if ok else [f"{where} -> {record.status}: not GitLab's error shape"])
-    if shape == "project":
-        return problems + _fields(record.answer, GITLAB_PROJECT_FIELDS, where)
-    if shape in ("status", "statuses"):
-        listed = record.answer if isinstance(record.answer, list) else [record.answer]
-        for item in listed:
-            problems += _fields(item, GITLAB_STATUS_FIELDS, where)
-            if isinstance(item, dict) and item.get("status") not in GITLAB_STATUS_STATES:
-                problems.append(
-                    f"{where}: status {item.get('status')!r} is not one GitLab documents"
-                )
-        return problems
-    items = (
-        record.answer
-        if isinstance(record.answer, list) and shape == "mrs" and record.method == "GET"
-        else [record.answer]
-    )
+    answer = _GITLAB_ANSWERS.get((record.method, shape))
+    if answer is None:
+        return [*problems, f"{where} -> {record.status}: an answer gitbeaker does not type"]
+    name, listed = answer
+    items = record.answer if listed and isinstance(record.answer, list) else [record.answer]
+    if listed and not isinstance(record.answer, list):
+        problems.append(f"{where} -> {record.status}: not a list")
     for item in items:
-        problems += _fields(item, {**GITLAB_MR_FIELDS, "state": (str,)}, where)
+        problems += [f"{where} -> {record.status}: {e}" for e in gitlab_schema_errors(name, item)]
     return problems
 
 

@@ -105,7 +105,7 @@ def test_answers_the_forge_would_not_give_are_found() -> None:
     )
 
 
-def test_gitlab_is_held_to_python_gitlab_and_the_documented_fields() -> None:
+def test_gitlab_is_held_to_gitbeakers_types() -> None:
     mrs = "/projects/g%2Fp/merge_requests"
     made = {"source_branch": "a", "target_branch": "b", "title": "t", "description": "d"}
     assert (
@@ -125,6 +125,33 @@ def test_gitlab_is_held_to_python_gitlab_and_the_documented_fields() -> None:
         _record("GET", mrs + "/1", answer={"iid": 1, "state": "open"}), mrs + "/1", True
     )
     assert check_gitlab(_record("GET", mrs, answer=[], status=500), mrs, False)
+
+
+def test_gitlab_answers_are_checked_field_by_field(start_forge: Any) -> None:
+    """Each documented field, its type and its enum: a merge request without `sha`, with a
+    `merge_status` GitLab does not have, or with labels that are not a list is caught."""
+    em = start_forge("gitlab")
+    made = em._merge_request(1, "DEV-1: t", "DEV-1-x", "main")
+    one = "/projects/g%2Fp/merge_requests/1"
+    assert check_gitlab(_record("GET", one, answer=made), one, True) == []
+    broken = [
+        {k: v for k, v in made.items() if k != "sha"},
+        {**made, "merge_status": "mergeable"},
+        {**made, "labels": "bug"},
+        {**made, "detailed_merge_status": "ready"},
+        {**made, "merged_at": 5},
+    ]
+    for answer in broken:
+        assert check_gitlab(_record("GET", one, answer=answer), one, True), answer
+    status = "/projects/g%2Fp/statuses/" + "a" * 40
+    posted = {"state": "success", "name": "tracker-git/issue", "pipeline_id": 501}
+    assert check_gitlab(_record("POST", status, posted, status=400, answer={"message": "x"}),
+                        status, True) == []  # fmt: skip
+    assert check_gitlab(
+        _record("POST", status, {**posted, "pipeline": 501}, status=400, answer={"message": "x"}),
+        status,
+        True,
+    )
 
 
 def test_sources_name_every_vendored_file() -> None:

@@ -90,6 +90,48 @@ def test_bitbucket_gets_a_url_even_without_a_link(start_forge: Any, monkeypatch:
         assert emulator.statuses_on(SHA)[0]["url"]
 
 
+def _gitlab(start_forge: Any, monkeypatch: Any) -> tuple[Emulator, forges.Forge]:
+    from tracker_git.core import config
+
+    emulator = start_forge("gitlab")
+    monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", emulator.url)
+    emulator.add_commit(SHA)
+    remote = forges.detect(emulator.remote_url(), config.load(None, environ={}))
+    return emulator, forges.client_for(remote, emulator.token)
+
+
+def test_gitlab_status_joins_the_merge_request_pipeline(start_forge: Any, monkeypatch: Any) -> None:
+    """With merge request pipelines (our template's), a status posted for the source branch
+    would make a pipeline of its own that "Pipelines must succeed" never reads."""
+    emulator, client = _gitlab(start_forge, monkeypatch)
+    emulator.add_pipeline(SHA, "DEV-1-x", source="push")
+    mr_pipeline = emulator.add_pipeline(SHA, "refs/merge-requests/1/head")
+    client.set_commit_status(
+        SHA, forges.CommitStatus("success", "DEV-1", "https://x/1", branch="DEV-1-x")
+    )
+    (status,) = emulator.statuses_on(SHA)
+    assert status["pipeline_id"] == mr_pipeline
+    assert status["ref"] == "refs/merge-requests/1/head"
+    assert len(emulator.pipelines) == 2  # no pipeline of its own
+
+
+def test_gitlab_status_falls_back_to_the_branch(start_forge: Any, monkeypatch: Any) -> None:
+    emulator, client = _gitlab(start_forge, monkeypatch)
+    branch_pipeline = emulator.add_pipeline(SHA, "DEV-1-x", source="push")
+    client.set_commit_status(
+        SHA, forges.CommitStatus("success", "DEV-1", "https://x/1", branch="DEV-1-x")
+    )
+    assert emulator.statuses_on(SHA)[0]["pipeline_id"] == branch_pipeline
+    # No pipeline at all yet: the ref, and GitLab makes one for it.
+    other = "b" * 40
+    emulator.add_commit(other)
+    client.set_commit_status(
+        other, forges.CommitStatus("success", "DEV-1", "https://x/1", branch="DEV-1-x")
+    )
+    (posted,) = [r for r in emulator.requests if r.method == "POST" and other in r.path]
+    assert posted.body["ref"] == "DEV-1-x" and "pipeline_id" not in posted.body
+
+
 def test_a_status_state_outside_ours_is_refused() -> None:
     with pytest.raises(ValueError, match="not one of"):
         forges.CommitStatus("error", "x", "https://x")

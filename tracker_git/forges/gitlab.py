@@ -19,6 +19,7 @@ from tracker_git.forges.base import (
     CommitStatus,
     Duplicate,
     Forge,
+    ForgeError,
     PlannedRequest,
     PullRequest,
     next_link,
@@ -130,19 +131,50 @@ class GitLabForge(Forge):
         full = f"{base}?{urlencode({**query, 'merge_request[description]': body})}"
         return full if len(full) <= MAX_PAGE_URL else short
 
-    def plan_commit_status(self, sha: str, status: CommitStatus) -> PlannedRequest:
+    def plan_commit_status(
+        self, sha: str, status: CommitStatus, pipeline: int | None = None
+    ) -> PlannedRequest:
         """POST /projects/:id/statuses/:sha: state pending|running|success|failed|canceled,
-        `name` the context (its "external" job in the pipeline)."""
-        payload = {
+        `name` the context (its "external" job in the pipeline). The status joins `pipeline`
+        where one is known, else the source branch's (`ref`): GitLab makes a pipeline of its
+        own for a ref that has none, which a merge request pipeline never waits for."""
+        payload: dict[str, Any] = {
             "state": _STATUS_STATES[status.state],
             "name": status.context,
             "target_url": status.url,
             "description": shorten(status.description, 255),
         }
-        if status.branch:
+        if pipeline is not None:
+            payload["pipeline_id"] = pipeline
+        elif status.branch:
             payload["ref"] = status.branch
         url = self.url(f"{self._project()}/statuses/{quote(sha, safe='')}")
         return PlannedRequest("POST", url, payload)
+
+    def set_commit_status(self, sha: str, status: CommitStatus) -> None:
+        """The status joins the newest merge request pipeline of the commit (what "Pipelines
+        must succeed" reads with merge request pipelines), else the source branch's newest
+        pipeline, else GitLab's pipeline for the ref."""
+        planned = self.plan_commit_status(sha, status, self.status_pipeline(sha, status.branch))
+        self.request(planned.method, planned.url, body=planned.json, ok=(200, 201, 204))
+
+    def status_pipeline(self, sha: str, branch: str) -> int | None:
+        """GET /projects/:id/pipelines?sha=: the id of the pipeline a status of `sha` joins."""
+        url = self.url(f"{self._project()}/pipelines")
+        try:
+            found = self.request("GET", url, params={"sha": sha, "per_page": 20}).data
+        except ForgeError as exc:
+            if exc.status not in (401, 403, 404):
+                raise
+            return None  # a token that may post statuses but not list pipelines: the ref
+        pipelines = [p for p in found if isinstance(p, dict)] if isinstance(found, list) else []
+        refs = [(str(p.get("ref", "")), p.get("id")) for p in pipelines]  # newest first
+        merge_request = [i for ref, i in refs if ref.startswith("refs/merge-requests/")]
+        on_branch = [i for ref, i in refs if ref == branch]
+        for found_id in (*merge_request[:1], *on_branch[:1]):
+            if isinstance(found_id, int):
+                return found_id
+        return None
 
 
 # --- what else is particular to GitLab (tracker_git.forges.registry) -----------------------
