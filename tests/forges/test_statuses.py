@@ -45,6 +45,27 @@ def test_set_commit_status(forge_emulator: Emulator, forge_client: Any, state: s
     assert "DEV-1: Login fails" in sent.body.values()
 
 
+def test_a_status_names_the_pull_requests_branch(
+    forge_emulator: Emulator, forge_client: Any
+) -> None:
+    """Where a forge ties statuses to a ref, the source branch goes in the forge's own form
+    (the contract check at the end holds each request to the forge's description)."""
+    forge_emulator.add_commit(SHA)
+    status = forges.CommitStatus("success", "DEV-1", "https://x/1", branch="DEV-1-x")
+    forge_client.set_commit_status(SHA, status)
+    (sent,) = [r for r in forge_emulator.requests if r.method == "POST"]
+    expected = {
+        "github": None,  # GitHub's statuses belong to the commit alone
+        "gitlab": ("ref", "DEV-1-x"),
+        "bitbucket-cloud": ("refname", "DEV-1-x"),
+        "bitbucket-dc": ("ref", "refs/heads/DEV-1-x"),
+    }[forge_emulator.kind]
+    if expected is None:
+        assert "DEV-1-x" not in str(sent.body)
+    else:
+        assert sent.body[expected[0]] == expected[1]
+
+
 def test_a_second_status_replaces_the_first(forge_emulator: Emulator, forge_client: Any) -> None:
     forge_emulator.add_commit(SHA)
     forge_client.set_commit_status(SHA, forges.CommitStatus("failure", "no key", "https://x/1"))
