@@ -160,8 +160,8 @@ def _mark_one(
         return Outcome(key, (f"fix version {options.version}",))
     if did:  # moved or commented: a newer version of the issue than the one read
         issue = client.get_issue(key)
-    client.add_fix_version(issue, version)
-    did.append(f"fix version {options.version}")
+    if client.add_fix_version(issue, version):
+        did.append(f"fix version {options.version}")
     return Outcome(key, tuple(did))
 
 

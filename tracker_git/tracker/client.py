@@ -447,13 +447,15 @@ class TrackerClient:
 
     def add_fix_version(self, issue: Issue, version: Version) -> bool:
         """Add `version` to the issue's fix versions, keeping the ones it has (`{"add": …}`),
-        with `?version=` of `issue` (just read). Already there: nothing is sent, False. A
+        with `?version=` of `issue` (just read): True when it was added. Already there:
+        nothing is sent, False. A
         conflict (409/412) or an edit without an answer re-reads the issue, and sends again
         only if the version is still missing."""
         key = issue.key
+        maybe_sent = False  # an edit without an answer may have been applied
         for attempt in range(1, self.policy.attempts + 1):
             if version.id in issue.fix_version_ids:
-                return False
+                return maybe_sent
             try:
                 self.request(
                     "PATCH", ("issues", key), what=f"set {key}'s fix version {version.name}",
@@ -466,6 +468,7 @@ class TrackerClient:
                 conflict = isinstance(exc, ApiError) and exc.status in (409, 412)
                 if not (passing or conflict) or attempt == self.policy.attempts:
                     raise
+                maybe_sent = maybe_sent or passing
                 if passing:
                     self._pause(exc, attempt)
                 issue = self.get_issue(key)
