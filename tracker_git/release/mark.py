@@ -102,28 +102,36 @@ def versions(
     client: TrackerClient, queues: Sequence[str], options: Options, plan: list[str] | None
 ) -> tuple[dict[str, Version], list[str]]:
     """Each queue's version named `options.version`: (found or created, the queues where it
-    is created). With `plan` (a dry run's list) the creations are described, not sent."""
+    is created), the queues asked at the same time. With `plan` (a dry run's list) the
+    creations are described, not sent. Nothing is created before every queue is read, so
+    --no-create refuses before any write."""
+    with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(queues)))) as pool:
+        listed = list(pool.map(client.queue_versions, queues))
     found: dict[str, Version] = {}
-    created: list[str] = []
-    for queue in queues:
-        there = next((v for v in client.queue_versions(queue) if v.name == options.version), None)
-        if there is None and not options.create:
-            raise OperationFailed(
-                f"queue {queue} has no version {options.version!r} and --no-create was given; "
-                "create it in Tracker (the queue's settings, Versions) or drop --no-create"
-            )
+    missing: list[str] = []
+    for queue, known in zip(queues, listed, strict=True):
+        there = next((v for v in known if v.name == options.version), None)
         if there is None:
-            created.append(queue)
-            if plan is not None:
-                body = json.dumps({"queue": queue, "name": options.version}, ensure_ascii=False)
-                plan.append(f"POST {client.base}/versions/ {body}")
-                there = Version(
-                    f"<id of the new {queue} {options.version}>", options.version, queue
-                )
-            else:
-                there = client.create_version(queue, options.version)
-        found[queue] = there
-    return found, created
+            missing.append(queue)
+        else:
+            found[queue] = there
+    if missing and not options.create:
+        raise OperationFailed(
+            f"queue {missing[0]} has no version {options.version!r} and --no-create was given; "
+            "create it in Tracker (the queue's settings, Versions) or drop --no-create"
+        )
+    for queue in missing:
+        if plan is not None:
+            body = json.dumps({"queue": queue, "name": options.version}, ensure_ascii=False)
+            plan.append(f"POST {client.base}/versions/ {body}")
+            found[queue] = Version(
+                f"<id of the new {queue} {options.version}>", options.version, queue
+            )
+    if plan is None and missing:
+        with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(missing)))) as pool:
+            made = list(pool.map(lambda q: client.create_version(q, options.version), missing))
+        found.update(zip(missing, made, strict=True))
+    return found, missing
 
 
 def _mark_one(
