@@ -183,3 +183,22 @@ def test_usage_errors(
     done = tracker(sandbox, repo, "release", *args)
     assert done.returncode == 2, done.stderr
     assert said in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_stand_takes_a_range(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """A deploy of several merged pull requests writes the stand into every issue in them:
+    one search for all, one edit per issue that lacks it."""
+    url = "https://stand-7.example.com"
+    keys = [sandbox.state.add_issue(f"Deployed {n}") for n in range(3)]
+    sandbox.state.set_field(keys[0], sandbox.stand_field, url)
+    repo = small_repo(tmp_path, keys)
+    done = tracker(sandbox, repo, "stand", url, "--range", "v1.0.0..v1.1.0")
+    assert done.returncode == 0, done.stderr
+    for key in keys:
+        assert sandbox.state.issue(key)[sandbox.stand_field] == url  # type: ignore[index]
+    assert f"{keys[0]}: stand link already set; nothing to do" in done.stderr
+    assert len([r for r in sandbox.requests if r["method"] == "PATCH"]) == 2
+    assert len([r for r in sandbox.requests if "_search" in r["path"]]) == 1
+    assert "in 3 issue(s) of v1.0.0..v1.1.0 (2 changed)" in done.stdout
+    both = tracker(sandbox, repo, "stand", url, keys[0], "--range", "v1.0.0..v1.1.0")
+    assert both.returncode == 2 and "not both" in both.stderr
