@@ -80,7 +80,7 @@ def set_stands(
 
     url = check_url(url)
     issues = client.search_issues(keys)
-    seen = {i.key for i in issues} | {str(a) for i in issues for a in i.fields.get("aliases") or []}
+    seen = {name for issue in issues for name in issue.names}
     missing = [k for k in keys if k not in seen]
     fids: dict[str, str] = {}
     for issue in issues:

@@ -41,7 +41,7 @@ def read_issues(
     return). A moved issue answers under its new key and counts for its old one."""
     by_key: dict[str, Issue] = {}
     for issue in client.search_issues(keys, expand=expand):
-        for name in (issue.key, *map(str, issue.fields.get("aliases") or [])):
+        for name in issue.names:
             by_key.setdefault(name, issue)
     ordered: dict[str, Issue] = {}
     missing = []

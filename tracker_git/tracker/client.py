@@ -197,21 +197,12 @@ class TrackerClient:
         their new key and also count for the old one (`aliases`)."""
         found: set[str] = set()
         for issue in self.search_issues(keys):
-            names = {issue.key, *map(str, issue.fields.get("aliases") or [])}
-            found |= names & set(keys)
+            found |= set(issue.names) & set(keys)
         return found
 
     def queue_versions(self, queue: str) -> list[Version]:
         """The versions of `queue` (GET /queues/<queue>/versions)."""
-        what = f"read the versions of queue {queue}"
-        try:
-            found = self._get_list(("queues", queue, "versions"), what)
-        except ApiError as exc:
-            if exc.status == 404:
-                raise OperationFailed(
-                    f"cannot {what}: no queue {queue}, or you have no access (404)"
-                ) from None
-            raise
+        found = self._queue_list(queue, "versions", f"read the versions of queue {queue}")
         return [Version.from_json(v) for v in found]
 
     def create_version(self, queue: str, name: str, *, description: str = "") -> Version:
@@ -269,9 +260,12 @@ class TrackerClient:
             pages.next("?" + urlencode(params))  # the same cursor twice ends with an error
 
     def local_fields(self, queue: str) -> list[dict[str, Any]]:
-        what = f"read the local fields of queue {queue}"
+        return self._queue_list(queue, "localFields", f"read the local fields of queue {queue}")
+
+    def _queue_list(self, queue: str, part: str, what: str) -> list[dict[str, Any]]:
+        """GET /queues/<queue>/<part>: a list; 404 said as the queue's."""
         try:
-            return self._get_list(("queues", queue, "localFields"), what)
+            return self._get_list(("queues", queue, part), what)
         except ApiError as exc:
             if exc.status == 404:
                 raise OperationFailed(

@@ -46,6 +46,12 @@ class Issue:
         return [Transition.from_json(t) for t in listed if isinstance(t, Mapping)]
 
     @property
+    def names(self) -> tuple[str, ...]:
+        """Its key and its old keys (`aliases`: a moved issue answers under its new key)."""
+        aliases = self.fields.get("aliases")
+        return (self.key, *map(str, aliases if isinstance(aliases, list) else []))
+
+    @property
     def fix_version_ids(self) -> tuple[str, ...]:
         """The ids of its fix versions (`fixVersions`: references `{self, id, display}`)."""
         found = self.fields.get("fixVersions")
