@@ -52,6 +52,19 @@ def test_status_and_comment_are_written_once(sandbox: SandboxHandle, tmp_path: P
     assert all(comments(sandbox, key) == [f"Released in 1.1.0: {url}"] for key in keys)
 
 
+def test_a_status_that_needs_a_resolution(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    key = sandbox.state.add_issue("Tested", status="readyForTest")
+    repo = small_repo(tmp_path, [key], '[release]\nstatus = "closed"\n')
+    done = tracker(sandbox, repo, "release")
+    assert done.returncode == 1
+    assert "needs a resolution; set [release] resolution (one of: fixed" in done.stderr
+    (repo / ".tracker-git.toml").write_text('[release]\nstatus = "closed"\nresolution = "fixed"\n')
+    done = tracker(sandbox, repo, "release")
+    assert done.returncode == 0, done.stderr
+    issue = sandbox.state.issue(key)
+    assert issue is not None and (issue["status"], issue["resolution"]) == ("closed", "fixed")
+
+
 @pytest.mark.parametrize(
     ("env", "url"),
     [

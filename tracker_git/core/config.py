@@ -126,6 +126,7 @@ class Release(Section, name="release"):
     """`git tracker release`."""
 
     status = text("", "the status each released issue moves to; empty: statuses stay")
+    resolution = text("", "the resolution that move needs, when it needs one (fixed)")
     comment = flag(False, "comment on each released issue with the version and its address")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
-from tracker_git.tracker.client import TrackerClient
+from tracker_git.tracker.client import PARALLEL, TrackerClient
 from tracker_git.tracker.matching import same_value
 from tracker_git.tracker.models import Issue
 
@@ -71,7 +71,7 @@ def _write(client: TrackerClient, issue: Issue, fid: str, url: str) -> StandResu
 
 
 def set_stands(
-    client: TrackerClient, keys: Sequence[str], field: str, url: str, workers: int = 8
+    client: TrackerClient, keys: Sequence[str], field: str, url: str, workers: int = PARALLEL
 ) -> tuple[list[StandResult], list[str], dict[str, str]]:
     """The stand into every issue of `keys` (a deploy of several merged pull requests): the
     issues read in bulk (one search per 100 keys), the field found once per queue, the edits

@@ -118,6 +118,7 @@ def release(
         version=version,
         create=options.create,
         status=status,
+        resolution=config.release.resolution,
         comment=comment_text(version, url or "") if config.release.comment else "",
         workers=options.workers,
     )

@@ -21,11 +21,11 @@ from typing import Any
 
 from tracker_git.core.errors import OperationFailed
 from tracker_git.http import NetworkError
-from tracker_git.tracker.client import TrackerClient
+from tracker_git.tracker.client import PARALLEL, TrackerClient
 from tracker_git.tracker.matching import matches, pick
 from tracker_git.tracker.models import Issue, Version
 
-WORKERS = 8  # below requests' 10 pooled connections per host
+WORKERS = PARALLEL  # below requests' 10 pooled connections per host
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Options:
     version: str
     create: bool = True
     status: str = ""  # [release] status; "" leaves statuses alone
+    resolution: str = ""  # [release] resolution, for a status that needs one
     comment: str = ""  # the comment's text; "" writes none
     workers: int = WORKERS
 
@@ -150,7 +151,17 @@ def _mark_one(
             tid = chosen.id if chosen else f"<none leads to {options.status}>"
             plan.append(f"POST {client.base}/issues/{key}/transitions/{tid}/_execute {{}}")
         else:
-            moved = client.move_to_status(key, options.status, issue=issue)
+            try:
+                moved = client.move_to_status(
+                    key, options.status, resolution=options.resolution or None, issue=issue
+                )
+            except OperationFailed as exc:
+                said = str(exc)
+                if "needs a resolution; pass --resolution" not in said:
+                    raise
+                raise OperationFailed(
+                    said.replace("pass --resolution", "set [release] resolution")
+                ) from None
             did.append(f"moved to {moved.status_display}")
     if version.id in issue.fix_version_ids:
         return Outcome(key, tuple(did))

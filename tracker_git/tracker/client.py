@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 # Keys per POST _search (its perPage): one request reads this many issues.
 SEARCH_BATCH = 100
+# Requests sent at the same time, below requests' 10 pooled connections per host.
+PARALLEL = 8
 
 
 class Unreachable(OperationFailed):
@@ -177,20 +179,27 @@ class TrackerClient:
 
     def search_issues(self, keys: Sequence[str], *, expand: str = "") -> list[Issue]:
         """The issues of `keys` you can see, in one request per SEARCH_BATCH keys (POST
-        _search, a read, so it is retried like a GET); `expand=transitions` brings each one's
-        transitions in the same answer. A moved issue answers under its new key."""
-        found: list[Issue] = []
+        _search, a read, so it is retried like a GET), the batches at the same time;
+        `expand=transitions` brings each one's transitions in the same answer. A moved issue
+        answers under its new key."""
+        from concurrent.futures import ThreadPoolExecutor
+
         params = {"expand": expand} if expand else {}
-        for start in range(0, len(keys), SEARCH_BATCH):
+
+        def batch(start: int) -> list[Issue]:
             chunk = list(keys[start : start + SEARCH_BATCH])
             issues = self.request(
                 "POST", ("issues", "_search"), what="look the issue keys up", retry=True,
                 body={"keys": chunk}, params={**params, "perPage": str(len(chunk))},
             )  # fmt: skip
-            for issue in issues if isinstance(issues, list) else []:
-                if isinstance(issue, dict):
-                    found.append(Issue.from_json(issue, self.ui_url))
-        return found
+            listed = issues if isinstance(issues, list) else []
+            return [Issue.from_json(i, self.ui_url) for i in listed if isinstance(i, dict)]
+
+        starts = range(0, len(keys), SEARCH_BATCH)
+        if len(starts) <= 1:
+            return [issue for start in starts for issue in batch(start)]
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(starts))) as pool:
+            return [issue for found in pool.map(batch, starts) for issue in found]
 
     def existing_keys(self, keys: list[str]) -> set[str]:
         """Which of `keys` name issues you can see (search_issues). Moved issues answer under
