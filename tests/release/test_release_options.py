@@ -52,6 +52,18 @@ def test_status_and_comment_are_written_once(sandbox: SandboxHandle, tmp_path: P
     assert all(comments(sandbox, key) == [f"Released in 1.1.0: {url}"] for key in keys)
 
 
+def test_a_moved_issue_is_marked_once(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """Commits name an issue by its old key and its new one: Tracker answers both with the
+    same issue, which is listed and marked once."""
+    key = sandbox.state.add_issue("Moved here", aliases=["DEMO-900"])
+    repo = small_repo(tmp_path, ["DEMO-900", key])
+    done = tracker(sandbox, repo, "release")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(f"[{key}]") == 1 and "DEMO-900" not in done.stdout
+    assert len([r for r in sandbox.requests if r["method"] == "PATCH"]) == 1
+    assert "1 issue(s) marked" in done.stderr
+
+
 def test_a_status_that_needs_a_resolution(sandbox: SandboxHandle, tmp_path: Path) -> None:
     key = sandbox.state.add_issue("Tested", status="readyForTest")
     repo = small_repo(tmp_path, [key], '[release]\nstatus = "closed"\n')
