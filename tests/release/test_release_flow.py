@@ -79,6 +79,11 @@ def test_an_outage_midway_is_finished_by_one_rerun(world: World) -> None:
     for key in set(world.released) - set(marked):
         assert f"{key}: not done" in failed.stderr
     assert (world.repo / "notes.md").exists()  # the notes do not wait for Tracker
+    # Once Tracker fails, no new issue is started: only those already under way retried
+    # (8 at a time, 4 attempts each), not the 90 left.
+    refused = [r for r in sb.requests if r["method"] == "PATCH" and r["status"] == 503]
+    assert len(refused) <= 8 * 4
+    assert "not done (stopped before it)" in failed.stderr
 
     sb.clear_faults()
     sb.clear_requests()
