@@ -107,7 +107,11 @@ def test_dry_run_shows_every_request_and_sends_no_write(world: World) -> None:
     assert done.stderr.count("would send: POST ") == len(QUEUES)  # the versions
     assert done.stderr.count("would send: PATCH ") == len(world.released)
     assert f"sent: POST {sb.url}/v3/issues/_search" in done.stderr
-    assert "(dry run: nothing sent)" in done.stderr
+    assert (
+        f"2.4.0: would mark {len(world.released)} issue(s), 0 already; would create the version in"
+        in done.stderr
+    )
+    assert "dry run: nothing sent" in done.stderr
 
 
 def test_no_create_refuses_a_missing_version(world: World) -> None:

@@ -227,3 +227,26 @@ def test_stand_takes_a_range(sandbox: SandboxHandle, tmp_path: Path) -> None:
     assert "in 3 issue(s) of v1.0.0..v1.1.0 (2 changed)" in done.stdout
     both = tracker(sandbox, repo, "stand", url, keys[0], "--range", "v1.0.0..v1.1.0")
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_dry_run_with_a_status_and_a_comment(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    key = sandbox.state.add_issue("Tested", status="readyForTest")
+    config = '[release]\nstatus = "closed"\nresolution = "fixed"\ncomment = true\n'
+    repo = small_repo(tmp_path, [key], config)
+    done = tracker(sandbox, repo, "release", "--dry-run", "--url", "https://example.com/r")
+    assert done.returncode == 0, done.stderr
+    base = f"{sandbox.url}/v3/issues/{key}"
+    assert (
+        f'would send: POST {base}/transitions/close/_execute {{"resolution": "fixed"}}'
+        in done.stderr
+    )
+    assert (
+        f'would send: POST {base}/comments {{"text": "Released in 1.1.0: https://example.com/r"}}'
+        in done.stderr
+    )
+    assert f"would send: GET {base} (its version after the above)" in done.stderr
+    assert f"{key}: would move to closed, would comment, would set fix version 1.1.0" in done.stderr
+    assert [
+        r for r in sandbox.requests if r["method"] != "GET" and "_search" not in r["path"]
+    ] == []
+    assert sandbox.state.issue(key)["status"] == "readyForTest"  # type: ignore[index]

@@ -84,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if done.report.failed:
         raise OperationFailed(done.report.summary())
-    _say(done.report.summary() + (" (dry run: nothing sent)" if args.dry_run else ""))
+    _say(done.report.summary())
     return 0

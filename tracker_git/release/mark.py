@@ -64,6 +64,7 @@ class Report:
     version: str
     created: list[str] = field(default_factory=list)  # queues whose version was created
     outcomes: list[Outcome] = field(default_factory=list)
+    dry_run: bool = False
 
     @property
     def failed(self) -> list[Outcome]:
@@ -85,7 +86,14 @@ class Report:
             )
         if not self.changed and not self.created:
             return f"{self.version}: all {total} issue(s) already marked; nothing to do"
-        made = f"; version created in {', '.join(self.created)}" if self.created else ""
+        queues = ", ".join(self.created)
+        if self.dry_run:
+            made = f"; would create the version in {queues}" if self.created else ""
+            return (
+                f"{self.version}: would mark {len(self.changed)} issue(s), "
+                f"{total - len(self.changed)} already{made}; dry run: nothing sent"
+            )
+        made = f"; version created in {queues}" if self.created else ""
         return (
             f"{self.version}: {len(self.changed)} issue(s) marked, "
             f"{total - len(self.changed)} already{made}"
@@ -149,7 +157,9 @@ def _mark_one(
         if plan is not None:
             chosen = pick(options.status, issue.transitions or [])
             tid = chosen.id if chosen else f"<none leads to {options.status}>"
-            plan.append(f"POST {client.base}/issues/{key}/transitions/{tid}/_execute {{}}")
+            body = json.dumps({"resolution": options.resolution} if options.resolution else {})
+            plan.append(f"POST {client.base}/issues/{key}/transitions/{tid}/_execute {body}")
+            did.append(f"would move to {options.status}")
         else:
             try:
                 moved = client.move_to_status(
@@ -170,13 +180,16 @@ def _mark_one(
             body = json.dumps({"text": options.comment}, ensure_ascii=False)
             plan.append(f"GET {client.base}/issues/{key}/comments (not to comment twice)")
             plan.append(f"POST {client.base}/issues/{key}/comments {body}")
+            did.append("would comment")
         elif not any(c.get("text") == options.comment for c in client.comments(key)):
             client.add_comment(key, options.comment)
             did.append("commented")
     if plan is not None:
         body = json.dumps({"fixVersions": {"add": [{"id": version.id}]}})
+        if did:
+            plan.append(f"GET {client.base}/issues/{key} (its version after the above)")
         plan.append(f"PATCH {client.base}/issues/{key}?version={issue.version} {body}")
-        return Outcome(key, (f"fix version {options.version}",))
+        return Outcome(key, (*did, f"would set fix version {options.version}"))
     if did:  # moved or commented: a newer version of the issue than the one read
         issue = client.get_issue(key)
     if client.add_fix_version(issue, version):
@@ -196,7 +209,7 @@ def mark(
     run, whose writes are appended there instead of sent. `say` gets one line per issue as it
     finishes."""
     queues = list(dict.fromkeys(i.queue for i in issues))
-    report = Report(options.version)
+    report = Report(options.version, dry_run=plan is not None)
     found, report.created = versions(client, queues, options, plan)
     stop = threading.Event()
     lock = threading.Lock()
