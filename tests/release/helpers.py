@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from testing.repos import git
+from testing.repos import commit_file, git, make_repo
 from testing.servers import SandboxHandle
 
 GIT_TRACKER = str(Path(sys.executable).with_name("git-tracker"))
@@ -81,3 +81,17 @@ def build_history(repo: Path, before: list[str], release: list[tuple[str, bool]]
         ["git", "fast-import", "--quiet", "--force"], cwd=repo, input=stream.encode(), check=True
     )
     git(repo, "reset", "-q", "--hard", "main")
+
+
+def small_repo(tmp_path: Path, keys: list[str], config: str = "") -> Path:
+    """Tag v1.0.0, then a commit per key and one without, tag v1.1.0."""
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".tracker-git.toml").write_text(config)
+    git(repo, "add", ".tracker-git.toml")
+    git(repo, "commit", "-q", "-m", "configure tracker-git")
+    git(repo, "tag", "v1.0.0")
+    for n, key in enumerate(keys):
+        commit_file(repo, f"f{n}.txt", str(n), f"{key}: change {n}", "--no-verify")
+    commit_file(repo, "notes.txt", "x", "Update the changelog", "--no-verify")
+    git(repo, "tag", "v1.1.0")
+    return repo

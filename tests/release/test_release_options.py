@@ -11,20 +11,7 @@ import pytest
 
 from testing.repos import commit_file, git, make_repo
 from testing.servers import SandboxHandle
-from tests.release.helpers import tracker
-
-
-def small_repo(tmp_path: Path, keys: list[str], config: str = "") -> Path:
-    repo = make_repo(tmp_path / "repo")
-    (repo / ".tracker-git.toml").write_text(config)
-    git(repo, "add", ".tracker-git.toml")
-    git(repo, "commit", "-q", "-m", "configure tracker-git")
-    git(repo, "tag", "v1.0.0")
-    for n, key in enumerate(keys):
-        commit_file(repo, f"f{n}.txt", str(n), f"{key}: change {n}", "--no-verify")
-    commit_file(repo, "notes.txt", "x", "Update the changelog", "--no-verify")
-    git(repo, "tag", "v1.1.0")
-    return repo
+from tests.release.helpers import small_repo, tracker
 
 
 def comments(sb: SandboxHandle, key: str) -> list[str]:
