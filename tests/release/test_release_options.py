@@ -237,3 +237,15 @@ def test_dry_run_with_a_status_and_a_comment(sandbox: SandboxHandle, tmp_path: P
         r for r in sandbox.requests if r["method"] != "GET" and "_search" not in r["path"]
     ] == []
     assert sandbox.state.issue(key)["status"] == "readyForTest"  # type: ignore[index]
+
+
+def test_hooks_since_leaves_older_commits_out(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """`[hooks] since` names a commit: the commits up to it are not read, as for the hooks."""
+    old, new = sandbox.state.add_issue("Before since"), sandbox.state.add_issue("After since")
+    repo = small_repo(tmp_path, [old, new])
+    since = git(repo, "rev-parse", "HEAD~2").strip()  # the commit naming `old`
+    (repo / ".tracker-git.toml").write_text(f'[hooks]\nsince = "{since}"\n')
+    done = tracker(sandbox, repo, "release", "--notes-only", "--json")
+    assert done.returncode == 0, done.stderr
+    listed = [i["key"] for g in json.loads(done.stdout)["groups"] for i in g["issues"]]
+    assert listed == [new]
