@@ -16,8 +16,8 @@ def test_demo_runs_every_step_and_cleans_up(tmp_path: Path) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     proc = run(tmp_path, CLI, "demo", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "all 7 steps did what they said." in proc.stdout
-    assert proc.stdout.count("  ok: ") == 13
+    assert "all 8 steps did what they said." in proc.stdout
+    assert proc.stdout.count("  ok: ") == 16
     assert "FAILED" not in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
     # Step 7 shows the relay's whole answer, its status included, not a cut-off line.
@@ -32,5 +32,8 @@ def test_demo_keep_leaves_the_repository(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     kept = re.search(r"kept the demo repository: (\S+)", proc.stdout)
     assert kept
-    log = run(Path(kept.group(1)), "git", "log", "--format=%s", "-1").stdout.strip()
-    assert log == "DEMO-1: Fix the login form"
+    log = run(Path(kept.group(1)), "git", "log", "--format=%s", "-2").stdout.split("\n")
+    assert log[:2] == [
+        "Merge pull request #1: DEMO-1: Fix the login form",
+        "DEMO-1: Fix the login form",
+    ]

@@ -68,6 +68,7 @@ LAYERS: dict[str, str] = {
     "pr": "account core forges resources secrets tracker trust",  # `git tracker pr`
     "cigate": "core forges online secrets",  # the pull request gate, in CI
     "relay": "core forges http psycopg secrets tracker",  # the webhook service
+    "release": "cigate core http pr tracker",  # `git tracker release`: notes, fix versions
     "fakes": "core",  # the fake-server framework under the sandbox and the emulators
     "sandbox": "fakes",  # the local Tracker: never our client (it must not share its mistakes)
     "emulators": "core fakes",  # the four forges on loopback
@@ -75,7 +76,7 @@ LAYERS: dict[str, str] = {
     "helptext": "commands core forges hooks issue notify relay secrets",  # man page, completion
     # one module per command, thin over the parts above; the command table and the parser
     "commands": "about account cigate core demo forges gitcli helptext hookmanagers issue "
-    "notify plainhooks pr precommit relay sandbox secrets tracker trust",
+    "notify plainhooks pr precommit relay release sandbox secrets tracker trust",
     "cli": "about commands core secrets",  # `git tracker`: the entry point; nothing imports it
     "__main__": "cli",  # python -m tracker_git
 }

@@ -31,6 +31,7 @@ ISSUE = "DEMO-1"
 REPO = "demo/app"
 WEBHOOK_SECRET = "demo-webhook-secret"  # the relay's, for this run only
 STAND_URL = "https://demo-1.stand.example.com"
+RELEASE_TAG = "v0.1.0"
 
 
 @dataclass
@@ -200,6 +201,27 @@ def step_relay(world: World) -> None:
     check(status(world) == "readyForTest", f"the relay moved {ISSUE} to readyForTest")
 
 
+def step_release(world: World) -> None:
+    branch = run(world, "git branch --show-current", show=False).stdout.strip()
+    run(world, "git checkout -q main")
+    run(
+        world,
+        f"git merge -q --no-ff {branch} -m 'Merge pull request #1: {ISSUE}: Fix the login form'",
+    )
+    run(world, f"git tag {RELEASE_TAG}")
+    run(world, "git tracker release --output RELEASE.md")
+    with open(os.path.join(world.repo, "RELEASE.md"), encoding="utf-8") as f:
+        notes = f.read()
+    for line in notes.rstrip().splitlines():
+        sys.stdout.write(f"  | {line}\n")
+    check(f"[{ISSUE}](" in notes, f"the release notes list {ISSUE}")
+    versions = world.sandbox.state.versions
+    fixed = [versions[str(v)]["name"] for v in world.issue().get("fixVersions", [])]
+    check(fixed == [RELEASE_TAG[1:]], f"{ISSUE}'s fix versions say {RELEASE_TAG[1:]}")
+    again = run(world, "git tracker release --output RELEASE.md")
+    check("nothing to do" in again.stderr, "releasing again changes nothing")
+
+
 STEPS: list[tuple[str, Callable[[World], None]]] = [
     ("Install the hooks", step_hooks),
     ("A commit on a branch without an issue key is refused", step_rejected_commit),
@@ -208,6 +230,7 @@ STEPS: list[tuple[str, Callable[[World], None]]] = [
     ("Open the pull request, filled from the issue", step_pr),
     ("A deploy script puts the test stand into the issue", step_stand),
     ("The forge says the pull request is merged: the relay moves the issue", step_relay),
+    ("Release: notes from the commits, the version in the issue's fix versions", step_release),
 ]
 
 

@@ -17,6 +17,13 @@ def test_next_n_requests_answer_500(sandbox: SandboxHandle) -> None:
     assert failed["status"] == 500
 
 
+def test_an_outage_can_start_midway(sandbox: SandboxHandle) -> None:
+    """`after=N`: N matching requests pass, then the fault answers the next `times`."""
+    sandbox.inject(503, times=2, after=2, method="GET")
+    codes = [sandbox.call("GET", "/v3/myself").status_code for _ in range(5)]
+    assert codes == [200, 200, 503, 503, 200]
+
+
 def test_429_carries_retry_after(sandbox: SandboxHandle) -> None:
     sandbox.inject(429, retry_after=3)
     r = sandbox.call("GET", "/v3/issues/DEMO-1")

@@ -199,3 +199,17 @@ def test_every_call_tracker_git_makes(sandbox: SandboxHandle) -> None:
     assert [(t.name, t.active) for t in triggers] == [("[tracker-git] y", False)]
     made.delete()
     assert list(triggers) == []
+
+
+def test_versions_and_fix_versions(sandbox: SandboxHandle) -> None:
+    """The official client's `versions` collection creates and reads a version; its reference
+    in an issue's fixVersions resolves through `self`."""
+    client = _client(sandbox)
+    made = client.versions.create(queue="DEMO", name="2.4.0", description="Spring release")
+    assert (made.name, made.queue.key, made.released) == ("2.4.0", "DEMO", False)
+    assert client.versions[made.id].name == "2.4.0"
+    assert [v.name for v in client.queues["DEMO"].versions] == ["2.4.0"]
+    issue = client.issues["DEMO-1"]
+    issue.update(fixVersions={"add": [made.id]})
+    again = client.issues["DEMO-1"]
+    assert [v.name for v in again.fixVersions] == ["2.4.0"]

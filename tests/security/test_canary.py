@@ -93,6 +93,10 @@ STEPS = [
     # As if the branch were pushed, so `pr` goes on to the editor (a spy) and the forge.
     Step("pr", ("GIT", "update-ref", "refs/remotes/origin/DEMO-1-canary", "HEAD")),
     Step("pr", ("pr", "--no-push")),
+    # A release of one commit: dry run (every request printed), then the writes.
+    Step("release", ("GIT", "commit", "-q", "--allow-empty", "--no-verify", "-m", "DEMO-1: r")),
+    Step("release", ("release", "HEAD~1..HEAD", "--version", "9.9", "--dry-run")),
+    Step("release", ("release", "HEAD~1..HEAD", "--version", "9.9", "--json")),
     Step("logout", ("logout", "--forge", "github"), needs_keyring=True),
     Step("logout", ("logout",), needs_keyring=True),
 ]

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "comment": ("comment", "add a comment to the issue"),
     "pr": ("pr", "open or update the pull request, filled from the issue"),
     "stand": ("stand", "write a test stand's URL into the issue"),
+    "release": ("release", "write release notes and mark the released issues in Tracker"),
     "check": ("check", "run the hooks' checks on a branch, a message file or a range"),
     "hooks": ("hooks", "install or uninstall the plain git hooks"),
     "init": ("init", "write a commented .tracker-git.toml and the pre-commit snippet"),

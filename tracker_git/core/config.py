@@ -122,6 +122,14 @@ class Pr(Section, name="pr"):
     )
 
 
+class Release(Section, name="release"):
+    """`git tracker release`."""
+
+    status = text("", "the status each released issue moves to; empty: statuses stay")
+    resolution = text("", "the resolution that move needs, when it needs one (fixed)")
+    comment = flag(False, "comment on each released issue with the version and its address")
+
+
 def _forge_kinds() -> tuple[str, ...]:
     """The forges of core/forgekinds, imported only to validate or document [forge] kind
     (not by a hook that reads a cached copy of the file)."""
@@ -137,7 +145,9 @@ class Forge(Section, name="forge"):
     api_url = text("", "the forge's API base")
 
 
-SECTIONS: tuple[type[Section], ...] = (Top, Tracker, Hooks, Branch, Statuses, Stand, Pr, Forge)
+SECTIONS: tuple[type[Section], ...] = (
+    Top, Tracker, Hooks, Branch, Statuses, Stand, Pr, Release, Forge,
+)  # fmt: skip
 SCHEMA = keys_of(SECTIONS)
 # What the validated copies in the cache were made with (a change makes them stale).
 _SCHEMA_STAMP = tuple(SCHEMA)
@@ -163,6 +173,7 @@ class Config:
         "hooks",
         "pr",
         "queues",
+        "release",
         "repo_root",
         "stand",
         "statuses",
@@ -176,6 +187,7 @@ class Config:
     statuses: Statuses
     stand: Stand
     pr: Pr
+    release: Release
     forge: Forge
     queues: tuple[str, ...]
     repo_root: str | None

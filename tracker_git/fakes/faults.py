@@ -26,6 +26,7 @@ class Fault:
     method: str | None = None  # applies only to this method
     pattern: str | None = None  # applies only to paths this regular expression is found in
     answer: Answer | None = None  # the answer to give, else the fake words one from status
+    after: int = 0  # matching requests answered normally first (an outage midway)
 
     def matches(self, method: str, path: str) -> bool:
         return (
@@ -50,9 +51,11 @@ class Faults:
         path: str | None = None,
         method: str | None = None,
         latency_ms: float | None = None,
+        after: int = 0,
     ) -> None:
         """`inject(500, times=2)`, `inject(429, retry_after=3)`, `inject("drop")`,
-        `inject(latency_ms=50)` (0 turns latency off); `path`/`method` narrow a fault."""
+        `inject(latency_ms=50)` (0 turns latency off); `path`/`method` narrow a fault;
+        `after=N` lets N matching requests through first."""
         if latency_ms is not None:
             if latency_ms < 0:
                 raise ValueError("latency_ms must be >= 0")
@@ -61,6 +64,8 @@ class Faults:
             return
         if times < 1:
             raise ValueError("times must be >= 1")
+        if after < 0:
+            raise ValueError("after must be >= 0")
         if fault == DROP:
             status = None
         else:
@@ -74,7 +79,7 @@ class Faults:
                 raise ValueError(f"a fault status must be 400-599, not {status}")
             if status == 429 and retry_after is None:
                 retry_after = 1
-        self.add(Fault(status, times, retry_after, path, method))
+        self.add(Fault(status, times, retry_after, path, method, after=after))
 
     def add(self, fault: Fault) -> None:
         with self._lock:
@@ -90,6 +95,9 @@ class Faults:
         with self._lock:
             for fault in self.pending:
                 if fault.matches(method, path):
+                    if fault.after:
+                        fault.after -= 1
+                        return None
                     fault.times -= 1
                     if fault.times == 0:
                         self.pending.remove(fault)
@@ -112,6 +120,7 @@ class Faults:
                         "retry_after": f.retry_after,
                         "path": f.path,
                         "method": f.method,
+                        "after": f.after,
                         "fault": f.status or DROP,
                     }
                     for f in self.pending
@@ -123,7 +132,7 @@ class Faults:
         "path", "method", "latency_ms"}."""
         if not isinstance(body, dict):
             raise ValueError("expected a JSON object")
-        allowed = {"fault", "times", "retry_after", "path", "method", "latency_ms"}
+        allowed = {"fault", "times", "retry_after", "path", "method", "latency_ms", "after"}
         unknown = set(body) - allowed
         if unknown:
             raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -134,4 +143,5 @@ class Faults:
             path=body.get("path"),
             method=body.get("method"),
             latency_ms=body.get("latency_ms"),
+            after=int(body.get("after", 0)),
         )

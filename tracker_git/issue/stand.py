@@ -6,11 +6,12 @@ own JSON when the field is set there, else from the queue's local fields."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
-from tracker_git.tracker.client import TrackerClient
+from tracker_git.tracker.client import PARALLEL, TrackerClient
 from tracker_git.tracker.matching import same_value
 from tracker_git.tracker.models import Issue
 
@@ -62,11 +63,44 @@ class StandResult:
     changed: bool
 
 
-def set_stand(client: TrackerClient, key: str, field: str, url: str) -> StandResult:
-    url = check_url(url)
-    issue = client.get_issue(key)
-    fid = field_id(client, issue, field)
+def _write(client: TrackerClient, issue: Issue, fid: str, url: str) -> StandResult:
     if same_value(issue.fields.get(fid), url):
         return StandResult(issue.key, fid, url, changed=False)
     client.update_issue(issue.key, {fid: url}, issue=issue)
     return StandResult(issue.key, fid, url, changed=True)
+
+
+def set_stands(
+    client: TrackerClient, keys: Sequence[str], field: str, url: str, workers: int = PARALLEL
+) -> tuple[list[StandResult], list[str], dict[str, str]]:
+    """The stand into every issue of `keys` (a deploy of several merged pull requests): the
+    issues read in bulk (one search per 100 keys), the field found once per queue, the edits
+    in parallel. (results, keys Tracker did not return, key -> why it failed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = check_url(url)
+    issues = client.search_issues(keys)
+    seen = {name for issue in issues for name in issue.names}
+    missing = [k for k in keys if k not in seen]
+    fids: dict[str, str] = {}
+    for issue in issues:
+        if issue.queue not in fids:
+            fids[issue.queue] = field_id(client, issue, field)
+    failed: dict[str, str] = {}
+
+    def one(issue: Issue) -> StandResult | None:
+        try:
+            return _write(client, issue, fids[issue.queue], url)
+        except OperationFailed as exc:
+            failed[issue.key] = str(exc)
+            return None
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(issues)))) as pool:
+        done = [r for r in pool.map(one, issues) if r is not None]
+    return done, missing, failed
+
+
+def set_stand(client: TrackerClient, key: str, field: str, url: str) -> StandResult:
+    url = check_url(url)
+    issue = client.get_issue(key)
+    return _write(client, issue, field_id(client, issue, field), url)

@@ -126,6 +126,9 @@ def _matches(state: SandboxState, issue: dict[str, Any], field: str, wanted: Any
         return any(r is not None and r["key"] == have for r in refs)
     if field in ("queue", "key"):
         return have in [str(v) for v in values]
+    if field in render.VERSION_FIELDS:
+        found = [state.version(issue["queue"], v) for v in values]
+        return any(v is not None and v["id"] in (have or []) for v in found)
     if isinstance(have, str):
         return any(str(v).lower() in have.lower() for v in values)
     return have in values

@@ -14,7 +14,12 @@ from tracker_git.sandbox.wire import ApiError
 
 STRING_FIELDS = ("summary", "description")
 USER_FIELDS = ("assignee",)
-ARRAY_FIELDS = {"followers": "user", "tags": "string"}
+ARRAY_FIELDS = {
+    "followers": "user",
+    "tags": "string",
+    "fixVersions": "version",
+    "affectedVersions": "version",
+}
 READONLY = (
     "id", "key", "self", "queue", "status", "previousStatus", "version", "createdAt", "updatedAt",
     "createdBy", "updatedBy", "aliases", "votes", "favorite", "lastCommentUpdatedAt",
@@ -50,12 +55,22 @@ def _user_login(state: SandboxState, value: Any) -> tuple[str | None, str | None
     return str(user["login"]), None
 
 
+def _version_id(state: SandboxState, queue: str, value: Any) -> tuple[int | None, str | None]:
+    """A version of the issue's own queue, by id, name or object; stored as its id."""
+    found = state.version(queue, value)
+    if found is None:
+        return None, f"Version not found in queue {queue}: {value}"
+    return int(found["id"]), None
+
+
 def _array(
-    state: SandboxState, kind: str, old: list[Any], value: Any
+    state: SandboxState, kind: str, old: list[Any], value: Any, queue: str = ""
 ) -> tuple[list[Any], str | None]:
     def item(v: Any) -> tuple[Any, str | None]:
         if kind == "user":
             return _user_login(state, v)
+        if kind == "version":
+            return _version_id(state, queue, v)
         return (v, None) if isinstance(v, str) else (None, "Expected a string")
 
     def items(vs: Any) -> tuple[list[Any], str | None]:
@@ -125,7 +140,8 @@ def validate(
             else:
                 new[name], err = _user_login(state, value)
         elif name in ARRAY_FIELDS:
-            new[name], err = _array(state, ARRAY_FIELDS[name], list(issue.get(name) or []), raw)
+            old = list(issue.get(name) or [])
+            new[name], err = _array(state, ARRAY_FIELDS[name], old, raw, issue["queue"])
         elif name in local_ids:
             if value is not None and not isinstance(value, str):
                 err = "Expected a string"

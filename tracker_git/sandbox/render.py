@@ -18,6 +18,7 @@ REF_FIELDS = {
 }
 USER_FIELDS = ("assignee", "createdBy", "updatedBy")
 INTERNAL = ("queue", "unique")
+VERSION_FIELDS = ("fixVersions", "affectedVersions")  # lists of version ids
 
 
 def dict_ref(state: SandboxState, req: Request, name: str, key: object) -> dict[str, Any] | None:
@@ -38,6 +39,20 @@ def user_ref(state: SandboxState, req: Request, login: object) -> dict[str, Any]
         return None
     uid = str(user["uid"])
     return {"self": req.url("users", uid), "id": uid, "display": user["display"]}
+
+
+def version_ref(state: SandboxState, req: Request, vid: object) -> dict[str, Any]:
+    stored = state.data.get("versions", {}).get(str(vid), {})
+    return {"self": req.url("versions", vid), "id": str(vid), "display": stored.get("name", "")}
+
+
+def version(state: SandboxState, req: Request, v: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"self": req.url("versions", v["id"]), "id": v["id"]}
+    out["version"] = v["version"]
+    out["queue"] = queue_ref(state, req, v["queue"])
+    out.update((k, v[k]) for k in ("name", "description", "startDate", "dueDate") if v.get(k))
+    out.update(released=v["released"], archived=v["archived"])
+    return out
 
 
 def queue_ref(state: SandboxState, req: Request, key: str) -> dict[str, Any]:
@@ -64,6 +79,8 @@ def issue(
             out[name] = user_ref(state, req, value)
         elif name == "followers":
             out[name] = [user_ref(state, req, login) for login in value]
+        elif name in VERSION_FIELDS:
+            out[name] = [version_ref(state, req, vid) for vid in value]
         else:
             out[name] = value
     out["queue"] = queue_ref(state, req, stored["queue"])

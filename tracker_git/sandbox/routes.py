@@ -10,6 +10,7 @@ from tracker_git.sandbox import api_flow as flow
 from tracker_git.sandbox import api_history as history
 from tracker_git.sandbox import api_issues as issues
 from tracker_git.sandbox import api_meta as meta
+from tracker_git.sandbox import api_versions as versions
 from tracker_git.sandbox.state import SandboxState
 from tracker_git.sandbox.wire import ApiError, Request, Response
 
@@ -47,6 +48,9 @@ _ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", r"queues/(?P<queue>[^/]+)/localFields", meta.local_fields),
     ("POST", r"queues/(?P<queue>[^/]+)/localFields", meta.create_local_field),
     ("GET", r"queues/(?P<queue>[^/]+)/localFields/(?P<fkey>[^/]+)", meta.get_local_field),
+    ("GET", r"queues/(?P<queue>[^/]+)/versions", versions.list_versions),
+    ("POST", r"versions", versions.create_version),
+    ("GET", r"versions/(?P<vid>[^/]+)", versions.get_version),
     ("GET", r"queues/(?P<queue>[^/]+)/triggers", meta.list_triggers),
     ("POST", r"queues/(?P<queue>[^/]+)/triggers", meta.create_trigger),
     ("GET", r"queues/(?P<queue>[^/]+)/triggers/(?P<tid>[^/]+)", meta.get_trigger),

@@ -82,6 +82,8 @@ _GLOBAL_FIELDS = [
     ("tags", "Tags", "array", "string", False),
     ("queue", "Queue", "queue", None, True),
     ("key", "Key", "string", None, True),
+    ("fixVersions", "Fix versions", "array", "version", False),
+    ("affectedVersions", "Affected versions", "array", "version", False),
     ("createdAt", "Created", "datetime", None, True),
     ("updatedAt", "Updated", "datetime", None, True),
 ]
@@ -238,5 +240,6 @@ def seed() -> dict[str, Any]:
         "comments": {},
         "remotelinks": {},
         "triggers": {},
-        "counters": {"comment": 100, "remotelink": 1000, "trigger": 10},
+        "versions": {},
+        "counters": {"comment": 100, "remotelink": 1000, "trigger": 10, "version": 49650},
     }

@@ -141,6 +141,23 @@ class SandboxState:
         queue = self.queue(queue_key)
         return list(queue["localFields"]) if queue else []
 
+    @property
+    def versions(self) -> dict[str, dict[str, Any]]:
+        """Stored queue versions by id (a state file from before versions has none)."""
+        stored: dict[str, dict[str, Any]] = self.data.setdefault("versions", {})
+        return stored
+
+    def version(self, queue: str, value: Any) -> dict[str, Any] | None:
+        """A version of `queue` by id, name, or an object carrying one of them."""
+        if isinstance(value, dict):
+            value = value.get("id", value.get("name", value.get("key")))
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            return None
+        for v in self.versions.values():
+            if v["queue"] == queue and (str(v["id"]) == str(value) or v["name"] == value):
+                return v
+        return None
+
     def comments(self, key: str) -> list[dict[str, Any]]:
         comments: list[dict[str, Any]] = self.data["comments"].setdefault(key, [])
         return comments

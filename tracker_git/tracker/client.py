@@ -14,7 +14,7 @@ Writes are made idempotent here, not left to luck:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -32,10 +32,16 @@ from tracker_git.http import (
     send,
 )
 from tracker_git.tracker.matching import matches, pick, same_value, unreachable
-from tracker_git.tracker.models import Issue, MoveResult, Transition, ui_base
+from tracker_git.tracker.models import Issue, MoveResult, Transition, Version, ui_base
 
 if TYPE_CHECKING:
     import requests
+
+
+# Keys per POST _search (its perPage): one request reads this many issues.
+SEARCH_BATCH = 100
+# Requests sent at the same time, below requests' 10 pooled connections per host.
+PARALLEL = 8
 
 
 class Unreachable(OperationFailed):
@@ -171,22 +177,75 @@ class TrackerClient:
             raise
         return True
 
-    def existing_keys(self, keys: list[str]) -> set[str]:
-        """Which of `keys` name issues you can see, in one request per 100 keys
-        (POST _search, a read, so it is retried like a GET). Moved issues answer under their
-        new key and also count for the old one (`aliases`)."""
-        found: set[str] = set()
-        for start in range(0, len(keys), 100):
-            chunk = keys[start : start + 100]
+    def search_issues(self, keys: Sequence[str], *, expand: str = "") -> list[Issue]:
+        """The issues of `keys` you can see, in one request per SEARCH_BATCH keys (POST
+        _search, a read, so it is retried like a GET), the batches at the same time;
+        `expand=transitions` brings each one's transitions in the same answer. A moved issue
+        answers under its new key."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        params = {"expand": expand} if expand else {}
+
+        def batch(start: int) -> list[Issue]:
+            chunk = list(keys[start : start + SEARCH_BATCH])
             issues = self.request(
                 "POST", ("issues", "_search"), what="look the issue keys up", retry=True,
-                body={"keys": chunk}, params={"perPage": str(len(chunk))},
+                body={"keys": chunk}, params={**params, "perPage": str(len(chunk))},
             )  # fmt: skip
-            for issue in issues if isinstance(issues, list) else []:
-                if isinstance(issue, dict):
-                    names = {str(issue.get("key")), *map(str, issue.get("aliases") or [])}
-                    found |= names & set(chunk)
+            listed = issues if isinstance(issues, list) else []
+            return [Issue.from_json(i, self.ui_url) for i in listed if isinstance(i, dict)]
+
+        starts = range(0, len(keys), SEARCH_BATCH)
+        if len(starts) <= 1:
+            return [issue for start in starts for issue in batch(start)]
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(starts))) as pool:
+            return [issue for found in pool.map(batch, starts) for issue in found]
+
+    def existing_keys(self, keys: list[str]) -> set[str]:
+        """Which of `keys` name issues you can see (search_issues). Moved issues answer under
+        their new key and also count for the old one (`aliases`)."""
+        found: set[str] = set()
+        for issue in self.search_issues(keys):
+            found |= set(issue.names) & set(keys)
         return found
+
+    def queue_versions(self, queue: str) -> list[Version]:
+        """The versions of `queue` (GET /queues/<queue>/versions)."""
+        found = self._queue_list(queue, "versions", f"read the versions of queue {queue}")
+        return [Version.from_json(v) for v in found]
+
+    def create_version(self, queue: str, name: str, *, description: str = "") -> Version:
+        """Create version `name` in `queue` (POST /versions/). A POST that got no answer, or
+        a 409 (it exists: made by someone else, or by our lost attempt), is settled by reading
+        the queue's versions before sending it again."""
+        body = {"queue": queue, "name": name}
+        if description:
+            body["description"] = description
+        what = f"create version {name} in queue {queue}"
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                made = self.request("POST", ("versions",), what=what, body=body)
+                if isinstance(made, dict):
+                    return Version.from_json(made)
+            except (ApiError, NetworkError) as exc:
+                if exc.status == 403:
+                    raise OperationFailed(
+                        f"cannot {what}: Tracker refused (403); creating versions takes the "
+                        f"queue's administration rights: ask an administrator of {queue} to "
+                        "create it, or give you the rights"
+                    ) from None
+                if not (exc.status == 409 or _passing(exc) or isinstance(exc, NetworkError)):
+                    raise
+                if attempt == self.policy.attempts:
+                    raise
+                there = next((v for v in self.queue_versions(queue) if v.name == name), None)
+                if there is not None:
+                    return there
+                self._pause(exc, attempt)
+        there = next((v for v in self.queue_versions(queue) if v.name == name), None)
+        if there is None:
+            raise OperationFailed(f"cannot {what}: Tracker answered without the version")
+        return there
 
     def transitions(self, key: str) -> list[Transition]:
         found = self._get_list(("issues", key, "transitions"), f"read {key}'s transitions", key)
@@ -210,9 +269,12 @@ class TrackerClient:
             pages.next("?" + urlencode(params))  # the same cursor twice ends with an error
 
     def local_fields(self, queue: str) -> list[dict[str, Any]]:
-        what = f"read the local fields of queue {queue}"
+        return self._queue_list(queue, "localFields", f"read the local fields of queue {queue}")
+
+    def _queue_list(self, queue: str, part: str, what: str) -> list[dict[str, Any]]:
+        """GET /queues/<queue>/<part>: a list; 404 said as the queue's."""
         try:
-            return self._get_list(("queues", queue, "localFields"), what)
+            return self._get_list(("queues", queue, part), what)
         except ApiError as exc:
             if exc.status == 404:
                 raise OperationFailed(
@@ -384,6 +446,35 @@ class TrackerClient:
             if isinstance(data, dict):
                 return Issue.from_json(data, self.ui_url)
             return self.get_issue(key)
+        raise AssertionError("unreachable")
+
+    def add_fix_version(self, issue: Issue, version: Version) -> bool:
+        """Add `version` to the issue's fix versions, keeping the ones it has (`{"add": …}`),
+        with `?version=` of `issue` (just read): True when it was added. Already there:
+        nothing is sent, False. A
+        conflict (409/412) or an edit without an answer re-reads the issue, and sends again
+        only if the version is still missing."""
+        key = issue.key
+        maybe_sent = False  # an edit without an answer may have been applied
+        for attempt in range(1, self.policy.attempts + 1):
+            if version.id in issue.fix_version_ids:
+                return maybe_sent
+            try:
+                self.request(
+                    "PATCH", ("issues", key), what=f"set {key}'s fix version {version.name}",
+                    body={"fixVersions": {"add": [{"id": version.id}]}},
+                    params={"version": str(issue.version)}, retry=False, key=key,
+                )  # fmt: skip
+                return True
+            except OperationFailed as exc:
+                passing = isinstance(exc, NetworkError) or _passing(exc)
+                conflict = isinstance(exc, ApiError) and exc.status in (409, 412)
+                if not (passing or conflict) or attempt == self.policy.attempts:
+                    raise
+                maybe_sent = maybe_sent or passing
+                if passing:
+                    self._pause(exc, attempt)
+                issue = self.get_issue(key)
         raise AssertionError("unreachable")
 
 

@@ -45,6 +45,27 @@ class Issue:
             return None
         return [Transition.from_json(t) for t in listed if isinstance(t, Mapping)]
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Its key and its old keys (`aliases`: a moved issue answers under its new key)."""
+        aliases = self.fields.get("aliases")
+        return (self.key, *map(str, aliases if isinstance(aliases, list) else []))
+
+    @property
+    def fix_version_ids(self) -> tuple[str, ...]:
+        """The ids of its fix versions (`fixVersions`: references `{self, id, display}`)."""
+        found = self.fields.get("fixVersions")
+        listed = found if isinstance(found, list) else []
+        return tuple(str(v.get("id")) for v in listed if isinstance(v, Mapping))
+
+    @property
+    def type_key(self) -> str:
+        return _ref(self.fields.get("type"), "key")
+
+    @property
+    def type_display(self) -> str:
+        return _ref(self.fields.get("type"), "display") or self.type_key
+
     def field(self, name: str) -> Any:
         """A field's value by id; a local field also by its key (`standLink` finds
         `<hex>--standLink`)."""
@@ -103,6 +124,27 @@ class Transition:
             to_key=_ref(to, "key"),
             to_display=_ref(to, "display") or _ref(to, "key"),
             has_screen=isinstance(data.get("screen"), Mapping),
+        )
+
+
+@dataclass(frozen=True)
+class Version:
+    """A queue's version (Tracker's versions API): what fix versions refer to."""
+
+    id: str
+    name: str
+    queue: str
+    released: bool = False
+    archived: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Version:
+        return cls(
+            id=str(data.get("id") or ""),
+            name=str(data.get("name") or ""),
+            queue=_ref(data.get("queue"), "key"),
+            released=data.get("released") is True,
+            archived=data.get("archived") is True,
         )
 
 
