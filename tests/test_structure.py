@@ -69,7 +69,7 @@ LAYERS: dict[str, str] = {
     "cigate": "core forges online secrets",  # the pull request gate, in CI
     "relay": "core forges http psycopg secrets tracker",  # the webhook service
     "fakes": "core",  # the fake-server framework under the sandbox and the emulators
-    "sandbox": "fakes",  # the local Tracker: never our client (it must not share its mistakes)
+    "sandbox": "core fakes",  # the local Tracker: never our client (it must not share its mistakes)
     "emulators": "core fakes",  # the four forges on loopback
     "demo": "core emulators requests sandbox",  # `git tracker demo`, against the fakes
     "helptext": "commands core forges hooks issue notify relay secrets",  # man page, completion
@@ -463,9 +463,113 @@ def test_options_and_prompts_are_the_commands() -> None:
         names = imported_names(path)
         if "argparse" in names and path not in OWN_COMMAND_LINES:
             offenders.append(f"{path.relative_to(ROOT)}: argparse")
+        if path == PRINTER:
+            continue  # asks what a command tells it to ask (escaped), below
         if "getpass" in names or "input" in calls_and_keywords(path):
             offenders.append(f"{path.relative_to(ROOT)}: a prompt")
     assert offenders == []
+
+
+# --- the terminal ------------------------------------------------------------------------------
+
+# The one terminal-safe printer: it escapes the controls of whatever it shows (issue 19 item 5).
+PRINTER = PACKAGE / "core" / "output.py"
+# Where a log handler may write: the relay's log, whose filter escapes every value.
+LOG_HANDLERS = {PACKAGE / "relay" / "logs.py"}
+_HARMLESS = {"isatty", "flush", "fileno", "encoding"}  # asking about a stream writes nothing
+
+
+def terminal_writes(path: Path) -> list[str]:
+    """Where a file writes to the terminal around the printer: print, input, getpass,
+    sys.stdout or sys.stderr (but asking isatty, flush), a log StreamHandler, os.write."""
+    found = []
+    tree = syntax_tree(path)
+    # `sys.stdout` with an attribute read on it is judged by that attribute (isatty is fine)
+    looked_into = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    for node in ast.walk(tree):
+        what = ""
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in ("print", "input", "getpass"):
+                what = func.id
+            elif isinstance(func, ast.Attribute) and func.attr in ("getpass", "print_help"):
+                what = func.attr
+            elif isinstance(func, ast.Attribute) and func.attr == "write":
+                target = func.value
+                to_terminal = node.args and isinstance(node.args[0], ast.Constant)
+                if isinstance(target, ast.Name) and target.id == "os" and to_terminal:
+                    what = "os.write"  # to a file descriptor by number: 1 or 2
+            elif (isinstance(func, ast.Name) and func.id == "StreamHandler") or (
+                isinstance(func, ast.Attribute) and func.attr == "StreamHandler"
+            ):
+                what = "" if path in LOG_HANDLERS else "StreamHandler"
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "sys"
+            and node.value.attr in ("stdout", "stderr", "__stdout__", "__stderr__")
+            and node.attr not in _HARMLESS
+        ):
+            what = f"sys.{node.value.attr}.{node.attr}"
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+            and node.attr in ("stdout", "stderr", "__stdout__", "__stderr__")
+        ):
+            # handed on as a value, to something that writes to it
+            what = "" if id(node) in looked_into else f"sys.{node.attr} handed on"
+        elif isinstance(node, ast.ImportFrom) and node.module == "sys":
+            streams = {a.name for a in node.names} & {"stdout", "stderr"}
+            what = f"from sys import {', '.join(sorted(streams))}" if streams else ""
+        if what:
+            found.append(f"{path.name}:{getattr(node, 'lineno', 0)}: {what}")
+    return found
+
+
+def test_every_output_goes_through_the_terminal_safe_printer() -> None:
+    """Text from Tracker, forges, repository files and refs reaches the terminal only through
+    core/output.py, which escapes C0, C1, DEL and the bidi controls; prompts too."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {what}"
+        for path in python_files(PACKAGE)
+        if path != PRINTER
+        for what in terminal_writes(path)
+    ]
+    assert offenders == []
+    assert terminal_writes(PRINTER), "the checker no longer sees the printer's own writes"
+
+
+def test_the_terminal_checker_sees_every_form(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    path.write_text(
+        "import sys, os, getpass, logging\n"
+        "print('a')\n"
+        "sys.stdout.write('b')\n"
+        "sys.stderr.buffer.write(b'c')\n"
+        "input('d')\n"
+        "getpass.getpass('e')\n"
+        "os.write(1, b'f')\n"
+        "logging.StreamHandler()\n"
+        "parser.print_help(sys.stdout)\n"
+        "from sys import stderr\n"
+        "sys.stdout.isatty()\n"
+    )
+    assert sorted(line.split(": ", 1)[1] for line in terminal_writes(path)) == sorted(
+        [
+            "print",
+            "sys.stdout.write",
+            "sys.stderr.buffer",
+            "input",
+            "getpass",
+            "os.write",
+            "StreamHandler",
+            "print_help",
+            "sys.stdout handed on",
+            "from sys import stderr",
+        ]
+    )
 
 
 # --- one rule, one place ----------------------------------------------------------------------

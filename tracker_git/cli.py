@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             output.result(f"{PROG} {about.version()}")
             return 0
         if not args.command:
-            parser.print_help()
+            output.result(parser.format_help().rstrip("\n"))
             return 2
         module, _ = COMMANDS[args.command]
         code: int = load(module).run(args)

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from tracker_git import commands
-from tracker_git.core import schema
+from tracker_git.core import output, schema
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -315,4 +315,4 @@ if __name__ == "__main__":  # regenerate the shipped page: python -m tracker_git
     if sys.argv[1:] == ["--docs"]:
         update_docs(Path.cwd())
     else:
-        print(man_page(), end="")
+        output.result(man_page().removesuffix("\n"))

@@ -4,8 +4,6 @@ hooks) prints it on one line and maps it to an exit code."""
 
 from __future__ import annotations
 
-import sys
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,7 +53,9 @@ def handled(job: Callable[[], int], debug: bool, say: Callable[[str], None]) -> 
     except KeyboardInterrupt:
         if debug:
             raise
-        sys.stderr.write("\ninterrupted\n")
+        from tracker_git.core import output
+
+        output.info("\ninterrupted")
         return 130
     except BrokenPipeError:
         return 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from tracker_git.core import output
 from tracker_git.core.errors import handled
 from tracker_git.hooks import BY_NAME
 
@@ -17,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     argv = [arg for arg in argv if arg != "--debug"]
     if not argv or argv[0] not in BY_NAME:
-        sys.stderr.write(f"usage: tracker-git-hook {{{','.join(BY_NAME)}}} [ARGS...]\n")
+        output.info(f"usage: tracker-git-hook {{{','.join(BY_NAME)}}} [ARGS...]")
         return 2
     name, args = argv[0], argv[1:]
     from tracker_git.hooks import common

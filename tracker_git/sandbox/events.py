@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import copy
 import importlib
-import sys
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker_git.core import output
 from tracker_git.sandbox.state import Hook, SandboxState, now
 
 CREATE = "Event.create"
@@ -81,4 +81,4 @@ def emit(state: SandboxState, name: str, issue: dict[str, Any], **details: Any) 
         except Exception:
             text = traceback.format_exc()
             state.hook_errors.append(text)
-            sys.stderr.write(f"sandbox: an event hook failed on {name} {issue.get('key')}:\n{text}")
+            output.info(f"sandbox: an event hook failed on {name} {issue.get('key')}:\n{text}")
