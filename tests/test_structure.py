@@ -52,13 +52,13 @@ LAYERS: dict[str, str] = {
     "plainhooks": "core hooks resources",  # `hooks install|uninstall`: the plain git hooks
     "hookmanagers": "about core hooks plainhooks precommit",  # who runs each git hook
     "resources": "",  # data: the man page, the plain hook scripts, the PR template
-    "about": "core importlib.metadata",  # version and project URL: for the commands only
+    "about": "core importlib.metadata",  # version, project URL: commands, http (User-Agent)
     "cache": "core",  # the online check's cache
     "gitcli": "core",  # the few git questions the Tracker commands ask
     "userconfig": "core",  # writes the user config file (login --save-org)
     "secrets": "core keyring",  # tokens: the environment and the keyring
     "trust": "core forges notify",  # where tokens may go (forges, notify: types and a lazy read)
-    "http": "core requests",  # the one HTTP stack: session, retries, pages, the loopback rule
+    "http": "about core requests",  # the one HTTP stack: session, retries, pages, loopback rule
     "tracker": "core http requests",  # the Tracker API client, nothing above it
     "forges": "core http requests",  # the forge clients
     "notify": "core http requests secrets",  # alerts as code: Tracker triggers, messengers
