@@ -119,13 +119,6 @@ class BitbucketDCEmulator(Emulator):
             pr["reviewers"] = [self._reviewer(name) for name in reviewers]
             pr["version"] += 1
 
-    def bump_version(self, number: int) -> None:
-        """Someone else edited the pull request: its version moves on."""
-        with self.lock:
-            pr = self.find(number)
-            assert pr is not None
-            pr["version"] += 1
-
     def _reviewer(self, name: str) -> dict[str, Any]:
         user = {"name": name, "slug": name, "displayName": name.title(), "type": "NORMAL"}
         return {"user": user, "role": "REVIEWER", "approved": False, "status": "UNAPPROVED"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import unquote, urlencode
 
 from tracker_git.emulators.server import Call, Emulator, Reply, now, page_of, presented_token
 
@@ -266,11 +266,6 @@ class GitLabEmulator(Emulator):
 
 def _status_error(message: str) -> Reply:
     return Reply(400, {"error": message})
-
-
-def project_id(path: str) -> str:
-    """How clients must write a project path in URLs."""
-    return quote(path, safe="")
 
 
 EMULATOR: type[Emulator] = GitLabEmulator  # mypy: a concrete Emulator

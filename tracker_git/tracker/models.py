@@ -92,7 +92,6 @@ class Transition:
     display: str
     to_key: str
     to_display: str
-    has_screen: bool
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Transition:
@@ -102,7 +101,6 @@ class Transition:
             display=str(data.get("display") or ""),
             to_key=_ref(to, "key"),
             to_display=_ref(to, "display") or _ref(to, "key"),
-            has_screen=isinstance(data.get("screen"), Mapping),
         )
 
 
