@@ -45,7 +45,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = load(module).run(args)
         return code
 
-    return handled(run, debug, output.error)
+    def crash(exc: BaseException) -> str | None:
+        from tracker_git.core import crash
+
+        try:
+            from tracker_git import about
+
+            version = about.version()
+        except Exception:
+            version = "unknown"
+        return crash.write(exc, [PROG, *argv], version, secrets.known_values())
+
+    return handled(run, debug, output.error, crash)
 
 
 if __name__ == "__main__":

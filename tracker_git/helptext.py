@@ -83,7 +83,8 @@ def man_page() -> str:
     lines += [
         ".SH EXIT STATUS",
         "0 success; 1 a check rejected something or an operation failed; "
-        "2 usage or configuration error; 130 interrupted.",
+        "2 usage or configuration error; 3 a bug of tracker-git (a crash report is written "
+        "to the state folder, crashes/); 130 interrupted.",
         ".SH FILES",
         ".TP",
         ".B .tracker\\-git.toml",

@@ -39,6 +39,8 @@ TOKEN_VARIABLES = tuple(
 )
 # Secret variables moved out of os.environ (scrub_environment, hold), still readable here.
 _held: dict[str, str] = {}
+# Every token this process read (environment or keyring): what a crash report must hide.
+_handed_out: set[str] = set()
 
 T = TypeVar("T")
 
@@ -65,6 +67,11 @@ def forget_held() -> None:
     """Drop the held variables (a test that ran the CLI in-process cleans up with this)."""
     _held.clear()
     git.forget_withheld()
+
+
+def known_values() -> list[str]:
+    """Every secret value this process holds or has read: a crash report hides them."""
+    return [*_held.values(), *_handed_out]
 
 
 def _variable(name: str) -> str:
@@ -226,6 +233,7 @@ def _usable(token: str, origin: str, fix: str) -> str:
         raise OperationFailed(
             f"the token in {origin} contains spaces, control or non-ASCII characters; {fix}"
         )
+    _handed_out.add(token)
     return token
 
 

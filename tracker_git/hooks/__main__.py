@@ -6,6 +6,7 @@ runs; nothing here may import requests, keyring or pygit2 (a test guards it).
 
 from __future__ import annotations
 
+import os
 import sys
 
 from tracker_git.core import output
@@ -26,7 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     if common.skipped(name):
         return 0
     module = __import__(BY_NAME[name].module, fromlist=["main"])
-    return handled(lambda: int(module.main(args)), debug, common.report)
+
+    def crash(exc: BaseException) -> str | None:
+        from tracker_git.core import crash
+
+        # The hooks never read the package metadata (slow to import); the folder tells.
+        version = f"unknown (hook; the package in {os.path.dirname(os.path.dirname(__file__))})"
+        return crash.write(exc, ["tracker-git-hook", name, *args], version)
+
+    return handled(lambda: int(module.main(args)), debug, common.report, crash)
 
 
 if __name__ == "__main__":
