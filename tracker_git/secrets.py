@@ -66,6 +66,7 @@ def hold(names: tuple[str, ...] | list[str]) -> None:
 def forget_held() -> None:
     """Drop the held variables (a test that ran the CLI in-process cleans up with this)."""
     _held.clear()
+    _handed_out.clear()
     git.forget_withheld()
 
 

@@ -351,6 +351,7 @@ def run_all(w: World, env: dict[str, str], keyring: bool) -> str:
     return text
 
 
+@pytest.mark.slow  # every command, twice
 def test_canary_token_from_the_keyring(
     tmp_path: Path, isolated_home: Path, secret_service: Session, forge: Emulator
 ) -> None:
@@ -365,6 +366,7 @@ def test_canary_token_from_the_keyring(
     assert list(w.spies.glob("git-*.environ")), "the git spy never ran"
 
 
+@pytest.mark.slow
 def test_canary_token_from_the_environment(
     tmp_path: Path, isolated_home: Path, forge: Emulator
 ) -> None:
