@@ -6,7 +6,7 @@ Center 9.2: their OpenAPI descriptions, cut to the operations we use (testing/ap
 made by scripts/vendor-api-descriptions; SOURCES.md says where each file comes from).
 GitLab publishes no complete OpenAPI description of merge requests: its requests are checked
 against python-gitlab's lists of the attributes each endpoint takes, and its answers against
-the fields GitLab's merge request API documents (research/forges.md §2).
+the fields GitLab's merge request API documents (docs/design/forges.md).
 
     problems = check_exchanges(emulator)   # [] when everything matched; else one line each
 """
@@ -70,7 +70,7 @@ def _known_deviations(name: str, document: dict[str, Any]) -> None:
     """Where a description is stricter than the service it describes, said once, here."""
     if name == "bitbucket-dc":
         # Data Center's error messages carry `"context": null` and `"exceptionName": null`
-        # (every error body Atlassian shows, forges.md §4); the schema types them as strings.
+        # (every error body Atlassian shows, docs/design/forges.md); the schema types them as strings.
         message = document["components"]["schemas"]["RestErrorMessage"]["properties"]
         for key in ("context", "exceptionName"):
             message[key]["nullable"] = True
@@ -198,7 +198,7 @@ def check_response(doc: Description, record: Recorded, api_path: str, error: str
 
 # --- GitLab: python-gitlab's attribute lists and the documented merge request fields -------
 
-# Fields GitLab's merge request API documents on every merge request (forges.md §2.1), with
+# Fields GitLab's merge request API documents on every merge request (docs/design/forges.md), with
 # the JSON type each must have.
 GITLAB_MR_FIELDS: dict[str, tuple[type, ...]] = {
     "id": (int,), "iid": (int,), "project_id": (int,), "title": (str,),

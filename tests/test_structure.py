@@ -81,7 +81,7 @@ LAYERS: dict[str, str] = {
 }
 ALLOWED = {part: set(names.split()) for part, names in LAYERS.items()}
 
-# Never on the hooks' offline path (SPEC "Hooks": "Fast").
+# Never on the hooks' offline path (docs/hooks.md: the hooks are fast).
 HEAVY = (
     "requests",
     "urllib3",

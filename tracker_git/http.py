@@ -2,7 +2,7 @@
 retry policy (`attempt`), one redirect and paging rule (`exchange`, `Pages`); and Tracker's
 error answers turned into one line (each service words its own errors).
 
-Why not the official client (tracker-api.md §5): it retries every POST (duplicating comments),
+Why not the official client (docs/design/tracker-api.md "The official client"): it retries every POST (duplicating comments),
 without delay by default, ignores Retry-After, and knows only API v2.
 
 Policy here:

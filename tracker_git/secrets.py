@@ -2,7 +2,7 @@
 and the named secrets of `git tracker notify` (entries `secret:<NAME>`).
 
 The environment wins (CI, the relay); otherwise the keyring holds one entry per API host and
-organization under the service `tracker-git` (SPEC "Names"), and one per forge host.
+organization under the service `tracker-git` (docs/commands.md "The keyring"), and one per forge host.
 
 Every keyring call runs in a daemon thread joined with a time limit: a Secret Service that
 never answers (a hung D-Bus peer, a prompt nobody sees) must not hang a commit. `keyring` is
@@ -47,7 +47,7 @@ T = TypeVar("T")
 
 def scrub_environment() -> None:
     """Move the token variables out of os.environ, so that no process we spawn (git, the
-    editor, hooks git runs) inherits a token (SPEC Security). The tokens stay readable through
+    editor, hooks git runs) inherits a token (docs/configuration.md). The tokens stay readable through
     this module. Call it first thing in a process that may spawn others."""
     hold(TOKEN_VARIABLES)
 

@@ -1,4 +1,4 @@
-"""The token never leaks (SPEC Security): a unique canary token goes through every command
+"""The token never leaks (docs/configuration.md): a unique canary token goes through every command
 that touches Tracker or a forge, and must not show up anywhere it could be read.
 
 Where we look:

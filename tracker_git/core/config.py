@@ -1,6 +1,6 @@
 """Configuration: a declarative schema, layered sources, validated up front, then read-only.
 
-Precedence, highest first (SPEC "Configuration"): command-line options, environment variables,
+Precedence, highest first (docs/configuration.md): command-line options, environment variables,
 the repository's `.tracker-git.toml`, the user's `config.toml`, the defaults declared below
 (in the format of core/schema.py, which the relay and notify files share).
 Every mistake is reported with the file, the key and what was expected.

@@ -1,4 +1,4 @@
-"""GitLab REST API v4 emulator: projects and merge requests (research/forges.md §2).
+"""GitLab REST API v4 emulator: projects and merge requests (docs/design/forges.md "GitLab").
 
 Project ids are the URL-encoded full path (`group%2Fsub%2Fproject`) or the numeric id; an
 unencoded path does not match, as on a real server. Drafts come from the `Draft:` title

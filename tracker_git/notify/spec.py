@@ -20,7 +20,7 @@ from tracker_git.core.schema import Section, flag, strings, text, url
 
 DEFAULT_FILE = ".tracker-notify.toml"
 
-# Readable event names -> Tracker's event condition types (tracker-api.md §2.11).
+# Readable event names -> Tracker's event condition types (docs/design/tracker-api.md "Triggers").
 EVENTS = {
     "created": "Event.create",
     "updated": "Event.update",

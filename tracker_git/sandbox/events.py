@@ -1,7 +1,7 @@
 """The one place issue events leave the sandbox: after an issue is created, updated,
 transitioned or commented, every hook in `state.hooks` gets an `Event`.
 
-Event names are Tracker's trigger event condition types (tracker-api.md §2.11):
+Event names are Tracker's trigger event condition types (docs/design/tracker-api.md "Triggers"):
 `Event.create`, `Event.update` (a transition is an update whose `changes` hold `status`),
 `Event.comment-create`. Hooks run in the request's thread after the change is stored and
 the lock released; a hook that raises is recorded in `state.hook_errors`, never fails the

@@ -1,4 +1,4 @@
-"""What the client returns: small frozen views of Tracker's JSON (tracker-api.md §2.1, §2.3).
+"""What the client returns: small frozen views of Tracker's JSON (docs/design/tracker-api.md).
 
 Statuses are matched on `key`, never on `display` (the display text is localized)."""
 
