@@ -22,7 +22,7 @@ CLI = str(Path(sys.executable).parent / "git-tracker")
 LIMIT = 60  # seconds: a guard against a hang, not a measurement
 # Clear the screen, set the window title, an OSC 8 link, a CSI by its C1 byte, a carriage
 # return over the line, DEL, and the right-to-left override of "Trojan Source".
-HOSTILE = "Fix\x1b[2J\x1b]0;owned\x07\x1b]8;;https://evil.test\x1b\\x\x9b31m\rok\x7f\u202etxt"
+HOSTILE = "Fix\n  status    Closed\x1b[2J\x1b]0;owned\x07\x1b]8;;https://evil.test\x1b\\x\x9b31m\rok\x7f\u202etxt"
 RAW = ("\x1b", "\x07", "\x9b", "\r", "\x7f", "\u202e")
 
 
@@ -62,7 +62,7 @@ def test_the_printer_keeps_only_its_own_line_feeds(capsys: pytest.CaptureFixture
     output.marked("ok", "32", HOSTILE)
     seen = capsys.readouterr()
     clean(seen.out + seen.err)
-    assert seen.out.startswith("one\nFix\\x1b[2J")
+    assert seen.out.startswith("one\nFix\n  status    Closed\\x1b[2J")
 
 
 def test_json_output_holds_no_control_and_parses_back_to_the_same_text() -> None:
@@ -90,7 +90,10 @@ def test_show_escapes_what_tracker_says(
     done = cli(sandbox, repo, "show", hostile)
     assert done.returncode == 0, done.stderr
     clean(done.stdout)
-    assert done.stdout.splitlines()[0].startswith(f"{hostile}: Fix\\x1b[2J\\x1b]0;owned\\x07")
+    first = done.stdout.splitlines()[0]
+    assert first.startswith(f"{hostile}: Fix\\n  status    Closed\\x1b[2J\\x1b]0;owned\\x07")
+
+    assert len(done.stdout.splitlines()) == 4  # key and summary, status, assignee, link
 
     as_json = cli(sandbox, repo, "show", "--json", hostile)
     for raw in RAW:
