@@ -6,8 +6,9 @@ characters a terminal acts on instead of showing them (`escape`), so an issue su
 name, a forge's error or an address from a repository file cannot clear the screen, set the
 window title, plant an OSC 8 link, move the cursor back over a line or reorder the text.
 Only line feeds stay (a value that must keep to its line is passed through `escape` where
-the line is composed, as `show` does); colour is added after escaping. `tests/test_structure.py` finds
-output that goes around this module (print, sys.stdout/stderr writes, input, getpass).
+the line is composed, as `show` does); colour is added after escaping.
+`tests/test_structure.py` finds output that goes around this module (print,
+sys.stdout/stderr writes, input, getpass).
 
 The online check of the hooks warns through here, so it imports no typing at run time (~3 ms).
 """
