@@ -1,6 +1,6 @@
 """A real Secret Service for tests: a private D-Bus session bus and gnome-keyring-daemon on it.
 
-The recipe of research/feasibility.md §4, driven from Python so the test process itself can
+The recipe of docs/design/testing.md, driven from Python so the test process itself can
 talk to the bus: `dbus-daemon --session --nofork --print-address` gives a private bus (what
 `dbus-run-session` does), then `gnome-keyring-daemon --foreground --unlock --components=secrets`
 reads the keyring password on stdin, and we wait until `org.freedesktop.secrets` has an owner.

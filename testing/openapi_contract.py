@@ -71,7 +71,8 @@ def _known_deviations(name: str, document: dict[str, Any]) -> None:
     """Where a description is stricter than the service it describes, said once, here."""
     if name == "bitbucket-dc":
         # Data Center's error messages carry `"context": null` and `"exceptionName": null`
-        # (every error body Atlassian shows, forges.md §4); the schema types them as strings.
+        # (every error body Atlassian shows, docs/design/forges.md); the schema types them as
+        # strings.
         message = document["components"]["schemas"]["RestErrorMessage"]["properties"]
         for key in ("context", "exceptionName"):
             message[key]["nullable"] = True

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from testing.isolation import XDG, isolated_env
 
@@ -34,6 +35,18 @@ _CLEARED = (
 
 
 _SESSION_HOME = pytest.StashKey[str]()
+
+# Hypothesis on a loaded machine (2 cores shared by the suite's workers, CI runners): no
+# deadline (a property test asserts behaviour, not time; the 200 ms default fails a correct
+# example that waited for a core) and no "too slow" health check. "ci" also derandomizes, so a
+# CI failure replays the same examples; HYPOTHESIS_PROFILE picks one by name.
+settings.register_profile(
+    "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile("ci", settings.get_profile("dev"), derandomize=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -17,6 +17,7 @@ from testing.package import release_repo
 from tracker_git import about
 
 BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow  # each installs the package into a fresh environment
 
 
 def sh(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

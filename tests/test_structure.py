@@ -52,13 +52,13 @@ LAYERS: dict[str, str] = {
     "plainhooks": "core hooks resources",  # `hooks install|uninstall`: the plain git hooks
     "hookmanagers": "about core hooks plainhooks precommit",  # who runs each git hook
     "resources": "",  # data: the man page, the plain hook scripts, the PR template
-    "about": "core importlib.metadata",  # version and project URL: for the commands only
+    "about": "core importlib.metadata",  # version, project URL: commands, http (User-Agent)
     "cache": "core",  # the online check's cache
     "gitcli": "core",  # the few git questions the Tracker commands ask
     "userconfig": "core",  # writes the user config file (login --save-org)
     "secrets": "core keyring",  # tokens: the environment and the keyring
     "trust": "core forges notify",  # where tokens may go (forges, notify: types and a lazy read)
-    "http": "core requests",  # the one HTTP stack: session, retries, pages, the loopback rule
+    "http": "about core requests",  # the one HTTP stack: session, retries, pages, loopback rule
     "tracker": "core http requests",  # the Tracker API client, nothing above it
     "forges": "core http requests",  # the forge clients
     "notify": "core http requests secrets",  # alerts as code: Tracker triggers, messengers
@@ -70,7 +70,7 @@ LAYERS: dict[str, str] = {
     "relay": "core forges http psycopg secrets tracker",  # the webhook service
     "release": "cigate core http pr tracker",  # `git tracker release`: notes, fix versions
     "fakes": "core",  # the fake-server framework under the sandbox and the emulators
-    "sandbox": "fakes",  # the local Tracker: never our client (it must not share its mistakes)
+    "sandbox": "core fakes",  # the local Tracker: never our client (it must not share its mistakes)
     "emulators": "core fakes",  # the four forges on loopback
     "demo": "core emulators requests sandbox",  # `git tracker demo`, against the fakes
     "helptext": "commands core forges hooks issue notify relay secrets",  # man page, completion
@@ -82,7 +82,7 @@ LAYERS: dict[str, str] = {
 }
 ALLOWED = {part: set(names.split()) for part, names in LAYERS.items()}
 
-# Never on the hooks' offline path (SPEC "Hooks": "Fast").
+# Never on the hooks' offline path (docs/hooks.md: the hooks are fast).
 HEAVY = (
     "requests",
     "urllib3",
@@ -464,9 +464,113 @@ def test_options_and_prompts_are_the_commands() -> None:
         names = imported_names(path)
         if "argparse" in names and path not in OWN_COMMAND_LINES:
             offenders.append(f"{path.relative_to(ROOT)}: argparse")
+        if path == PRINTER:
+            continue  # asks what a command tells it to ask (escaped), below
         if "getpass" in names or "input" in calls_and_keywords(path):
             offenders.append(f"{path.relative_to(ROOT)}: a prompt")
     assert offenders == []
+
+
+# --- the terminal ------------------------------------------------------------------------------
+
+# The one terminal-safe printer: it escapes the controls of whatever it shows (issue 19 item 5).
+PRINTER = PACKAGE / "core" / "output.py"
+# Where a log handler may write: the relay's log, whose filter escapes every value.
+LOG_HANDLERS = {PACKAGE / "relay" / "logs.py"}
+_HARMLESS = {"isatty", "flush", "fileno", "encoding"}  # asking about a stream writes nothing
+
+
+def terminal_writes(path: Path) -> list[str]:
+    """Where a file writes to the terminal around the printer: print, input, getpass,
+    sys.stdout or sys.stderr (but asking isatty, flush), a log StreamHandler, os.write."""
+    found = []
+    tree = syntax_tree(path)
+    # `sys.stdout` with an attribute read on it is judged by that attribute (isatty is fine)
+    looked_into = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    for node in ast.walk(tree):
+        what = ""
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in ("print", "input", "getpass"):
+                what = func.id
+            elif isinstance(func, ast.Attribute) and func.attr in ("getpass", "print_help"):
+                what = func.attr
+            elif isinstance(func, ast.Attribute) and func.attr == "write":
+                target = func.value
+                to_terminal = node.args and isinstance(node.args[0], ast.Constant)
+                if isinstance(target, ast.Name) and target.id == "os" and to_terminal:
+                    what = "os.write"  # to a file descriptor by number: 1 or 2
+            elif (isinstance(func, ast.Name) and func.id == "StreamHandler") or (
+                isinstance(func, ast.Attribute) and func.attr == "StreamHandler"
+            ):
+                what = "" if path in LOG_HANDLERS else "StreamHandler"
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "sys"
+            and node.value.attr in ("stdout", "stderr", "__stdout__", "__stderr__")
+            and node.attr not in _HARMLESS
+        ):
+            what = f"sys.{node.value.attr}.{node.attr}"
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+            and node.attr in ("stdout", "stderr", "__stdout__", "__stderr__")
+        ):
+            # handed on as a value, to something that writes to it
+            what = "" if id(node) in looked_into else f"sys.{node.attr} handed on"
+        elif isinstance(node, ast.ImportFrom) and node.module == "sys":
+            streams = {a.name for a in node.names} & {"stdout", "stderr"}
+            what = f"from sys import {', '.join(sorted(streams))}" if streams else ""
+        if what:
+            found.append(f"{path.name}:{getattr(node, 'lineno', 0)}: {what}")
+    return found
+
+
+def test_every_output_goes_through_the_terminal_safe_printer() -> None:
+    """Text from Tracker, forges, repository files and refs reaches the terminal only through
+    core/output.py, which escapes C0, C1, DEL and the bidi controls; prompts too."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {what}"
+        for path in python_files(PACKAGE)
+        if path != PRINTER
+        for what in terminal_writes(path)
+    ]
+    assert offenders == []
+    assert terminal_writes(PRINTER), "the checker no longer sees the printer's own writes"
+
+
+def test_the_terminal_checker_sees_every_form(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    path.write_text(
+        "import sys, os, getpass, logging\n"
+        "print('a')\n"
+        "sys.stdout.write('b')\n"
+        "sys.stderr.buffer.write(b'c')\n"
+        "input('d')\n"
+        "getpass.getpass('e')\n"
+        "os.write(1, b'f')\n"
+        "logging.StreamHandler()\n"
+        "parser.print_help(sys.stdout)\n"
+        "from sys import stderr\n"
+        "sys.stdout.isatty()\n"
+    )
+    assert sorted(line.split(": ", 1)[1] for line in terminal_writes(path)) == sorted(
+        [
+            "print",
+            "sys.stdout.write",
+            "sys.stderr.buffer",
+            "input",
+            "getpass",
+            "os.write",
+            "StreamHandler",
+            "print_help",
+            "sys.stdout handed on",
+            "from sys import stderr",
+        ]
+    )
 
 
 # --- one rule, one place ----------------------------------------------------------------------

@@ -17,6 +17,16 @@ def version() -> str:
     return metadata.version(DISTRIBUTION)
 
 
+def user_agent() -> str:
+    """What our requests say they are: `tracker-git/VERSION (+REPOSITORY)`, both from the
+    installed metadata (pyproject.toml); the name alone where the package runs from a folder
+    without its metadata (a plain hook's path line), as a request must not fail over it."""
+    try:
+        return f"{DISTRIBUTION}/{version()} (+{project_url()})"
+    except (metadata.PackageNotFoundError, OperationFailed):
+        return DISTRIBUTION
+
+
 def project_url() -> str:
     """The git URL of the project ([project.urls] Repository in pyproject.toml)."""
     for entry in metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []:

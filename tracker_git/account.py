@@ -36,7 +36,7 @@ def load_config(
     cloud_org_id: str | None = None,
     token_kind: str | None = None,
 ) -> Config:
-    """The configuration with a command's choices on top (SPEC precedence); naming one
+    """The configuration with a command's choices on top (docs/configuration.md); naming one
     organization clears the other."""
     overrides: dict[Key[str], str] = {}
     if api_url:

@@ -39,13 +39,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             output.result(f"{PROG} {about.version()}")
             return 0
         if not args.command:
-            parser.print_help()
+            output.result(parser.format_help().rstrip("\n"))
             return 2
         module, _ = COMMANDS[args.command]
         code: int = load(module).run(args)
         return code
 
-    return handled(run, debug, output.error)
+    def crash(exc: BaseException) -> str | None:
+        from tracker_git.core import crash
+
+        try:
+            from tracker_git import about
+
+            version = about.version()
+        except Exception:
+            version = "unknown"
+        return crash.write(exc, [PROG, *argv], version, secrets.known_values())
+
+    return handled(run, debug, output.error, crash)
 
 
 if __name__ == "__main__":

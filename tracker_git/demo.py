@@ -57,8 +57,8 @@ class StepFailed(Exception):
 
 
 def _say(text: str, code: str = "1") -> None:
-    sys.stdout.write(output.paint(text, code, sys.stdout) + "\n")
-    sys.stdout.flush()
+    output.result(text, code)
+    output.flush()
 
 
 def run(
@@ -77,7 +77,7 @@ def run(
     )
     if show:
         for line in (proc.stderr + proc.stdout).rstrip().splitlines():
-            sys.stdout.write(f"  {line}\n")
+            output.result(f"  {line}")
     if proc.returncode != expect:
         raise StepFailed(f"'{command}' exited {proc.returncode}, expected {expect}")
     return proc
@@ -193,7 +193,7 @@ def step_relay(world: World) -> None:
     # The relay's whole answer (a line of JSON); only a runaway one is cut, and says so.
     text = " ".join(answer.text.split())
     shown = text if len(text) <= 400 else text[:400] + " ... (cut)"
-    sys.stdout.write(f"  {answer.status_code} {shown}\n")
+    output.result(f"  {answer.status_code} {shown}")
     check(answer.status_code == 202, "the relay accepted the signed delivery")
     deadline = time.monotonic() + 15
     while status(world) != "readyForTest" and time.monotonic() < deadline:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from tracker_git import commands
-from tracker_git.core import schema
+from tracker_git.core import output, schema
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -83,7 +83,8 @@ def man_page() -> str:
     lines += [
         ".SH EXIT STATUS",
         "0 success; 1 a check rejected something or an operation failed; "
-        "2 usage or configuration error; 130 interrupted.",
+        "2 usage or configuration error; 3 a bug of tracker-git (a crash report is written "
+        "to the state folder, crashes/); 130 interrupted.",
         ".SH FILES",
         ".TP",
         ".B .tracker\\-git.toml",
@@ -315,4 +316,4 @@ if __name__ == "__main__":  # regenerate the shipped page: python -m tracker_git
     if sys.argv[1:] == ["--docs"]:
         update_docs(Path.cwd())
     else:
-        print(man_page(), end="")
+        output.result(man_page().removesuffix("\n"))

@@ -2,7 +2,7 @@
 retry policy (`attempt`), one redirect and paging rule (`exchange`, `Pages`); and Tracker's
 error answers turned into one line (each service words its own errors).
 
-Why not the official client (tracker-api.md §5): it retries every POST (duplicating comments),
+Why not the official client (docs/design/tracker-api.md "The official client"): it retries every POST (duplicating comments),
 without delay by default, ignores Retry-After, and knows only API v2.
 
 Policy here:
@@ -36,7 +36,6 @@ from tracker_git.core.loopback import is_loopback, same_origin, secure_enough, s
 if TYPE_CHECKING:
     import requests
 
-USER_AGENT = "tracker-git/0.1 (+https://pypi.org/project/tracker-git/)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The longest single wait we accept from Retry-After; beyond it we give up and say when to retry.
 MAX_RETRY_AFTER = 30.0
@@ -115,8 +114,10 @@ def new_session(api_url: str) -> requests.Session:
     nothing should stand between us and a local server."""
     import requests
 
+    from tracker_git import about  # the metadata: only when a request is about to be made
+
     session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    session.headers["User-Agent"] = about.user_agent()
     session.headers["Accept"] = "application/json"
     # An auth of the session's own keeps requests from reading ~/.netrc, whose entry for the
     # host would replace the Authorization header we set (proxy and CA variables still count).

@@ -1,6 +1,6 @@
 """Online key checks for the hooks: does Tracker know these issues?
 
-The order matters for speed (SPEC Hooks): the cache is read first, and a warm cache costs one
+The order matters for speed (docs/hooks.md): the cache is read first, and a warm cache costs one
 JSON read; only keys without a fresh answer reach the keyring and the network, each under its
 own hard time limit (`[hooks] timeout`, 2 s by default). When Tracker cannot be asked (no
 token, a locked or hung keyring, no network, an error answer) the hook warns once and lets the

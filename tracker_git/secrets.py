@@ -2,7 +2,7 @@
 and the named secrets of `git tracker notify` (entries `secret:<NAME>`).
 
 The environment wins (CI, the relay); otherwise the keyring holds one entry per API host and
-organization under the service `tracker-git` (SPEC "Names"), and one per forge host.
+organization under the service `tracker-git` (docs/commands.md "The keyring"), and one per forge host.
 
 Every keyring call runs in a daemon thread joined with a time limit: a Secret Service that
 never answers (a hung D-Bus peer, a prompt nobody sees) must not hang a commit. `keyring` is
@@ -39,13 +39,15 @@ TOKEN_VARIABLES = tuple(
 )
 # Secret variables moved out of os.environ (scrub_environment, hold), still readable here.
 _held: dict[str, str] = {}
+# Every token this process read (environment or keyring): what a crash report must hide.
+_handed_out: set[str] = set()
 
 T = TypeVar("T")
 
 
 def scrub_environment() -> None:
     """Move the token variables out of os.environ, so that no process we spawn (git, the
-    editor, hooks git runs) inherits a token (SPEC Security). The tokens stay readable through
+    editor, hooks git runs) inherits a token (docs/configuration.md). The tokens stay readable through
     this module. Call it first thing in a process that may spawn others."""
     hold(TOKEN_VARIABLES)
 
@@ -64,7 +66,13 @@ def hold(names: tuple[str, ...] | list[str]) -> None:
 def forget_held() -> None:
     """Drop the held variables (a test that ran the CLI in-process cleans up with this)."""
     _held.clear()
+    _handed_out.clear()
     git.forget_withheld()
+
+
+def known_values() -> list[str]:
+    """Every secret value this process holds or has read: a crash report hides them."""
+    return [*_held.values(), *_handed_out]
 
 
 def _variable(name: str) -> str:
@@ -226,6 +234,7 @@ def _usable(token: str, origin: str, fix: str) -> str:
         raise OperationFailed(
             f"the token in {origin} contains spaces, control or non-ASCII characters; {fix}"
         )
+    _handed_out.add(token)
     return token
 
 

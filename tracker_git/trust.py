@@ -1,7 +1,7 @@
 """Which host may receive which token: the one rule, asked by everything that sends a secret.
 
 A token (the Tracker token, a forge token, a messenger secret) goes only to a destination the
-user chose (SPEC Security; git itself never takes credentials or transport settings from a
+user chose (docs/configuration.md; git itself never takes credentials or transport settings from a
 cloned tree):
 
 - the service's default API (https://api.tracker.yandex.net, https://api.telegram.org,

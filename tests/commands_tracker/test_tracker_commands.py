@@ -261,6 +261,30 @@ def test_open_prints_or_hands_the_address_to_the_browser(
     assert sandbox.requests == []  # the address needs no request
 
 
+@pytest.mark.parametrize(
+    "api_url",
+    ["file://127.0.0.1/etc/passwd", "javascript://127.0.0.1/%0Aalert(1)", "ssh://127.0.0.1/x"],
+)
+def test_open_hands_only_http_and_https_to_the_browser(
+    sandbox: SandboxHandle, repo: Path, tmp_path: Path, api_url: str
+) -> None:
+    """A repository file's api_url makes the issue's address; the browser gets no other
+    scheme (issue 19 item 6)."""
+    (repo / ".tracker-git.toml").write_text(f'[tracker]\napi_url = "{api_url}"\n')
+    seen = tmp_path / "browser-got"
+    browser = tmp_path / "browser"
+    browser.write_text(f"#!/bin/sh\necho \"$1\" > '{seen}'\n")
+    browser.chmod(0o755)
+    environ = {k: v for k, v in sandbox.env.items() if k != "TRACKER_API_URL"}
+    done = subprocess.run(
+        [GIT_TRACKER, "open", "DEMO-4"], cwd=repo, capture_output=True, text=True, timeout=60,
+        env={**{k: v for k, v in os.environ.items() if k != "TRACKER_API_URL"}, **environ,
+             "BROWSER": str(browser)},
+    )  # fmt: skip
+    assert "only http and https addresses are opened" in one_line_error(done, 1)
+    assert not seen.exists()
+
+
 def test_outside_a_repository(sandbox: SandboxHandle, tmp_path: Path) -> None:
     outside = tmp_path / "plain"
     outside.mkdir()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,30 @@ def test_paths_match_platformdirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert paths.user_config_dir() == platformdirs.user_config_dir("tracker-git")
         assert paths.user_cache_dir() == platformdirs.user_cache_dir("tracker-git")
         assert paths.user_state_dir() == platformdirs.user_state_dir("tracker-git")
+
+
+HIDING = [
+    "https://tracker.example.test\x1b[2K\rhttps://api.tracker.yandex.net",  # ESC, CR
+    "https://evil.test\u202e/ten.xednay",  # right-to-left override
+    "https://evil.test\x9b2K",  # a C1 control
+    "https://a\u200b.test",  # an invisible (zero-width) character
+]
+
+
+@pytest.mark.parametrize("address", HIDING)
+def test_an_address_with_control_or_invisible_characters_is_refused(
+    tmp_path: Path, address: str
+) -> None:
+    """An api_url a terminal could show as another address is no address (issue 19 item 5):
+    in a file and in the environment."""
+    path = tmp_path / ".tracker-git.toml"
+    quoted = json.dumps(address)  # a JSON string is a TOML basic string
+    path.write_text(f'[forge]\napi_url = {quoted}\n[tracker]\napi_url = "https://ok.test"\n')
+    with pytest.raises(ConfigError) as info:
+        config.load(str(tmp_path), environ={})
+    assert "'forge.api_url' must be an address of printable characters" in str(info.value)
+    assert address not in str(info.value)  # shown escaped
+    path.write_text("")
+    with pytest.raises(ConfigError, match="TRACKER_API_URL must be an address"):
+        config.load(str(tmp_path), environ={"TRACKER_API_URL": address})
+    assert config.load(str(tmp_path), environ={"TRACKER_API_URL": "https://ok.test/"})

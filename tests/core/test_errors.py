@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from tracker_git.core import crash as crash_module
 from tracker_git.core import deadline
 from tracker_git.core.errors import CheckFailed, UsageError, handled
 
@@ -30,9 +31,31 @@ def test_errors_are_one_line_and_their_exit_code() -> None:
 def test_a_bug_is_one_line_with_the_same_words_for_the_cli_and_the_hooks() -> None:
     code, said = run(ValueError("boom"))
     assert (code, said) == (
-        1,
-        ["unexpected ValueError: boom; run again with --debug and report it"],
+        3,
+        ["unexpected ValueError: boom (a bug of tracker-git); run again with --debug; report it"],
     )
+
+
+def test_a_bug_names_its_crash_report_and_exits_with_its_own_code() -> None:
+    said: list[str] = []
+    seen: list[BaseException] = []
+
+    def job() -> int:
+        raise KeyError("x")
+
+    def crash(exc: BaseException) -> str | None:
+        seen.append(exc)
+        return "/state/crashes/crash-1.txt"
+
+    assert handled(job, False, said.append, crash) == crash_module.EXIT_CODE == 3
+    assert isinstance(seen[0], KeyError)
+    assert said == [
+        "unexpected KeyError: 'x' (a bug of tracker-git); the crash report is "
+        "/state/crashes/crash-1.txt; report it"
+    ]
+    # A failure the user can fix writes no report and keeps its code.
+    assert handled(lambda: (_ for _ in ()).throw(UsageError("u")), False, said.append, crash) == 2
+    assert len(seen) == 1
 
 
 def test_interrupt_and_closed_pipe(capsys: pytest.CaptureFixture[str]) -> None:

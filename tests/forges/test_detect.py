@@ -1,4 +1,4 @@
-"""Remote URL -> forge, API base and web page, for every form research/forges.md lists."""
+"""Remote URL -> forge, API base and web page, for every form docs/design/forges.md lists."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The emulators answer like the forges do (research/forges.md), checked with plain requests."""
+"""The emulators answer like the forges do (docs/design/forges.md), checked with plain requests."""
 
 from __future__ import annotations
 

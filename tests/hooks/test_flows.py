@@ -1,4 +1,4 @@
-"""The hooks in every flow SPEC names, driven by real git with the plain hooks installed."""
+"""The hooks in every flow docs/hooks.md names, driven by real git with the plain hooks installed."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ _PATTERNS = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)  # no deadline: the profile in tests/conftest.py
 @given(
     _PATTERNS,
     st.text(),

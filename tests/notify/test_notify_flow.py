@@ -295,3 +295,22 @@ telegram = {{ bot_token = "$TELEGRAM_BOT_TOKEN", chat_id = "-100", api_url = "{t
     api(notify, "POST", "issues", {"queue": "DEMO", "summary": "quiet", "description": "other"})
     api(notify, "POST", "issues", {"queue": "DEMO", "summary": SUMMARY, "description": "page me"})
     assert [m.json() for m in telegram.got] == [{"chat_id": "-100", "text": SUMMARY}]
+
+
+def test_list_escapes_what_tracker_holds(notify: Notify, telegram: Receiver) -> None:
+    """A managed trigger edited in Tracker to carry terminal controls (a clear-screen, a window
+    title, a carriage return, a right-to-left override) is listed with them escaped."""
+    write(notify, telegram)
+    assert notify.run("apply")[0] == 0
+    hostile = "bug\x1b[2J\x1b]0;owned\x07\rok\u202etxt"
+    for trigger in api(notify, "GET", "queues/DEMO/triggers"):
+        conditions = trigger["conditions"]
+        for condition in conditions:
+            if condition.get("field") == "type":
+                condition["value"] = hostile
+        path = f"queues/DEMO/triggers/{trigger['id']}?version={trigger['version']}"
+        api(notify, "PATCH", path, {"conditions": conditions})
+    code, out, err = notify.run("list", "--queue", "DEMO")
+    assert code == 0, err
+    assert "bug\\x1b[2J\\x1b]0;owned\\x07\\rok\\u202etxt" in out, out
+    assert not {"\x1b", "\x07", "\r", "\u202e"} & set(out + err)

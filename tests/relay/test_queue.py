@@ -58,6 +58,18 @@ def test_same_delivery_is_stored_once_by_id_or_by_body(opener: Opener) -> None:
     assert opener().counters() == {"received": 3, "queued": 1, "duplicate": 2}
 
 
+def waiting_or_done(thread: threading.Thread, function: str) -> None:
+    """Wait until `thread` has ended or stands still in `function` itself (blocked on its lock,
+    not in a call it makes): its innermost Python frame is `function`'s, twice in a row."""
+    deadline = time.monotonic() + 60  # a guard against a hang, not a measurement
+    seen = 0
+    while thread.is_alive() and seen < 2:
+        assert time.monotonic() < deadline, f"{function} neither ended nor waited"
+        frame = sys._current_frames().get(thread.ident or 0)
+        seen = seen + 1 if frame is not None and frame.f_code.co_name == function else 0
+        time.sleep(0.01)
+
+
 def test_counts_being_written_are_never_missing_from_a_reading(opener: Opener) -> None:
     """/metrics reads the database plus this process's counts; a flush in between (its counts
     taken from memory, its transaction not yet committed) must not make them vanish."""
@@ -76,7 +88,9 @@ def test_counts_being_written_are_never_missing_from_a_reading(opener: Opener) -
             time.sleep(0.01)
         reading = threading.Thread(target=lambda: read.append(q.counters()))
         reading.start()
-        reading.join(0.5)  # with the counts in neither place, the reading ends here, wrong
+        # With the counts in neither place, the reading ends here, wrong; right, it waits for
+        # the flush inside counters() (no timed join: on a busy machine either is observed).
+        waiting_or_done(reading, "counters")
     flushing.join()
     reading.join()
     assert read == [{"applied": 4}]

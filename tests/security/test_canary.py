@@ -1,4 +1,4 @@
-"""The token never leaks (SPEC Security): a unique canary token goes through every command
+"""The token never leaks (docs/configuration.md): a unique canary token goes through every command
 that touches Tracker or a forge, and must not show up anywhere it could be read.
 
 Where we look:
@@ -355,6 +355,7 @@ def run_all(w: World, env: dict[str, str], keyring: bool) -> str:
     return text
 
 
+@pytest.mark.slow  # every command, twice
 def test_canary_token_from_the_keyring(
     tmp_path: Path, isolated_home: Path, secret_service: Session, forge: Emulator
 ) -> None:
@@ -369,6 +370,7 @@ def test_canary_token_from_the_keyring(
     assert list(w.spies.glob("git-*.environ")), "the git spy never ran"
 
 
+@pytest.mark.slow
 def test_canary_token_from_the_environment(
     tmp_path: Path, isolated_home: Path, forge: Emulator
 ) -> None:

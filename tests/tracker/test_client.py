@@ -3,6 +3,8 @@ error messages, API versions and credentials headers."""
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -317,7 +319,10 @@ def test_headers_oauth_and_360_org(sandbox: SandboxHandle) -> None:
     headers = sandbox.requests[0]["headers"]
     assert headers["X-Org-ID"] == sandbox.org_id
     assert "X-Cloud-Org-ID" not in headers
-    assert headers["User-Agent"].startswith("tracker-git/")
+    # The version and the address of pyproject.toml, the one place they are written.
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
+    expected = f"tracker-git/{project['version']} (+{project['urls']['Repository']})"
+    assert headers["User-Agent"] == expected
 
 
 def test_iam_tokens_go_with_the_cloud_org(sandbox: SandboxHandle) -> None:

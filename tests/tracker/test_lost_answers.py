@@ -1,5 +1,5 @@
 """Writes whose answer is lost after Tracker acted on them are not done twice: the client
-re-reads the state before sending again (tracker-api.md §6: no idempotency keys)."""
+re-reads the state before sending again (docs/design/tracker-api.md "Idempotency")."""
 
 from __future__ import annotations
 

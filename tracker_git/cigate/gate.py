@@ -7,7 +7,6 @@ a pull request cannot relax the gate it is judged by.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -156,7 +155,7 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
     on_github = environ.get("GITHUB_ACTIONS") == "true"
     for verdict in failed:
         if on_github:
-            sys.stdout.write(report.github_annotation(verdict) + "\n")
+            output.result(report.github_annotation(verdict))
         else:
             output.error(report.plain(verdict))
     output.info(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from tracker_git.core import output
 from tracker_git.core.errors import UsageError
 
 
@@ -15,6 +16,4 @@ def read_hidden(from_stdin: bool, what: str, pipe_it: str, prompt: str) -> str:
         return sys.stdin.read()
     if not sys.stdin.isatty():
         raise UsageError(f"no terminal to ask for {what}; pipe it in: {pipe_it}")
-    import getpass
-
-    return getpass.getpass(prompt)
+    return output.ask_hidden(prompt)

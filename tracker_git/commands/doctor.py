@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -247,10 +246,10 @@ def run(args: argparse.Namespace) -> int:
             finding = Finding(False, check.__name__.removeprefix("check_"), str(exc))
         failures += not finding.ok
         if finding.note:
-            mark = output.paint("note", "33", sys.stdout)
+            mark, color = "note", "33"
         elif finding.ok:
-            mark = output.paint("ok", "32", sys.stdout)
+            mark, color = "ok", "32"
         else:
-            mark = output.paint("problem", "31;1", sys.stdout)
-        output.result(f"{mark:>7}  {finding.topic}: {finding.detail}")
+            mark, color = "problem", "31;1"
+        output.marked(mark, color, f"{finding.topic}: {finding.detail}")
     return 1 if failures else 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 
 from tracker_git import commands
+from tracker_git.core import output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,5 +21,5 @@ def run(args: argparse.Namespace) -> int:
         with contextlib.suppress(SystemExit):
             parser.parse_args([args.topic, "-h"])
     else:
-        parser.print_help(sys.stdout)
+        output.result(parser.format_help().rstrip("\n"))
     return 0

@@ -102,7 +102,7 @@ def _ask_organization(cfg: Config, interactive: bool) -> Config:
             "(Yandex Cloud), or set TRACKER_ORG_ID; it is shown in Tracker under "
             "Administration > Organizations"
         )
-    answer = input("Organization id (Tracker > Administration > Organizations): ").strip()
+    answer = output.ask("Organization id (Tracker > Administration > Organizations): ").strip()
     if not answer:
         raise UsageError("no organization given; pass --org-id or --cloud-org-id")
     return account.with_organization(cfg, answer)
@@ -113,5 +113,5 @@ def _ask_token_kind(cfg: Config, interactive: bool) -> Config:
     given (option or file)."""
     if not interactive or not account.token_kind_unchosen(cfg):
         return cfg
-    answer = input("Token kind, oauth or iam [oauth]: ").strip().lower() or "oauth"
+    answer = output.ask("Token kind, oauth or iam [oauth]: ").strip().lower() or "oauth"
     return account.with_token_kind(cfg, answer)

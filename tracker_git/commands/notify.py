@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import TYPE_CHECKING
 
 from tracker_git import secrets, trust
@@ -129,7 +128,7 @@ def _show(changes: list[plan.Change], path: str) -> None:
         output.result(f"{change.queue}: {_VERBS[change.kind]} '{change.name}'{why}")
         for line in change.lines:
             color = {"+": "32", "-": "31"}.get(line[:1])
-            output.result("    " + (output.paint(line, color, sys.stdout) if color else line))
+            output.result("    " + line, color or "")
     output.info(_summary(changes) if any(c.changes_anything for c in changes) else
                 f"no changes: Tracker matches {path}")  # fmt: skip
 

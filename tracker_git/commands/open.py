@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker_git.core import output
+from tracker_git.core import browser, output
 from tracker_git.issue import context
 from tracker_git.tracker.models import issue_url, ui_base
 
@@ -25,13 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if args.print_only:
         output.result(url)
         return 0
-    import webbrowser
-
-    try:
-        opened = webbrowser.open(url)
-    except webbrowser.Error:
-        opened = False
-    if opened:
+    if browser.open_address(url):
         output.info(f"opening {url} in the browser")
     else:
         output.info("no browser to open here; the issue is at:")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from tracker_git.core import output
 
@@ -38,9 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _confirm(question: str) -> bool:
-    sys.stderr.write(f"{question} [Y/n] ")
-    sys.stderr.flush()
-    answer = sys.stdin.readline().strip().lower()
+    answer = output.ask(f"{question} [Y/n] ").strip().lower()
     return answer in ("", "y", "yes")
 
 

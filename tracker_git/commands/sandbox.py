@@ -6,7 +6,6 @@ one the sandbox accepts; it is named only when it is the documented default."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from tracker_git.core import output
 from tracker_git.core.errors import OperationFailed, UsageError
@@ -66,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     output.result(f"TRACKER_API_URL={server.url}")
     output.result(f"TRACKER_ORG_ID={org_id}")
     output.result(token_line)
-    sys.stdout.flush()
+    output.flush()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

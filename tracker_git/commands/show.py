@@ -4,7 +4,6 @@ assignee, link; `--json` for scripts."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from tracker_git.core import output
 from tracker_git.issue import context
@@ -20,10 +19,12 @@ def run(args: argparse.Namespace) -> int:
     found = ctx.key(args.key)
     issue = ctx.client().get_issue(found.key)
     if args.json:
-        output.result(json.dumps(issue.as_json(), ensure_ascii=False, indent=2))
+        output.result(output.json_text(issue.as_json(), indent=2))
         return 0
-    output.result(f"{issue.key}: {issue.summary}")
-    output.result(f"  status    {issue.status_display} ({issue.status_key})")
-    output.result(f"  assignee  {issue.assignee_display or 'nobody'}")
+    # One line per field: a line feed in a value must not forge the next field's line.
+    line = output.escape
+    output.result(f"{line(issue.key)}: {line(issue.summary)}")
+    output.result(f"  status    {line(issue.status_display)} ({line(issue.status_key)})")
+    output.result(f"  assignee  {line(issue.assignee_display or 'nobody')}")
     output.result(f"  link      {issue.url}")
     return 0

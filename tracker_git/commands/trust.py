@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(
                 "no terminal to ask; check the addresses above, then run 'git tracker trust --yes'"
             )
-        answer = input(f"Send these tokens to the addresses above, for {root}? [y/N] ")
+        answer = output.ask(f"Send these tokens to the addresses above, for {root}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             output.info("not trusted; nothing changed")
             return 1

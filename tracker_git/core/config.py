@@ -1,6 +1,6 @@
 """Configuration: a declarative schema, layered sources, validated up front, then read-only.
 
-Precedence, highest first (SPEC "Configuration"): command-line options, environment variables,
+Precedence, highest first (docs/configuration.md): command-line options, environment variables,
 the repository's `.tracker-git.toml`, the user's `config.toml`, the defaults declared below
 (in the format of core/schema.py, which the relay and notify files share).
 Every mistake is reported with the file, the key and what was expected.
@@ -19,12 +19,16 @@ from tracker_git.core.schema import (
     Section,
     choice,
     defaults,
+    describe_kind,
     flag,
     keys_of,
+    matches_kind,
     normal,
     number,
+    shown,
     strings,
     text,
+    url,
     validate,
 )
 
@@ -52,9 +56,7 @@ class Top(Section, name=""):
 class Tracker(Section, name="tracker"):
     """Where Tracker is and how to talk to it."""
 
-    api_url = text(
-        "https://api.tracker.yandex.net", "the API base (plain http:// only to loopback)"
-    )
+    api_url = url("https://api.tracker.yandex.net", "the API base (plain http:// only to loopback)")
     api_version = choice(("v2", "v3"), "v3", "the API version (the paths are the same)")
     org_id = text("", "Yandex 360 organization id (X-Org-ID)")
     cloud_org_id = text("", "Yandex Cloud organization id (X-Cloud-Org-ID)")
@@ -142,15 +144,18 @@ class Forge(Section, name="forge"):
     """Only where the remote URL does not tell."""
 
     kind = choice(_forge_kinds, "", "the forge's kind")
-    api_url = text("", "the forge's API base")
+    api_url = url("", "the forge's API base")
 
 
 SECTIONS: tuple[type[Section], ...] = (
     Top, Tracker, Hooks, Branch, Statuses, Stand, Pr, Release, Forge,
 )  # fmt: skip
 SCHEMA = keys_of(SECTIONS)
-# What the validated copies in the cache were made with (a change makes them stale).
-_SCHEMA_STAMP = tuple(SCHEMA)
+# What the validated copies in the cache were made with (a change makes them stale): the keys
+# and their kinds, so a stricter kind (an address's) re-validates what was cached before it.
+_SCHEMA_STAMP = tuple(
+    (*path, key.kind if isinstance(key.kind, str) else "choice") for path, key in SCHEMA.items()
+)
 
 # Environment variables and the keys they set.
 ENVIRONMENT: dict[str, Key[str]] = {
@@ -366,7 +371,13 @@ def inside(path: str, tree: str) -> bool:
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[tuple[str, str], object]:
-    return {key.path: environ[name] for name, key in ENVIRONMENT.items() if environ.get(name)}
+    found = {name: key for name, key in ENVIRONMENT.items() if environ.get(name)}
+    for name, key in found.items():
+        if not matches_kind(key.kind, environ[name]):
+            raise ConfigError(
+                f"{name} must be {describe_kind(key.kind)}, not {shown(environ[name])}"
+            )
+    return {key.path: environ[name] for name, key in found.items()}
 
 
 _DEFAULTS = defaults(SECTIONS)

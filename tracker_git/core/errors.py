@@ -4,15 +4,13 @@ hooks) prints it on one line and maps it to an exit code."""
 
 from __future__ import annotations
 
-import sys
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 
 class TrackerGitError(Exception):
-    """Base of every error a user can cause or fix. `exit_code` follows SPEC "Exit codes"."""
+    """Base of every error a user can cause or fix. `exit_code` follows README "Exit codes"."""
 
     exit_code = 1
 
@@ -41,10 +39,16 @@ class ConfigError(TrackerGitError):
     exit_code = 2
 
 
-def handled(job: Callable[[], int], debug: bool, say: Callable[[str], None]) -> int:
-    """`job()`'s exit code; what it raises as one line through `say` and an exit code (SPEC
+def handled(
+    job: Callable[[], int],
+    debug: bool,
+    say: Callable[[str], None],
+    crash: Callable[[BaseException], str | None] | None = None,
+) -> int:
+    """`job()`'s exit code; what it raises as one line through `say` and an exit code (README
     "Exit codes"): a TrackerGitError its own, Ctrl-C 130, a closed output pipe 1, a bug of ours
-    1 with a request to report it. With `debug`, the traceback instead."""
+    3 (core.crash.EXIT_CODE), with the path of the crash report `crash` writes (it returns
+    None when it could not) and a request to report it. With `debug`, the traceback instead."""
     try:
         return job()
     except TrackerGitError as exc:
@@ -55,12 +59,18 @@ def handled(job: Callable[[], int], debug: bool, say: Callable[[str], None]) -> 
     except KeyboardInterrupt:
         if debug:
             raise
-        sys.stderr.write("\ninterrupted\n")
+        from tracker_git.core import output
+
+        output.info("\ninterrupted")
         return 130
     except BrokenPipeError:
         return 1
     except Exception as exc:  # a bug of ours must not lose the user's work: one line
         if debug:
             raise
-        say(f"unexpected {type(exc).__name__}: {exc}; run again with --debug and report it")
-        return 1
+        from tracker_git.core.crash import EXIT_CODE
+
+        report = crash(exc) if crash else None
+        where = f"the crash report is {report}" if report else "run again with --debug"
+        say(f"unexpected {type(exc).__name__}: {exc} (a bug of tracker-git); {where}; report it")
+        return EXIT_CODE

@@ -1,6 +1,6 @@
 """The issue-key grammar: one set of rules for branch names, messages, PR texts and the relay.
 
-A key is QUEUE-NUMBER (SPEC "Issue keys"): the queue Latin letters only, the number a positive
+A key is QUEUE-NUMBER (docs/hooks.md "Issue keys"): the queue Latin letters only, the number a positive
 integer without leading zeros, and the whole standing on its own. Keys are plain upper-case
 strings ("DEV-123") everywhere in tracker-git.
 

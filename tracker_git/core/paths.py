@@ -1,6 +1,6 @@
 """Where tracker-git keeps its files: the user config, cache and state folders.
 
-These are the folders `platformdirs` names for "tracker-git" (SPEC "Names"). They are computed
+These are the folders `platformdirs` names for "tracker-git" (docs/configuration.md). They are computed
 here without importing platformdirs, which costs ~25 ms: the hooks read the user config file on
 every commit. A test checks that the answers match platformdirs on this platform.
 """

@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 
     T_co = TypeVar("T_co", covariant=True)
 
-# A kind is "str", "bool", "number" (> 0), "count" (>= 0), "strings" (a list of strings),
+# A kind is "str", "url" (a string of printable characters only: an address, which a terminal
+# must not be able to show as another one), "bool", "number" (> 0), "count" (>= 0), "strings" (a list of strings),
 # "table" (a TOML table, checked by its reader), "tables" (an array of tables), or the allowed
 # strings: a tuple, or a function that gives it (imports what it needs only when asked).
 _KIND_TEXT = {
     "str": "a string",
+    "url": "an address of printable characters (no control or invisible ones)",
     "bool": "true or false",
     "number": "a positive number",
     "count": "a number, 0 or more",
@@ -39,6 +41,7 @@ _KIND_TEXT = {
 # How the reference names a kind (the man page, docs/configuration.md).
 _KIND_NAME = {
     "str": "string",
+    "url": "string",
     "bool": "boolean",
     "number": "number > 0",
     "count": "number >= 0",
@@ -74,6 +77,8 @@ def matches_kind(kind: object, value: object) -> bool:
         return value in kind
     if kind == "str":
         return isinstance(value, str)
+    if kind == "url":  # no C0, C1, DEL, bidi or other invisible character (str.isprintable)
+        return isinstance(value, str) and value.isprintable()
     if kind == "bool":
         return isinstance(value, bool)
     if kind in ("number", "count"):
@@ -164,6 +169,11 @@ else:
 
 def text(default: str, doc: str, shown_default: str = "") -> Key[str]:
     return _Key("str", default, doc, shown_default)  # type: ignore[return-value]
+
+
+def url(default: str, doc: str, shown_default: str = "") -> Key[str]:
+    """An address: a string refused if it holds a control or invisible character."""
+    return _Key("url", default, doc, shown_default)  # type: ignore[return-value]
 
 
 def flag(default: bool, doc: str, shown_default: str = "") -> Key[bool]:

@@ -11,9 +11,8 @@ The handle: `url` (API base), `web_url`, `root`, `token`, `kind`, `repo`, `defau
 `remote_url()` (a git remote URL of that kind), `find(n)`, `reviewers_of(n)`,
 `set_reviewers(n, ids)`, `add_commit(sha)` and `statuses_on(sha)` (commit / build statuses
 can only be set on added commits, as on a real repository), `fail_next(status, message, method=, path=, headers=)` (the next
-matching request gets that error, once, in the forge's error shape), `stop()`; Data Center
-also `bump_version(n)`. It is also a context manager. `python -m tracker_git.emulators KIND`
-runs one by hand.
+matching request gets that error, once, in the forge's error shape), `stop()`. It is also a
+context manager. `python -m tracker_git.emulators KIND` runs one by hand.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
 
+from tracker_git.core import output
 from tracker_git.emulators import EMULATORS, start_emulator
 
 
@@ -27,12 +27,12 @@ def main(argv: list[str] | None = None) -> int:
         latency=args.latency,
         port=args.port,
     )
-    sys.stdout.write(
+    output.result(
         f"{args.kind} emulator for {emulator.repo}\n"
         f"TRACKER_GIT_FORGE_API_URL={emulator.url}\n"
-        f"remote: {emulator.remote_url()}\n"
+        f"remote: {emulator.remote_url()}"
     )
-    sys.stdout.flush()
+    output.flush()
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

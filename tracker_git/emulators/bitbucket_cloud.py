@@ -1,11 +1,11 @@
-"""Bitbucket Cloud REST 2.0 emulator: repositories and pull requests (research/forges.md §3).
+"""Bitbucket Cloud REST 2.0 emulator: repositories and pull requests (docs/design/forges.md).
 
 Faithful to the traps: the list answers partial pull requests without `reviewers`; a PUT
 replaces the pull request (without `reviewers`, `draft` or `close_source_branch` they are
 reset) and a PUT without `title` answers 400; list filtering takes
 BBQL `q` (`field = "value"` joined by AND) and `state` (OPEN by default); pages carry `next`.
 A create for a source and destination that already have an open pull request updates that
-one and answers it (reported, not documented: forges.md §3.1).
+one and answers it (reported, not documented: docs/design/forges.md).
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ class BitbucketCloudEmulator(Emulator):
             pr["description"] = str(body["description"] or "")
             pr["summary"] = {"raw": pr["description"], "markup": "markdown"}
         # A PUT replaces the pull request: what it leaves out is reset, the reviewers dropped,
-        # the draft made ready, close_source_branch cleared (forges.md §3.1, issue 12).
+        # the draft made ready, close_source_branch cleared (docs/design/forges.md, issue 12).
         pr["reviewers"] = [
             self._user(str(r.get("uuid") or r.get("account_id")))
             for r in body.get("reviewers") or []

@@ -1,4 +1,4 @@
-"""Bitbucket Data Center REST emulator: repositories and pull requests (forges.md §4).
+"""Bitbucket Data Center REST emulator: repositories and pull requests (docs/design/forges.md).
 
 Served under /rest/api/latest and /rest/api/1.0. Faithful to the traps: an update needs the
 current `version` (stale: 409 PullRequestOutOfDateException with currentVersion), a PUT
@@ -131,13 +131,6 @@ class BitbucketDCEmulator(Emulator):
             pr = self.find(number)
             assert pr is not None
             pr["reviewers"] = [self._reviewer(name) for name in reviewers]
-            pr["version"] += 1
-
-    def bump_version(self, number: int) -> None:
-        """Someone else edited the pull request: its version moves on."""
-        with self.lock:
-            pr = self.find(number)
-            assert pr is not None
             pr["version"] += 1
 
     def _reviewer(self, name: str) -> dict[str, Any]:
@@ -313,7 +306,7 @@ class BitbucketDCEmulator(Emulator):
             pr["description"] = str(body["description"])
         elif "description" in body:
             pr.pop("description", None)
-        # The reviewers are replaced: leaving them out removes them all (forges.md §4.1).
+        # The reviewers are replaced: leaving them out removes them all (docs/design/forges.md).
         pr["reviewers"] = [
             self._reviewer(str(r["user"]["name"])) for r in body.get("reviewers") or []
         ]

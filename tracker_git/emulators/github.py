@@ -1,4 +1,4 @@
-"""GitHub REST API emulator: repositories and pull requests (research/forges.md §1).
+"""GitHub REST API emulator: repositories and pull requests (docs/design/forges.md "GitHub").
 
 Served where the edition serves it: at the root like api.github.com and api.SUB.ghe.com
 (`edition="dotcom"` or `"ghe.com"`), under /api/v3 like Enterprise Server (`edition="ghes"`);
@@ -97,7 +97,7 @@ class GitHubEmulator(Emulator):
         state = call.arg("state", "open")
         head, base = call.arg("head"), call.arg("base")
         chosen = [pr for pr in self.prs if state == "all" or pr["state"] == state]
-        if ":" in head:  # without "owner:" GitHub ignores the filter (forges.md §1.1)
+        if ":" in head:  # without "owner:" GitHub ignores the filter (docs/design/forges.md)
             chosen = [pr for pr in chosen if pr["head"]["label"] == head]
         if base:
             chosen = [pr for pr in chosen if pr["base"]["ref"] == base]

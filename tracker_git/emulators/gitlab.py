@@ -1,4 +1,4 @@
-"""GitLab REST API v4 emulator: projects and merge requests (research/forges.md §2).
+"""GitLab REST API v4 emulator: projects and merge requests (docs/design/forges.md "GitLab").
 
 Project ids are the URL-encoded full path (`group%2Fsub%2Fproject`) or the numeric id; an
 unencoded path does not match, as on a real server. Drafts come from the `Draft:` title
@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import unquote, urlencode
 
 from tracker_git.emulators.server import Call, Emulator, Reply, now, page_of, presented_token
 
@@ -362,11 +362,6 @@ class GitLabEmulator(Emulator):
 
 def _status_error(message: str) -> Reply:
     return Reply(400, {"error": message})
-
-
-def project_id(path: str) -> str:
-    """How clients must write a project path in URLs."""
-    return quote(path, safe="")
 
 
 EMULATOR: type[Emulator] = GitLabEmulator  # mypy: a concrete Emulator

@@ -1,4 +1,4 @@
-"""Bitbucket Cloud pull requests (research/forges.md §3).
+"""Bitbucket Cloud pull requests (docs/design/forges.md).
 
 Traps handled: a PUT replaces the pull request (without `reviewers`, `draft` or
 `close_source_branch` they are reset) and the list endpoint leaves reviewers out, so an
@@ -154,7 +154,7 @@ class BitbucketCloudForge(Forge):
         return str(data["mainbranch"]["name"])
 
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
-        """`/pull-requests/new?source=&dest=` (forges.md §3.4): Bitbucket has no title or
+        """`/pull-requests/new?source=&dest=` (docs/design/forges.md): Bitbucket has no title or
         description prefill, so those are not in the URL."""
         query = urlencode({"source": source, "dest": target})
         return f"{self.remote.web_url}/pull-requests/new?{query}"

@@ -1,4 +1,4 @@
-"""Bitbucket Data Center / Server pull requests (research/forges.md §4).
+"""Bitbucket Data Center / Server pull requests (docs/design/forges.md).
 
 Traps handled: an update must carry the current `version` (a stale one answers 409
 PullRequestOutOfDateException: read the pull request again and retry once) and the current
@@ -210,7 +210,7 @@ class BitbucketDCForge(Forge):
 
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
         """`/pull-requests?create&sourceBranch=refs/heads/B&targetBranch=refs/heads/T`
-        (forges.md §4.4); Data Center has no title or description prefill."""
+        (docs/design/forges.md); Data Center has no title or description prefill."""
         query = urlencode(
             {"sourceBranch": f"refs/heads/{source}", "targetBranch": f"refs/heads/{target}"},
             safe="/",
@@ -255,7 +255,7 @@ def locate(url: RemoteUrl, web_base: str, shown: str) -> Located:
 
 
 def claims(url: RemoteUrl) -> bool:
-    """Data Center clones over https from /scm/ and over ssh from port 7999 (forges.md §4.3)."""
+    """Data Center clones over https from /scm/ and over ssh from port 7999 (docs/design/forges.md)."""
     return (url.scheme in ("http", "https") and "scm" in url.segments[:-2]) or url.port == SSH_PORT
 
 

@@ -1,7 +1,7 @@
 """Which forge a git remote URL points at, and where its API and web pages are.
 
-Every remote form git accepts for the four forges is understood (research/forges.md §1.3,
-§2.3, §3.3, §4.3): scp-like `git@host:owner/repo.git`, `ssh://[user@]host[:port]/path`,
+Every remote form git accepts for the four forges is understood (docs/design/forges.md,
+each forge's remotes): scp-like `git@host:owner/repo.git`, `ssh://[user@]host[:port]/path`,
 `https://[user[:secret]@]host[:port]/path`, SSH over port 443 (`ssh.github.com`,
 `altssh.gitlab.com`, `altssh.bitbucket.org`), GitLab subgroups, Bitbucket Data Center's
 `/scm/` clone paths and SSH port 7999, with or without a trailing `.git`.

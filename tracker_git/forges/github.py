@@ -1,4 +1,4 @@
-"""GitHub and GitHub Enterprise Server pull requests (research/forges.md §1).
+"""GitHub and GitHub Enterprise Server pull requests (docs/design/forges.md "GitHub").
 
 Traps handled: the `head` filter must be `owner:branch` (a bare branch is silently ignored,
 so results are also checked here); a duplicate create answers 422 "A pull request already
@@ -99,7 +99,7 @@ class GitHubForge(Forge):
         return str(self.request("GET", self.url(self._repo())).data["default_branch"])
 
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
-        """`/compare/BASE...HEAD?quick_pull=1&title=&body=` (forges.md §1.4); the body is left
+        """`/compare/BASE...HEAD?quick_pull=1&title=&body=` (docs/design/forges.md); the body is left
         out when the URL would be too long for GitHub."""
         base = f"{self.remote.web_url}/compare/{quote(target)}...{quote(source)}"
         query = {"quick_pull": "1", "title": title, "body": body}
@@ -127,7 +127,7 @@ ROW = forgekinds.of_module(__name__)
 
 def default_api_url(web_base: str) -> str:
     """api.github.com for github.com, `https://api.SUBDOMAIN.ghe.com` for data residency (no
-    /api/v3 there), and WEB/api/v3 for Enterprise Server (forges.md §1)."""
+    /api/v3 there), and WEB/api/v3 for Enterprise Server (docs/design/forges.md)."""
     host = urlsplit(web_base).hostname or ""
     if host == ROW.web_host:
         return f"https://api.{host}"

@@ -1,4 +1,4 @@
-"""GitLab (gitlab.com and self-managed) merge requests (research/forges.md §2).
+"""GitLab (gitlab.com and self-managed) merge requests (docs/design/forges.md "GitLab").
 
 Traps handled: the project id is the full path with `/` encoded as `%2F` (subgroups work);
 URLs and endpoints use `iid`, never `id`; there is no draft parameter, a title starting with
@@ -119,7 +119,7 @@ class GitLabForge(Forge):
         return str(self.request("GET", self.url(self._project())).data["default_branch"])
 
     def create_page_url(self, source: str, target: str, title: str, body: str) -> str:
-        """`/-/merge_requests/new?merge_request[...]=` (forges.md §2.4); the description is
+        """`/-/merge_requests/new?merge_request[...]=` (docs/design/forges.md); the description is
         left out when the URL would be too long."""
         base = f"{self.remote.web_url}/-/merge_requests/new"
         query = {

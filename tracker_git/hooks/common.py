@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from tracker_git.core import config as config_module
-from tracker_git.core import gitstate, message, paths
+from tracker_git.core import gitstate, message, output, paths
 from tracker_git.core.config import Config
 from tracker_git.core.gitstate import RepoState
 from tracker_git.hooks import HOOKS
@@ -50,4 +49,4 @@ def online_unknown(found: list[str], config: Config) -> list[str]:
 
 def report(message: str) -> None:
     """A rejection or failure, as the one line git shows under the hook's name."""
-    sys.stderr.write(f"tracker-git: {message}\n")
+    output.info(f"tracker-git: {message}")

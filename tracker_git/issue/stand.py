@@ -1,7 +1,7 @@
 """`git tracker stand`: a test stand's address into the issue's stand-link field.
 
 [stand] field names either a global field id or a local (queue) field key; a local field is
-written under its full id `<hex>--key` (tracker-api.md §2.7), which is found from the issue's
+written under its full id `<hex>--key` (docs/design/tracker-api.md "Local fields"), which is found from the issue's
 own JSON when the field is set there, else from the queue's local fields."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Alerts -> the triggers Tracker stores (tracker-api.md §2.11), with the secrets filled in.
+"""Alerts -> the triggers Tracker stores (docs/design/tracker-api.md "Triggers"), with the secrets filled in.
 
 A trigger we manage is named `[tracker-git] <alert name>`: that prefix is the only thing that
 makes a trigger ours, so a trigger someone made by hand is never changed or switched off.
@@ -16,7 +16,7 @@ from tracker_git.notify.spec import EVENTS, Alert, Slack, Spec, Telegram, is_web
 from tracker_git.secrets import named_secret, named_secret_origin
 
 PREFIX = "[tracker-git] "
-# Fields whose equality conditions must be FieldEqualsString (tracker-api.md §2.11).
+# Fields whose equality conditions must be FieldEqualsString (docs/design/tracker-api.md "Triggers").
 STRING_FIELDS = frozenset({"description", "emailFrom", "emailCreatedBy"})
 _TELEGRAM_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]{20,}")
 
@@ -39,7 +39,7 @@ class Desired:
 
 def equals_type(field: str) -> str:
     """Tracker compares the text fields with FieldEqualsString, the others with FieldEquals
-    (tracker-api.md §2.11)."""
+    (docs/design/tracker-api.md "Triggers")."""
     return "FieldEqualsString" if field in STRING_FIELDS else "FieldEquals"
 
 

@@ -16,11 +16,11 @@ from tracker_git.core import schema
 from tracker_git.core.config import read_toml
 from tracker_git.core.errors import ConfigError
 from tracker_git.core.loopback import secure_enough
-from tracker_git.core.schema import Section, flag, strings, text
+from tracker_git.core.schema import Section, flag, strings, text, url
 
 DEFAULT_FILE = ".tracker-notify.toml"
 
-# Readable event names -> Tracker's event condition types (tracker-api.md §2.11).
+# Readable event names -> Tracker's event condition types (docs/design/tracker-api.md "Triggers").
 EVENTS = {
     "created": "Event.create",
     "updated": "Event.update",
@@ -69,7 +69,7 @@ class TelegramKeys(Section, name="alert.telegram", header="[[alert]] telegram.")
 
     bot_token = text("", 'the environment variable holding the bot token: "$NAME"', "required")
     chat_id = text("", 'the chat: "-1001234567890" or "@channel" (a number too)', "required")
-    api_url = text(TELEGRAM_API, "a self-hosted Bot API server (http:// only to loopback)")
+    api_url = url(TELEGRAM_API, "a self-hosted Bot API server (http:// only to loopback)")
 
 
 SECTIONS: tuple[type[Section], ...] = (File, AlertKeys, SlackKeys, TelegramKeys)

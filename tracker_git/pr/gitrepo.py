@@ -1,7 +1,7 @@
 """What `git tracker pr` asks git: the branch, the remote, the base, the commits; and the push.
 
-git runs through tracker_git.core.git, which keeps every token variable from it (SPEC
-"Security"): the forge's usual variables (GH_TOKEN, GITLAB_TOKEN, ...) may be set in the
+git runs through tracker_git.core.git, which keeps every token variable from it (docs/configuration.md,
+"What is trusted"): the forge's usual variables (GH_TOKEN, GITLAB_TOKEN, ...) may be set in the
 user's shell, and neither git, nor its hooks and credential helpers need to see them.
 """
 

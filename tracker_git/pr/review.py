@@ -2,7 +2,7 @@
 comment with the pull request's address.
 
 Round trips are what a person waits for, so the issue is read with `expand=transitions`
-(tracker-api.md §2.1): the transition to review is then known without a second read, and the
+(docs/design/tracker-api.md "Issues"): the transition to review is then known without a second read, and the
 move is one POST. The move and the comment go out side by side. A new pull request's address
 cannot be in any comment yet, so comments are read only when updating (and then while the
 forge updates the pull request).

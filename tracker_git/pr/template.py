@@ -7,7 +7,7 @@ What tracker-git writes sits between two HTML comments (invisible on every forge
     <!-- tracker-git:end -->
 
 Everything outside the markers belongs to people. A later `git tracker pr` rebuilds only the
-text between the markers (fotingo's managed sections, research/peers.md §2.5), so what the
+text between the markers (fotingo's managed sections, docs/design/forges.md), so what the
 author and reviewers wrote around it survives.
 
 A template is Markdown with `{name}` placeholders (key, summary, url, status, assignee,

@@ -18,7 +18,7 @@ the queue's backoff; a status the forge refuses for good (400, 404, 422) fails t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import OperationFailed
@@ -27,10 +27,6 @@ from tracker_git.relay.config import RelayConfig
 from tracker_git.relay.queue import NewTask, Task
 
 ACTION = "commit_status"
-
-
-class IssueReader(Protocol):
-    def get_issue(self, key: str) -> Any: ...
 
 
 def task_for(forge: str, head: Head, keys: Iterable[str]) -> NewTask | None:

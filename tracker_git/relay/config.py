@@ -33,6 +33,7 @@ from tracker_git.core.schema import (
     number,
     strings,
     text,
+    url,
     validate,
 )
 from tracker_git.relay.queue import is_postgres
@@ -73,7 +74,7 @@ class Server(Section, name="server"):
 class Tracker(Section, name="tracker"):
     """Tracker, as in the main configuration; the token from TRACKER_TOKEN or token_file."""
 
-    api_url = text("", core_config.Tracker.api_url.doc, f"{_MAIN} [tracker] api_url")
+    api_url = url("", core_config.Tracker.api_url.doc, f"{_MAIN} [tracker] api_url")
     api_version = choice(("v2", "v3"), "", "the API version", f"{_MAIN} [tracker] api_version")
     org_id = text("", core_config.Tracker.org_id.doc, f"{_MAIN} [tracker] org_id")
     cloud_org_id = text("", core_config.Tracker.cloud_org_id.doc, f"{_MAIN} [tracker] cloud_org_id")
@@ -125,7 +126,7 @@ class ForgeKeys(Section, name="forges.NAME"):
         "", "the environment variable holding a forge token: then the relay sets commit statuses"
     )
     token_file = text("", "a file holding that forge token")
-    api_url = text(
+    api_url = url(
         "", "the forge's API (for the token); default: the public service's", "the public API"
     )
 

@@ -1,6 +1,6 @@
 """From a verified forge delivery to a ReviewEvent: which forge, what happened, which issues.
 
-Event mapping (forges.md cheat sheet):
+Event mapping (docs/design/forges.md "Webhook events"):
 
 | kind | GitHub | GitLab `object_attributes.action` | Bitbucket Cloud | Bitbucket DC |
 | --- | --- | --- | --- | --- |

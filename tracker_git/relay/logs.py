@@ -3,37 +3,30 @@
 A delivery's id, a pull request's address or a Tracker error message come from outside; a
 newline or an escape sequence in one of them must not forge a log line or drive a terminal.
 `Escaping` (a filter on the relay's logger) replaces every control character in the message
-and its arguments with a visible escape (`\\n`, `\\x1b`), whatever the handler.
+and its arguments with a visible escape (`\\n`, `\\x1b`), whatever the handler: the rule of
+the terminal printer, `core.output.escape`.
 
 With `[server] log_format = "json"`, each record is one JSON object on one line: `time`,
 `level`, `message`, and the fields the relay attaches to the records about a delivery and
 about a task's outcome (`forge`, `event`, `delivery`, `keys`, `issue`, `status`, `result`, ...).
 There each value is escaped exactly once, by the JSON encoding: `JsonFormatter` reads the
 values as they were logged (kept by `Escaping` beside the escaped ones), so a log pipeline
-gets them back unchanged; the characters `json` leaves raw (DEL, C1, U+2028/9) become
-`\\uXXXX` too, so the line holds no control character at all.
+gets them back unchanged; the characters `json` leaves raw (DEL, C1, U+2028/9, the bidi
+controls) become `\\uXXXX` too (`core.output.json_text`), so the line holds no control
+character at all.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import time
 from collections.abc import Mapping
 
+from tracker_git.core.output import escape, json_text
+
 LOGGER = "tracker_git.relay"
 FIELDS = "fields"  # the LogRecord attribute (logging's `extra`) holding a record's fields
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # the controls json.dumps leaves as they are
 _LOGGED = "_logged"  # the LogRecord attribute holding (msg, args, fields) before escaping
-
-
-def escape(text: str) -> str:
-    """`text` with control characters (C0, DEL, C1, line/paragraph separators) escaped."""
-    if text.isprintable():  # none of them (they are Unicode's "Other" and "Separator"): as is
-        return text
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _clean(value: object) -> object:
@@ -81,10 +74,7 @@ class JsonFormatter(logging.Formatter):
             entry.update({str(k): v for k, v in fields.items() if k not in entry})
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        line = json.dumps(entry, ensure_ascii=False, default=str)
-        if line.isprintable():  # as in `escape`: none of _JSON_RAW's characters is printable
-            return line
-        return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+        return json_text(entry)
 
 
 class _EscapedText(logging.Formatter):

@@ -20,7 +20,6 @@ import contextlib
 import signal
 import socket
 import socketserver
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from types import FrameType
 from typing import cast
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from tracker_git.core import output
 from tracker_git.core.errors import OperationFailed
 from tracker_git.relay import logs
 from tracker_git.relay.app import RelayApp
@@ -163,7 +163,7 @@ def serve(
             on_ready(address)
         server.serve_forever(poll_interval=0.5)
     except (_Stopped, KeyboardInterrupt):
-        sys.stderr.write("relay stopped\n")
+        output.info("relay stopped")
     finally:
         server.server_close()
         app.close()

@@ -15,11 +15,11 @@ nothing: the claim of a dead process of this host is taken back when a worker st
 from __future__ import annotations
 
 import signal
-import sys
 import time
 from collections.abc import Callable
 from types import FrameType
 
+from tracker_git.core import output
 from tracker_git.relay import logs
 from tracker_git.relay.app import new_worker, tracker_client
 from tracker_git.relay.config import RelayConfig
@@ -66,5 +66,5 @@ def run(
     if crashed:
         log.error("relay worker: the worker thread ended; stopping so it is started again")
         return 1
-    sys.stderr.write("relay worker stopped\n")
+    output.info("relay worker stopped")
     return 0

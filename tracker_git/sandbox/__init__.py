@@ -1,5 +1,5 @@
 """A local server that speaks the part of Yandex Tracker's API that tracker-git uses
-(SPEC "git tracker sandbox"). Standard library only; never imports tracker_git.tracker."""
+(docs/sandbox.md). Standard library only; never imports tracker_git.tracker."""
 
 from __future__ import annotations
 

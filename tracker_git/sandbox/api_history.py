@@ -1,4 +1,4 @@
-"""An issue's changelog and its links to other issues (tracker-api.md §2.6, §2.10).
+"""An issue's changelog and its links to other issues (docs/design/tracker-api.md "Links and changelog").
 
 The changelog is written by events.emit (every create, edit, transition and comment), so it
 holds what the sandbox did; `GET …/changelog` answers Tracker's entries

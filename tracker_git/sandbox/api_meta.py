@@ -159,7 +159,7 @@ def _trigger_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "before"}
 
 
-# What Tracker accepts (tracker-api.md §2.11): a Webhook action's documented content types,
+# What Tracker accepts (docs/design/tracker-api.md "Triggers"): a Webhook action's documented content types,
 # and the text fields whose equality conditions must be FieldEqualsString.
 _CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
 _STRING_FIELDS = ("description", "emailFrom", "emailCreatedBy")

@@ -1,4 +1,4 @@
-"""Tracker's credential checks (tracker-api.md §1.2-1.3): `Authorization: OAuth <token>` or
+"""Tracker's credential checks (docs/design/tracker-api.md "Authentication"): `Authorization: OAuth <token>` or
 `Bearer <IAM token>`, and the organization in `X-Org-ID` (Yandex 360) or `X-Cloud-Org-ID`
 (Yandex Cloud). The sandbox has one token and one organization id; either header may carry
 the id, but an IAM (Bearer) token works only with a Cloud organization header, as documented."""

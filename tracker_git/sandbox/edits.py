@@ -1,5 +1,5 @@
 """Applying an issue edit body (PATCH, create, a transition screen) to a stored issue, with
-Tracker's value forms (tracker-api.md §2.2): plain values, references by key/id/name or as an
+Tracker's value forms (docs/design/tracker-api.md "Issues"): plain values, references by key/id/name or as an
 object, `{"set"|"add"|"remove"|"replace": ...}` for arrays, `null` to clear.
 
 Everything is validated before anything is written, so a 422 leaves the issue unchanged."""

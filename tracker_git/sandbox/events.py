@@ -1,7 +1,7 @@
 """The one place issue events leave the sandbox: after an issue is created, updated,
 transitioned or commented, every hook in `state.hooks` gets an `Event`.
 
-Event names are Tracker's trigger event condition types (tracker-api.md §2.11):
+Event names are Tracker's trigger event condition types (docs/design/tracker-api.md "Triggers"):
 `Event.create`, `Event.update` (a transition is an update whose `changes` hold `status`),
 `Event.comment-create`. Hooks run in the request's thread after the change is stored and
 the lock released; a hook that raises is recorded in `state.hook_errors`, never fails the
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import copy
 import importlib
-import sys
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker_git.core import output
 from tracker_git.sandbox.state import Hook, SandboxState, now
 
 CREATE = "Event.create"
@@ -81,4 +81,4 @@ def emit(state: SandboxState, name: str, issue: dict[str, Any], **details: Any) 
         except Exception:
             text = traceback.format_exc()
             state.hook_errors.append(text)
-            sys.stderr.write(f"sandbox: an event hook failed on {name} {issue.get('key')}:\n{text}")
+            output.info(f"sandbox: an event hook failed on {name} {issue.get('key')}:\n{text}")

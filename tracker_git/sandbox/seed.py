@@ -11,7 +11,7 @@ from typing import Any
 DEFAULT_TOKEN = "sandbox-token"
 DEFAULT_ORG_ID = "sandbox-org"
 DEMO_QUEUE = "DEMO"
-# Local fields are named `<24 hex>--<key>` in issue JSON (tracker-api.md §2.7).
+# Local fields are named `<24 hex>--<key>` in issue JSON (docs/design/tracker-api.md "Local fields").
 LOCAL_PREFIX = "6054ae3a2b6b2c7f80bb9a93"
 STAND_FIELD_KEY = "standLink"
 STAND_FIELD_ID = f"{LOCAL_PREFIX}--{STAND_FIELD_KEY}"

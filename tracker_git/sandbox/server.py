@@ -6,12 +6,12 @@ forge emulators."""
 from __future__ import annotations
 
 import json
-import sys
 import traceback
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tracker_git.core import output
 from tracker_git.fakes.faults import Faults
 from tracker_git.fakes.server import Incoming, LoopbackServer, RequestLog
 from tracker_git.sandbox import auth, events, routes
@@ -134,9 +134,7 @@ class Sandbox:
         except ApiError as exc:
             return exc.response()
         except Exception:
-            sys.stderr.write(
-                f"sandbox: internal error on {method} {path}:\n{traceback.format_exc()}"
-            )
+            output.info(f"sandbox: internal error on {method} {path}:\n{traceback.format_exc()}")
             return error_response(500, "Internal sandbox error")
 
     def control(self, method: str, path: str, raw: bytes) -> Response:

@@ -1,7 +1,7 @@
 """Trigger firing in the sandbox: on an issue event, every active trigger of the issue's queue
 whose conditions hold runs its `Webhook` actions, sending the HTTP request Tracker would send.
 
-Follows tracker-api.md §2.11: conditions (events, field values, Or/And groups), the Webhook
+Follows docs/design/tracker-api.md "Triggers": conditions (events, field values, Or/And groups), the Webhook
 action (method, endpoint, contentType, headers, body, authContext) and the template variables
 (`{{issue.<field>}}`, `{{issue.<field>.<param>}}`, `{{issue.local.<key>}}`,
 `{{currentDateTime}}`, and the `.json` modifier that emits a JSON value, quotes included).

@@ -1,7 +1,7 @@
 """The request and response shapes the sandbox's handlers see, and Tracker's error body.
 
 Tracker answers errors as `{"errors": {<field>: <message>}, "errorMessages": [...],
-"statusCode": <code>}` (what the official client parses; tracker-api.md §3.2)."""
+"statusCode": <code>}` (what the official client parses; docs/design/tracker-api.md "Errors")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Tracker API client tracker-git uses (tracker-api.md §2, §6): read issues, move them along
+"""The Tracker API client tracker-git uses (docs/design/tracker-api.md): read issues, move them along
 the workflow, comment, edit fields. One `requests` session, API v3 or v2 (same paths).
 
 Writes are made idempotent here, not left to luck:
@@ -158,7 +158,7 @@ class TrackerClient:
 
     def get_issue(self, key: str, *, with_transitions: bool = False) -> Issue:
         """The issue; `with_transitions`: with the transitions out of its status in the same
-        answer (`?expand=transitions`, tracker-api.md §2.1), `Issue.transitions`."""
+        answer (`?expand=transitions`, docs/design/tracker-api.md "Issues"), `Issue.transitions`."""
         params = {"expand": "transitions"} if with_transitions else None
         data = self.request("GET", ("issues", key), what=f"read {key}", key=key, params=params)
         if not isinstance(data, dict):

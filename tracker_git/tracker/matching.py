@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tracker_git.core.output import escape
 from tracker_git.tracker.models import Issue, Transition
 
 
@@ -31,11 +32,12 @@ def pick(wanted: str, options: list[Transition]) -> Transition | None:
 
 
 def unreachable(key: str, wanted: str, issue: Issue, options: list[Transition]) -> str:
-    here = f"{issue.status_display} ({issue.status_key})"
+    """The one-line error; Tracker's names escaped, so none can start a line of its own."""
+    here = f"{escape(issue.status_display)} ({escape(issue.status_key)})"
     if not options:
         return f"{key} is in {here}, and no transition leaves it for you; nothing was changed"
     reachable = ", ".join(
-        dict.fromkeys(f"{t.to_key} ({t.to_display})" for t in options if t.to_key)
+        dict.fromkeys(f"{escape(t.to_key)} ({escape(t.to_display)})" for t in options if t.to_key)
     )
     return (
         f"{key} cannot go from {here} to {wanted!r} in one step; reachable from here: {reachable}"

@@ -1,4 +1,4 @@
-"""What the client returns: small frozen views of Tracker's JSON (tracker-api.md §2.1, §2.3).
+"""What the client returns: small frozen views of Tracker's JSON (docs/design/tracker-api.md).
 
 Statuses are matched on `key`, never on `display` (the display text is localized)."""
 
@@ -113,7 +113,6 @@ class Transition:
     display: str
     to_key: str
     to_display: str
-    has_screen: bool
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Transition:
@@ -123,7 +122,6 @@ class Transition:
             display=str(data.get("display") or ""),
             to_key=_ref(to, "key"),
             to_display=_ref(to, "display") or _ref(to, "key"),
-            has_screen=isinstance(data.get("screen"), Mapping),
         )
 
 

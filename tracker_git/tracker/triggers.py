@@ -1,4 +1,4 @@
-"""Queue triggers over Tracker's API (tracker-api.md §2.11): list, create, change, delete.
+"""Queue triggers over Tracker's API (docs/design/tracker-api.md "Triggers"): list, create, change, delete.
 
 Kept apart from client.py: it sends through TrackerClient.request (its session, timeout and
 retry policy) and words the answers that mean something for triggers (403: not a queue

@@ -1,0 +1,39 @@
+"""Handing an address to the web browser: only http and https.
+
+`webbrowser.open` passes its argument to whatever the desktop registers for its scheme: a
+`file:`, `javascript:`, `ssh:` or custom-protocol address would open a file or start another
+program. An issue's address is built from `[tracker] api_url`, which a repository file may set
+(and opening needs no token, so no trust), so `open` hands over an http(s) address with a host
+or nothing (issue 19 item 6)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from tracker_git.core.errors import OperationFailed
+
+WEB_SCHEMES = ("http", "https")
+
+
+def is_web_address(url: str) -> bool:
+    """An http(s) address with a host, of printable characters only."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname) and url.isprintable()
+
+
+def open_address(url: str) -> bool:
+    """Whether a browser took `url`; OperationFailed for anything but an http(s) address."""
+    if not is_web_address(url):
+        raise OperationFailed(
+            f"refusing to hand {url!r} to the browser: only http and https addresses are "
+            "opened; check [tracker] api_url (git tracker doctor), or use --print"
+        )
+    import webbrowser
+
+    try:
+        return webbrowser.open(url)
+    except webbrowser.Error:
+        return False
