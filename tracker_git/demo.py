@@ -213,7 +213,7 @@ def step_release(world: World) -> None:
     with open(os.path.join(world.repo, "RELEASE.md"), encoding="utf-8") as f:
         notes = f.read()
     for line in notes.rstrip().splitlines():
-        sys.stdout.write(f"  | {line}\n")
+        output.result(f"  | {line}")
     check(f"[{ISSUE}](" in notes, f"the release notes list {ISSUE}")
     versions = world.sandbox.state.versions
     fixed = [versions[str(v)]["name"] for v in world.issue().get("fixVersions", [])]
