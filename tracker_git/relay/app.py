@@ -73,6 +73,7 @@ _METRICS = (
     ("applied", "counter", "issue moves Tracker accepted"),
     ("retried", "counter", "tries that failed and were scheduled again"),
     ("failed", "counter", "issue moves given up"),
+    ("fenced", "counter", "results dropped: the task's claim had passed to another worker"),
 )
 
 
@@ -404,7 +405,13 @@ class RelayApp:
 
 def new_worker(config: RelayConfig, queue: SqlQueue, make_mover: Callable[[], Mover]) -> Worker:
     """A worker (not started) for the queue, doing issue moves and commit statuses."""
-    worker = Worker(queue, make_mover, config.retry)
+    worker = Worker(
+        queue,
+        make_mover,
+        config.retry,
+        concurrency=config.concurrency,
+        resolutions=config.resolutions,
+    )
     worker.handlers[commitstatus.ACTION] = commitstatus.StatusSetter(config, make_mover)
     return worker
 

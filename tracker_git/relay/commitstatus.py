@@ -85,7 +85,7 @@ class StatusSetter:
             )
         return CommitStatus("success", f"{issue.key}: {issue.summary}", issue.url, branch=branch)
 
-    def __call__(self, task: Task) -> None:
+    def __call__(self, task: Task, fence: Callable[[], None]) -> None:
         from tracker_git import forges
         from tracker_git.forges.detect import ForgeRemote
 
@@ -98,4 +98,5 @@ class StatusSetter:
         host = urlsplit(forge.api_url).hostname or ""
         remote = ForgeRemote(forge.name, host, forge.api_url, owner, repo, "")
         client = forges.client_for(remote, forge.token, self.config.tracker.timeout)
+        fence()  # the claim is still ours: a late worker does not set an older status
         client.set_commit_status(str(data["sha"]), status)

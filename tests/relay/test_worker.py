@@ -1,0 +1,248 @@
+"""The worker against a real queue (SQLite and a real PostgreSQL) and the real sandbox:
+fencing of a worker paused past its lease, skewed hosts' clocks, the database stopped between
+the Tracker call and the completion write, per-issue order under concurrency, resolutions."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from testing.postgres import PostgresServer
+from testing.servers import SandboxHandle
+from tests.relay.helpers import wait_until
+from tracker_git.relay.config import RetrySettings, TrackerSettings
+from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue
+from tracker_git.relay.worker import Worker
+from tracker_git.tracker import connect
+
+Opener = Callable[[], SqlQueue]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens the test's database again on every call (as another relay would), on the
+    database's own clock."""
+    if request.param == "sqlite":
+        database = str(tmp_path / "q.sqlite3")
+    else:
+        database = request.getfixturevalue("postgres_url")
+    opened: list[SqlQueue] = []
+
+    def open_it() -> SqlQueue:
+        opened.append(open_queue(database))
+        return opened[-1]
+
+    yield open_it
+    for queue in opened:
+        queue.close()
+
+
+def retry(lease: float = 5.0) -> RetrySettings:
+    return RetrySettings(first=0.05, cap=0.2, give_up=86400, poll=0.2, lease=lease)
+
+
+def client(sandbox: SandboxHandle) -> Any:
+    settings = TrackerSettings(
+        api_url=sandbox.url, api_version="v3", org_id=sandbox.org_id, cloud_org_id="",
+        token_kind="oauth", timeout=10, token=sandbox.token,
+    )  # fmt: skip
+    return connect.client(settings, sandbox.token)
+
+
+def enqueue(queue: SqlQueue, name: str, issue: str, status: str, kind: str = "opened") -> None:
+    delivery = Delivery(f"github:{name}", "github", kind, f"github:sha256:{name}")
+    assert queue.enqueue(delivery, [NewTask(issue=issue, status=status)], time.time())
+
+
+def status_of(sandbox: SandboxHandle, key: str) -> str:
+    issue = sandbox.state.issue(key)
+    assert issue is not None
+    return str(issue["status"]["key"] if isinstance(issue["status"], dict) else issue["status"])
+
+
+def transitions_sent(sandbox: SandboxHandle) -> list[str]:
+    return [str(r["path"]) for r in sandbox.requests if str(r["path"]).endswith("/_execute")]
+
+
+class PausedAfterReading:
+    """A Tracker client whose first read of an issue is followed by a pause, as a process
+    stopped (SIGSTOP, a GC pause, a frozen VM) between reading the issue and moving it."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.read = threading.Event()
+        self.resume = threading.Event()
+
+    def get_issue(self, key: str, *, with_transitions: bool = False) -> Any:
+        issue = self.real.get_issue(key, with_transitions=with_transitions)
+        if not self.read.is_set():
+            self.read.set()
+            assert self.resume.wait(30)
+        return issue
+
+    def move_to_status(self, key: str, status: str, **options: Any) -> object:
+        return self.real.move_to_status(key, status, **options)
+
+
+def test_a_worker_paused_past_its_lease_does_not_move_the_issue_back(
+    opener: Opener, sandbox: SandboxHandle
+) -> None:
+    """Worker A reads DEV-3 (in review) for its first task, then stands still past its lease
+    (its keeper too: the worker is driven by hand, nothing heartbeats). Worker B takes the task
+    and applies all three (needs rework, in progress, in review). A wakes up: its claim's
+    token has changed, so it drops the move instead of sending the issue back to rework, and
+    writes nothing over B's rows."""
+    key = "DEMO-3"  # in review
+    qa, qb = opener(), opener()
+    for n, status in enumerate(("needsRework", "inProgress", "inReview")):
+        enqueue(qa, f"d{n}", key, status)
+    paused = PausedAfterReading(client(sandbox))
+    a = Worker(qa, lambda: paused, retry(lease=0.3))
+    stalled = threading.Thread(target=a.step)
+    stalled.start()
+    assert paused.read.wait(30)
+    time.sleep(0.5)  # past the lease
+    b = Worker(qb, lambda: client(sandbox), retry(lease=0.3))
+    while qb.pending():
+        b.step()
+    assert status_of(sandbox, key) == "inReview"
+    paused.resume.set()
+    stalled.join(30)
+    assert status_of(sandbox, key) == "inReview"  # not sent back to rework
+    assert len(transitions_sent(sandbox)) == 3  # B's three moves, none of A's
+    assert [t["state"] for t in qb.tasks()] == ["done", "done", "done"]
+    assert qa.counters().get("fenced") == 1
+    assert qa.counters().get("applied") is None  # A recorded nothing
+
+
+class SlowMover:
+    """Holds every move until let go (a Tracker call in progress)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.started = threading.Event()
+        self.go = threading.Event()
+
+    def get_issue(self, key: str, *, with_transitions: bool = False) -> Any:
+        return self.real.get_issue(key, with_transitions=with_transitions)
+
+    def move_to_status(self, key: str, status: str, **options: Any) -> object:
+        self.started.set()
+        assert self.go.wait(30)
+        return self.real.move_to_status(key, status, **options)
+
+
+def test_hosts_with_skewed_clocks_neither_steal_live_claims_nor_wait(
+    opener: Opener, sandbox: SandboxHandle
+) -> None:
+    """Leases and due times are on the database's clock. A worker whose host runs 20 s ahead
+    does not take a live worker's task (its lease is 1 s); a delivery enqueued by an intake
+    whose clock runs 20 s ahead is due at once for a worker whose clock runs 20 s behind."""
+    qa, qb = opener(), opener()
+    enqueue(qa, "d1", "DEMO-1", "inProgress")
+    slow = SlowMover(client(sandbox))
+    a = Worker(qa, lambda: slow, retry(lease=1.0), clock=lambda: time.time())
+    ahead = Worker(qb, lambda: client(sandbox), retry(lease=1.0), clock=lambda: time.time() + 20)
+    a.start()
+    try:
+        assert slow.started.wait(30)
+        deadline = time.monotonic() + 2.5  # more than two leases: A's keeper heartbeats
+        while time.monotonic() < deadline:
+            assert not ahead.step(), "the worker 20 s ahead took a live claim"
+            time.sleep(0.1)
+        slow.go.set()
+        wait_until(lambda: qa.pending() == 0)
+    finally:
+        slow.go.set()
+        a.stop()
+    assert len(transitions_sent(sandbox)) == 1
+    # An intake 20 s ahead (its received time), a worker 20 s behind: due now all the same.
+    delivery = Delivery("github:d2", "github", "opened", "github:sha256:d2")
+    qa.enqueue(delivery, [NewTask(issue="DEMO-2", status="inReview")], time.time() + 20)
+    behind = Worker(qb, lambda: client(sandbox), retry(), clock=lambda: time.time() - 20)
+    assert behind.step()
+    wait_until(lambda: qb.pending() == 0)
+    assert status_of(sandbox, "DEMO-2") == "inReview"
+
+
+def _database(url: str) -> str:
+    return url.split("///", 1)[1].split("?", 1)[0]
+
+
+class StopsTheDatabase:
+    """Moves the issue, then stops the queue's database before the worker records it: new
+    connections are refused and the open ones cut, as when PostgreSQL stops."""
+
+    def __init__(self, real: Any, server: PostgresServer, url: str) -> None:
+        self.real, self.server, self.name = real, server, _database(url)
+        self.stopped = threading.Event()
+
+    def get_issue(self, key: str, *, with_transitions: bool = False) -> Any:
+        return self.real.get_issue(key, with_transitions=with_transitions)
+
+    def move_to_status(self, key: str, status: str, **options: Any) -> object:
+        result = self.real.move_to_status(key, status, **options)
+        if not self.stopped.is_set():
+            self.stopped.set()
+            self.server.admin(f"ALTER DATABASE {self.name} ALLOW_CONNECTIONS false")
+            self.server.admin(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = '{self.name}'"
+            )
+        return result
+
+
+def test_a_database_stopped_mid_completion_leaves_no_task_stuck(
+    postgres_server: PostgresServer, postgres_url: str, sandbox: SandboxHandle
+) -> None:
+    """The database stops between Tracker's answer and the write recording it. The worker
+    tries the write again, then gives its claim up (its heartbeat stops renewing it); once
+    the database is back the task is taken again (the issue is already there: a success)
+    and the issue's next task is applied too, while the same worker runs on."""
+    queue = open_queue(postgres_url)
+    enqueue(queue, "d1", "DEMO-1", "inProgress")
+    enqueue(queue, "d2", "DEMO-1", "inReview")
+    mover = StopsTheDatabase(client(sandbox), postgres_server, postgres_url)
+    worker = Worker(queue, lambda: mover, retry(lease=1.0))
+    worker.start()
+    try:
+        assert mover.stopped.wait(30)
+        wait_until(lambda: not worker.held())  # the write was tried, then the claim given up
+        time.sleep(0.5)  # the keeper beats (and fails) meanwhile
+        postgres_server.admin(f"ALTER DATABASE {_database(postgres_url)} ALLOW_CONNECTIONS true")
+        wait_until(lambda: queue.pending() == 0)
+    finally:
+        postgres_server.admin(f"ALTER DATABASE {_database(postgres_url)} ALLOW_CONNECTIONS true")
+        worker.stop()
+        queue.close()
+    assert status_of(sandbox, "DEMO-1") == "inReview"
+    assert [t["state"] for t in open_queue(postgres_url).tasks()] == ["done", "done"]
+
+
+def test_a_heartbeat_renews_only_the_claims_in_hand(opener: Opener) -> None:
+    """A claim whose work has ended is not renewed: it lapses after the lease."""
+    q = opener()
+    q.clock = lambda: 10.0  # the test says the time
+    enqueue(q, "d1", "DEMO-1", "s")
+    enqueue(q, "d2", "DEMO-2", "s")
+    first, second = q.claim_some(lease=5, limit=2)
+    q.clock = lambda: 14.0
+    assert q.heartbeat([first]) == []  # only the task still being worked on
+    other = opener()
+    other.clock = lambda: 18.0
+    taken = other.claim_some(lease=5, limit=2)
+    assert [t.id for t in taken] == [second.id]
+    assert taken[0].token == second.token + 1
+    assert q.heartbeat([second]) == [second]  # lost: the caller hears of it
+    assert not q.hold(second)
+    assert not q.done(second, 19.0)  # fenced: not written over its successor's claim
+    assert not q.retry(second, 1.0, "late")
+    assert not q.fail(second, 19.0, "late")
+    row = {t["id"]: t for t in q.tasks()}[second.id]
+    assert (row["state"], row["last_error"], row["token"]) == ("pending", "", taken[0].token)
+    assert q.counters()["fenced"] == 3
