@@ -14,7 +14,14 @@ import pytest
 
 from testing.postgres import PostgresServer
 from testing.servers import SandboxHandle
-from tests.relay.helpers import wait_until
+from tests.relay.helpers import (
+    relay_in_thread,
+    seed_issue,
+    status_of,
+    transitions,
+    wait_until,
+    write_config,
+)
 from tracker_git.relay.config import RetrySettings, TrackerSettings
 from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue
 from tracker_git.relay.worker import Worker
@@ -57,16 +64,6 @@ def client(sandbox: SandboxHandle) -> Any:
 def enqueue(queue: SqlQueue, name: str, issue: str, status: str, kind: str = "opened") -> None:
     delivery = Delivery(f"github:{name}", "github", kind, f"github:sha256:{name}")
     assert queue.enqueue(delivery, [NewTask(issue=issue, status=status)], time.time())
-
-
-def status_of(sandbox: SandboxHandle, key: str) -> str:
-    issue = sandbox.state.issue(key)
-    assert issue is not None
-    return str(issue["status"]["key"] if isinstance(issue["status"], dict) else issue["status"])
-
-
-def transitions_sent(sandbox: SandboxHandle) -> list[str]:
-    return [str(r["path"]) for r in sandbox.requests if str(r["path"]).endswith("/_execute")]
 
 
 class PausedAfterReading:
@@ -114,7 +111,7 @@ def test_a_worker_paused_past_its_lease_does_not_move_the_issue_back(
     paused.resume.set()
     stalled.join(30)
     assert status_of(sandbox, key) == "inReview"  # not sent back to rework
-    assert len(transitions_sent(sandbox)) == 3  # B's three moves, none of A's
+    assert len(transitions(sandbox)) == 3  # B's three moves, none of A's
     assert [t["state"] for t in qb.tasks()] == ["done", "done", "done"]
     assert qa.counters().get("fenced") == 1
     assert qa.counters().get("applied") is None  # A recorded nothing
@@ -160,7 +157,7 @@ def test_hosts_with_skewed_clocks_neither_steal_live_claims_nor_wait(
     finally:
         slow.go.set()
         a.stop()
-    assert len(transitions_sent(sandbox)) == 1
+    assert len(transitions(sandbox)) == 1
     # An intake 20 s ahead (its received time), a worker 20 s behind: due now all the same.
     delivery = Delivery("github:d2", "github", "opened", "github:sha256:d2")
     qa.enqueue(delivery, [NewTask(issue="DEMO-2", status="inReview")], time.time() + 20)
@@ -246,3 +243,61 @@ def test_a_heartbeat_renews_only_the_claims_in_hand(opener: Opener) -> None:
     row = {t["id"]: t for t in q.tasks()}[second.id]
     assert (row["state"], row["last_error"], row["token"]) == ("pending", "", taken[0].token)
     assert q.counters()["fenced"] == 3
+
+
+def test_a_close_on_merge_sets_the_configured_resolution(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    """merged -> closed, whose transition requires a resolution: [resolutions] merged gives
+    it, the issue closes as fixed, and the start's check finds nothing to say."""
+    from tracker_git.relay.app import check_workflow
+    from tracker_git.relay.config import load
+
+    seed_issue(sandbox, "PROJ-123", "readyForTest")
+    config = write_config(
+        tmp_path, sandbox, statuses={"merged": "closed"}, extra='queues = ["PROJ"]'
+    )
+    config.write_text(config.read_text() + '[resolutions]\nmerged = "fixed"\n')
+    assert check_workflow(load(str(config)), client(sandbox)) == []
+    with relay_in_thread(config) as relay:
+        assert relay.post("github-merged").status_code == 202
+        wait_until(lambda: relay.app.queue.pending() == 0)
+        assert relay.app.queue.tasks()[0]["state"] == "done"
+    issue = sandbox.state.issue("PROJ-123")
+    assert issue is not None and (issue["status"], issue["resolution"]) == ("closed", "fixed")
+    assert len(transitions(sandbox)) == 1
+
+
+def test_the_start_names_a_closing_status_without_a_resolution(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    """Checked against Tracker when the relay starts (and by --check): a status that closes
+    the issue with no resolution configured, a resolution the queue does not have, a status
+    Tracker does not know."""
+    import os
+    import subprocess
+    import sys
+
+    from tracker_git.relay.app import check_workflow
+    from tracker_git.relay.config import load
+
+    config = write_config(
+        tmp_path, sandbox, statuses={"merged": "closed", "declined": "archived"},
+        extra='queues = ["DEMO"]',
+    )  # fmt: skip
+    config.write_text(config.read_text() + '[resolutions]\ndeclined = "someday"\n')
+    found = check_workflow(load(str(config)), client(sandbox))
+    assert found == [
+        "[statuses] merged = 'closed' closes the issue, and Tracker's transitions into it need "
+        'a resolution; set [resolutions] merged (e.g. "fixed")',
+        "[statuses] declined = 'archived': Tracker has no such status",
+        "[resolutions] declined = 'someday': queue DEMO has no such resolution (it has: "
+        "duplicate, fixed, invalid, wontFix)",
+    ]
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "git-tracker"), "relay", "--config", str(config),
+         "--check"],
+        capture_output=True, text=True, env={**os.environ, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "set [resolutions] merged" in done.stderr and "Traceback" not in done.stderr

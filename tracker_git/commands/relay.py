@@ -45,9 +45,13 @@ def run(args: argparse.Namespace) -> int:
         for name, f in cfg.forges.items()
     )
     if args.check:
+        from tracker_git.core.errors import ConfigError
+        from tracker_git.relay import workflow
         from tracker_git.relay.app import tracker_client
 
-        tracker_client(cfg)
+        found = workflow.problems(cfg, tracker_client(cfg))  # type: ignore[arg-type]
+        if found:
+            raise ConfigError(f"{args.config}: " + f"\n{args.config}: ".join(found))
         output.result(f"{args.config}: ok; forges: {forges}; queue: {database}")
         return 0
     from tracker_git.relay import logs

@@ -411,9 +411,23 @@ def new_worker(config: RelayConfig, queue: SqlQueue, make_mover: Callable[[], Mo
         config.retry,
         concurrency=config.concurrency,
         resolutions=config.resolutions,
+        on_start=lambda: check_workflow(config, make_mover()),
     )
     worker.handlers[commitstatus.ACTION] = commitstatus.StatusSetter(config, make_mover)
     return worker
+
+
+def check_workflow(config: RelayConfig, client: object) -> list[str]:
+    """Log each configured move Tracker's workflow would refuse (tracker_git.relay.workflow);
+    what was found."""
+    from tracker_git.relay import workflow
+
+    if not (hasattr(client, "statuses") and hasattr(client, "queue_resolutions")):
+        return []
+    found = workflow.problems(config, client)
+    for line in found:
+        log.error("relay: %s", line)
+    return found
 
 
 def create_app(

@@ -132,6 +132,7 @@ class Worker:
         concurrency: int = 1,
         resolutions: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
+        on_start: Callable[[], object] | None = None,
     ) -> None:
         self.queue = queue
         self.make_mover = make_mover
@@ -140,6 +141,7 @@ class Worker:
         self.concurrency = max(1, concurrency)
         self.resolutions = dict(resolutions or {})  # event kind -> resolution key
         self.clock = clock  # this host's: logs and give-up only, never leases (the queue's)
+        self.on_start = on_start  # run first on the worker's thread (the workflow check)
         # action -> what does it; a task whose action is missing here fails for good.
         self.handlers: dict[str, Handler] = {TRANSITION: self._transition}
         self._stop = threading.Event()
@@ -209,6 +211,13 @@ class Worker:
             )  # fmt: skip
 
     def _run(self) -> None:
+        if self.on_start is not None:
+            try:
+                self.on_start()
+            except Exception as exc:  # Tracker unreachable: the tasks will tell
+                log.warning(
+                    "relay worker: could not check the configuration with Tracker (%s)", exc
+                )
         try:
             self.queue.release_dead()  # a restart after a kill: take back its claims now
         except Exception:
