@@ -301,3 +301,100 @@ def test_the_start_names_a_closing_status_without_a_resolution(
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "set [resolutions] merged" in done.stderr and "Traceback" not in done.stderr
+
+
+class Recording:
+    """A real client that notes when each read and move starts and ends, per issue."""
+
+    def __init__(self, real: Any, seen: list[tuple[float, str, str, str]]) -> None:
+        self.real, self.seen = real, seen
+        self.lock = threading.Lock()
+
+    def _note(self, key: str, what: str, edge: str) -> None:
+        with self.lock:
+            self.seen.append((time.monotonic(), key, what, edge))
+
+    def get_issue(self, key: str, *, with_transitions: bool = False) -> Any:
+        self._note(key, "read", "start")
+        try:
+            return self.real.get_issue(key, with_transitions=with_transitions)
+        except Exception as exc:
+            self._note(key, f"read failed: {getattr(exc, 'status', '')}", "end")
+            raise
+
+    def move_to_status(self, key: str, status: str, **options: Any) -> object:
+        self._note(key, status, "start")
+        try:
+            return self.real.move_to_status(key, status, **options)
+        finally:
+            self._note(key, status, "end")
+
+
+# A round every issue can make from inProgress, event after event.
+ROUND = ("inReview", "needsRework", "inProgress", "inReview", "readyForTest")
+
+
+def test_issues_move_concurrently_each_in_order(opener: Opener, sandbox: SandboxHandle) -> None:
+    """Twelve issues, five events each, Tracker 20 ms away, a pool of 8: moves of different
+    issues overlap; each issue's moves happen in delivery order, never two at once."""
+    sandbox.inject(latency_ms=20)
+    queue = opener()
+    keys = [f"LOAD-{n}" for n in range(1, 13)]
+    for key in keys:
+        seed_issue(sandbox, key, "inProgress")
+    for step, status in enumerate(ROUND):  # deliveries interleaved across the issues
+        for key in keys:
+            enqueue(queue, f"{key}-{step}", key, status)
+    seen: list[tuple[float, str, str, str]] = []
+    worker = Worker(queue, lambda: Recording(client(sandbox), seen), retry(), concurrency=8)
+    worker.start()
+    try:
+        wait_until(lambda: queue.pending() == 0, timeout=60)
+    finally:
+        worker.stop()
+    assert {t["state"] for t in queue.tasks()} == {"done"}
+    moves = sorted((at, key, status, edge) for at, key, status, edge in seen if status in ROUND)
+    busy, most, per_issue = 0, 0, dict.fromkeys(keys, 0)
+    for _, key, _, edge in moves:
+        busy += 1 if edge == "start" else -1
+        per_issue[key] += 1 if edge == "start" else -1
+        most = max(most, busy)
+        assert per_issue[key] in (0, 1), f"two moves of {key} at once"
+    assert most > 1, "moves never overlapped"
+    for key in keys:
+        order = [status for _, k, status, edge in moves if k == key and edge == "start"]
+        assert order == list(ROUND), key
+        assert status_of(sandbox, key) == "readyForTest"
+
+
+def test_a_rate_limit_pauses_the_whole_pool(opener: Opener, sandbox: SandboxHandle) -> None:
+    """Tracker answers 429 with Retry-After: 2 to one issue's reads until the client's own
+    tries are spent; then no thread of the pool calls Tracker for those 2 seconds, though
+    other issues' tasks are due meanwhile."""
+    queue = opener()
+    seen: list[tuple[float, str, str, str]] = []
+    sandbox.inject(429, times=4, retry_after=2, path="/issues/DEMO-1", method="GET")
+    enqueue(queue, "limited", "DEMO-1", "inProgress")
+    worker = Worker(queue, lambda: Recording(client(sandbox), seen), retry(), concurrency=4)
+    worker.start()
+    stop = threading.Event()
+
+    def feed() -> None:  # a task for another issue every 50 ms (each one read, none a move)
+        n = 0
+        while not stop.wait(0.05):
+            n += 1
+            enqueue(queue, f"other-{n}", "DEMO-2", "inProgress")
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        wait_until(lambda: any(what == "read failed: 429" for _, _, what, _ in seen), timeout=60)
+        time.sleep(2.5)
+    finally:
+        stop.set()
+        feeder.join()
+        worker.stop()
+    limited = next(at for at, _, what, _ in seen if what == "read failed: 429")
+    reads = [at - limited for at, _, what, edge in seen if what == "read" and edge == "start"]
+    assert not [t for t in reads if 0.05 < t < 1.9], "a thread called Tracker during the pause"
+    assert [t for t in reads if t >= 1.9], "the pool never resumed"

@@ -56,6 +56,8 @@ log = logs.logger()
 _TRANSIENT = {401, 403, 408, 409, 412, 425, 429}
 # Writes of a task's outcome tried before its claim is given up (the database refuses).
 RECORD_TRIES = 3
+# The longest pool-wide pause a 429's Retry-After may ask for (an hour's would stall the relay).
+MAX_PAUSE = 300.0
 
 
 class Mover(Protocol):
@@ -359,6 +361,7 @@ class Worker:
         try:
             if handler is None:
                 raise TrackerGitError(f"no handler for the task action {task.action!r}")
+            self._gate()  # not even a read while Tracker asks the pool to wait
             handler(task, lambda: self._fence(task))
         except Fenced:
             self.queue.local.add("fenced")
@@ -395,7 +398,7 @@ class Worker:
         if getattr(exc, "status", None) == 429:
             wait = getattr(exc, "retry_after", None)
             pause = wait if isinstance(wait, int | float) else backoff(task.attempts, self.retry)
-            self.pause(min(float(pause), self.retry.cap))
+            self.pause(min(float(pause), MAX_PAUSE))
         if self.permanent(exc) or unknown:
             log.error(
                 "%s: failed, not retrying: %s", where, reason,
