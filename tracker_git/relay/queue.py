@@ -393,13 +393,13 @@ class SqlQueue(ABC):
             ).rowcount
         return count
 
-    def _finish(self, db: Any, task: Task, due: float) -> None:
-        """The task's key: its next waiting task becomes due."""
+    def _finish(self, db: Any, key: str, due: float) -> None:
+        """A task of `key` is finished: the key's next waiting task becomes due."""
         self.run(
             db,
             "UPDATE tasks SET next_try = ? WHERE id = (SELECT MIN(id) FROM tasks "
             "WHERE issue = ? AND state = 'pending') AND next_try IS NULL",
-            (due, task.issue),
+            (due, key),
         )
 
     def done(self, task: Task, now: float) -> bool:
@@ -423,9 +423,11 @@ class SqlQueue(ABC):
                     (now, task.id, task.token),
                 ).rowcount
                 if marked == 1:
-                    self._finish(db, task, due)
+                    self._finish(db, task.issue, due)
                 else:
                     stale.append(task)
+            if len(stale) < len(tasks):
+                self.announce(db)  # the issues' next tasks may be due: idle workers look
         if len(stale) < len(tasks):
             self.local.add("applied", by=len(tasks) - len(stale))
         if stale:
@@ -457,7 +459,8 @@ class SqlQueue(ABC):
                 (now, error[:500], task.id, task.token),
             ).rowcount
             if changed == 1:
-                self._finish(db, task, self.db_now(db))
+                self._finish(db, task.issue, self.db_now(db))
+                self.announce(db)
         self.local.add("failed" if changed == 1 else "fenced")
         return bool(changed == 1)
 
@@ -515,6 +518,120 @@ class SqlQueue(ABC):
             )
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # -- operators' tools (git tracker relay tasks | retry | drop) -------------------------
+    def recent(
+        self,
+        *,
+        state: str | None = None,
+        issue: str | None = None,
+        forge: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, object]]:
+        """The newest tasks first (up to `limit`), with their delivery's forge, filtered by
+        state ("running": pending and claimed), issue and forge."""
+        where, params = [], []
+        if state == "running":
+            where.append("state = 'pending' AND claimed_by IS NOT NULL")
+        elif state:
+            where.append("state = ?")
+            params.append(state)
+        if issue:
+            where.append("issue = ?")
+            params.append(issue)
+        if forge:  # delivery ids are "forge:id": the ones between "forge:" and "forge;"
+            where.append("delivery >= ? AND delivery < ?")
+            params += [f"{forge}:", f"{forge};"]
+        with self.reading() as db:
+            cursor = self.run(
+                db,
+                "SELECT id, state, claimed_by, attempts, issue, status, action, kind, delivery, "
+                "pr, created, finished, next_try, last_error FROM tasks"
+                + (" WHERE " + " AND ".join(where) if where else "")
+                + " ORDER BY id DESC LIMIT ?",
+                (*params, limit),
+            )
+            names = [column[0] for column in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for row in rows:
+            row["forge"] = str(row["delivery"]).partition(":")[0]
+        return rows
+
+    def requeue(self, ids: Sequence[int] | None) -> tuple[list[int], list[tuple[int, str]]]:
+        """Put failed tasks back in the queue (`ids`, or every failed one: None), due now,
+        tries counted afresh. A task whose issue has a later task done or pending is left
+        failed: applying it now would move the issue back. What was requeued, and what was
+        not with why."""
+        requeued: list[int] = []
+        refused: list[tuple[int, str]] = []
+        with self.transaction(durable=False) as db:
+            if ids is None:
+                rows = self.run(
+                    db, "SELECT id, issue, state FROM tasks WHERE state = 'failed' ORDER BY id"
+                ).fetchall()
+            else:
+                rows = []
+                for task_id in sorted(set(ids)):
+                    row = self.run(
+                        db, "SELECT id, issue, state FROM tasks WHERE id = ?", (task_id,)
+                    ).fetchone()
+                    if row is None:
+                        refused.append((task_id, "no such task (pruned, or never there)"))
+                    else:
+                        rows.append(row)
+            self.lock_keys(db, sorted({str(row[1]) for row in rows}))
+            due = self.db_now(db)
+            for task_id, issue, state in rows:
+                if state != "failed":
+                    refused.append((int(task_id), f"it is {state}, not failed"))
+                    continue
+                later = self.run(
+                    db,
+                    "SELECT id FROM tasks WHERE issue = ? AND id > ? AND state IN "
+                    "('done', 'pending') ORDER BY id LIMIT 1",
+                    (issue, task_id),
+                ).fetchone()
+                if later is not None:
+                    refused.append(
+                        (int(task_id), f"a later task of {issue} (#{later[0]}) is done or pending")
+                    )
+                    continue
+                self.run(
+                    db,
+                    "UPDATE tasks SET state = 'pending', attempts = 0, finished = NULL, "
+                    "claimed_by = NULL, heartbeat = NULL, next_try = CASE WHEN EXISTS (SELECT 1 "
+                    "FROM tasks WHERE issue = ? AND state = 'pending') THEN NULL ELSE ? END "
+                    "WHERE id = ?",
+                    (issue, due, task_id),
+                )
+                requeued.append(int(task_id))
+            if requeued:
+                self.announce(db)
+        return requeued, refused
+
+    def drop(self, task_id: int, now: float) -> str:
+        """Give a pending or failed task up for good ("dropped"); its issue's next task
+        becomes due, and a worker in the middle of it is fenced off. What it was, or "" when
+        there is no such task; ValueError if it is done or dropped already."""
+        with self.transaction(durable=False) as db:
+            row = self.run(db, "SELECT issue, state FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            if row is None:
+                return ""
+            issue, state = str(row[0]), str(row[1])
+            if state not in ("pending", "failed"):
+                raise ValueError(f"task {task_id} is {state}: nothing to drop")
+            self.lock_keys(db, [issue])
+            self.run(
+                db,
+                "UPDATE tasks SET state = 'dropped', finished = ?, claimed_by = NULL, "
+                "next_try = NULL, token = token + 1, last_error = CASE WHEN last_error = '' "
+                "THEN 'dropped by an operator' ELSE last_error END WHERE id = ?",
+                (now, task_id),
+            )
+            if state == "pending":
+                self._finish(db, issue, self.db_now(db))
+                self.announce(db)
+        return state
 
     def prune(self, before: float) -> None:
         """Forget finished tasks and deliveries older than `before`. A delivery (id and body
