@@ -7,16 +7,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from testing.postgres import PostgresServer
-from testing.servers import SandboxHandle
+from testing.servers import SandboxHandle, serve_on_loopback
 from tests.relay.helpers import (
     relay_in_thread,
     seed_issue,
+    start_relay_process,
     status_of,
     transitions,
     wait_until,
@@ -398,3 +401,81 @@ def test_a_rate_limit_pauses_the_whole_pool(opener: Opener, sandbox: SandboxHand
     reads = [at - limited for at, _, what, edge in seen if what == "read" and edge == "start"]
     assert not [t for t in reads if 0.05 < t < 1.9], "a thread called Tracker during the pause"
     assert [t for t in reads if t >= 1.9], "the pool never resumed"
+
+
+class HeldAnswer:
+    """A loopback proxy in front of the sandbox that holds the answer to the first read of
+    one issue: the sandbox has answered (the issue as it was), the worker has not got it."""
+
+    def __init__(self, sandbox: SandboxHandle, path: str) -> None:
+        self.sandbox, self.path = sandbox, path
+        self.fetched, self.release = threading.Event(), threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                answer = requests.request(
+                    self.command, proxy.sandbox.url + self.path,
+                    data=self.rfile.read(length) if length else None, timeout=10,
+                    headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+                )  # fmt: skip
+                if self.command == "GET" and proxy.path in self.path and not proxy.fetched.is_set():
+                    proxy.fetched.set()
+                    assert proxy.release.wait(30)
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", ""))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = _forward
+
+        self.handler = Handler
+
+
+def test_a_relay_stopped_past_its_lease_does_not_move_the_issue_back(
+    opener: Opener, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """SIGSTOP, for real: `git tracker relay --worker-only` has read DEMO-3 (in review) for
+    its first task when it is stopped (the answer on its way). Past the lease, another worker
+    applies the three tasks (needs rework, in progress, in review). SIGCONT: the stopped
+    relay finds its claim's token changed and drops its move: the issue stays in review."""
+    import signal
+
+    queue = opener()
+    for n, status in enumerate(("needsRework", "inProgress", "inReview")):
+        enqueue(queue, f"d{n}", "DEMO-3", status)
+    proxy = HeldAnswer(sandbox, "/issues/DEMO-3")
+    with serve_on_loopback(proxy.handler) as url:
+        config = write_config(
+            tmp_path, sandbox, database=queue.database,
+            retry="first = 0.05\ncap = 0.2\npoll = 0.2\nlease = 1\n",
+        )  # fmt: skip
+        config.write_text(config.read_text().replace(sandbox.url, url))
+        stopped = start_relay_process(config, worker_only=True)
+        assert stopped.process is not None
+        try:
+            assert proxy.fetched.wait(30)
+            stopped.process.send_signal(signal.SIGSTOP)
+            proxy.release.set()  # the stale answer waits in the stopped relay's socket
+            time.sleep(1.5)  # past the lease
+            other = Worker(opener(), lambda: client(sandbox), retry(lease=1.0))
+            while queue.pending():
+                other.step()
+            assert status_of(sandbox, "DEMO-3") == "inReview"
+            stopped.process.send_signal(signal.SIGCONT)
+            wait_until(lambda: queue.counters().get("fenced") == 1)
+        finally:
+            proxy.release.set()
+            stopped.process.send_signal(signal.SIGCONT)
+            stopped.process.terminate()
+            stopped.process.wait(30)
+    assert status_of(sandbox, "DEMO-3") == "inReview"
+    assert len(transitions(sandbox)) == 3
+    assert "claimed by another worker meanwhile" in "".join(stopped.log)
