@@ -47,6 +47,7 @@ from typing import Any, Protocol
 from tracker_git.core.errors import TrackerGitError
 from tracker_git.relay import logs
 from tracker_git.relay.config import RetrySettings
+from tracker_git.relay.payloads import TransitionTask, decode
 from tracker_git.relay.queue import TRANSITION, SqlQueue, Task
 
 log = logs.logger()
@@ -317,13 +318,14 @@ class Worker:
             raise Fenced(f"task {task.id} was claimed by another worker")
 
     def _transition(self, task: Task, fence: Fence) -> None:
+        move = decode(task, TransitionTask)
         mover = self._mover()
         resolution = self.resolutions.get(task.kind) or None
         # Read the issue, check the claim, then move from what was read: a worker paused
         # between reading and moving finds its claim gone instead of moving the issue back.
-        issue = mover.get_issue(task.issue, with_transitions=True)
+        issue = mover.get_issue(move.issue, with_transitions=True)
         fence()
-        mover.move_to_status(task.issue, task.status, resolution=resolution, issue=issue)
+        mover.move_to_status(move.issue, move.status, resolution=resolution, issue=issue)
 
     def _record(self, task: Task, what: str, write: Callable[[], object]) -> None:
         """Write a task's outcome, trying again while the database refuses; then give the
