@@ -94,11 +94,16 @@ def run(args: argparse.Namespace) -> int:
         for name, f in cfg.forges.items()
     )
     if args.check:
-        from tracker_git.core.errors import ConfigError
+        from tracker_git.core.errors import ConfigError, TrackerGitError
         from tracker_git.relay import workflow
         from tracker_git.relay.app import tracker_client
 
-        found = workflow.problems(cfg, tracker_client(cfg))  # type: ignore[arg-type]
+        client = tracker_client(cfg)
+        try:
+            found = workflow.problems(cfg, client)  # type: ignore[arg-type]
+        except TrackerGitError as exc:  # the file is fine; Tracker could not be asked
+            output.warn(f"could not check the statuses with Tracker: {exc}")
+            found = []
         if found:
             raise ConfigError(f"{args.config}: " + f"\n{args.config}: ".join(found))
         output.result(f"{args.config}: ok; forges: {forges}; queue: {database}")

@@ -35,7 +35,7 @@ from tracker_git.relay.queue import SCHEMA_VERSION, SqlQueue, describe
 CHANNEL = "tracker_git_relay"
 _LOCK_SPACE = 0x7467  # advisory lock class for per-key locks ("tg")
 _MIGRATION_LOCK = 0x74670001
-_POOL = 8  # idle connections kept per process
+_POOL = 24  # idle connections kept per process: a worker's pool threads (16) and requests
 
 # Schema version -> statements bringing the previous version to it (1: the SQLite-only era).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
