@@ -465,10 +465,14 @@ class SqlQueue(ABC):
         return bool(changed == 1)
 
     def due_in(self) -> float | None:
-        """Seconds until the earliest pending task is due, on the database's clock (None:
-        nothing pending; 0 or less: due now)."""
+        """Seconds until the earliest unclaimed pending task is due, on the database's clock
+        (None: none; 0 or less: due now)."""
         with self.reading() as db:
-            row = self.run(db, "SELECT MIN(next_try) FROM tasks WHERE state = 'pending'").fetchone()
+            # Claimed ones are in hand (here or elsewhere): a lapsed claim waits for the poll.
+            row = self.run(
+                db,
+                "SELECT MIN(next_try) FROM tasks WHERE state = 'pending' AND claimed_by IS NULL",
+            ).fetchone()
             if row is None or row[0] is None:
                 return None
             return float(row[0]) - self.db_now(db)
