@@ -144,7 +144,7 @@ class Worker:
         self.concurrency = max(1, concurrency)
         self.resolutions = dict(resolutions or {})  # event kind -> resolution key
         self.clock = clock  # this host's: logs and give-up only, never leases (the queue's)
-        self.on_start = on_start  # run first on the worker's thread (the workflow check)
+        self.on_start = on_start  # run once as the worker starts (the workflow check)
         # action -> what does it; a task whose action is missing here fails for good.
         self.handlers: dict[str, Handler] = {TRANSITION: self._transition}
         self._stop = threading.Event()
@@ -213,14 +213,18 @@ class Worker:
                 task.issue, task.id,
             )  # fmt: skip
 
+    def _check(self) -> None:
+        if self.on_start is None:
+            return
+        try:
+            self.on_start()
+        except Exception as exc:  # Tracker unreachable: the tasks will tell
+            log.warning("relay worker: could not check the configuration with Tracker (%s)", exc)
+
     def _run(self) -> None:
-        if self.on_start is not None:
-            try:
-                self.on_start()
-            except Exception as exc:  # Tracker unreachable: the tasks will tell
-                log.warning(
-                    "relay worker: could not check the configuration with Tracker (%s)", exc
-                )
+        # On a thread of its own: a slow Tracker must not delay taking back a killed relay's
+        # task.
+        threading.Thread(target=self._check, name="tracker-git-relay-check", daemon=True).start()
         try:
             self.queue.release_dead()  # a restart after a kill: take back its claims now
         except Exception:
