@@ -31,6 +31,7 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
 
     def open_it() -> SqlQueue:
         opened.append(open_queue(database))
+        opened[-1].clock = lambda: 0.0  # the tests say the time of each claim and heartbeat
         return opened[-1]
 
     yield open_it
@@ -124,7 +125,7 @@ def test_one_issue_moves_in_delivery_order(opener: Opener) -> None:
     first = q.claim(now=20.0, lease=60)
     assert first is not None
     assert (first.issue, first.status, first.attempts) == ("DEV-1", "inReview", 1)
-    q.retry(first, at=50.0, error="503")
+    q.retry(first, delay=50.0, error="503")
     other = q.claim(now=21.0, lease=60)
     assert other is not None and other.issue == "DEV-2"  # not DEV-1's second move
     assert q.claim(now=22.0, lease=60) is None
@@ -164,7 +165,7 @@ def test_a_claim_lives_as_long_as_its_heartbeat(opener: Opener) -> None:
     assert claimed is not None
     other = opener()
     assert other.claim(now=14.0, lease=5) is None
-    q.heartbeat(now=14.0)  # the holder is alive and says so
+    q.heartbeat([claimed], now=14.0)  # the holder is alive and says so
     assert other.claim(now=18.0, lease=5) is None
     # The heartbeat stops (a frozen or killed holder on another host): free after the lease.
     back = other.claim(now=19.5, lease=5)

@@ -1,6 +1,9 @@
 """`git tracker relay --config FILE [--host H] [--port P] [--check] [--worker-only]`: run the
 webhook service that moves issues on pull-request events (docs/relay.md); `--worker-only`
-runs only its queue's worker, for relays that accept deliveries with `[server] worker = false`."""
+runs only its queue's worker, for relays that accept deliveries with `[server] worker = false`.
+
+Operators' tools on the same queue (tracker_git.relay.operate): `relay tasks [--state S]
+[--issue KEY] [--forge F] [--limit N]`, `relay retry ID... | --failed`, `relay drop ID`."""
 
 from __future__ import annotations
 
@@ -10,8 +13,18 @@ import os
 
 from tracker_git.core import output
 
+ACTIONS = ("tasks", "retry", "drop")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=ACTIONS,
+        help="tasks: list the newest tasks; retry ID...|--failed: queue failed ones again; "
+        "drop ID: give a pending or failed task up (none: serve)",
+    )
+    parser.add_argument("ids", nargs="*", type=int, metavar="ID", help="task ids (retry, drop)")
     parser.add_argument(
         "--config",
         metavar="FILE",
@@ -28,6 +41,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve no HTTP: only apply the queued deliveries (beside relays with "
         "[server] worker = false)",
     )
+    parser.add_argument("--state", help="tasks: only pending, running, done, failed or dropped")
+    parser.add_argument("--issue", metavar="KEY", help="tasks: only this issue's")
+    parser.add_argument("--forge", help="tasks: only deliveries from this forge")
+    parser.add_argument("--limit", type=int, default=50, help="tasks: how many, newest first (50)")
+    parser.add_argument("--failed", action="store_true", help="retry: every failed task")
+
+
+def _operate(args: argparse.Namespace, database: str) -> int:
+    from tracker_git.core.errors import UsageError
+    from tracker_git.relay import operate
+    from tracker_git.relay.queue import open_queue
+
+    if args.action == "retry" and bool(args.ids) == args.failed:
+        raise UsageError("name the tasks to retry (relay retry ID...) or give --failed")
+    if args.action == "drop" and len(args.ids) != 1:
+        raise UsageError("name one task to drop: relay drop ID")
+    if args.action == "tasks" and args.ids:
+        raise UsageError("relay tasks takes no ids; filter with --state, --issue, --forge")
+    queue = open_queue(database)
+    try:
+        if args.action == "tasks":
+            lines = operate.table(
+                queue, state=args.state, issue=args.issue, forge=args.forge, limit=args.limit
+            )
+            ok = True
+        elif args.action == "retry":
+            lines, ok = operate.retry(queue, None if args.failed else args.ids)
+        else:
+            lines, ok = [operate.drop(queue, args.ids[0])], True
+    finally:
+        queue.close()
+    for line in lines:
+        output.result(line)
+    return 0 if ok else 1
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,15 +86,26 @@ def run(args: argparse.Namespace) -> int:
     from tracker_git.relay.queue import describe
 
     cfg = config.load(args.config)
+    if args.action:
+        return _operate(args, cfg.database)
     database = describe(cfg.database)  # a URL's password is not shown
     forges = ", ".join(
         f"{name}{'' if f.secret or f.signing_key else ' (unsigned)'}"
         for name, f in cfg.forges.items()
     )
     if args.check:
+        from tracker_git.core.errors import ConfigError, TrackerGitError
+        from tracker_git.relay import workflow
         from tracker_git.relay.app import tracker_client
 
-        tracker_client(cfg)
+        client = tracker_client(cfg)
+        try:
+            found = workflow.problems(cfg, client)  # type: ignore[arg-type]
+        except TrackerGitError as exc:  # the file is fine; Tracker could not be asked
+            output.warn(f"could not check the statuses with Tracker: {exc}")
+            found = []
+        if found:
+            raise ConfigError(f"{args.config}: " + f"\n{args.config}: ".join(found))
         output.result(f"{args.config}: ok; forges: {forges}; queue: {database}")
         return 0
     from tracker_git.relay import logs

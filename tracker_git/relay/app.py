@@ -73,6 +73,7 @@ _METRICS = (
     ("applied", "counter", "issue moves Tracker accepted"),
     ("retried", "counter", "tries that failed and were scheduled again"),
     ("failed", "counter", "issue moves given up"),
+    ("fenced", "counter", "results dropped: the task's claim had passed to another worker"),
 )
 
 
@@ -404,9 +405,29 @@ class RelayApp:
 
 def new_worker(config: RelayConfig, queue: SqlQueue, make_mover: Callable[[], Mover]) -> Worker:
     """A worker (not started) for the queue, doing issue moves and commit statuses."""
-    worker = Worker(queue, make_mover, config.retry)
+    worker = Worker(
+        queue,
+        make_mover,
+        config.retry,
+        concurrency=config.concurrency,
+        resolutions=config.resolutions,
+        on_start=lambda: check_workflow(config, make_mover()),
+    )
     worker.handlers[commitstatus.ACTION] = commitstatus.StatusSetter(config, make_mover)
     return worker
+
+
+def check_workflow(config: RelayConfig, client: object) -> list[str]:
+    """Log each configured move Tracker's workflow would refuse (tracker_git.relay.workflow);
+    what was found."""
+    from tracker_git.relay import workflow
+
+    if not (hasattr(client, "statuses") and hasattr(client, "queue_resolutions")):
+        return []
+    found = workflow.problems(config, client)
+    for line in found:
+        log.error("relay: %s", line)
+    return found
 
 
 def create_app(

@@ -24,9 +24,10 @@ from urllib.parse import urlsplit
 from tracker_git.core.errors import OperationFailed
 from tracker_git.forges.webhook import Head
 from tracker_git.relay.config import RelayConfig
+from tracker_git.relay.payloads import CommitStatusTask, decode
 from tracker_git.relay.queue import NewTask, Task
 
-ACTION = "commit_status"
+ACTION = CommitStatusTask.ACTION
 
 
 def task_for(forge: str, head: Head, keys: Iterable[str]) -> NewTask | None:
@@ -34,15 +35,11 @@ def task_for(forge: str, head: Head, keys: Iterable[str]) -> NewTask | None:
     status needs (the head commit, the repository's path)."""
     if not head.sha or "/" not in head.repository:
         return None
-    data = {
-        "forge": forge,
-        "repository": head.repository,
-        "sha": head.sha,
-        "branch": head.branch,
-        "link": head.link,
-        "keys": list(keys),
-    }
-    return NewTask(issue=f"{forge}:{head.repository}@{head.sha}", action=ACTION, data=data)
+    payload = CommitStatusTask(
+        forge=forge, repository=head.repository, sha=head.sha, branch=head.branch,
+        link=head.link, keys=tuple(keys),
+    )  # fmt: skip
+    return payload.new_task()
 
 
 class StatusSetter:
@@ -53,12 +50,11 @@ class StatusSetter:
         self.make_reader = make_reader
         self._reader: object | None = None
 
-    def _status(self, data: dict[str, Any]) -> Any:
+    def _status(self, payload: CommitStatusTask) -> Any:
         from tracker_git.forges import CommitStatus
         from tracker_git.http import ApiError
 
-        keys = [str(k) for k in data.get("keys") or []]
-        link, branch = str(data.get("link") or ""), str(data.get("branch") or "")
+        keys, link, branch = payload.keys, payload.link, payload.branch
         if not keys:
             return CommitStatus(
                 "failure", "no issue key in the title, description or branch", link, branch=branch
@@ -81,17 +77,18 @@ class StatusSetter:
             )
         return CommitStatus("success", f"{issue.key}: {issue.summary}", issue.url, branch=branch)
 
-    def __call__(self, task: Task) -> None:
+    def __call__(self, task: Task, fence: Callable[[], None]) -> None:
         from tracker_git import forges
         from tracker_git.forges.detect import ForgeRemote
 
-        data = dict(task.data)
-        forge = self.config.forges.get(str(data.get("forge")))
+        payload = decode(task, CommitStatusTask)
+        forge = self.config.forges.get(payload.forge)
         if forge is None or not forge.token:
-            raise OperationFailed(f"no token for {data.get('forge')} in the relay's configuration")
-        status = self._status(data)
-        owner, _, repo = str(data["repository"]).rpartition("/")
+            raise OperationFailed(f"no token for {payload.forge} in the relay's configuration")
+        status = self._status(payload)
+        owner, _, repo = payload.repository.rpartition("/")
         host = urlsplit(forge.api_url).hostname or ""
         remote = ForgeRemote(forge.name, host, forge.api_url, owner, repo, "")
         client = forges.client_for(remote, forge.token, self.config.tracker.timeout)
-        client.set_commit_status(str(data["sha"]), status)
+        fence()  # the claim is still ours: a late worker does not set an older status
+        client.set_commit_status(payload.sha, status)

@@ -69,6 +69,9 @@ class Server(Section, name="server"):
         True,
         "run the queue's worker here; false: intake only (`git tracker relay --worker-only` applies)",
     )
+    concurrency = count(
+        16, "issue moves a worker process applies at once (each issue's still one at a time)"
+    )
 
 
 class Tracker(Section, name="tracker"):
@@ -92,6 +95,18 @@ class Statuses(Section, name="statuses"):
     changes_requested = text("", "changes requested", f"{_MAIN} [statuses] changes_requested")
     merged = text("", "merged", f"{_MAIN} [statuses] merged")
     declined = text("", "declined or closed", f"{_MAIN} [statuses] declined")
+
+
+class Resolutions(Section, name="resolutions"):
+    """The resolution (key) a move on each event sets, for statuses whose transition requires
+    one (closing ones do); "" sets none. E.g. merged = "fixed"."""
+
+    opened = text("", "a pull request opened or ready")
+    draft = text("", "a draft pull request opened")
+    approved = text("", "approved")
+    changes_requested = text("", "changes requested")
+    merged = text("", "merged")
+    declined = text("", "declined or closed")
 
 
 # The main configuration's key each relay event defaults to (a draft: none, it moves nothing).
@@ -151,7 +166,7 @@ def _forge_section(forge: str) -> type[Section]:
 
 
 FORGE_SECTIONS = {forge: _forge_section(forge) for forge in FORGES}
-SECTIONS: tuple[type[Section], ...] = (Top, Server, Tracker, Statuses, Retry)
+SECTIONS: tuple[type[Section], ...] = (Top, Server, Tracker, Statuses, Resolutions, Retry)
 # What the reference lists: the forge tables once, as their template.
 DOCUMENTED: tuple[type[Section], ...] = (*SECTIONS, ForgeKeys, SigningKeys)
 
@@ -205,6 +220,8 @@ class RelayConfig:
     log_format: str = "text"  # or "json": one object per line
     branch_keys: bool = True  # take a key from the source branch's name
     worker: bool = True  # run the queue's worker in the serving process
+    concurrency: int = 16  # moves a worker process applies at once
+    resolutions: Mapping[str, str] = field(default_factory=dict)  # event kind -> resolution
 
 
 def _flatten(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
@@ -434,6 +451,10 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
         max_connections=max(1, int(_value(flat, Server.max_connections))),
         log_format=_value(flat, Server.log_format),
         worker=_value(flat, Server.worker),
+        concurrency=max(1, int(_value(flat, Server.concurrency))),
+        resolutions={
+            kind: value for kind in KINDS if (value := _value(flat, Resolutions.BY_NAME[kind]))
+        },
         branch_keys=branch_keys is not False,
         queues=tuple(queues),
         statuses=statuses,

@@ -11,6 +11,8 @@ of its own: the tables are called deliveries, tasks, counters and meta.
 - Per-key order across relays: every transaction that adds or finishes tasks of a key takes
   a transaction-scoped advisory lock on the key first (several keys in hash order, so two
   relays never wait on each other in a circle).
+- Time: leases and due times are on the server's clock (`clock_timestamp()`), so relays on
+  hosts whose clocks disagree agree on when a claim lapses and a task is due.
 - Claims: `FOR UPDATE SKIP LOCKED`, so relays claiming at once never take the same task and
   never wait for each other.
 - New work is announced with NOTIFY on the channel `tracker_git_relay`; idle workers LISTEN
@@ -33,7 +35,7 @@ from tracker_git.relay.queue import SCHEMA_VERSION, SqlQueue, describe
 CHANNEL = "tracker_git_relay"
 _LOCK_SPACE = 0x7467  # advisory lock class for per-key locks ("tg")
 _MIGRATION_LOCK = 0x74670001
-_POOL = 8  # idle connections kept per process
+_POOL = 24  # idle connections kept per process: a worker's pool threads (16) and requests
 
 # Schema version -> statements bringing the previous version to it (1: the SQLite-only era).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -53,6 +55,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX IF NOT EXISTS tasks_claimed ON tasks(claimed_by) "
         "WHERE claimed_by IS NOT NULL",
     ),
+    3: ("ALTER TABLE tasks ADD COLUMN IF NOT EXISTS token BIGINT NOT NULL DEFAULT 0",),
 }
 
 
@@ -77,6 +80,8 @@ class PostgresQueue(SqlQueue):
 
     param = "%s"
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    # The server's clock, shared by every relay (never a host's own).
+    now_sql = "extract(epoch from clock_timestamp())::float8"
 
     def __init__(self, url: str) -> None:
         self._psycopg = _driver()

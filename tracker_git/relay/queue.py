@@ -14,10 +14,21 @@ PostgreSQL database (tracker_git.relay.postgres), anything else a SQLite file
   behind it wait with NULL and are released one by one as each finishes, so finding the next
   due task is one index lookup however long the queue.
 - Claims: a worker claims a due task by writing its holder id (host:pid:start) and a
-  heartbeat time into the row, and renews the heartbeat every lease/5 s while it works. A
-  claim whose heartbeat is older than the lease, or whose holder is a dead process on this
-  host, is free again: a task in flight when a relay was killed is taken back within seconds.
-  `release_mine` returns what a stopping process holds.
+  heartbeat time into the row, and renews the heartbeat every lease/5 s while it works on it
+  (`heartbeat` renews the claims it names, never every claim of the process: a claim whose
+  work has ended lapses). A claim whose heartbeat is older than the lease, or whose holder is
+  a dead process on this host, is free again: a task in flight when a relay was killed is
+  taken back within seconds. `release_mine` returns what a stopping process holds.
+- Fencing: every claim bumps the task's `token`. The worker checks it (`hold`, which also
+  renews the lease) right before each side effect, and every write of an outcome (`done_all`,
+  `retry`, `fail`) changes the row only where the token is still the claim's: a worker paused
+  past its lease (SIGSTOP, a GC pause, a frozen VM) whose task was taken by another finds out
+  and drops its result (counted as `fenced`) instead of writing over its successor's row.
+- Time: leases, heartbeats and due times are on the database's clock (`now()`-like: SQLite's
+  is this host's, PostgreSQL's the server's), read inside the transaction that uses it, never
+  a worker's or intake's own clock, so hosts whose clocks disagree neither take live claims
+  nor wait for work that is due. `clock` replaces it (tests). Received, created and finished
+  times are the writer's own: only logs, give-up and pruning read them.
 - Counters (what /metrics shows) are kept in memory and added to the database's `counters`
   table every few seconds, so a refused or ignored delivery costs no write.
 """
@@ -29,12 +40,12 @@ import os
 import socket
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TRANSITION = "transition"
 
 
@@ -69,6 +80,7 @@ class Task:
     created: float
     attempts: int  # tries so far, this one included
     data: Mapping[str, object] = field(default_factory=dict)
+    token: int = 0  # the claim's fencing token: bumped on every claim of the task
 
 
 def transitions(moves: Iterable[tuple[str, str]]) -> list[NewTask]:
@@ -170,7 +182,7 @@ class Counters:
             self.add(name, by=value)
 
 
-_TASK_COLUMNS = "id, delivery, action, issue, status, kind, pr, created, attempts, data"
+_TASK_COLUMNS = "id, delivery, action, issue, status, kind, pr, created, attempts, data, token"
 
 
 class SqlQueue(ABC):
@@ -180,6 +192,8 @@ class SqlQueue(ABC):
 
     param = "?"
     skip_locked = ""  # PostgreSQL: FOR UPDATE SKIP LOCKED
+    # The database's clock in seconds since the epoch (SQLite: this host's, to the ms).
+    now_sql = "(julianday('now') - 2440587.5) * 86400.0"
     # Set in a process whose work is added by other processes only (`--worker-only`): then an
     # idle SQLite worker looks for their commits (PostgreSQL's NOTIFY reaches every process).
     watch_others = False
@@ -192,6 +206,8 @@ class SqlQueue(ABC):
         self._counting = threading.Lock()
         self._holder = ""
         self._holder_pid = 0
+        # Replaces the database's clock (tests drive time by hand).
+        self.clock: Callable[[], float] | None = None
 
     # -- backend hooks: a backend provides the abstract ones; the others do nothing ------
     @abstractmethod
@@ -250,11 +266,19 @@ class SqlQueue(ABC):
             created=float(row[7]),
             attempts=int(row[8]),
             data=data if isinstance(data, dict) else {},
+            token=int(row[10]),
         )
+
+    def db_now(self, db: Any) -> float:
+        """The database's clock (or `clock`, in tests), in seconds since the epoch."""
+        if self.clock is not None:
+            return self.clock()
+        return float(self.run(db, f"SELECT {self.now_sql}").fetchone()[0])
 
     # -- the interface ------------------------------------------------------------------
     def enqueue(self, delivery: Delivery, tasks: Sequence[NewTask], now: float) -> bool:
-        """Store the delivery and its tasks (durably); False if it is a duplicate."""
+        """Store the delivery and its tasks (durably); False if it is a duplicate. `now` is
+        when it was received (logs, pruning); the tasks are due at the database's now."""
         with self.transaction() as db:
             inserted = self.run(
                 db,
@@ -266,6 +290,7 @@ class SqlQueue(ABC):
                 self.local.add("received", "duplicate")
                 return False
             self.lock_keys(db, sorted({t.issue for t in tasks}))
+            due = self.db_now(db) if tasks else now
             for task in tasks:
                 # Behind an earlier pending task of the same key: wait (NULL) for it.
                 self.run(
@@ -275,7 +300,7 @@ class SqlQueue(ABC):
                     "tasks WHERE issue = ? AND state = 'pending') THEN NULL ELSE ? END",
                     (delivery.id, task.action, task.issue, task.status,
                      json.dumps(dict(task.data)), delivery.kind, delivery.pr, now,
-                     task.issue, now),
+                     task.issue, due),
                 )  # fmt: skip
             if tasks:
                 self.announce(db)
@@ -283,34 +308,55 @@ class SqlQueue(ABC):
         self.local.add("queued", by=len(tasks))
         return True
 
-    def claim(self, now: float, lease: float) -> Task | None:
+    def claim(self, now: float | None = None, lease: float = 5.0) -> Task | None:
         """The next due task not held by a live claim, claimed by this process; or None."""
         tasks = self.claim_some(now, lease, 1)
         return tasks[0] if tasks else None
 
-    def claim_some(self, now: float, lease: float, limit: int) -> list[Task]:
+    def claim_some(
+        self, now: float | None = None, lease: float = 5.0, limit: int = 1
+    ) -> list[Task]:
         """Up to `limit` due tasks not held by a live claim, claimed by this process in one
-        transaction, oldest first. They are of different keys: only the oldest pending task
-        of a key is ever due."""
+        transaction, oldest first, each with a new fencing token. They are of different keys:
+        only the oldest pending task of a key is ever due. `now`: the database's clock."""
         with self.transaction(durable=False) as db:
+            at = self.db_now(db) if now is None else now
             rows = self.run(
                 db,
-                "UPDATE tasks SET claimed_by = ?, heartbeat = ?, attempts = attempts + 1 "
+                "UPDATE tasks SET claimed_by = ?, heartbeat = ?, attempts = attempts + 1, "
+                "token = token + 1 "
                 "WHERE id IN (SELECT id FROM tasks WHERE state = 'pending' AND next_try <= ? "
                 "AND (claimed_by IS NULL OR heartbeat < ?) ORDER BY next_try, id LIMIT ?"
                 f"{self.skip_locked}) RETURNING {_TASK_COLUMNS}",
-                (self.holder, now, now, now - lease, limit),
+                (self.holder, at, at, at - lease, limit),
             ).fetchall()
         return sorted((self._task(row) for row in rows), key=lambda t: t.id)
 
-    def heartbeat(self, now: float) -> None:
-        """Renew every claim this process holds."""
+    _MINE = "id = ? AND token = ? AND state = 'pending'"  # the claim is still this one
+
+    def heartbeat(self, tasks: Iterable[Task], now: float | None = None) -> list[Task]:
+        """Renew the claims on `tasks` (the ones this process is working on, no others: a
+        claim whose work has ended must lapse); those no longer held come back."""
+        tasks = list(tasks)
+        if not tasks:
+            return []
+        lost: list[Task] = []
         with self.transaction(durable=False) as db:
-            self.run(
-                db,
-                "UPDATE tasks SET heartbeat = ? WHERE claimed_by = ? AND state = 'pending'",
-                (now, self.holder),
-            )
+            at = self.db_now(db) if now is None else now
+            for task in tasks:
+                renewed = self.run(
+                    db,
+                    f"UPDATE tasks SET heartbeat = ? WHERE {self._MINE} AND claimed_by = ?",
+                    (at, task.id, task.token, self.holder),
+                ).rowcount
+                if renewed != 1:
+                    lost.append(task)
+        return lost
+
+    def hold(self, task: Task) -> bool:
+        """Whether this process still holds `task` (its fencing token unchanged), renewing
+        the lease if so: asked right before each side effect."""
+        return not self.heartbeat([task])
 
     def release_dead(self) -> int:
         """Free the claims of this host's processes that are gone; how many were freed."""
@@ -327,6 +373,16 @@ class SqlQueue(ABC):
         """Give back what this process holds (a clean stop)."""
         return self._release(self.holder)
 
+    def release(self, task: Task) -> bool:
+        """Give back one claim (if still this one): the task is due again at once."""
+        with self.transaction(durable=False) as db:
+            count: int = self.run(
+                db,
+                f"UPDATE tasks SET claimed_by = NULL, heartbeat = NULL WHERE {self._MINE}",
+                (task.id, task.token),
+            ).rowcount
+        return count == 1
+
     def _release(self, holder: str) -> int:
         with self.transaction(durable=False) as db:
             count: int = self.run(
@@ -337,60 +393,89 @@ class SqlQueue(ABC):
             ).rowcount
         return count
 
-    def _finish(self, db: Any, task: Task, now: float) -> None:
-        """The task's key: its next waiting task becomes due."""
+    def _finish(self, db: Any, key: str, due: float) -> None:
+        """A task of `key` is finished: the key's next waiting task becomes due."""
         self.run(
             db,
             "UPDATE tasks SET next_try = ? WHERE id = (SELECT MIN(id) FROM tasks "
             "WHERE issue = ? AND state = 'pending') AND next_try IS NULL",
-            (now, task.issue),
+            (due, key),
         )
 
-    def done(self, task: Task, now: float) -> None:
-        self.done_all([task], now)
+    def done(self, task: Task, now: float) -> bool:
+        return not self.done_all([task], now)
 
-    def done_all(self, tasks: Sequence[Task], now: float) -> None:
-        """Mark tasks done in one transaction (each key's next task becomes due)."""
+    def done_all(self, tasks: Sequence[Task], now: float) -> list[Task]:
+        """Mark tasks done in one transaction (each key's next task becomes due), each only
+        if its claim is still the one it was done under; the others (fenced: another worker
+        took them meanwhile) are left alone, counted, and returned."""
         if not tasks:
-            return
+            return []
+        stale: list[Task] = []
         with self.transaction(durable=False) as db:
             self.lock_keys(db, sorted({task.issue for task in tasks}))
+            due = self.db_now(db)
             for task in tasks:
-                self.run(
+                marked = self.run(
                     db,
                     "UPDATE tasks SET state = 'done', finished = ?, last_error = '', "
-                    "claimed_by = NULL WHERE id = ?",
-                    (now, task.id),
-                )
-                self._finish(db, task, now)
-        self.local.add("applied", by=len(tasks))
+                    f"claimed_by = NULL WHERE {self._MINE}",
+                    (now, task.id, task.token),
+                ).rowcount
+                if marked == 1:
+                    self._finish(db, task.issue, due)
+                else:
+                    stale.append(task)
+            if len(stale) < len(tasks):
+                self.announce(db)  # the issues' next tasks may be due: idle workers look
+        if len(stale) < len(tasks):
+            self.local.add("applied", by=len(tasks) - len(stale))
+        if stale:
+            self.local.add("fenced", by=len(stale))
+        return stale
 
-    def retry(self, task: Task, at: float, error: str) -> None:
+    def retry(self, task: Task, delay: float, error: str) -> bool:
+        """Try the task again `delay` seconds from the database's now; False (counted as
+        fenced) if the claim has passed to another worker."""
         with self.transaction(durable=False) as db:
-            self.run(
+            changed = self.run(
                 db,
-                "UPDATE tasks SET next_try = ?, last_error = ?, claimed_by = NULL WHERE id = ?",
-                (at, error[:500], task.id),
-            )
-        self.local.add("retried")
+                "UPDATE tasks SET next_try = ?, last_error = ?, claimed_by = NULL "
+                f"WHERE {self._MINE}",
+                (self.db_now(db) + delay, error[:500], task.id, task.token),
+            ).rowcount
+        self.local.add("retried" if changed == 1 else "fenced")
+        return bool(changed == 1)
 
-    def fail(self, task: Task, now: float, error: str) -> None:
+    def fail(self, task: Task, now: float, error: str) -> bool:
+        """Give the task up (its key's next task becomes due); False (counted as fenced) if
+        the claim has passed to another worker."""
         with self.transaction(durable=False) as db:
             self.lock_keys(db, [task.issue])
-            self.run(
+            changed = self.run(
                 db,
                 "UPDATE tasks SET state = 'failed', finished = ?, last_error = ?, "
-                "claimed_by = NULL WHERE id = ?",
-                (now, error[:500], task.id),
-            )
-            self._finish(db, task, now)
-        self.local.add("failed")
+                f"claimed_by = NULL WHERE {self._MINE}",
+                (now, error[:500], task.id, task.token),
+            ).rowcount
+            if changed == 1:
+                self._finish(db, task.issue, self.db_now(db))
+                self.announce(db)
+        self.local.add("failed" if changed == 1 else "fenced")
+        return bool(changed == 1)
 
-    def next_due(self) -> float | None:
-        """When the earliest pending task becomes due (None: nothing pending)."""
+    def due_in(self) -> float | None:
+        """Seconds until the earliest unclaimed pending task is due, on the database's clock
+        (None: none; 0 or less: due now)."""
         with self.reading() as db:
-            row = self.run(db, "SELECT MIN(next_try) FROM tasks WHERE state = 'pending'").fetchone()
-        return None if row is None or row[0] is None else float(row[0])
+            # Claimed ones are in hand (here or elsewhere): a lapsed claim waits for the poll.
+            row = self.run(
+                db,
+                "SELECT MIN(next_try) FROM tasks WHERE state = 'pending' AND claimed_by IS NULL",
+            ).fetchone()
+            if row is None or row[0] is None:
+                return None
+            return float(row[0]) - self.db_now(db)
 
     def flush_counters(self) -> None:
         """Add this process's counts to the shared ones."""
@@ -437,6 +522,120 @@ class SqlQueue(ABC):
             )
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # -- operators' tools (git tracker relay tasks | retry | drop) -------------------------
+    def recent(
+        self,
+        *,
+        state: str | None = None,
+        issue: str | None = None,
+        forge: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, object]]:
+        """The newest tasks first (up to `limit`), with their delivery's forge, filtered by
+        state ("running": pending and claimed), issue and forge."""
+        where, params = [], []
+        if state == "running":
+            where.append("state = 'pending' AND claimed_by IS NOT NULL")
+        elif state:
+            where.append("state = ?")
+            params.append(state)
+        if issue:
+            where.append("issue = ?")
+            params.append(issue)
+        if forge:  # delivery ids are "forge:id": the ones between "forge:" and "forge;"
+            where.append("delivery >= ? AND delivery < ?")
+            params += [f"{forge}:", f"{forge};"]
+        with self.reading() as db:
+            cursor = self.run(
+                db,
+                "SELECT id, state, claimed_by, attempts, issue, status, action, kind, delivery, "
+                "pr, created, finished, next_try, last_error FROM tasks"
+                + (" WHERE " + " AND ".join(where) if where else "")
+                + " ORDER BY id DESC LIMIT ?",
+                (*params, limit),
+            )
+            names = [column[0] for column in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for row in rows:
+            row["forge"] = str(row["delivery"]).partition(":")[0]
+        return rows
+
+    def requeue(self, ids: Sequence[int] | None) -> tuple[list[int], list[tuple[int, str]]]:
+        """Put failed tasks back in the queue (`ids`, or every failed one: None), due now,
+        tries counted afresh. A task whose issue has a later task done or pending is left
+        failed: applying it now would move the issue back. What was requeued, and what was
+        not with why."""
+        requeued: list[int] = []
+        refused: list[tuple[int, str]] = []
+        with self.transaction(durable=False) as db:
+            if ids is None:
+                rows = self.run(
+                    db, "SELECT id, issue, state FROM tasks WHERE state = 'failed' ORDER BY id"
+                ).fetchall()
+            else:
+                rows = []
+                for task_id in sorted(set(ids)):
+                    row = self.run(
+                        db, "SELECT id, issue, state FROM tasks WHERE id = ?", (task_id,)
+                    ).fetchone()
+                    if row is None:
+                        refused.append((task_id, "no such task (pruned, or never there)"))
+                    else:
+                        rows.append(row)
+            self.lock_keys(db, sorted({str(row[1]) for row in rows}))
+            due = self.db_now(db)
+            for task_id, issue, state in rows:
+                if state != "failed":
+                    refused.append((int(task_id), f"it is {state}, not failed"))
+                    continue
+                later = self.run(
+                    db,
+                    "SELECT id FROM tasks WHERE issue = ? AND id > ? AND state IN "
+                    "('done', 'pending') ORDER BY id LIMIT 1",
+                    (issue, task_id),
+                ).fetchone()
+                if later is not None:
+                    refused.append(
+                        (int(task_id), f"a later task of {issue} (#{later[0]}) is done or pending")
+                    )
+                    continue
+                self.run(
+                    db,
+                    "UPDATE tasks SET state = 'pending', attempts = 0, finished = NULL, "
+                    "claimed_by = NULL, heartbeat = NULL, next_try = CASE WHEN EXISTS (SELECT 1 "
+                    "FROM tasks WHERE issue = ? AND state = 'pending') THEN NULL ELSE ? END "
+                    "WHERE id = ?",
+                    (issue, due, task_id),
+                )
+                requeued.append(int(task_id))
+            if requeued:
+                self.announce(db)
+        return requeued, refused
+
+    def drop(self, task_id: int, now: float) -> str:
+        """Give a pending or failed task up for good ("dropped"); its issue's next task
+        becomes due, and a worker in the middle of it is fenced off. What it was, or "" when
+        there is no such task; ValueError if it is done or dropped already."""
+        with self.transaction(durable=False) as db:
+            row = self.run(db, "SELECT issue, state FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            if row is None:
+                return ""
+            issue, state = str(row[0]), str(row[1])
+            if state not in ("pending", "failed"):
+                raise ValueError(f"task {task_id} is {state}: nothing to drop")
+            self.lock_keys(db, [issue])
+            self.run(
+                db,
+                "UPDATE tasks SET state = 'dropped', finished = ?, claimed_by = NULL, "
+                "next_try = NULL, token = token + 1, last_error = CASE WHEN last_error = '' "
+                "THEN 'dropped by an operator' ELSE last_error END WHERE id = ?",
+                (now, task_id),
+            )
+            if state == "pending":
+                self._finish(db, issue, self.db_now(db))
+                self.announce(db)
+        return state
 
     def prune(self, before: float) -> None:
         """Forget finished tasks and deliveries older than `before`. A delivery (id and body

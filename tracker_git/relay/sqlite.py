@@ -9,7 +9,8 @@ and written under an exclusive lock on that file; a thread that finds its commit
 already covered by an fsync of its own process returns without touching the file. Deliveries
 that arrive together wait for one fsync instead of one each, and none is answered before its
 own commit is on disk. The threads of one process take turns for writing on a lock of their own
-(SQLite would make them poll for its write lock, sleeping between tries). The worker's bookkeeping (claim, heartbeat, done, retry) needs no fsync: a
+(SQLite would make them poll for its write lock, sleeping between tries). Leases and due times are on SQLite's clock, which is this host's: a SQLite queue has one host.
+The worker's bookkeeping (claim, heartbeat, done, retry) needs no fsync: a
 claim lost to a power cut is claimed again and a "done" lost is applied again, which moves an
 issue to the status it has (a success).
 
@@ -55,7 +56,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     action TEXT NOT NULL DEFAULT 'transition',
     data TEXT NOT NULL DEFAULT '{}',
     claimed_by TEXT,
-    heartbeat REAL
+    heartbeat REAL,
+    token INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
@@ -67,6 +69,7 @@ _ADDED = {
         ("data", "TEXT NOT NULL DEFAULT '{}'"),
         ("claimed_by", "TEXT"),
         ("heartbeat", "REAL"),
+        ("token", "INTEGER NOT NULL DEFAULT 0"),
     ),
 }
 _INDEXES = """

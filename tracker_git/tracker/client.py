@@ -268,6 +268,26 @@ class TrackerClient:
             params = {"perPage": "100", "id": str(items[-1]["id"])}
             pages.next("?" + urlencode(params))  # the same cursor twice ends with an error
 
+    def statuses(self) -> list[dict[str, Any]]:
+        """Every status of the organization, each with its `type` (new, inProgress, paused,
+        done, cancelled: tracker-api.md §2.10)."""
+        return self._get_list(("statuses",), "read the statuses")
+
+    def queue_resolutions(self, queue: str) -> set[str]:
+        """The resolution keys the queue's issue types allow (`issueTypesConfig`)."""
+        data = self.request(
+            "GET", ("queues", queue), what=f"read the queue {queue}",
+            params={"expand": "issueTypesConfig"},
+        )  # fmt: skip
+        configs = data.get("issueTypesConfig") if isinstance(data, dict) else None
+        found: set[str] = set()
+        for config in configs if isinstance(configs, list) else []:
+            resolutions = config.get("resolutions") if isinstance(config, dict) else None
+            for resolution in resolutions if isinstance(resolutions, list) else []:
+                if isinstance(resolution, dict) and resolution.get("key"):
+                    found.add(str(resolution["key"]))
+        return found
+
     def local_fields(self, queue: str) -> list[dict[str, Any]]:
         return self._queue_list(queue, "localFields", f"read the local fields of queue {queue}")
 
