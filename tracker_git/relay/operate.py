@@ -2,7 +2,7 @@
 `relay drop ID` (the command's module, tracker_git.commands.relay, only parses and prints).
 
 Every value shown comes from the queue, where webhook bodies and Tracker's answers put it:
-each is escaped (tracker_git.relay.logs.escape) before it reaches the terminal.
+each is escaped (tracker_git.core.output.escape) before it reaches the terminal.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 
 from tracker_git.core.errors import OperationFailed, UsageError
-from tracker_git.relay.logs import escape
+from tracker_git.core.output import escape
 from tracker_git.relay.queue import SqlQueue
 
 STATES = ("pending", "running", "done", "failed", "dropped")

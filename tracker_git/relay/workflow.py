@@ -4,7 +4,7 @@ must be one the queue allows.
 
 Tracker sets an issue's resolution on the transitions into a status of type `done` or
 `cancelled` (Closed, Resolved, Won't do) and its closing transitions require one in the
-request (`resolution`, tracker-api.md §2.4); the API shows no queue-wide list of which
+request (`resolution`, docs/design/tracker-api.md); the API shows no queue-wide list of which
 transition screens require which fields, so the status's type is the rule. A move to such a
 status without `[resolutions] <event>` would fail on every delivery; the check names each one
 up front (`git tracker relay --check` fails; a starting relay logs them and runs on).

@@ -270,7 +270,7 @@ class TrackerClient:
 
     def statuses(self) -> list[dict[str, Any]]:
         """Every status of the organization, each with its `type` (new, inProgress, paused,
-        done, cancelled: tracker-api.md §2.10)."""
+        done, cancelled: docs/design/tracker-api.md)."""
         return self._get_list(("statuses",), "read the statuses")
 
     def queue_resolutions(self, queue: str) -> set[str]:
