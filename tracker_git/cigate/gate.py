@@ -1,8 +1,9 @@
 """`git tracker check pr` as a plain function: find the pull request (CI variables, the
 command line), get its commits into the clone, judge it, report.
 
-The rules are those of the base: `.tracker-git.toml` is read as the base commit has it, so
-a pull request cannot relax the gate it is judged by.
+The base is the target branch's tip as the remote has it now (a full ref, depth.target), and
+the rules are those of that tip: `.tracker-git.toml` is read as the target has it, so a pull
+request cannot relax the gate it is judged by, nor be judged by rules older than the target's.
 """
 
 from __future__ import annotations
@@ -52,11 +53,10 @@ def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None)
         title=options.title,
         description=options.description,
         branch=options.branch,
-        base=options.base,
         head=options.head,
     )
     if source.number == "":
-        if source.base is None:
+        if options.base is None:
             raise UsageError(
                 "no CI pull request found (GitHub Actions, GitLab CI, Bitbucket Pipelines); "
                 "name the target with --base (e.g. --base origin/main)"
@@ -65,7 +65,7 @@ def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None)
             source = override(source, branch=gitstate.read_state(cwd).branch)
     if source.head is None:
         source = override(source, head="HEAD")
-    if source.base is None:
+    if source.base_branch is None and options.base is None:
         raise UsageError(f"the {source.ci} job names no target branch; name it with --base")
     return source
 
@@ -132,9 +132,13 @@ def _bitbucket_texts(source: Source, config: Config) -> Source:
 def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) -> int:
     """Judge the pull request and report; 0 when it passes, 1 when something does not."""
     source = gather(options, environ, cwd)
-    assert source.head is not None and source.base is not None
+    assert source.head is not None
     head = depth.locate(source.head, None, options.remote, source.ci, "head", cwd)
-    base = depth.locate(source.base, source.base_branch, options.remote, source.ci, "base", cwd)
+    if options.base is not None:
+        base = depth.base(options.base, options.remote, source.ci, cwd)
+    else:
+        assert source.base_branch is not None
+        base = depth.target(source.base_branch, options.remote, source.ci, source.base, cwd)
     depth.make_whole(base, head, options.remote, source.ci, cwd)
     config = base_config(base, cwd)
     _since_at_hand(config, options.remote, cwd)

@@ -6,7 +6,8 @@
 - GitLab CI (`GITLAB_CI=true`) in a merge request pipeline: `CI_MERGE_REQUEST_TITLE`,
   `CI_MERGE_REQUEST_DESCRIPTION`, `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`, the head
   `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA` (merged results pipelines) or `CI_COMMIT_SHA`, and the
-  merge base `CI_MERGE_REQUEST_DIFF_BASE_SHA` (target `CI_MERGE_REQUEST_TARGET_BRANCH_NAME`).
+  target `CI_MERGE_REQUEST_TARGET_BRANCH_NAME` (its tip is fetched: the merge base
+  `CI_MERGE_REQUEST_DIFF_BASE_SHA` would judge by older rules).
 - Bitbucket Pipelines (`BITBUCKET_PR_ID` set): `BITBUCKET_BRANCH`, `BITBUCKET_COMMIT`,
   `BITBUCKET_PR_DESTINATION_BRANCH`. Pipelines has no title variable: the title and
   description come from the API when `BITBUCKET_TOKEN` is set (cigate.bitbucket).
@@ -30,10 +31,11 @@ _GITHUB_EVENTS = ("pull_request", "pull_request_target")
 
 @dataclass(frozen=True)
 class Source:
-    """A pull request as the CI describes it. `base` and `head` are revisions (shas or
-    branch names) that may still have to be fetched; `base_branch` names the target branch
-    (fetched when `base` is not in the clone); `ci` is "github-actions", "gitlab-ci", "bitbucket-pipelines" or ""
-    (none: the command line); `number` the pull request's number as the forge shows it."""
+    """A pull request as the CI describes it. `head` is a revision (a sha) that may still have
+    to be fetched; `base_branch` names the target branch, whose tip is fetched; `base` is the
+    CI's own sha of that tip, used when the branch cannot be fetched; `ci` is
+    "github-actions", "gitlab-ci", "bitbucket-pipelines" or "" (none: the command line);
+    `number` the pull request's number as the forge shows it."""
 
     ci: str
     title: str | None = None
@@ -128,7 +130,9 @@ def _gitlab(environ: Mapping[str, str]) -> Source:
         description=environ.get("CI_MERGE_REQUEST_DESCRIPTION", ""),
         branch=environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or None,
         head=head or None,
-        base=environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or None,
+        # Not CI_MERGE_REQUEST_DIFF_BASE_SHA: that is the merge base, whose rules may be
+        # older than the target's; this one is set in merged results pipelines only.
+        base=environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_SHA") or None,
         base_branch=environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None,
         number=environ.get("CI_MERGE_REQUEST_IID", ""),
         repository=environ.get("CI_MERGE_REQUEST_PROJECT_PATH", ""),
@@ -146,7 +150,6 @@ def _bitbucket(environ: Mapping[str, str]) -> Source:
         "bitbucket-pipelines",
         branch=environ.get("BITBUCKET_BRANCH") or None,
         head=environ.get("BITBUCKET_COMMIT") or None,
-        base=destination,
         base_branch=destination,
         number=environ.get("BITBUCKET_PR_ID", ""),
         repository=environ.get("BITBUCKET_REPO_FULL_NAME", ""),

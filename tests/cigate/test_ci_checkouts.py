@@ -1,0 +1,206 @@
+"""`check pr` on checkouts built exactly as each CI builds them (tests/cigate/helpers.py:
+actions_checkout, gitlab_runner_checkout, bitbucket_checkout), at each CI's default depth:
+the commits listed are the pull request's, against the target branch's tip as the remote
+has it (a full ref), judged by the rules at that tip."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from testing.repos import git
+from tests.cigate.helpers import (
+    NO_HOOKS,
+    Upstream,
+    actions_checkout,
+    bitbucket_checkout,
+    bitbucket_variables,
+    check_pr,
+    gitlab_runner_checkout,
+    gitlab_variables,
+)
+
+GitHubEvent = Callable[..., dict[str, str]]
+
+
+class Clock:
+    """Commits a day apart, as a project's history is, so dates say what is older."""
+
+    def __init__(self) -> None:
+        self.now = int(time.time()) - 3000 * 86400
+
+    def env(self) -> dict[str, str]:
+        self.now += 86400
+        stamp = f"@{self.now} +0000"
+        return {**os.environ, **NO_HOOKS, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+
+    def commits(self, repo: Path, *messages: str) -> str:
+        for message in messages:
+            git(repo, "commit", "-q", "--allow-empty", "-m", message, env=self.env())
+        return git(repo, "rev-parse", "HEAD").strip()
+
+    def merge(self, repo: Path, other: str) -> str:
+        git(repo, "merge", "-q", "--no-ff", "--no-edit", other, env=self.env())
+        return git(repo, "rev-parse", "HEAD").strip()
+
+
+def push(upstream: Upstream, *refs: str) -> None:
+    git(upstream.work, "push", "-q", "-f", upstream.url, *[f"{r}:refs/heads/{r}" for r in refs])
+
+
+def keys(prefix: str, count: int) -> list[str]:
+    return [f"DEV-1: {prefix} {i}" for i in range(count)]
+
+
+# --- the commits listed: history complete on both sides ------------------------------------
+
+
+def merged_main_twice(upstream: Upstream) -> str:
+    """main holds a release bot's keyless commit; DEV-7-login merged main after it, twice,
+    and main moved on. At the CI's depth main's path to that commit is cut while the
+    branch's (through its first merge) is not: it looked like the branch's own (a false
+    failure). Returns the branch's head."""
+    clock, work = Clock(), upstream.work
+    git(work, "checkout", "-q", "-b", "DEV-7-login")
+    clock.commits(work, "DEV-7: start the login form")
+    git(work, "checkout", "-q", "main")
+    clock.commits(work, "chore(release): 1.4.0", *keys("main a", 10))
+    git(work, "checkout", "-q", "DEV-7-login")
+    clock.merge(work, "main")
+    git(work, "checkout", "-q", "main")
+    clock.commits(work, *keys("main b", 30))
+    git(work, "checkout", "-q", "DEV-7-login")
+    clock.merge(work, "main")
+    head = clock.commits(work, "DEV-7: finish the login form")
+    git(work, "checkout", "-q", "main")
+    clock.commits(work, *keys("main c", 30))
+    push(upstream, "main", "DEV-7-login")
+    return head
+
+
+def test_github_depth_1_branch_that_merged_main_twice_past_a_keyless_release_commit(
+    upstream: Upstream, github_event: GitHubEvent
+) -> None:
+    head = merged_main_twice(upstream)
+    merge = upstream.pull_ref(1, head)
+    clone = actions_checkout(upstream, "gh", "refs/pull/1/merge", merge)
+    env = github_event("DEV-7: Login form", "DEV-7-login", head, upstream.sha("main"))
+    proc = check_pr(clone, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 commit(s)" in proc.stdout  # the two of the branch and its two merges
+
+
+def test_gitlab_depth_20_branch_that_merged_main_twice_past_a_keyless_release_commit(
+    upstream: Upstream,
+) -> None:
+    head = merged_main_twice(upstream)
+    diff_base = git(upstream.work, "merge-base", "main", head).strip()
+    git(upstream.work, "push", "-q", upstream.url, f"{head}:refs/merge-requests/1/head")
+    clone = gitlab_runner_checkout(upstream, "gl", head)
+    proc = check_pr(clone, gitlab_variables("DEV-7: Login", "DEV-7-login", head, diff_base))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 commit(s)" in proc.stdout
+
+
+def test_a_young_branch_on_a_long_main_stays_shallow(
+    upstream: Upstream, github_event: GitHubEvent
+) -> None:
+    """Complete enough is not everything: the cut on main's side is older than the branch."""
+    clock, work = Clock(), upstream.work
+    clock.commits(work, *keys("old", 400))
+    head = clock.commits(work, "DEV-2: work")  # on main, then moved to the branch
+    git(work, "branch", "-f", "DEV-2-x", head)
+    git(work, "reset", "-q", "--hard", "HEAD~1")
+    clock.commits(work, *keys("new", 3))
+    push(upstream, "main", "DEV-2-x")
+    merge = upstream.pull_ref(1, head)
+    clone = actions_checkout(upstream, "gh", "refs/pull/1/merge", merge)
+    proc = check_pr(clone, github_event("DEV-2: x", "DEV-2-x", head, upstream.sha("main")))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 commit(s)" in proc.stdout
+    assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
+    assert int(git(clone, "rev-list", "--count", "--all").strip()) < 120
+
+
+def test_github_fork_pull_request_with_a_stale_base_sha_judged_against_main_now(
+    upstream: Upstream, github_event: GitHubEvent
+) -> None:
+    """The event's base.sha is main when the pull request was last pushed; main has since
+    taken the branch's first commit (cherry-picked upstream as is): the target's tip counts."""
+    clock, work = Clock(), upstream.work
+    git(work, "checkout", "-q", "-b", "topic")
+    first = clock.commits(work, "no key, taken upstream")
+    head = clock.commits(work, "DEV-3: the rest")
+    git(work, "checkout", "-q", "main")
+    stale = upstream.sha("main")
+    git(work, "merge", "-q", "--ff-only", first)
+    git(upstream.work, "push", "-q", upstream.url, "main")
+    git(upstream.work, "push", "-q", upstream.url, f"{head}:refs/pull/5/head")
+    merge = upstream.pull_ref(5, head)
+    clone = actions_checkout(upstream, "gh", "refs/pull/5/merge", merge)
+    proc = check_pr(clone, github_event("DEV-3: t", "topic", head, stale, number=5, fork=True))
+    assert proc.returncode == 1  # the branch name only
+    assert proc.stdout.count("::error") == 1 and "branch 'topic'" in proc.stdout
+
+
+# --- the rules at the target's tip ----------------------------------------------------------
+
+
+def tighten_rules(upstream: Upstream, clock: Clock) -> None:
+    """main allowed MINOR commits without a key; later it no longer does."""
+    work = upstream.work
+    (work / ".tracker-git.toml").write_text('[hooks]\nallow_without_key = ["MINOR"]\n')
+    git(work, "add", ".tracker-git.toml")
+    clock.commits(work, "DEV-1: allow MINOR")
+
+
+def test_gitlab_rules_are_the_target_tip_s_not_the_merge_base_s(upstream: Upstream) -> None:
+    clock, work = Clock(), upstream.work
+    tighten_rules(upstream, clock)
+    git(work, "checkout", "-q", "-b", "DEV-6-mr")
+    head = clock.commits(work, "DEV-6: one", "MINOR: bump a pin")
+    git(work, "checkout", "-q", "main")
+    diff_base = upstream.sha("main")
+    git(work, "rm", "-q", ".tracker-git.toml")
+    clock.commits(work, "DEV-1: every commit needs a key now")
+    push(upstream, "main", "DEV-6-mr")
+    git(work, "push", "-q", upstream.url, f"{head}:refs/merge-requests/1/head")
+    clone = gitlab_runner_checkout(upstream, "gl", head)
+    proc = check_pr(clone, gitlab_variables("DEV-6: mr", "DEV-6-mr", head, diff_base))
+    assert proc.returncode == 1, proc.stderr
+    assert "'MINOR: bump a pin'" in proc.stderr
+
+
+# --- full refs: no tag or local branch stands in for the target ------------------------------
+
+
+def test_bitbucket_a_tag_named_like_the_target_does_not_stand_in_for_it(
+    upstream: Upstream,
+) -> None:
+    clock, work = Clock(), upstream.work
+    git(work, "checkout", "-q", "-b", "DEV-2-bb")
+    head = clock.commits(work, "DEV-2: a", "no key here")
+    git(work, "checkout", "-q", "main")
+    push(upstream, "DEV-2-bb")
+    git(work, "push", "-q", upstream.url, f"{head}:refs/tags/main")  # a tag named main
+    clone = bitbucket_checkout(upstream, "bb", "DEV-2-bb", head)
+    assert git(clone, "rev-parse", "main").strip() == head  # git's lookup finds the tag
+    proc = check_pr(clone, bitbucket_variables("DEV-2-bb", head))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "'no key here'" in proc.stderr
+
+
+def test_base_origin_main_in_a_depth_1_checkout(upstream: Upstream) -> None:
+    """The docs' example outside a pull request event: `--base origin/main` in a clone that
+    fetched one commit of the branch and no origin/main at all."""
+    clock, work = Clock(), upstream.work
+    git(work, "checkout", "-q", "-b", "DEV-4-x")
+    head = clock.commits(work, "DEV-4: a", "DEV-4: b")
+    git(work, "checkout", "-q", "main")
+    push(upstream, "DEV-4-x")
+    clone = actions_checkout(upstream, "push", "refs/heads/DEV-4-x", head)
+    proc = check_pr(clone, {}, "--base", "origin/main", "--branch", "DEV-4-x")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 commit(s)" in proc.stdout
