@@ -88,10 +88,10 @@ def base_config(base: str, cwd: str | None = None) -> Config:
     return config_module.load(state.toplevel, repo_file=path)
 
 
-def _since_at_hand(config: Config, remote: str, cwd: str | None) -> None:
+def _since_at_hand(config: Config, base: str, remote: str, cwd: str | None) -> None:
     """`[hooks] since` may name a commit older than the shallow clone: fetch it then."""
     try:
-        history.since_revisions(config.hooks.since, cwd)
+        history.since_commit(config.hooks.since, base, cwd)
     except ConfigError:
         depth.fetch_quietly(config.hooks.since, remote, cwd)
 
@@ -141,7 +141,7 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
         base = depth.target(source.base_branch, options.remote, source.ci, source.base, cwd)
     depth.make_whole(base, head, options.remote, source.ci, cwd)
     config = base_config(base, cwd)
-    _since_at_hand(config, options.remote, cwd)
+    _since_at_hand(config, base, options.remote, cwd)
     if source.ci == "bitbucket-pipelines":
         source = _bitbucket_texts(source, config)
     elif source.title is None:

@@ -86,7 +86,10 @@ def run(args: argparse.Namespace) -> int:
                     f"'{revision}' in '{args.range}' names no commit; check the branch or sha (git log --oneline)"
                 )
         # The hooks' and `check pr`'s rule: commits from before `[hooks] since` are not judged.
-        since = history.since_revisions(cfg.hooks.since, state.toplevel)
+        # The range's start is the target: a date counts on its first-parent history.
+        since = history.since_revisions(
+            cfg.hooks.since, start.lstrip(".") or "HEAD", state.toplevel
+        )
         lines = history.problems([args.range, *since], cfg, os.getcwd())
         problem = (
             "\n".join([f"{len(lines)} commit(s) reference no valid key:", *lines])

@@ -41,7 +41,7 @@ class Verdict:
 def revisions(pr: PullRequest, config: Config, cwd: str | None = None) -> list[str]:
     """The pull request's own commits as `git log` arguments: head, not base, and nothing
     from before `[hooks] since`."""
-    since = history.since_revisions(config.hooks.since, cwd)
+    since = history.since_revisions(config.hooks.since, pr.base, cwd)
     return [pr.head, f"^{pr.base}", *since]
 
 
