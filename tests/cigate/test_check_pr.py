@@ -14,6 +14,7 @@ from tests.cigate.helpers import (
     bitbucket_variables,
     check_pr,
     commit,
+    gitlab_runner_checkout,
     gitlab_variables,
 )
 from tracker_git.emulators import Emulator
@@ -86,11 +87,20 @@ def test_github_fork_pull_request(upstream: Upstream, github_event: GitHubEvent)
     assert "branch 'feature' carries no issue key" in proc.stdout
 
 
-def test_github_push_event_is_a_usage_error(upstream: Upstream, github_event: GitHubEvent) -> None:
+def test_github_push_event_passes_saying_it_checks_pull_requests_only(
+    upstream: Upstream, github_event: GitHubEvent
+) -> None:
     env = {**github_event("t", "b", "0" * 40, "1" * 40), "GITHUB_EVENT_NAME": "push"}
     proc = check_pr(upstream.work, env)
-    assert proc.returncode == 2
-    assert "a 'push' event, not a pull request" in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (
+        "this GitHub Actions run is a 'push' event: 'git tracker check pr' checks pull "
+        "requests only, nothing to check (--require-pr makes this a failure)\n"
+    )
+    proc = check_pr(upstream.work, env, "--require-pr")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: this GitHub Actions run is a 'push' event, and ")
+    assert len(proc.stderr.splitlines()) == 1
     no_traceback(proc)
 
 
@@ -252,12 +262,41 @@ def test_gitlab_merged_results_pipeline_judges_the_source_head(upstream: Upstrea
     assert "1 commit(s)" in proc.stdout
 
 
-def test_gitlab_branch_pipeline_is_a_usage_error(upstream: Upstream) -> None:
-    env = gitlab_variables("t", "b", "0" * 40, "1" * 40)
+def test_gitlab_branch_pipeline_passes_unless_a_merge_request_is_required(
+    upstream: Upstream,
+) -> None:
+    env = {**gitlab_variables("t", "b", "0" * 40, "1" * 40), "CI_PIPELINE_SOURCE": "push"}
     del env["CI_MERGE_REQUEST_IID"]
     proc = check_pr(upstream.work, env)
-    assert proc.returncode == 2
-    assert "merge_request_event" in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "a 'push' one, not a merge request's" in proc.stdout
+    assert "checks pull requests only" in proc.stdout
+    assert check_pr(upstream.work, env, "--require-pr").returncode == 1
+
+
+def test_gitlab_merge_train_judges_the_merge_request_s_own_commits(upstream: Upstream) -> None:
+    """A merge train's pipeline runs on a merge commit of the train's earlier merge requests
+    and this one; CI_MERGE_REQUEST_SOURCE_BRANCH_SHA is this one's head."""
+    earlier = upstream.branch("DEV-5-first", "no key: the earlier MR's problem")
+    head = upstream.branch("DEV-6-train", "DEV-6: one")
+    git(upstream.work, "checkout", "-q", "--detach", "main")
+    git(upstream.work, "merge", "-q", "--no-ff", "--no-edit", earlier,
+        env={**os.environ, "TRACKER_GIT_SKIP": "1"})  # fmt: skip
+    git(upstream.work, "merge", "-q", "--no-ff", "--no-edit", head,
+        env={**os.environ, "TRACKER_GIT_SKIP": "1"})  # fmt: skip
+    train = upstream.sha("HEAD")
+    git(upstream.work, "checkout", "-q", "main")
+    git(upstream.work, "push", "-q", upstream.url, f"{train}:refs/merge-requests/2/train")
+    clone = gitlab_runner_checkout(upstream, "gl-train", train)
+    env = {
+        **gitlab_variables("DEV-6: train", "DEV-6-train", train, upstream.sha("main"), iid=2),
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": head,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": upstream.sha("main"),
+        "CI_MERGE_REQUEST_EVENT_TYPE": "merge_train",
+    }
+    proc = check_pr(clone, env)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 commit(s)" in proc.stdout
 
 
 # --- Bitbucket Pipelines --------------------------------------------------------------------

@@ -5,6 +5,7 @@ has it (a full ref), judged by the rules at that tip."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -204,3 +205,61 @@ def test_base_origin_main_in_a_depth_1_checkout(upstream: Upstream) -> None:
     proc = check_pr(clone, {}, "--base", "origin/main", "--branch", "DEV-4-x")
     assert proc.returncode == 0, proc.stderr
     assert "2 commit(s)" in proc.stdout
+
+
+# --- merge queues ------------------------------------------------------------------------------
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def merge_group_event(tmp_path: Path, head: str, base: str) -> dict[str, str]:
+    """GitHub's recorded merge_group example with this repository's shas, and the variables
+    of a run on it (GITHUB_REF is the queue's temporary branch)."""
+    event = json.loads((EVENTS / "merge_group.checks_requested.json").read_text())
+    group = event["merge_group"]
+    group["head_sha"], group["base_sha"] = head, base
+    group["head_commit"]["id"] = head
+    path = tmp_path / "merge_group.json"
+    path.write_text(json.dumps(event))
+    return {
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "merge_group",
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REF": group["head_ref"],
+        "GITHUB_SHA": head,
+        "GITHUB_BASE_REF": "",
+        "GITHUB_HEAD_REF": "",
+        "GITHUB_REPOSITORY": "Codertocat/Hello-World",
+    }
+
+
+def queue(upstream: Upstream, clock: Clock, *messages: str) -> tuple[Path, str]:
+    """A pull request's commits merged by the queue onto main on its temporary branch,
+    checked out as actions/checkout does for merge_group (that branch, depth 1)."""
+    work = upstream.work
+    git(work, "checkout", "-q", "-b", "DEV-8-q")
+    head = clock.commits(work, *messages)
+    git(work, "checkout", "-q", "--detach", "main")
+    git(work, "merge", "-q", "--no-ff", "-m", "Merge pull request #104 from octo/DEV-8-q\n\n"
+        "DEV-8: queue", head, env=clock.env())  # fmt: skip
+    group = git(work, "rev-parse", "HEAD").strip()
+    git(work, "checkout", "-q", "main")
+    ref = f"refs/heads/gh-readonly-queue/main/pr-104-{upstream.sha('main')}"
+    git(work, "push", "-q", upstream.url, f"{group}:{ref}")
+    return actions_checkout(upstream, "mq", ref, group), group
+
+
+def test_merge_group_judges_the_group_s_commits(upstream: Upstream, tmp_path: Path) -> None:
+    clone, group = queue(upstream, Clock(), "DEV-8: one", "DEV-8: two")
+    proc = check_pr(clone, merge_group_event(tmp_path, group, upstream.sha("main")))
+    assert proc.returncode == 0, proc.stderr
+    assert "3 commit(s)" in proc.stdout  # two and the queue's merge
+    assert "merge queue" in proc.stderr
+
+
+def test_merge_group_with_a_keyless_commit_fails(upstream: Upstream, tmp_path: Path) -> None:
+    clone, group = queue(upstream, Clock(), "DEV-8: one", "no key")
+    proc = check_pr(clone, merge_group_event(tmp_path, group, upstream.sha("main")))
+    assert proc.returncode == 1
+    assert proc.stdout.count("::error") == 1 and "'no key'" in proc.stdout

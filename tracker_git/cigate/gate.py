@@ -38,6 +38,7 @@ class Options:
     remote: str = "origin"
     online: bool = False
     junit: str | None = None
+    require_pr: bool = False
 
 
 def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None) -> Source:
@@ -48,6 +49,10 @@ def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None)
         if options.base is None:
             raise
         found = Source(detect(environ))  # not a pull request job: the options say it all
+    if found.not_a_pr:
+        if options.base is None:
+            return found
+        found = Source(found.ci)  # not a pull request job: the options say it all
     source = override(
         found,
         title=options.title,
@@ -55,7 +60,7 @@ def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None)
         branch=options.branch,
         head=options.head,
     )
-    if source.number == "":
+    if source.number == "" and source.event != "merge_group":
         if options.base is None:
             raise UsageError(
                 "no CI pull request found (GitHub Actions, GitLab CI, Bitbucket Pipelines); "
@@ -132,6 +137,8 @@ def _bitbucket_texts(source: Source, config: Config) -> Source:
 def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) -> int:
     """Judge the pull request and report; 0 when it passes, 1 when something does not."""
     source = gather(options, environ, cwd)
+    if source.not_a_pr:
+        return _not_a_pr(source.not_a_pr, options)
     assert source.head is not None
     head = depth.locate(source.head, None, options.remote, source.ci, "head", cwd)
     if options.base is not None:
@@ -144,6 +151,11 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
     _since_at_hand(config, base, options.remote, cwd)
     if source.ci == "bitbucket-pipelines":
         source = _bitbucket_texts(source, config)
+    elif source.event == "merge_group":
+        output.info(
+            "note: a merge queue's group: checking its commits (the title and the branch were "
+            "checked on the pull request)"
+        )
     elif source.title is None:
         output.info("note: no pull request title given (--title): checking the branch and commits")
     pr = PullRequest(source.title, source.description, source.branch, base, head)
@@ -168,6 +180,22 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
         "(reword commits with 'git rebase -i', rename the branch, edit the title)"
     )
     return 1
+
+
+def _not_a_pr(reason: str, options: Options) -> int:
+    """A job with no pull request (a push, a schedule): nothing to judge. A pass, unless
+    --require-pr says that such a job is a mistake."""
+    if options.require_pr:
+        output.error(
+            f"{reason}, and 'git tracker check pr' checks pull requests only (--require-pr); "
+            "run it on pull requests (GitHub: on: pull_request and merge_group)"
+        )
+        return 1
+    output.result(
+        f"{reason}: 'git tracker check pr' checks pull requests only, nothing to check "
+        "(--require-pr makes this a failure)"
+    )
+    return 0
 
 
 def _judged(verdicts: list[Verdict]) -> str:

@@ -3,6 +3,7 @@
 - GitHub Actions (`GITHUB_ACTIONS=true`): the event file `GITHUB_EVENT_PATH` of a
   `pull_request` or `pull_request_target` event: `pull_request.title`, `.body`, `.head.ref`,
   `.head.sha`, `.base.ref`, `.base.sha`. (`GITHUB_SHA` is the test merge commit, not the head.)
+  A merge queue's `merge_group` event: `merge_group.head_sha`, `.base_ref`, `.base_sha`.
 - GitLab CI (`GITLAB_CI=true`) in a merge request pipeline: `CI_MERGE_REQUEST_TITLE`,
   `CI_MERGE_REQUEST_DESCRIPTION`, `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`, the head
   `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA` (merged results pipelines) or `CI_COMMIT_SHA`, and the
@@ -46,6 +47,10 @@ class Source:
     base_branch: str | None = None
     number: str = ""
     repository: str = ""  # owner/repo where the CI says (Bitbucket: for the API)
+    # Why this job has no pull request to judge ("this GitHub Actions run is a 'push'
+    # event"); "" when it has one. A merge queue's group is "merge_group" in `event`.
+    not_a_pr: str = ""
+    event: str = ""
 
 
 def detect(environ: Mapping[str, str]) -> str:
@@ -60,8 +65,9 @@ def detect(environ: Mapping[str, str]) -> str:
 
 
 def from_environment(environ: Mapping[str, str]) -> Source:
-    """The pull request of the CI job, or Source("") outside a CI; UsageError when the job
-    is not one of a pull request (a push pipeline), with what to change."""
+    """The pull request of the CI job, or Source("") outside a CI; a Source whose `not_a_pr`
+    says why when the job is not a pull request's (a push); UsageError when the CI's own
+    description of the event cannot be read."""
     ci = detect(environ)
     if ci == "github-actions":
         return _github(environ)
@@ -74,10 +80,13 @@ def from_environment(environ: Mapping[str, str]) -> Source:
 
 def _github(environ: Mapping[str, str]) -> Source:
     event = environ.get("GITHUB_EVENT_NAME", "")
+    if event == "merge_group":
+        return _merge_group(environ)
     if event not in _GITHUB_EVENTS:
-        raise UsageError(
-            f"this GitHub Actions run is a '{event or 'unknown'}' event, not a pull request; "
-            "run 'git tracker check pr' on: pull_request (or name --base and --head)"
+        return Source(
+            "github-actions",
+            not_a_pr=f"this GitHub Actions run is a '{event or 'unknown'}' event",
+            event=event,
         )
     path = environ.get("GITHUB_EVENT_PATH", "")
     data = _read_event(path)
@@ -95,6 +104,24 @@ def _github(environ: Mapping[str, str]) -> Source:
         base_branch=_str(base, "ref") or environ.get("GITHUB_BASE_REF") or None,
         number=str(pr.get("number", "")),
         repository=environ.get("GITHUB_REPOSITORY", ""),
+    )
+
+
+def _merge_group(environ: Mapping[str, str]) -> Source:
+    """A merge queue's group (`merge_group`, `checks_requested`): its commits from the
+    target's tip to `head_sha`; the title and branch were judged on the pull request."""
+    path = environ.get("GITHUB_EVENT_PATH", "")
+    group = _dict(_read_event(path), "merge_group")
+    head, base_ref = _str(group, "head_sha"), _str(group, "base_ref")
+    if not head or not base_ref or not base_ref.startswith("refs/heads/"):
+        raise UsageError(f"GITHUB_EVENT_PATH {path} holds no merge_group head_sha and base_ref")
+    return Source(
+        "github-actions",
+        head=head,
+        base=_str(group, "base_sha"),
+        base_branch=base_ref.removeprefix("refs/heads/"),
+        repository=environ.get("GITHUB_REPOSITORY", ""),
+        event="merge_group",
     )
 
 
@@ -119,9 +146,12 @@ def _read_event(path: str) -> dict[str, object]:
 
 def _gitlab(environ: Mapping[str, str]) -> Source:
     if not environ.get("CI_MERGE_REQUEST_IID"):
-        raise UsageError(
-            "this GitLab CI job is not in a merge request pipeline (CI_MERGE_REQUEST_IID is "
-            'not set); run it with rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"'
+        source = environ.get("CI_PIPELINE_SOURCE", "")
+        return Source(
+            "gitlab-ci",
+            not_a_pr=f"this GitLab CI pipeline is a '{source or 'unknown'}' one, not a merge "
+            "request's",
+            event=source,
         )
     head = environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or environ.get("CI_COMMIT_SHA")
     return Source(
@@ -141,9 +171,9 @@ def _gitlab(environ: Mapping[str, str]) -> Source:
 
 def _bitbucket(environ: Mapping[str, str]) -> Source:
     if not environ.get("BITBUCKET_PR_ID"):
-        raise UsageError(
-            "this Bitbucket Pipelines step is not a pull request's (BITBUCKET_PR_ID is not "
-            "set); run it under pipelines: pull-requests:"
+        return Source(
+            "bitbucket-pipelines",
+            not_a_pr="this Bitbucket Pipelines step is not a pull request's (no BITBUCKET_PR_ID)",
         )
     destination = environ.get("BITBUCKET_PR_DESTINATION_BRANCH") or None
     return Source(

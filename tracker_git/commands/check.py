@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pr.add_argument("--remote", default="origin", help="where to fetch missing commits from")
     pr.add_argument("--online", action="store_true", help="also ask Tracker the keys exist")
     pr.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    pr.add_argument(
+        "--require-pr",
+        action="store_true",
+        help="fail (exit 1) in a CI job that is not a pull request's, instead of passing",
+    )
 
 
 def _read(path: str) -> bytes:
@@ -59,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             remote=args.remote,
             online=args.online,
             junit=args.junit,
+            require_pr=args.require_pr,
         )
         return gate.run(options, os.environ)
     state = gitstate.read_state()
