@@ -143,7 +143,9 @@ def test_github_fork_pull_request_with_a_stale_base_sha_judged_against_main_now(
     clone = actions_checkout(upstream, "gh", "refs/pull/5/merge", merge)
     proc = check_pr(clone, github_event("DEV-3: t", "topic", head, stale, number=5, fork=True))
     assert proc.returncode == 1  # the branch name only
-    assert proc.stdout.count("::error") == 1 and "branch 'topic'" in proc.stdout
+    assert (
+        proc.stdout.count("::error title=tracker-git%3A ") == 1 and "branch 'topic'" in proc.stdout
+    )
 
 
 # --- the rules at the target's tip ----------------------------------------------------------
@@ -262,4 +264,4 @@ def test_merge_group_with_a_keyless_commit_fails(upstream: Upstream, tmp_path: P
     clone, group = queue(upstream, Clock(), "DEV-8: one", "no key")
     proc = check_pr(clone, merge_group_event(tmp_path, group, upstream.sha("main")))
     assert proc.returncode == 1
-    assert proc.stdout.count("::error") == 1 and "'no key'" in proc.stdout
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 1 and "'no key'" in proc.stdout

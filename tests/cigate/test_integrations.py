@@ -187,7 +187,7 @@ def test_action_runs_check_pr_on_a_pull_request(
     report = tmp_path / "report.xml"
     proc = run_action({"args": f"--junit {report}"}, clone, env)
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.count("::error title=tracker-git") == 2  # the branch, one commit
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 2  # the branch, one commit
     assert report.exists()
     where = bash("command -v git-tracker", clone, env).stdout.strip()
     assert where.startswith(ci_python["VIRTUAL_ENV"])  # the action's install, not ours
@@ -260,3 +260,39 @@ def test_the_docs_show_the_snippets_as_shipped() -> None:
     assert f"uses: OWNER/tracker-git@v{VERSION}" in readme
     assert f"/v{VERSION}/ci/gitlab/tracker-git.yml" in readme
     assert f"ref: v{VERSION}" in readme
+
+
+def test_action_args_are_split_as_a_shell_quotes_them_and_outputs_are_set(
+    upstream: Upstream,
+    github_event: Callable[..., dict[str, str]],
+    package: Path,
+    ci_python: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    head = upstream.branch("DEV-2-q", "DEV-2: fine")
+    upstream.pull_ref(1, head)
+    clone = upstream.clone("gh", "refs/pull/1/merge", "refs/remotes/pull/1/merge")
+    output = tmp_path / "output"
+    env = {
+        **ci_python,
+        **github_event("no key in this title", "DEV-2-q", head, upstream.sha("main")),
+        "GITHUB_ACTION_PATH": str(package),
+        "GITHUB_OUTPUT": str(output),
+    }
+    proc = run_action({"args": "--title 'DEV-2: a title, quoted' --junit \"a b.xml\""}, clone, env)
+    assert proc.returncode == 0, proc.stderr
+    assert (clone / "a b.xml").exists()
+    assert output.read_text() == "verdict=pass\nproblems=0\ncommits=1\n"
+    action = load("action.yml")
+    assert action["outputs"]["verdict"]["value"] == "${{ steps.check.outputs.verdict }}"
+    assert action["runs"]["steps"][-1]["id"] == "check"
+
+    proc = run_action({"args": "--title 'DEV-2: unclosed"}, clone, env)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "error: the action's args cannot be split as a shell would (No closing quotation); "
+        "check the quotes"
+    ]
+    proc = run_action({"args": "$(touch pwned) `touch pwned`"}, clone, env)
+    assert proc.returncode == 2  # unknown options, not commands
+    assert not (clone / "pwned").exists()

@@ -164,22 +164,59 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
         verdicts += _online_verdicts(pr, config, cwd)
     if options.junit:
         report.write_junit(options.junit, verdicts)
+    return _tell(verdicts, environ)
+
+
+def rules_link() -> str:
+    """Where the rules `check pr` applies are written, for this very version."""
+    from tracker_git import about
+
+    return f"{about.project_url()}/blob/v{about.version()}/docs/enforcement.md#git-tracker-check-pr"
+
+
+def _tell(verdicts: list[Verdict], environ: Mapping[str, str]) -> int:
+    """Say the verdicts where the CI shows them; 0 when they all pass, else 1."""
     failed = [v for v in verdicts if v.problem]
     commits = sum(1 for v in verdicts if v.what == "commit")
+    if failed:
+        summary = f"{len(failed)} problem(s) in the pull request"
+        advice = (
+            "; fix them and push again (reword commits with 'git rebase -i', rename the "
+            f"branch, edit the title); the rules: {rules_link()}"
+        )
+    else:
+        summary = f"the pull request passes: {_judged(verdicts)}, {commits} commit(s)"
+        advice = ""
+    if environ.get("GITHUB_ACTIONS") == "true":
+        _github_files(environ, verdicts, summary)
     if not failed:
-        output.result(f"the pull request passes: {_judged(verdicts)}, {commits} commit(s)")
+        output.result(summary)
         return 0
-    on_github = environ.get("GITHUB_ACTIONS") == "true"
-    for verdict in failed:
-        if on_github:
-            sys.stdout.write(report.github_annotation(verdict) + "\n")
-        else:
+    if environ.get("GITHUB_ACTIONS") == "true":
+        for line in report.github_annotations(failed, summary + advice):
+            sys.stdout.write(line + "\n")
+    else:
+        for verdict in failed:
             output.error(report.plain(verdict))
-    output.info(
-        f"{len(failed)} problem(s) in the pull request; fix them and push again "
-        "(reword commits with 'git rebase -i', rename the branch, edit the title)"
-    )
+        output.info(summary + advice)
     return 1
+
+
+def _github_files(environ: Mapping[str, str], verdicts: list[Verdict], summary: str) -> None:
+    """The step summary's table and the step's outputs, where the runner says to put them."""
+    for variable in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        path = environ.get(variable)
+        if not path:
+            continue
+        if variable == "GITHUB_OUTPUT":
+            text = report.outputs(verdicts)
+        else:
+            text = report.step_summary(verdicts, summary, rules_link())
+        try:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            output.warn(f"cannot write {variable} {path} ({exc.strerror}); the verdict stands")
 
 
 def _not_a_pr(reason: str, options: Options) -> int:
