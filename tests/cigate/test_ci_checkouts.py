@@ -265,3 +265,125 @@ def test_merge_group_with_a_keyless_commit_fails(upstream: Upstream, tmp_path: P
     proc = check_pr(clone, merge_group_event(tmp_path, group, upstream.sha("main")))
     assert proc.returncode == 1
     assert proc.stdout.count("::error title=tracker-git%3A ") == 1 and "'no key'" in proc.stdout
+
+
+# --- exemptions, from the target's .tracker-git.toml -------------------------------------------
+
+
+def pr_event(tmp_path: Path, name: str, **changes: object) -> dict[str, str]:
+    """A recorded pull_request event (tests/cigate/events) with `changes` in pull_request."""
+    event = json.loads((EVENTS / name).read_text())
+    pr = event["pull_request"]
+    for key, value in changes.items():
+        where, _, field = key.rpartition("__")
+        (pr[where] if where else pr)[field] = value
+    path = tmp_path / f"event-{name}"
+    path.write_text(json.dumps(event))
+    return {
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": event["repository"]["full_name"],
+    }
+
+
+def keyless_pr(upstream: Upstream, config: str | None = None) -> tuple[Path, dict[str, object]]:
+    clock, work = Clock(), upstream.work
+    if config is not None:
+        (work / ".tracker-git.toml").write_text(config)
+        git(work, "add", ".tracker-git.toml")
+        clock.commits(work, "DEV-1: configure")
+    git(work, "checkout", "-q", "-b", "bump-deps")
+    head = clock.commits(work, "Bump requests from 2.31 to 2.32")
+    git(work, "checkout", "-q", "main")
+    push(upstream, "main", "bump-deps")
+    merge = upstream.pull_ref(1, head)
+    clone = actions_checkout(upstream, "gh", "refs/pull/1/merge", merge)
+    fields: dict[str, object] = {
+        "title": "Bump requests from 2.31 to 2.32",
+        "head__ref": "bump-deps",
+        "head__sha": head,
+        "base__ref": "main",
+        "base__sha": upstream.sha("main"),
+    }
+    return clone, fields
+
+
+def test_dependabot_s_pull_requests_pass_by_default_others_do_not(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    clone, fields = keyless_pr(upstream)
+    bot = {**fields, "user__login": "dependabot[bot]", "user__type": "Bot"}
+    proc = check_pr(clone, pr_event(tmp_path, "pull_request.opened.json", **bot))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "by dependabot[bot], exempt by [pr] exempt_authors" in proc.stdout
+    proc = check_pr(clone, pr_event(tmp_path, "pull_request.opened.json", **fields))
+    assert proc.returncode == 1  # Codertocat's
+
+
+def test_the_pull_request_cannot_exempt_its_own_author(upstream: Upstream, tmp_path: Path) -> None:
+    """exempt_authors is read at the target's tip: a branch that adds itself does nothing."""
+    clone, fields = keyless_pr(upstream)
+    work = upstream.work
+    git(work, "checkout", "-q", "bump-deps")
+    (work / ".tracker-git.toml").write_text('[pr]\nexempt_authors = ["Codertocat"]\n')
+    git(work, "add", ".tracker-git.toml")
+    head = Clock().commits(work, "Exempt me")
+    git(work, "checkout", "-q", "main")
+    push(upstream, "bump-deps")
+    merge = upstream.pull_ref(1, head)
+    clone = actions_checkout(upstream, "gh2", "refs/pull/1/merge", merge)
+    proc = check_pr(clone, pr_event(tmp_path, "pull_request.opened.json",
+                                    **{**fields, "head__sha": head}))  # fmt: skip
+    assert proc.returncode == 1
+    assert "exempt" not in proc.stdout
+
+
+def test_title_only_mode_judges_the_title_alone(upstream: Upstream, tmp_path: Path) -> None:
+    clone, fields = keyless_pr(upstream, '[pr]\ncheck = "title"\n')
+    proc = check_pr(clone, pr_event(tmp_path, "pull_request.opened.json", **fields))
+    assert proc.returncode == 1
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 1
+    assert "pull request title" in proc.stdout
+    good = {**fields, "title": "DEV-4: Bump requests"}
+    proc = check_pr(clone, pr_event(tmp_path, "pull_request.opened.json", **good))
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout == "the pull request passes: pull request title, 0 commit(s)\n"
+
+
+def test_drafts_skipped_when_the_target_says_so(upstream: Upstream, tmp_path: Path) -> None:
+    clone, fields = keyless_pr(upstream, '[pr]\ndrafts = "skip"\n')
+    proc = check_pr(clone, pr_event(tmp_path, "pull_request.converted_to_draft.json", **fields))
+    assert proc.returncode == 0, proc.stdout
+    assert "is a draft" in proc.stdout
+    ready = {**fields, "draft": False}
+    assert check_pr(clone, pr_event(tmp_path, "pull_request.opened.json", **ready)).returncode == 1
+
+
+def test_online_on_a_fork_pull_request_without_a_token_is_a_note(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    clone, fields = keyless_pr(upstream)
+    fork = {**fields, "title": "DEV-4: bump", "head__ref": "DEV-4-bump"}
+    event = pr_event(tmp_path, "pull_request.opened.json", **fork)
+    data = json.loads(Path(event["GITHUB_EVENT_PATH"]).read_text())
+    data["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World"
+    Path(event["GITHUB_EVENT_PATH"]).write_text(json.dumps(data))
+    proc = check_pr(clone, {**event, "TRACKER_ORG_ID": "1"}, "--online")
+    assert proc.returncode == 1, proc.stderr  # the keyless commit, not the missing token
+    assert "note: no TRACKER_TOKEN in this run" in proc.stderr
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 1
+
+
+def test_online_without_a_token_in_the_repository_s_own_pull_request_names_the_secret(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    clone, fields = keyless_pr(upstream)
+    event = pr_event(tmp_path, "pull_request.opened.json", **{**fields, "title": "DEV-4: b"})
+    proc = check_pr(clone, {**event, "TRACKER_ORG_ID": "1"}, "--online")
+    assert proc.returncode == 1
+    line = proc.stderr.strip()
+    assert line.startswith("error: cannot check issue keys with Tracker: ")
+    assert "give the job the TRACKER_TOKEN secret" in line
+    assert "TRACKER_GIT_SKIP" not in line and len(line.splitlines()) == 1

@@ -104,15 +104,23 @@ def _since_at_hand(config: Config, base: str, remote: str, cwd: str | None) -> N
 def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[Verdict]:
     """An "issue" verdict per referenced key Tracker does not know. Strict, with the
     Tracker timeout: when Tracker cannot be asked, that is an error, not a pass."""
-    from tracker_git.online import verify_keys
+    from tracker_git.online import TrackerDown, verify_keys
 
     strict = config.replace(
         {Hooks.strict: True, Hooks.timeout: config.tracker.timeout}, "check pr --online"
     )
     keys = prcheck.keys_of(pr, config, cwd)
+    try:
+        missing = verify_keys(keys, strict)
+    except TrackerDown as exc:  # the hooks' advice (TRACKER_GIT_SKIP) means nothing here
+        raise OperationFailed(
+            f"cannot check issue keys with Tracker: {exc.reason}; give the job the "
+            "TRACKER_TOKEN secret (and TRACKER_ORG_ID or TRACKER_CLOUD_ORG_ID), re-run it if "
+            "Tracker was down, or drop --online"
+        ) from None
     return [
         Verdict("issue", key, f"Tracker has no issue {key} (or the token cannot see it)")
-        for key in verify_keys(keys, strict)
+        for key in missing
     ]
 
 
@@ -148,6 +156,9 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
         base = depth.target(source.base_branch, options.remote, source.ci, source.base, cwd)
     depth.make_whole(base, head, options.remote, source.ci, cwd)
     config = base_config(base, cwd)
+    exempt = _exemption(source, config)
+    if exempt:
+        return _pass_exempt(exempt, environ)
     _since_at_hand(config, base, options.remote, cwd)
     if source.ci == "bitbucket-pipelines":
         source = _bitbucket_texts(source, config)
@@ -159,12 +170,50 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
     elif source.title is None:
         output.info("note: no pull request title given (--title): checking the branch and commits")
     pr = PullRequest(source.title, source.description, source.branch, base, head)
-    verdicts = prcheck.judge(pr, config, cwd)
-    if options.online:
+    if config.pr.check == "title":
+        if pr.title is None:
+            raise UsageError(
+                '[pr] check = "title" but this job gives no pull request title; pass it with '
+                "--title (or, on Bitbucket, set BITBUCKET_TOKEN)"
+            )
+        verdicts = prcheck.judge_title(pr, config)
+    else:
+        verdicts = prcheck.judge(pr, config, cwd)
+    if options.online and _online_possible(source):
         verdicts += _online_verdicts(pr, config, cwd)
     if options.junit:
         report.write_junit(options.junit, verdicts)
     return _tell(verdicts, environ)
+
+
+def _exemption(source: Source, config: Config) -> str:
+    """Why the pull request passes unchecked, by the target's rules; "" when it does not."""
+    if source.author and source.author in config.pr.exempt_authors:
+        return f"the pull request is by {source.author}, exempt by [pr] exempt_authors"
+    if source.draft and config.pr.drafts == "skip":
+        return 'the pull request is a draft ([pr] drafts = "skip"); it is checked once ready'
+    return ""
+
+
+def _pass_exempt(reason: str, environ: Mapping[str, str]) -> int:
+    output.result(f"{reason}: nothing to check")
+    if environ.get("GITHUB_ACTIONS") == "true":
+        _github_files(environ, [], reason)
+    return 0
+
+
+def _online_possible(source: Source) -> bool:
+    """A pull request from a fork (or by Dependabot) runs without the repository's secrets:
+    no token there is a note, and the offline checks still count."""
+    from tracker_git import secrets
+
+    if secrets.environment_token() or not (source.fork or source.author == "dependabot[bot]"):
+        return True
+    output.info(
+        "note: no TRACKER_TOKEN in this run (pull requests from forks and by Dependabot get no "
+        "secrets): the keys were not looked up in Tracker, the other checks stand"
+    )
+    return False
 
 
 def rules_link() -> str:

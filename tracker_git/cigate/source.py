@@ -20,6 +20,7 @@ these, or say everything outside a CI.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -28,6 +29,8 @@ from tracker_git.core.errors import UsageError
 # An event file is GitHub's JSON of one event; real ones are a few hundred KB at most.
 MAX_EVENT_FILE = 25 * 1024 * 1024
 _GITHUB_EVENTS = ("pull_request", "pull_request_target")
+# GitLab's own test of a draft title ("Draft:", "[Draft]", "(Draft)", any case).
+_GITLAB_DRAFT = re.compile(r"\s*(?:\[draft\]|\(draft\)|draft:)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class Source:
     # event"); "" when it has one. A merge queue's group is "merge_group" in `event`.
     not_a_pr: str = ""
     event: str = ""
+    author: str = ""  # who opened it, where the CI says (GitHub; GitLab: the pipeline's user)
+    draft: bool = False
+    fork: bool = False  # from another repository: the CI gives such runs no secrets
 
 
 def detect(environ: Mapping[str, str]) -> str:
@@ -94,6 +100,7 @@ def _github(environ: Mapping[str, str]) -> Source:
     if not isinstance(pr, dict):
         raise UsageError(f"GITHUB_EVENT_PATH {path} holds no pull_request; is this a PR event?")
     head, base = _dict(pr, "head"), _dict(pr, "base")
+    head_repo = _str(_dict(head, "repo"), "full_name")
     return Source(
         "github-actions",
         title=_str(pr, "title"),
@@ -104,6 +111,9 @@ def _github(environ: Mapping[str, str]) -> Source:
         base_branch=_str(base, "ref") or environ.get("GITHUB_BASE_REF") or None,
         number=str(pr.get("number", "")),
         repository=environ.get("GITHUB_REPOSITORY", ""),
+        author=_str(_dict(pr, "user"), "login") or "",
+        draft=pr.get("draft") is True,
+        fork=head_repo != _str(_dict(base, "repo"), "full_name"),  # null: the fork is gone
     )
 
 
@@ -166,6 +176,11 @@ def _gitlab(environ: Mapping[str, str]) -> Source:
         base_branch=environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None,
         number=environ.get("CI_MERGE_REQUEST_IID", ""),
         repository=environ.get("CI_MERGE_REQUEST_PROJECT_PATH", ""),
+        author=environ.get("GITLAB_USER_LOGIN", ""),
+        draft=environ.get("CI_MERGE_REQUEST_DRAFT") == "true"
+        or bool(_GITLAB_DRAFT.match(environ.get("CI_MERGE_REQUEST_TITLE", ""))),
+        fork=environ.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "")
+        != environ.get("CI_MERGE_REQUEST_PROJECT_ID", ""),
     )
 
 
@@ -188,8 +203,8 @@ def _bitbucket(environ: Mapping[str, str]) -> Source:
 
 def override(source: Source, **given: str | None) -> Source:
     """`source` with what the command line names (None: not named) in its place."""
-    changes = {name: value for name, value in given.items() if value is not None}
-    return replace(source, **changes)
+    changes: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+    return replace(source, **changes)  # type: ignore[arg-type]
 
 
 def _dict(data: dict[str, object], name: str) -> dict[str, object]:
