@@ -104,6 +104,21 @@ def check_pr(cwd: Path, env: dict[str, str], *args: str) -> subprocess.Completed
     return run(cwd, CLI, "check", "pr", *args, env={**without_ci(os.environ), **env})
 
 
+def actions_run(path: Path, name: str, event: dict[str, object]) -> dict[str, str]:
+    """Writes `event` (GitHub's JSON of it) to `path` and returns the variables a GitHub
+    Actions run on that event has."""
+    path.write_text(json.dumps(event))
+    repository = event["repository"]
+    assert isinstance(repository, dict)
+    return {
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": name,
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": str(repository["full_name"]),
+    }
+
+
 @pytest.fixture
 def github_event(tmp_path: Path) -> Callable[..., dict[str, str]]:
     """Writes a pull_request event file (the shape of GitHub's documented example) and
@@ -123,17 +138,10 @@ def github_event(tmp_path: Path) -> Callable[..., dict[str, str]]:
             pr["head"]["label"] = f"someone:{branch}"
             pr["head"]["repo"]["full_name"] = "someone/Hello-World"
             pr["head"]["repo"]["fork"] = True
-        path = tmp_path / f"event-{number}.json"
-        path.write_text(json.dumps(event))
-        return {
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(path),
+        return actions_run(tmp_path / f"event-{number}.json", "pull_request", event) | {
             "GITHUB_HEAD_REF": branch,
             "GITHUB_BASE_REF": base_ref,
             "GITHUB_REF": f"refs/pull/{number}/merge",
-            "GITHUB_REPOSITORY": "Codertocat/Hello-World",
         }
 
     return make

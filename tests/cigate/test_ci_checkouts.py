@@ -16,6 +16,7 @@ from tests.cigate.helpers import (
     NO_HOOKS,
     Upstream,
     actions_checkout,
+    actions_run,
     bitbucket_checkout,
     bitbucket_variables,
     check_pr,
@@ -221,18 +222,11 @@ def merge_group_event(tmp_path: Path, head: str, base: str) -> dict[str, str]:
     group = event["merge_group"]
     group["head_sha"], group["base_sha"] = head, base
     group["head_commit"]["id"] = head
-    path = tmp_path / "merge_group.json"
-    path.write_text(json.dumps(event))
-    return {
-        "CI": "true",
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": "merge_group",
-        "GITHUB_EVENT_PATH": str(path),
+    return actions_run(tmp_path / "merge_group.json", "merge_group", event) | {
         "GITHUB_REF": group["head_ref"],
         "GITHUB_SHA": head,
         "GITHUB_BASE_REF": "",
         "GITHUB_HEAD_REF": "",
-        "GITHUB_REPOSITORY": "Codertocat/Hello-World",
     }
 
 
@@ -277,15 +271,7 @@ def pr_event(tmp_path: Path, name: str, **changes: object) -> dict[str, str]:
     for key, value in changes.items():
         where, _, field = key.rpartition("__")
         (pr[where] if where else pr)[field] = value
-    path = tmp_path / f"event-{name}"
-    path.write_text(json.dumps(event))
-    return {
-        "CI": "true",
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(path),
-        "GITHUB_REPOSITORY": event["repository"]["full_name"],
-    }
+    return actions_run(tmp_path / f"event-{name}", "pull_request", event)
 
 
 def keyless_pr(upstream: Upstream, config: str | None = None) -> tuple[Path, dict[str, object]]:
