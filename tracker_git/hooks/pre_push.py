@@ -46,7 +46,9 @@ def _ranges(remote: str, since: str, cwd: str | None) -> list[list[str]]:
     ranges = []
     for _, local_sha, remote_sha in pushed_refs():
         excluded = [f"^{remote_sha}"] if remote_sha != history.ZERO else []
-        before = history.since_revisions(since, _target(remote, local_sha, cwd), cwd)
+        before = (
+            history.since_revisions(since, _target(remote, local_sha, cwd), cwd) if since else []
+        )
         ranges.append([local_sha, *excluded, *before, "--not", f"--remotes={remote}"])
     return ranges
 
