@@ -66,7 +66,7 @@ LAYERS: dict[str, str] = {
     "account": "core forges secrets tracker trust userconfig",  # login/logout/whoami, connect
     "issue": "account core gitcli secrets tracker",  # the issue a command is about: start, stand
     "pr": "account core forges resources secrets tracker trust",  # `git tracker pr`
-    "cigate": "core forges online secrets",  # the pull request gate, in CI
+    "cigate": "about core forges online secrets",  # the pull request gate, in CI
     "relay": "core forges http psycopg secrets tracker",  # the webhook service
     "release": "cigate core http pr tracker",  # `git tracker release`: notes, fix versions
     "fakes": "core",  # the fake-server framework under the sandbox and the emulators

@@ -83,13 +83,22 @@ def _untrusted(where: str, reason: str) -> None:
     _skipped[where] = reason
 
 
+class TrackerDown(CheckFailed):
+    """With [hooks] strict: Tracker could not be asked (`reason` says why), so no verdict."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def _unreachable(where: str, reason: str, config: Config) -> None:
     first = where not in _down
     _down[where] = reason
     if config.hooks.strict:
-        raise CheckFailed(
+        raise TrackerDown(
             f"cannot check issue keys with Tracker: {reason}; [hooks] strict = true blocks "
-            "until it answers (or skip this once with TRACKER_GIT_SKIP=1)"
+            "until it answers (or skip this once with TRACKER_GIT_SKIP=1)",
+            reason,
         )
     if first:
         output.warn(

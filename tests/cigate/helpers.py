@@ -104,6 +104,21 @@ def check_pr(cwd: Path, env: dict[str, str], *args: str) -> subprocess.Completed
     return run(cwd, CLI, "check", "pr", *args, env={**without_ci(os.environ), **env})
 
 
+def actions_run(path: Path, name: str, event: dict[str, object]) -> dict[str, str]:
+    """Writes `event` (GitHub's JSON of it) to `path` and returns the variables a GitHub
+    Actions run on that event has."""
+    path.write_text(json.dumps(event))
+    repository = event["repository"]
+    assert isinstance(repository, dict)
+    return {
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": name,
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": str(repository["full_name"]),
+    }
+
+
 @pytest.fixture
 def github_event(tmp_path: Path) -> Callable[..., dict[str, str]]:
     """Writes a pull_request event file (the shape of GitHub's documented example) and
@@ -123,17 +138,10 @@ def github_event(tmp_path: Path) -> Callable[..., dict[str, str]]:
             pr["head"]["label"] = f"someone:{branch}"
             pr["head"]["repo"]["full_name"] = "someone/Hello-World"
             pr["head"]["repo"]["fork"] = True
-        path = tmp_path / f"event-{number}.json"
-        path.write_text(json.dumps(event))
-        return {
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(path),
+        return actions_run(tmp_path / f"event-{number}.json", "pull_request", event) | {
             "GITHUB_HEAD_REF": branch,
             "GITHUB_BASE_REF": base_ref,
             "GITHUB_REF": f"refs/pull/{number}/merge",
-            "GITHUB_REPOSITORY": "Codertocat/Hello-World",
         }
 
     return make
@@ -174,3 +182,57 @@ def bitbucket_variables(branch: str, head: str, pr_id: int = 1) -> dict[str, str
         "BITBUCKET_WORKSPACE": "workspace",
         "BITBUCKET_REPO_SLUG": "repo",
     }
+
+
+# --- checkouts exactly as each CI makes them ------------------------------------------------
+
+
+def actions_checkout(upstream: Upstream, name: str, ref: str, sha: str, depth: int = 1) -> Path:
+    """actions/checkout@v4 (its defaults: fetch-depth 1, no tags): `git init`, `git remote add
+    origin`, `git fetch --no-tags --prune --no-recurse-submodules --depth=1 origin
+    +SHA:refs/remotes/<ref's name>`, then a detached checkout of that ref (pull_request:
+    refs/pull/N/merge into refs/remotes/pull/N/merge; merge_group and push: a branch into
+    refs/remotes/origin/BRANCH)."""
+    path = upstream.tmp / name
+    git(upstream.tmp, "init", "-q", str(path))
+    git(path, "remote", "add", "origin", upstream.url)
+    local = (
+        f"refs/remotes/{ref.removeprefix('refs/')}"
+        if ref.startswith("refs/pull/")
+        else f"refs/remotes/origin/{ref.removeprefix('refs/heads/')}"
+    )
+    git(path, "-c", "protocol.version=2", "fetch", "--no-tags", "--prune",
+        "--no-recurse-submodules", f"--depth={depth}", "origin", f"+{sha}:{local}")  # fmt: skip
+    git(path, "checkout", "-q", "--force", local)
+    upstream.clones.append(path)
+    return path
+
+
+def gitlab_runner_checkout(
+    upstream: Upstream, name: str, sha: str, depth: int = 20, pipeline: int = 100
+) -> Path:
+    """GitLab Runner's fetch strategy for a new project (GIT_DEPTH 20, the default refspecs):
+    `git init`, `git remote add origin`, `git fetch origin +SHA:refs/pipelines/ID
+    +refs/heads/*:refs/remotes/origin/* +refs/tags/*:refs/tags/* --depth 20 --prune`, then
+    `git checkout -f -q SHA` (detached)."""
+    path = upstream.tmp / name
+    git(upstream.tmp, "init", "-q", str(path))
+    git(path, "remote", "add", "origin", upstream.url)
+    git(path, "fetch", "-q", "origin", f"+{sha}:refs/pipelines/{pipeline}",
+        "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*",
+        f"--depth={depth}", "--prune")  # fmt: skip
+    git(path, "checkout", "-f", "-q", sha)
+    upstream.clones.append(path)
+    return path
+
+
+def bitbucket_checkout(upstream: Upstream, name: str, branch: str, sha: str) -> Path:
+    """Bitbucket Pipelines' clone of a pull-request step (depth 50 by default): `git clone
+    --branch=BRANCH --depth 50 URL DIR` (one branch, and the tags pointing into it), then
+    `git reset --hard BITBUCKET_COMMIT`."""
+    path = upstream.tmp / name
+    git(upstream.tmp, "clone", "-q", f"--branch={branch}", "--depth", "50", upstream.url,
+        str(path))  # fmt: skip
+    git(path, "reset", "-q", "--hard", sha)
+    upstream.clones.append(path)
+    return path

@@ -14,6 +14,7 @@ from tests.cigate.helpers import (
     bitbucket_variables,
     check_pr,
     commit,
+    gitlab_runner_checkout,
     gitlab_variables,
 )
 from tracker_git.emulators import Emulator
@@ -59,7 +60,9 @@ def test_github_problems_are_error_annotations(
     env = github_event("Login fails", "topic", head, upstream.sha("main"))
     proc = check_pr(clone, env)
     assert proc.returncode == 1
-    lines = proc.stdout.splitlines()
+    summary, *lines = proc.stdout.splitlines()
+    assert summary.startswith("::error title=tracker-git::3 problem(s) in the pull request; ")
+    assert "/docs/enforcement.md#git-tracker-check-pr" in summary  # the rules, linked
     assert len(lines) == 3, proc.stdout
     assert all(line.startswith("::error title=tracker-git%3A ") for line in lines)
     assert lines[0].startswith("::error title=tracker-git%3A pull request title::")
@@ -68,7 +71,7 @@ def test_github_problems_are_error_annotations(
     bad = upstream.sha("topic")[:10]
     assert lines[2].startswith(f"::error title=tracker-git%3A commit {bad}::commit {bad}")
     assert "100%25" in lines[2]  # escaped as the runner wants
-    assert "1 problem" not in proc.stderr and "3 problem(s)" in proc.stderr
+    assert proc.stderr == ""
 
 
 def test_github_fork_pull_request(upstream: Upstream, github_event: GitHubEvent) -> None:
@@ -82,15 +85,24 @@ def test_github_fork_pull_request(upstream: Upstream, github_event: GitHubEvent)
     )
     proc = check_pr(clone, env)
     assert proc.returncode == 1
-    assert proc.stdout.count("::error") == 1  # the branch only
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 1  # the branch only
     assert "branch 'feature' carries no issue key" in proc.stdout
 
 
-def test_github_push_event_is_a_usage_error(upstream: Upstream, github_event: GitHubEvent) -> None:
+def test_github_push_event_passes_saying_it_checks_pull_requests_only(
+    upstream: Upstream, github_event: GitHubEvent
+) -> None:
     env = {**github_event("t", "b", "0" * 40, "1" * 40), "GITHUB_EVENT_NAME": "push"}
     proc = check_pr(upstream.work, env)
-    assert proc.returncode == 2
-    assert "a 'push' event, not a pull request" in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (
+        "this GitHub Actions run is a 'push' event: 'git tracker check pr' checks pull "
+        "requests only, nothing to check (--require-pr makes this a failure)\n"
+    )
+    proc = check_pr(upstream.work, env, "--require-pr")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: this GitHub Actions run is a 'push' event, and ")
+    assert len(proc.stderr.splitlines()) == 1
     no_traceback(proc)
 
 
@@ -156,7 +168,7 @@ def test_merges_and_git_made_messages_pass_an_ordinary_merge_titled_commit_does_
         github_clone(upstream), github_event("DEV-4: w", "DEV-4-work", head, upstream.sha("main"))
     )
     assert proc.returncode == 1
-    assert proc.stdout.count("::error") == 1
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 1
     assert "'Merge sort fix'" in proc.stdout
 
 
@@ -252,12 +264,41 @@ def test_gitlab_merged_results_pipeline_judges_the_source_head(upstream: Upstrea
     assert "1 commit(s)" in proc.stdout
 
 
-def test_gitlab_branch_pipeline_is_a_usage_error(upstream: Upstream) -> None:
-    env = gitlab_variables("t", "b", "0" * 40, "1" * 40)
+def test_gitlab_branch_pipeline_passes_unless_a_merge_request_is_required(
+    upstream: Upstream,
+) -> None:
+    env = {**gitlab_variables("t", "b", "0" * 40, "1" * 40), "CI_PIPELINE_SOURCE": "push"}
     del env["CI_MERGE_REQUEST_IID"]
     proc = check_pr(upstream.work, env)
-    assert proc.returncode == 2
-    assert "merge_request_event" in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "a 'push' one, not a merge request's" in proc.stdout
+    assert "checks pull requests only" in proc.stdout
+    assert check_pr(upstream.work, env, "--require-pr").returncode == 1
+
+
+def test_gitlab_merge_train_judges_the_merge_request_s_own_commits(upstream: Upstream) -> None:
+    """A merge train's pipeline runs on a merge commit of the train's earlier merge requests
+    and this one; CI_MERGE_REQUEST_SOURCE_BRANCH_SHA is this one's head."""
+    earlier = upstream.branch("DEV-5-first", "no key: the earlier MR's problem")
+    head = upstream.branch("DEV-6-train", "DEV-6: one")
+    git(upstream.work, "checkout", "-q", "--detach", "main")
+    git(upstream.work, "merge", "-q", "--no-ff", "--no-edit", earlier,
+        env={**os.environ, "TRACKER_GIT_SKIP": "1"})  # fmt: skip
+    git(upstream.work, "merge", "-q", "--no-ff", "--no-edit", head,
+        env={**os.environ, "TRACKER_GIT_SKIP": "1"})  # fmt: skip
+    train = upstream.sha("HEAD")
+    git(upstream.work, "checkout", "-q", "main")
+    git(upstream.work, "push", "-q", upstream.url, f"{train}:refs/merge-requests/2/train")
+    clone = gitlab_runner_checkout(upstream, "gl-train", train)
+    env = {
+        **gitlab_variables("DEV-6: train", "DEV-6-train", train, upstream.sha("main"), iid=2),
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": head,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": upstream.sha("main"),
+        "CI_MERGE_REQUEST_EVENT_TYPE": "merge_train",
+    }
+    proc = check_pr(clone, env)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 commit(s)" in proc.stdout
 
 
 # --- Bitbucket Pipelines --------------------------------------------------------------------
@@ -371,19 +412,24 @@ def test_no_issue_markers_pass_titles_and_commits(
     env = github_event("MINOR: bump deps", "DEV-3-deps", head, upstream.sha("main"))
     proc = check_pr(github_clone(upstream), env)
     assert proc.returncode == 1
-    assert proc.stdout.count("::error") == 1  # the marker is written as configured, case counts
+    assert (
+        proc.stdout.count("::error title=tracker-git%3A ") == 1
+    )  # the marker is written as configured, case counts
     assert "'minor: not the marker'" in proc.stdout
 
 
-def test_commits_from_before_since_are_not_judged(
+def test_a_backdated_commit_does_not_dodge_a_since_date(
     upstream: Upstream, github_event: GitHubEvent
 ) -> None:
+    """`since = <date>` stands for the target's last commit before the date: commits the
+    pull request brings are judged whatever their dates. With git's --since, one backdated
+    commit on top hid itself and every commit under it."""
     base_config(upstream, '[hooks]\nsince = "2021-01-01"\n')
-    git(upstream.work, "checkout", "-q", "-b", "DEV-4-legacy", "main~1")
-    old = {"GIT_COMMITTER_DATE": "2020-06-01T12:00:00", "GIT_AUTHOR_DATE": "2020-06-01T12:00:00"}
-    git(upstream.work, "commit", "-q", "--allow-empty", "-m", "legacy work without key",
-        env={**os.environ, "TRACKER_GIT_SKIP": "1", **old})  # fmt: skip
+    git(upstream.work, "checkout", "-q", "-b", "DEV-4-legacy", "main")
     commit(upstream.work, "new work without key")
+    old = {"GIT_COMMITTER_DATE": "2020-06-01T12:00:00", "GIT_AUTHOR_DATE": "2020-06-01T12:00:00"}
+    git(upstream.work, "commit", "-q", "--allow-empty", "-m", "backdated work without key",
+        env={**os.environ, "TRACKER_GIT_SKIP": "1", **old})  # fmt: skip
     git(upstream.work, "push", "-q", upstream.url, "DEV-4-legacy")
     git(upstream.work, "checkout", "-q", "main")
     head = upstream.sha("DEV-4-legacy")
@@ -391,8 +437,9 @@ def test_commits_from_before_since_are_not_judged(
     env = github_event("DEV-4: legacy", "DEV-4-legacy", head, upstream.sha("main"))
     proc = check_pr(github_clone(upstream), env)
     assert proc.returncode == 1
-    assert proc.stdout.count("::error") == 1
-    assert "'new work without key'" in proc.stdout and "legacy" not in proc.stdout.split("::")[-1]
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 2, proc.stdout
+    assert "'new work without key'" in proc.stdout
+    assert "'backdated work without key'" in proc.stdout
 
 
 def test_since_naming_a_commit_leaves_it_and_what_came_before_out(
@@ -410,5 +457,60 @@ def test_since_naming_a_commit_leaves_it_and_what_came_before_out(
     env = github_event("DEV-5: adopt", "DEV-5-adopt", head, upstream.sha("main"))
     proc = check_pr(github_clone(upstream), env)
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.count("::error") == 1
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 1
     assert "'after adoption, no key'" in proc.stdout
+
+
+# --- readable results on GitHub -----------------------------------------------------------------
+
+
+def test_a_30_commit_pull_request_gives_10_annotations_a_summary_table_and_outputs(
+    upstream: Upstream, github_event: GitHubEvent, tmp_path: Path
+) -> None:
+    """GitHub shows 10 error annotations per step: the summary first, 8 problems, "and N
+    more"; every problem is still in the log and in the step summary's table, where a commit
+    subject's Markdown and HTML stay text; the step's outputs say the verdict."""
+    messages = [f"no key {i}" for i in range(29)] + ["<img src=x> [a](http://evil.example) | x"]
+    head = upstream.branch("DEV-9-many", *messages)
+    upstream.pull_ref(1, head)
+    summary_file, output_file = tmp_path / "summary.md", tmp_path / "output"
+    env = {
+        **github_event("DEV-9: many", "DEV-9-many", head, upstream.sha("main")),
+        "GITHUB_STEP_SUMMARY": str(summary_file),
+        "GITHUB_OUTPUT": str(output_file),
+    }
+    proc = check_pr(github_clone(upstream), env)
+    assert proc.returncode == 1
+    annotations = [line for line in proc.stdout.splitlines() if line.startswith("::")]
+    assert len(annotations) == 10
+    assert annotations[0].startswith("::error title=tracker-git::30 problem(s)")
+    assert annotations[-1] == (
+        "::error title=tracker-git%3A and more::and 22 more problem(s): in the job's log and "
+        "its summary"
+    )
+    for i in range(29):
+        assert f"'no key {i}'" in proc.stdout  # none lost
+    table = summary_file.read_text()
+    assert table.startswith("### tracker-git: 30 problem(s) in the pull request\n")
+    assert table.count("| ❌ |") == 30 and table.count("| ✅ |") == 2  # title, branch
+    assert "<img" not in table and "[a](" not in table
+    assert "&lt;img src=x&gt; \\[a\\](http://evil.example) \\| x" in table
+    assert output_file.read_text() == "verdict=fail\nproblems=30\ncommits=30\n"
+
+
+def test_a_passing_pull_request_writes_its_table_and_outputs_too(
+    upstream: Upstream, github_event: GitHubEvent, tmp_path: Path
+) -> None:
+    head = upstream.branch("DEV-9-ok", "DEV-9: fine")
+    upstream.pull_ref(1, head)
+    summary_file, output_file = tmp_path / "summary.md", tmp_path / "output"
+    env = {
+        **github_event("DEV-9: ok", "DEV-9-ok", head, upstream.sha("main")),
+        "GITHUB_STEP_SUMMARY": str(summary_file),
+        "GITHUB_OUTPUT": str(output_file),
+    }
+    proc = check_pr(github_clone(upstream), env)
+    assert proc.returncode == 0, proc.stderr
+    assert "::" not in proc.stdout
+    assert summary_file.read_text().count("| ✅ |") == 3
+    assert output_file.read_text() == "verdict=pass\nproblems=0\ncommits=1\n"

@@ -7,8 +7,10 @@ environment, offline."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,12 +26,16 @@ from testing.repos import git
 from tests.cigate.helpers import (
     ROOT,
     Upstream,
+    bitbucket_checkout,
     bitbucket_variables,
+    gitlab_runner_checkout,
     gitlab_variables,
     without_ci,
 )
 
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+VERSION = PROJECT["version"]
+REPOSITORY = PROJECT["urls"]["Repository"]
 
 
 def load(path: str) -> Any:
@@ -46,6 +52,42 @@ def package(tmp_path: Path) -> Path:
     for name in ("tracker_git", "ci"):
         shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     return target
+
+
+@pytest.fixture
+def release(package: Path, tmp_path: Path) -> dict[str, str]:
+    """The project's repository as the templates name it (pyproject's Repository URL), here a
+    bare repository holding this source tree at the release tag v<version> only; git's
+    url.<base>.insteadOf (from the environment) sends the CI's clone of that URL there. An
+    install from any other place, ref or package index fails (pip is offline)."""
+    work = tmp_path / "release-work"
+    shutil.copytree(package, work)
+    git(tmp_path, "init", "-q", "-b", "main", str(work))
+    git(work, "add", "-A")
+    git(
+        work, "-c", "user.name=r", "-c", "user.email=r@example.com", "commit", "-q", "-m", "release"
+    )
+    git(work, "tag", f"v{VERSION}")
+    git(work, "checkout", "-q", "--detach")
+    git(work, "branch", "-q", "-D", "main")  # only the tag names the release
+    bare = tmp_path / "tracker-git.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    return {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.file://{bare}.insteadOf",
+        "GIT_CONFIG_VALUE_0": REPOSITORY,
+    }
+
+
+def installed_from(cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    """pip's record of where the CI's tracker-git came from (PEP 610 direct_url.json)."""
+    code = (
+        "import importlib.metadata as m, json; "
+        "print(m.distribution('tracker-git').read_text('direct_url.json'))"
+    )
+    proc = bash(f"python -c {shlex.quote(code)}", cwd, env)
+    assert proc.returncode == 0, proc.stderr
+    return dict(json.loads(proc.stdout))
 
 
 @pytest.fixture
@@ -145,7 +187,7 @@ def test_action_runs_check_pr_on_a_pull_request(
     report = tmp_path / "report.xml"
     proc = run_action({"args": f"--junit {report}"}, clone, env)
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.count("::error title=tracker-git") == 2  # the branch, one commit
+    assert proc.stdout.count("::error title=tracker-git%3A ") == 2  # the branch, one commit
     assert report.exists()
     where = bash("command -v git-tracker", clone, env).stdout.strip()
     assert where.startswith(ci_python["VIRTUAL_ENV"])  # the action's install, not ours
@@ -163,19 +205,20 @@ def test_action_runs_check_pr_on_a_pull_request(
 
 
 def test_gitlab_template_job_runs_in_a_merge_request_pipeline(
-    upstream: Upstream, package: Path, ci_python: dict[str, str]
+    upstream: Upstream, release: dict[str, str], ci_python: dict[str, str]
 ) -> None:
+    """The job's script as is, with the template's variables and the pipeline's: it installs
+    tracker-git from the template's own repository and tag, then judges the merge request."""
     job = load("ci/gitlab/tracker-git.yml")["tracker-git"]
     assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
-    assert job["variables"]["TRACKER_GIT_PACKAGE"] == f"tracker-git=={VERSION}"
     head = upstream.branch("DEV-5-mr", "DEV-5: one", "two")
     git(upstream.work, "push", "-q", upstream.url, f"{head}:refs/merge-requests/1/head")
-    clone = upstream.clone("gl", "refs/merge-requests/1/head", "refs/remotes/mr", depth=2)
+    clone = gitlab_runner_checkout(upstream, "gl", head)
     env = {
         **ci_python,
+        **release,
         **{k: str(v) for k, v in job["variables"].items()},
         **gitlab_variables("DEV-5: mr", "DEV-5-mr", head, upstream.sha("main")),
-        "TRACKER_GIT_PACKAGE": str(package),  # the template's own switch: this source
     }
     proc = bash("\n".join(job["script"]), clone, env)
     assert proc.returncode == 1, proc.stderr
@@ -183,27 +226,28 @@ def test_gitlab_template_job_runs_in_a_merge_request_pipeline(
     junit = clone / job["artifacts"]["reports"]["junit"]
     assert 'failures="1"' in junit.read_text()
     assert job["artifacts"]["when"] == "always"
+    origin = installed_from(clone, env)
+    assert origin["url"] == REPOSITORY
+    assert origin["vcs_info"]["requested_revision"] == f"v{VERSION}"
 
 
 # --- Bitbucket ------------------------------------------------------------------------------------
 
 
 def test_bitbucket_snippet_step_runs_on_a_pull_request(
-    upstream: Upstream, package: Path, ci_python: dict[str, str]
+    upstream: Upstream, release: dict[str, str], ci_python: dict[str, str]
 ) -> None:
     pipelines = load("ci/bitbucket/bitbucket-pipelines.yml")["pipelines"]
     step = pipelines["pull-requests"]["**"][0]["step"]
-    assert f'"${{TRACKER_GIT_PACKAGE:-tracker-git=={VERSION}}}"' in step["script"][0]
     head = upstream.branch("feature", "DEV-5: one")
-    clone = upstream.clone("bb", "refs/heads/feature", "refs/remotes/origin/feature")
-    env = {
-        **ci_python,
-        **bitbucket_variables("feature", head),
-        "TRACKER_GIT_PACKAGE": str(package),
-    }
+    clone = bitbucket_checkout(upstream, "bb", "feature", head)
+    env = {**ci_python, **release, **bitbucket_variables("feature", head)}
     proc = bash("\n".join(step["script"]), clone, env)
     assert proc.returncode == 1, proc.stderr
     assert "branch 'feature' carries no issue key" in proc.stderr
+    origin = installed_from(clone, env)
+    assert origin["url"] == REPOSITORY
+    assert origin["vcs_info"]["requested_revision"] == f"v{VERSION}"
 
 
 def test_the_docs_show_the_snippets_as_shipped() -> None:
@@ -215,3 +259,40 @@ def test_the_docs_show_the_snippets_as_shipped() -> None:
         assert body.strip() in readme, f"{path} differs from the copy in docs/enforcement.md"
     assert f"uses: OWNER/tracker-git@v{VERSION}" in readme
     assert f"/v{VERSION}/ci/gitlab/tracker-git.yml" in readme
+    assert f"ref: v{VERSION}" in readme
+
+
+def test_action_args_are_split_as_a_shell_quotes_them_and_outputs_are_set(
+    upstream: Upstream,
+    github_event: Callable[..., dict[str, str]],
+    package: Path,
+    ci_python: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    head = upstream.branch("DEV-2-q", "DEV-2: fine")
+    upstream.pull_ref(1, head)
+    clone = upstream.clone("gh", "refs/pull/1/merge", "refs/remotes/pull/1/merge")
+    output = tmp_path / "output"
+    env = {
+        **ci_python,
+        **github_event("no key in this title", "DEV-2-q", head, upstream.sha("main")),
+        "GITHUB_ACTION_PATH": str(package),
+        "GITHUB_OUTPUT": str(output),
+    }
+    proc = run_action({"args": "--title 'DEV-2: a title, quoted' --junit \"a b.xml\""}, clone, env)
+    assert proc.returncode == 0, proc.stderr
+    assert (clone / "a b.xml").exists()
+    assert output.read_text() == "verdict=pass\nproblems=0\ncommits=1\n"
+    action = load("action.yml")
+    assert action["outputs"]["verdict"]["value"] == "${{ steps.check.outputs.verdict }}"
+    assert action["runs"]["steps"][-1]["id"] == "check"
+
+    proc = run_action({"args": "--title 'DEV-2: unclosed"}, clone, env)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "error: the action's args cannot be split as a shell would (No closing quotation); "
+        "check the quotes"
+    ]
+    proc = run_action({"args": "$(touch pwned) `touch pwned`"}, clone, env)
+    assert proc.returncode == 2  # unknown options, not commands
+    assert not (clone / "pwned").exists()

@@ -217,7 +217,7 @@ def test_message_with_a_no_issue_marker(repo: Path) -> None:
 
 def test_range_leaves_out_what_came_before_since(repo: Path) -> None:
     """`[hooks] since` exempts old history from `check range` as from the hooks and `check pr`:
-    a commit leaves out itself and what came before, a date what was committed before it."""
+    a commit leaves out itself and what came before, a date what the range's start had then."""
 
     def failing(proc: subprocess.CompletedProcess[str]) -> list[str]:
         assert proc.returncode == 1, proc.stderr
@@ -236,11 +236,17 @@ def test_range_leaves_out_what_came_before_since(repo: Path) -> None:
     )
     commit(repo, "after adoption, no key")
     assert failing(check(repo, "range", "main..HEAD")) == ["after adoption, no key"]
+    # A date stands for the last commit before it on the range's start (main) first-parent
+    # history: a commit backdated on the branch hides neither itself nor what is below it.
     (repo / ".tracker-git.toml").write_text('[hooks]\nsince = "2021-01-01"\n')
     assert failing(check(repo, "range", "main..HEAD")) == [
         "after adoption, no key",
         "adoption, no key",
+        "legacy, no key",
     ]
+    git(repo, "commit", "-q", "--allow-empty", "-m", "backdated on top, no key",
+        env={**os.environ, **NO_HOOKS, **old})  # fmt: skip
+    assert len(failing(check(repo, "range", "main..HEAD"))) == 4
     # A since that names no commit is a configuration error, as for the hooks.
     (repo / ".tracker-git.toml").write_text('[hooks]\nsince = "no-such-commit"\n')
     fails(check(repo, "range", "main..HEAD"), 2, "names no commit of this repository")

@@ -89,6 +89,25 @@ def test_since_as_a_date(old_repo: Path, tmp_path: Path) -> None:
     assert "3 commit(s) to push" in stderr  # all three from 2020, after 2020-01-01
 
 
+def test_a_backdated_commit_does_not_hide_what_is_pushed_under_it(old_repo: Path) -> None:
+    """The date is resolved once, on the remote's default branch: a commit dated before it
+    (and the keyless ones below it) on the branch being pushed are checked like any other.
+    With git's --since they were not: it stops at the first older commit."""
+    (old_repo / ".tracker-git.toml").write_text('[hooks]\nsince = "2025-01-01"\n')
+    old_commit(old_repo, "c", "DEV-1: keyed, after the date", date="2030-01-01T00:00:00")
+    code, stderr = push(old_repo)
+    assert code == 0, stderr
+    git(old_repo, "fetch", "-q", "origin")
+    git(old_repo, "remote", "set-head", "origin", "main")
+    git(old_repo, "checkout", "-q", "-b", "DEV-2-x")
+    old_commit(old_repo, "d", "no key, today", date="2030-02-01T00:00:00")
+    old_commit(old_repo, "e", "no key, backdated", date="2019-01-01T00:00:00")
+    code, stderr = push(old_repo, "DEV-2-x")
+    assert code == 1
+    assert "2 commit(s) to push" in stderr
+    assert "'no key, today'" in stderr and "'no key, backdated'" in stderr
+
+
 def test_a_since_that_names_no_commit_is_a_config_error(old_repo: Path) -> None:
     (old_repo / ".tracker-git.toml").write_text('[hooks]\nsince = "no-such-tag"\n')
     code, stderr = push(old_repo)

@@ -11,11 +11,15 @@ setting that fetches the whole history in this CI.
 
 from __future__ import annotations
 
+import re
+
 from tracker_git.core import git
 from tracker_git.core.errors import OperationFailed, UsageError
 
 # How much each round deepens a shallow clone: a long branch takes the later rounds.
 DEEPEN = (50, 250, 1000)
+# Commits made this long before their descendants still count as maybe-descendants.
+SLACK = 24 * 3600
 FULL_HISTORY = {
     "github-actions": "set 'fetch-depth: 0' on the actions/checkout step",
     "gitlab-ci": 'set GIT_DEPTH: "0" in the job\'s variables',
@@ -43,17 +47,36 @@ def _shallow_commits(cwd: str | None) -> set[str]:
         return set()
 
 
+def _dated(revisions: list[str], cwd: str | None) -> dict[str, int]:
+    """sha -> committer time of every commit `git rev-list REVISIONS` lists."""
+    out = git.output(["log", "--format=%H %ct", *revisions, "--"], cwd)
+    return {
+        sha: int(when) for sha, _, when in (line.partition(" ") for line in out.split("\n")) if when
+    }
+
+
 def is_whole(base: str, head: str, cwd: str | None = None) -> bool:
-    """Whether the clone holds all of head's history since it left base: a merge base is
-    found and no commit in base..head lost its parents to the shallow boundary."""
+    """Whether the clone holds enough history to list the pull request's commits exactly:
+    a merge base is found, no listed commit (head, not base) lost its parents to the shallow
+    boundary (else commits are missing), and on the target's side no cut commit is as new
+    as the oldest listed one (else a listed commit may be the target's own, reached by the
+    branch through an earlier merge of the target, while the target's path to it is cut).
+    Commits only reach an ancestor after they are made, hence the dates; SLACK allows
+    for skewed clocks."""
     code, _, _ = git.run(["merge-base", base, head], cwd)
     if code != 0:
         return False
     boundary = _shallow_commits(cwd)
     if not boundary:
         return True
-    listed = git.output(["rev-list", head, f"^{base}"], cwd).split()
-    return boundary.isdisjoint(listed)
+    listed = _dated([head, f"^{base}"], cwd)
+    if not listed:
+        return True
+    if not boundary.isdisjoint(listed):
+        return False
+    oldest = min(listed.values()) - SLACK
+    cut = [when for sha, when in _dated([base], cwd).items() if sha in boundary]
+    return all(when < oldest for when in cut)
 
 
 def _check_revision(revision: str, what: str) -> None:
@@ -96,6 +119,60 @@ def fetch_quietly(revision: str, remote: str, cwd: str | None = None) -> None:
     _fetch_refs(remote, depth, [revision], cwd)
 
 
+def target(
+    branch: str, remote: str, ci: str, fallback: str | None = None, cwd: str | None = None
+) -> str:
+    """The sha of the target branch's tip as `remote` has it now, fetched into the full ref
+    `refs/remotes/<remote>/<branch>`: a tag or a local branch of the same name never stands
+    in for it. When it cannot be fetched: the CI's own sha of the target (`fallback`), else
+    what the checkout already fetched into that ref; outside a CI, a local branch."""
+    _check_revision(branch, "base")
+    ref = f"refs/remotes/{remote}/{branch}"
+    known = git.commit(ref, cwd)
+    options = ["--depth=50"] if known is None and is_shallow(cwd) else []
+    failed = _fetch_refs(remote, options, [f"+refs/heads/{branch}:{ref}"], cwd)
+    if failed is None:
+        fetched = git.commit(ref, cwd)
+        if fetched:
+            return fetched
+    if fallback:
+        _check_revision(fallback, "base")
+        fetch_quietly(fallback, remote, cwd)
+        sha = git.commit(fallback, cwd)
+        if sha:
+            return sha
+    local = known or (git.commit(f"refs/heads/{branch}", cwd) if not ci else None)
+    if local:
+        return local
+    raise OperationFailed(
+        f"the target branch {branch} cannot be fetched from '{remote}' ({failed}); "
+        f"{FULL_HISTORY.get(ci, FULL_HISTORY[''])}, or name it with --base"
+    )
+
+
+def _remotes(cwd: str | None) -> list[str]:
+    return git.output(["remote"], cwd).split()
+
+
+def base(name: str, remote: str, ci: str, cwd: str | None = None) -> str:
+    """The sha `--base NAME` names: a commit sha as it is, `refs/remotes/...` as it is, and a
+    branch (`main`, `origin/main`, `refs/heads/main`) as the remote's tip (`target`), never
+    a tag of that name."""
+    _check_revision(name, "base")
+    if re.fullmatch(r"[0-9a-fA-F]{7,40}", name):
+        sha = git.commit(name, cwd)
+        if sha:
+            return sha
+    if name.startswith("refs/") and not name.startswith("refs/heads/"):
+        return locate(name, None, remote, ci, "base", cwd)
+    branch = name.removeprefix("refs/heads/")
+    for other in _remotes(cwd):
+        if branch.startswith(f"{other}/") and name == branch:
+            remote, branch = other, branch[len(other) + 1 :]
+            break
+    return target(branch, remote, ci, cwd=cwd)
+
+
 def make_whole(base: str, head: str, remote: str, ci: str, cwd: str | None = None) -> None:
     """Deepen a shallow clone until base..head is whole (is_whole), or say what to set."""
     if is_whole(base, head, cwd):
@@ -105,13 +182,15 @@ def make_whole(base: str, head: str, remote: str, ci: str, cwd: str | None = Non
             f"{head[:10]} (head) and {base[:10]} (base) share no history; check --base"
         )
     complaint = ""
-    for depth in DEEPEN:
-        failed = _fetch_refs(remote, [f"--deepen={depth}"], [head, base], cwd)
+    for rounds in [[f"--deepen={depth}"] for depth in DEEPEN] + [["--unshallow"]]:
+        failed = _fetch_refs(remote, rounds, [head, base], cwd)
         if failed is not None:
             complaint = f": fetching more from '{remote}' failed ({failed})"
             break
         if is_whole(base, head, cwd):
             return
+        if not is_shallow(cwd):
+            break
     raise UsageError(
         f"the clone is too shallow to find where the pull request leaves its base"
         f"{complaint}; {FULL_HISTORY.get(ci, FULL_HISTORY[''])}"

@@ -1,8 +1,9 @@
 """`git tracker check pr` as a plain function: find the pull request (CI variables, the
 command line), get its commits into the clone, judge it, report.
 
-The rules are those of the base: `.tracker-git.toml` is read as the base commit has it, so
-a pull request cannot relax the gate it is judged by.
+The base is the target branch's tip as the remote has it now (a full ref, depth.target), and
+the rules are those of that tip: `.tracker-git.toml` is read as the target has it, so a pull
+request cannot relax the gate it is judged by, nor be judged by rules older than the target's.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Options:
     remote: str = "origin"
     online: bool = False
     junit: str | None = None
+    require_pr: bool = False
 
 
 def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None) -> Source:
@@ -46,16 +48,19 @@ def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None)
         if options.base is None:
             raise
         found = Source(detect(environ))  # not a pull request job: the options say it all
+    if found.not_a_pr:
+        if options.base is None:
+            return found
+        found = Source(found.ci)  # not a pull request job: the options say it all
     source = override(
         found,
         title=options.title,
         description=options.description,
         branch=options.branch,
-        base=options.base,
         head=options.head,
     )
-    if source.number == "":
-        if source.base is None:
+    if source.number == "" and source.event != "merge_group":
+        if options.base is None:
             raise UsageError(
                 "no CI pull request found (GitHub Actions, GitLab CI, Bitbucket Pipelines); "
                 "name the target with --base (e.g. --base origin/main)"
@@ -64,7 +69,7 @@ def gather(options: Options, environ: Mapping[str, str], cwd: str | None = None)
             source = override(source, branch=gitstate.read_state(cwd).branch)
     if source.head is None:
         source = override(source, head="HEAD")
-    if source.base is None:
+    if source.base_branch is None and options.base is None:
         raise UsageError(f"the {source.ci} job names no target branch; name it with --base")
     return source
 
@@ -87,10 +92,10 @@ def base_config(base: str, cwd: str | None = None) -> Config:
     return config_module.load(state.toplevel, repo_file=path)
 
 
-def _since_at_hand(config: Config, remote: str, cwd: str | None) -> None:
+def _since_at_hand(config: Config, base: str, remote: str, cwd: str | None) -> None:
     """`[hooks] since` may name a commit older than the shallow clone: fetch it then."""
     try:
-        history.since_revisions(config.hooks.since, cwd)
+        history.since_commit(config.hooks.since, base, cwd)
     except ConfigError:
         depth.fetch_quietly(config.hooks.since, remote, cwd)
 
@@ -98,15 +103,23 @@ def _since_at_hand(config: Config, remote: str, cwd: str | None) -> None:
 def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[Verdict]:
     """An "issue" verdict per referenced key Tracker does not know. Strict, with the
     Tracker timeout: when Tracker cannot be asked, that is an error, not a pass."""
-    from tracker_git.online import verify_keys
+    from tracker_git.online import TrackerDown, verify_keys
 
     strict = config.replace(
         {Hooks.strict: True, Hooks.timeout: config.tracker.timeout}, "check pr --online"
     )
     keys = prcheck.keys_of(pr, config, cwd)
+    try:
+        missing = verify_keys(keys, strict)
+    except TrackerDown as exc:  # the hooks' advice (TRACKER_GIT_SKIP) means nothing here
+        raise OperationFailed(
+            f"cannot check issue keys with Tracker: {exc.reason}; give the job the "
+            "TRACKER_TOKEN secret (and TRACKER_ORG_ID or TRACKER_CLOUD_ORG_ID), re-run it if "
+            "Tracker was down, or drop --online"
+        ) from None
     return [
         Verdict("issue", key, f"Tracker has no issue {key} (or the token cannot see it)")
-        for key in verify_keys(keys, strict)
+        for key in missing
     ]
 
 
@@ -131,38 +144,143 @@ def _bitbucket_texts(source: Source, config: Config) -> Source:
 def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) -> int:
     """Judge the pull request and report; 0 when it passes, 1 when something does not."""
     source = gather(options, environ, cwd)
-    assert source.head is not None and source.base is not None
+    if source.not_a_pr:
+        return _not_a_pr(source.not_a_pr, options)
+    assert source.head is not None
     head = depth.locate(source.head, None, options.remote, source.ci, "head", cwd)
-    base = depth.locate(source.base, source.base_branch, options.remote, source.ci, "base", cwd)
+    if options.base is not None:
+        base = depth.base(options.base, options.remote, source.ci, cwd)
+    else:
+        assert source.base_branch is not None
+        base = depth.target(source.base_branch, options.remote, source.ci, source.base, cwd)
     depth.make_whole(base, head, options.remote, source.ci, cwd)
     config = base_config(base, cwd)
-    _since_at_hand(config, options.remote, cwd)
+    exempt = _exemption(source, config)
+    if exempt:
+        return _pass_exempt(exempt, environ)
+    _since_at_hand(config, base, options.remote, cwd)
     if source.ci == "bitbucket-pipelines":
         source = _bitbucket_texts(source, config)
+    elif source.event == "merge_group":
+        output.info(
+            "note: a merge queue's group: checking its commits (the title and the branch were "
+            "checked on the pull request)"
+        )
     elif source.title is None:
         output.info("note: no pull request title given (--title): checking the branch and commits")
     pr = PullRequest(source.title, source.description, source.branch, base, head)
-    verdicts = prcheck.judge(pr, config, cwd)
-    if options.online:
+    if config.pr.check == "title":
+        if pr.title is None:
+            raise UsageError(
+                '[pr] check = "title" but this job gives no pull request title; pass it with '
+                "--title (or, on Bitbucket, set BITBUCKET_TOKEN)"
+            )
+        verdicts = prcheck.judge_title(pr, config)
+    else:
+        verdicts = prcheck.judge(pr, config, cwd)
+    if options.online and _online_possible(source):
         verdicts += _online_verdicts(pr, config, cwd)
     if options.junit:
         report.write_junit(options.junit, verdicts)
+    return _tell(verdicts, environ)
+
+
+def _exemption(source: Source, config: Config) -> str:
+    """Why the pull request passes unchecked, by the target's rules; "" when it does not."""
+    if source.author and source.author in config.pr.exempt_authors:
+        return f"the pull request is by {source.author}, exempt by [pr] exempt_authors"
+    if source.draft and config.pr.drafts == "skip":
+        return 'the pull request is a draft ([pr] drafts = "skip"); it is checked once ready'
+    return ""
+
+
+def _pass_exempt(reason: str, environ: Mapping[str, str]) -> int:
+    output.result(f"{reason}: nothing to check")
+    if environ.get("GITHUB_ACTIONS") == "true":
+        _github_files(environ, [], reason)
+    return 0
+
+
+def _online_possible(source: Source) -> bool:
+    """A pull request from a fork (or by Dependabot) runs without the repository's secrets:
+    no token there is a note, and the offline checks still count."""
+    from tracker_git import secrets
+
+    if secrets.environment_token() or not (source.fork or source.author == "dependabot[bot]"):
+        return True
+    output.info(
+        "note: no TRACKER_TOKEN in this run (pull requests from forks and by Dependabot get no "
+        "secrets): the keys were not looked up in Tracker, the other checks stand"
+    )
+    return False
+
+
+def rules_link() -> str:
+    """Where the rules `check pr` applies are written, for this very version."""
+    from tracker_git import about
+
+    return f"{about.project_url()}/blob/v{about.version()}/docs/enforcement.md#git-tracker-check-pr"
+
+
+def _tell(verdicts: list[Verdict], environ: Mapping[str, str]) -> int:
+    """Say the verdicts where the CI shows them; 0 when they all pass, else 1."""
     failed = [v for v in verdicts if v.problem]
     commits = sum(1 for v in verdicts if v.what == "commit")
+    if failed:
+        summary = f"{len(failed)} problem(s) in the pull request"
+        advice = (
+            "; fix them and push again (reword commits with 'git rebase -i', rename the "
+            f"branch, edit the title); the rules: {rules_link()}"
+        )
+    else:
+        summary = f"the pull request passes: {_judged(verdicts)}, {commits} commit(s)"
+        advice = ""
+    if environ.get("GITHUB_ACTIONS") == "true":
+        _github_files(environ, verdicts, summary)
     if not failed:
-        output.result(f"the pull request passes: {_judged(verdicts)}, {commits} commit(s)")
+        output.result(summary)
         return 0
-    on_github = environ.get("GITHUB_ACTIONS") == "true"
-    for verdict in failed:
-        if on_github:
-            output.result(report.github_annotation(verdict))
-        else:
+    if environ.get("GITHUB_ACTIONS") == "true":
+        for line in report.github_annotations(failed, summary + advice):
+            output.result(line)
+    else:
+        for verdict in failed:
             output.error(report.plain(verdict))
-    output.info(
-        f"{len(failed)} problem(s) in the pull request; fix them and push again "
-        "(reword commits with 'git rebase -i', rename the branch, edit the title)"
-    )
+        output.info(summary + advice)
     return 1
+
+
+def _github_files(environ: Mapping[str, str], verdicts: list[Verdict], summary: str) -> None:
+    """The step summary's table and the step's outputs, where the runner says to put them."""
+    for variable in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        path = environ.get(variable)
+        if not path:
+            continue
+        if variable == "GITHUB_OUTPUT":
+            text = report.outputs(verdicts)
+        else:
+            text = report.step_summary(verdicts, summary, rules_link())
+        try:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            output.warn(f"cannot write {variable} {path} ({exc.strerror}); the verdict stands")
+
+
+def _not_a_pr(reason: str, options: Options) -> int:
+    """A job with no pull request (a push, a schedule): nothing to judge. A pass, unless
+    --require-pr says that such a job is a mistake."""
+    if options.require_pr:
+        output.error(
+            f"{reason}, and 'git tracker check pr' checks pull requests only (--require-pr); "
+            "run it on pull requests (GitHub: on: pull_request and merge_group)"
+        )
+        return 1
+    output.result(
+        f"{reason}: 'git tracker check pr' checks pull requests only, nothing to check "
+        "(--require-pr makes this a failure)"
+    )
+    return 0
 
 
 def _judged(verdicts: list[Verdict]) -> str:

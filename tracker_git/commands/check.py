@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pr.add_argument("--remote", default="origin", help="where to fetch missing commits from")
     pr.add_argument("--online", action="store_true", help="also ask Tracker the keys exist")
     pr.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    pr.add_argument(
+        "--require-pr",
+        action="store_true",
+        help="fail (exit 1) in a CI job that is not a pull request's, instead of passing",
+    )
 
 
 def _read(path: str) -> bytes:
@@ -59,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             remote=args.remote,
             online=args.online,
             junit=args.junit,
+            require_pr=args.require_pr,
         )
         return gate.run(options, os.environ)
     state = gitstate.read_state()
@@ -86,7 +92,10 @@ def run(args: argparse.Namespace) -> int:
                     f"'{revision}' in '{args.range}' names no commit; check the branch or sha (git log --oneline)"
                 )
         # The hooks' and `check pr`'s rule: commits from before `[hooks] since` are not judged.
-        since = history.since_revisions(cfg.hooks.since, state.toplevel)
+        # The range's start is the target: a date counts on its first-parent history.
+        since = history.since_revisions(
+            cfg.hooks.since, start.lstrip(".") or "HEAD", state.toplevel
+        )
         lines = history.problems([args.range, *since], cfg, os.getcwd())
         problem = (
             "\n".join([f"{len(lines)} commit(s) reference no valid key:", *lines])

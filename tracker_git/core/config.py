@@ -122,6 +122,20 @@ class Pr(Section, name="pr"):
         "title",
         "`check pr`: where the pull request's key must be (title-or-description: either will do)",
     )
+    check = choice(
+        ("all", "title"),
+        "all",
+        "`check pr`: all (title, branch, commits) or title only (for teams that squash-merge)",
+    )
+    drafts = choice(
+        ("check", "skip"),
+        "check",
+        "`check pr`: check draft pull requests, or pass them with a note until ready",
+    )
+    exempt_authors = strings(
+        ("dependabot[bot]", "renovate[bot]"),
+        "`check pr`: authors whose pull requests pass unchecked (GitHub logins, GitLab users)",
+    )
 
 
 class Release(Section, name="release"):

@@ -58,21 +58,34 @@ def problems(revisions: Sequence[str], config: Config, cwd: str | None = None) -
     return [line for _, _, line in failing(revisions, config, cwd)]
 
 
-def since_revisions(since: str, cwd: str | None = None) -> list[str]:
-    """What `[hooks] since` leaves out of a check, as `git log` arguments: a date
-    ("2026-01-31", any date git reads, starting with the year) keeps the commits made after it,
-    a commit keeps those made on top of it (not the commit itself)."""
+def since_commit(since: str, target: str, cwd: str | None = None) -> str | None:
+    """The one commit `[hooks] since` stands for, for the pre-push hook, `check range` and
+    `check pr` alike: the commit it names, or for a date ("2026-01-31", any date git reads,
+    starting with the year) the last commit made before it on `target`'s first-parent
+    history (the target branch: history already accepted, so a backdated commit among those
+    judged cannot move it; git's own `--since` stops at the first older commit, so one
+    backdated commit would hide itself and all below it). None: nothing is left out."""
     if not since:
-        return []
+        return None
     if _DATE.match(since):
-        return [f"--since={since}"]
+        before = git.output(
+            ["rev-list", "-1", "--first-parent", f"--until={since}", target, "--"], cwd
+        )
+        return before.strip() or None
     commit = git.commit(since, cwd)
     if commit is None:
         raise ConfigError(
             f"[hooks] since = {since[:60]!r} names no commit of this repository; set it to a "
             "commit of this history or a date (2026-01-31), or remove it"
         )
-    return [f"^{commit}"]
+    return commit
+
+
+def since_revisions(since: str, target: str, cwd: str | None = None) -> list[str]:
+    """What `[hooks] since` leaves out of a check, as `git log` arguments: the commit it
+    stands for (since_commit) and what came before it."""
+    commit = since_commit(since, target, cwd)
+    return [f"^{commit}"] if commit else []
 
 
 def rewording_advice(oldest: tuple[str, int, str]) -> str:

@@ -41,16 +41,21 @@ class Verdict:
 def revisions(pr: PullRequest, config: Config, cwd: str | None = None) -> list[str]:
     """The pull request's own commits as `git log` arguments: head, not base, and nothing
     from before `[hooks] since`."""
-    since = history.since_revisions(config.hooks.since, cwd)
+    since = history.since_revisions(config.hooks.since, pr.base, cwd)
     return [pr.head, f"^{pr.base}", *since]
+
+
+def judge_title(pr: PullRequest, config: Config) -> list[Verdict]:
+    """The title (and description, `[pr] key_in`) only: `[pr] check = "title"`, for teams
+    whose squash merge makes the title the one commit message."""
+    if pr.title is None:
+        return []
+    return [Verdict("title", pr.title, checks.check_pr_text(pr.title, pr.description, config))]
 
 
 def judge(pr: PullRequest, config: Config, cwd: str | None = None) -> list[Verdict]:
     """Every verdict, title and branch first, then the commits oldest first."""
-    verdicts: list[Verdict] = []
-    if pr.title is not None:
-        problem = checks.check_pr_text(pr.title, pr.description, config)
-        verdicts.append(Verdict("title", pr.title, problem))
+    verdicts = judge_title(pr, config)
     if pr.branch is not None:
         verdicts.append(Verdict("branch", pr.branch, checks.check_branch(pr.branch, config)))
     commits = history.judged(revisions(pr, config, cwd), config, cwd)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from tracker_git.core import history
+from tracker_git.core import git, history
 from tracker_git.core.errors import CheckFailed
 from tracker_git.hooks import common
 
@@ -36,11 +36,20 @@ def pushed_refs() -> list[tuple[str, str, str]]:
     return refs
 
 
-def _ranges(remote: str, since: list[str]) -> list[list[str]]:
+def _target(remote: str, local_sha: str, cwd: str | None) -> str:
+    """Where a `[hooks] since` date is resolved: the remote's default branch as last fetched,
+    else (a new remote) the history being pushed."""
+    return git.commit(f"refs/remotes/{remote}/HEAD", cwd) or local_sha
+
+
+def _ranges(remote: str, since: str, cwd: str | None) -> list[list[str]]:
     ranges = []
     for _, local_sha, remote_sha in pushed_refs():
         excluded = [f"^{remote_sha}"] if remote_sha != history.ZERO else []
-        ranges.append([local_sha, *excluded, *since, "--not", f"--remotes={remote}"])
+        before = (
+            history.since_revisions(since, _target(remote, local_sha, cwd), cwd) if since else []
+        )
+        ranges.append([local_sha, *excluded, *before, "--not", f"--remotes={remote}"])
     return ranges
 
 
@@ -48,9 +57,8 @@ def main(argv: list[str]) -> int:
     remote = argv[0] if argv else os.environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
     state, config = common.load()
     since_setting = config.hooks.since
-    since = history.since_revisions(since_setting, state.toplevel)
     found: list[tuple[str, int, str]] = []
-    for revisions in _ranges(remote, since):
+    for revisions in _ranges(remote, since_setting, state.toplevel):
         found += history.failing(revisions, config, state.toplevel)
     if not found:
         return 0

@@ -124,7 +124,8 @@ def collect(
 ) -> Span:
     """The commits of `revisions` after `[hooks] since`, each with its keys; a commit with a
     no-key marker ("MINOR: ...") has none, as the hooks read it."""
-    since = history.since_revisions(config.hooks.since, cwd)
+    # A date stands for the last commit before it on the released line (the tag).
+    since = history.since_revisions(config.hooks.since, tag, cwd)
     changes = []
     for sha, parents, body in history.commits([*revisions, *since], cwd):
         subject = body.partition("\n")[0]
