@@ -53,13 +53,16 @@ def check_repository(ctx: Context) -> Finding:
 
 def check_config(ctx: Context) -> Finding:
     try:
-        ctx.config = config.load(ctx.state.toplevel if ctx.state else None)
+        ctx.config = config.load(ctx.state.toplevel if ctx.state else None, warn=False)
     except TrackerGitError as exc:
         return Finding(False, "config", str(exc))
     files = ctx.config.files()
     queues = ", ".join(ctx.config.queues) or "any queue"
     where = ", ".join(files) if files else "no config files, defaults"
-    return Finding(True, "config", f"valid ({where}; queues: {queues})")
+    found = f"valid ({where}; queues: {queues})"
+    if ctx.config.notes:  # unknown keys, a newer min_version: they work, so a note
+        return Finding(True, "config", "\n         ".join([found, *ctx.config.notes]), note=True)
+    return Finding(True, "config", found)
 
 
 def check_organization(ctx: Context) -> Finding:

@@ -256,10 +256,15 @@ def normal(key: Key[Any], value: object) -> object:
 
 
 def validate(
-    data: Mapping[str, object], origin: str, sections: Iterable[type[Section]]
+    data: Mapping[str, object],
+    origin: str,
+    sections: Iterable[type[Section]],
+    unknown: list[str] | None = None,
 ) -> dict[tuple[str, str], object]:
     """Flatten a parsed TOML document into (section, key) -> value, or raise ConfigError naming
-    the file, the key and what was expected."""
+    the file, the key and what was expected. With `unknown` (a list), a key the schema does not
+    declare is not an error: its message ("unknown key ..., ignored") is added to the list and
+    the key left out (a setting of a newer tracker-git must not break an older one)."""
     from tracker_git.core.errors import ConfigError
 
     schema = keys_of(sections)
@@ -275,11 +280,11 @@ def validate(
         for section, key, item in items:
             declared = schema.get((section, key))
             if declared is None:
-                known = ", ".join(sorted(dotted(s, k) for s, k in schema if s == section))
-                raise ConfigError(
-                    f"{origin}: unknown key '{dotted(section, key)}'; "
-                    f"the keys here are: {known or ', '.join(sorted(names))}"
-                )
+                problem = _unknown(origin, section, key, item, schema, names, unknown)
+                if unknown is None:
+                    raise ConfigError(problem)
+                unknown.append(problem)
+                continue
             if not matches_kind(declared.kind, item):
                 raise ConfigError(
                     f"{origin}: '{dotted(section, key)}' must be "
@@ -287,6 +292,32 @@ def validate(
                 )
             flat[(section, key)] = item
     return flat
+
+
+def _unknown(
+    origin: str,
+    section: str,
+    key: str,
+    value: object,
+    schema: Mapping[tuple[str, str], object],
+    names: set[str],
+    ignored: object,
+) -> str:
+    """The message for a key (or table) the schema lacks, with the one it is likely a
+    misspelling of, else the keys (tables) there are; "ignored" when it is only a note."""
+    import difflib
+
+    if not key.isprintable() or len(key) > 60:  # a cloned file's key reaches the terminal
+        key = shown(key, 60)
+    if not section and isinstance(value, dict):
+        what, here = f"table [{key}]", [f"[{name}]" for name in sorted(names)]
+        written = f"[{key}]"
+    else:
+        written = dotted(section, key)
+        what, here = f"key '{written}'", sorted(dotted(s, k) for s, k in schema if s == section)
+    close = difflib.get_close_matches(written, here, n=1, cutoff=0.8)
+    hint = f"did you mean {close[0]}?" if close else f"known here: {', '.join(here)}"
+    return f"{origin}: unknown {what}{' (ignored)' if ignored is not None else ''}; {hint}"
 
 
 def toml_value(value: object) -> str:
