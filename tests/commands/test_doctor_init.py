@@ -113,8 +113,11 @@ def test_init_guesses_queues_from_history_and_refuses_to_overwrite(repo: Path) -
 
 def test_init_rejects_queue_keys_that_are_not_latin_letters(repo: Path) -> None:
     code, out = tracker(repo, "init", "--queues", "DEV,V2")
-    assert code == 1
-    assert "Latin letters only, not V2" in out
+    assert code == 2
+    assert out == (
+        "error: --queues: V2 is not a queue key: Latin letters only, as Tracker's queue keys "
+        "(DEV, SUPPORT)\n"
+    )
     assert not (repo / ".tracker-git.toml").exists()
 
 

@@ -38,10 +38,19 @@ def test_precedence_options_env_repo_user_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("queues = 'DEV'\n", "'queues' must be a list of strings, not 'DEV'"),
+        (
+            "queues = 'DEV'\n",
+            "'queues' must be a list of queue keys (Latin letters only, as Tracker's queue keys (DEV, SUPPORT)), not 'DEV'",
+        ),
         ("[hooks]\nonline = 'yes'\n", "'hooks.online' must be true or false, not 'yes'"),
         ("[hooks]\ntimeout = 0\n", "'hooks.timeout' must be a positive number, not 0"),
         ("[hooks]\ninsert = 'suffix'\n", "'hooks.insert' must be one of \"prefix\""),
+        (
+            "queues = ['DEV', 'DEV1']\n",
+            "'queues' must be a list of queue keys (Latin letters only, as Tracker's queue keys "
+            "(DEV, SUPPORT)), not 'DEV1'",
+        ),
+        ("queues = ['DEV', 3]\n", "'queues' must be a list of queue keys"),
         ("min_version = 'soon'\n", "'min_version' must be a version such as \"1.2\", not 'soon'"),
         ("hooks = 3\n", "[hooks] must be a table"),
         ("[hooks\n", "not valid TOML"),

@@ -8,7 +8,7 @@ from collections import Counter
 
 from tracker_git import about, precommit
 from tracker_git.core import config, git, gitstate, keys, output
-from tracker_git.core.errors import OperationFailed
+from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.core.schema import toml_value
 
 PRE_COMMIT_FILE = ".pre-commit-config.yaml"
@@ -82,9 +82,9 @@ def run(args: argparse.Namespace) -> int:
         raise OperationFailed(f"{path} exists already; edit it, or run 'git tracker init --force'")
     if args.queues:
         queues = [q.strip().upper() for q in args.queues.split(",") if q.strip()]
-        bad = [q for q in queues if not q.isascii() or not q.isalpha()]
+        bad = [q for q in queues if not keys.is_queue_key(q)]
         if bad:
-            raise OperationFailed(f"queue keys are Latin letters only, not {', '.join(bad)}")
+            raise UsageError(f"--queues: {', '.join(bad)} is not a queue key: {keys.QUEUE_RULE}")
     else:
         queues = guess_queues(state.toplevel)
     with open(path, "w", encoding="utf-8") as f:

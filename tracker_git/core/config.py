@@ -23,6 +23,7 @@ from tracker_git.core.schema import (
     keys_of,
     normal,
     number,
+    queue_keys,
     strings,
     text,
     validate,
@@ -43,7 +44,7 @@ REPO_FILE = ".tracker-git.toml"
 class Top(Section, name=""):
     """The top level of the file."""
 
-    queues = strings(
+    queues = queue_keys(
         (),
         "the team's queue keys; empty: any (then DEV-123-2, DEV-123_fix are not read as keys)",
     )

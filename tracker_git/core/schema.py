@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     T_co = TypeVar("T_co", covariant=True)
 
 # A kind is "str", "bool", "number" (> 0), "count" (>= 0), "strings" (a list of strings),
-# "table" (a TOML table, checked by its reader), "tables" (an array of tables), or the allowed
+# "queues" (a list of queue keys, keys.is_queue_key), "table" (a TOML table, checked by its
+# reader), "tables" (an array of tables), or the allowed
 # strings: a tuple, or a function that gives it (imports what it needs only when asked).
 _KIND_TEXT = {
     "str": "a string",
@@ -33,6 +34,7 @@ _KIND_TEXT = {
     "number": "a positive number",
     "count": "a number, 0 or more",
     "strings": "a list of strings",
+    "queues": "a list of queue keys",
     "table": "a table",
     "tables": "a list of tables, written [[name]]",
 }
@@ -43,6 +45,7 @@ _KIND_NAME = {
     "number": "number > 0",
     "count": "number >= 0",
     "strings": "list of strings",
+    "queues": "list of queue keys",
     "table": "table",
     "tables": "array of tables",
 }
@@ -54,6 +57,10 @@ def describe_kind(kind: object) -> str:
         kind = kind()
     if isinstance(kind, tuple):
         return "one of " + ", ".join(f'"{choice}"' for choice in kind)
+    if kind == "queues":
+        from tracker_git.core.keys import QUEUE_RULE
+
+        return f"{_KIND_TEXT['queues']} ({QUEUE_RULE})"
     return _KIND_TEXT[str(kind)]
 
 
@@ -84,7 +91,15 @@ def matches_kind(kind: object, value: object) -> bool:
         return isinstance(value, dict)
     if kind == "tables":
         return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    if kind == "queues":
+        return isinstance(value, list) and not _bad_queues(value)
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _bad_queues(value: list[object]) -> list[object]:
+    from tracker_git.core.keys import is_queue_key
+
+    return [item for item in value if not isinstance(item, str) or not is_queue_key(item)]
 
 
 def shown(value: object, limit: int = 80) -> str:
@@ -182,6 +197,11 @@ def count(default: float, doc: str, shown_default: str = "") -> Key[float]:
 
 def strings(default: tuple[str, ...], doc: str, shown_default: str = "") -> Key[tuple[str, ...]]:
     return _Key("strings", default, doc, shown_default)  # type: ignore[return-value]
+
+
+def queue_keys(default: tuple[str, ...], doc: str, shown_default: str = "") -> Key[tuple[str, ...]]:
+    """A list of queue keys (Tracker's rule, core/keys.py), upper-cased by its reader."""
+    return _Key("queues", default, doc, shown_default)  # type: ignore[return-value]
 
 
 def choice(
@@ -286,6 +306,8 @@ def validate(
                 unknown.append(problem)
                 continue
             if not matches_kind(declared.kind, item):
+                if declared.kind == "queues" and isinstance(item, list):
+                    item = _bad_queues(item)[0]  # the one value that breaks the rule
                 raise ConfigError(
                     f"{origin}: '{dotted(section, key)}' must be "
                     f"{describe_kind(declared.kind)}, not {shown(item)}"
