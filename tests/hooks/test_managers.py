@@ -90,6 +90,8 @@ def test_a_hooks_path_with_hooks_of_its_own(repo: Path) -> None:
     code, out = tracker(repo, "hooks", "install")
     assert code == 1
     assert "core.hooksPath is .githooks, which holds hooks of its own" in out
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "exclude").write_text(".githooks/\n")  # this clone's own folder
     assert tracker(repo, "hooks", "install", "--chain")[0] == 0
     assert (hooks / "pre-commit.tracker-git-legacy").exists()
 
