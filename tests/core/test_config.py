@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,23 @@ def test_paths_match_platformdirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert paths.user_config_dir() == platformdirs.user_config_dir("tracker-git")
         assert paths.user_cache_dir() == platformdirs.user_cache_dir("tracker-git")
         assert paths.user_state_dir() == platformdirs.user_state_dir("tracker-git")
+
+
+@pytest.mark.parametrize("system", ["darwin", "win32"])
+def test_paths_match_platformdirs_on_macos_and_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, system: str
+) -> None:
+    """platformdirs' own macOS and Windows classes, asked directly on this system (Windows'
+    folders from the environment, platformdirs' resolver for when the Shell API is missing)."""
+    from platformdirs import macos, windows
+
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
+    monkeypatch.setattr(windows, "_RESOLVE_WIN_FOLDER", windows.get_win_folder_from_env_vars)
+    monkeypatch.setattr(sys, "platform", system)
+    dirs = (macos.MacOS if system == "darwin" else windows.Windows)("tracker-git")
+    assert paths.user_config_dir() == dirs.user_config_dir
+    assert paths.user_cache_dir() == dirs.user_cache_dir
+    assert paths.user_state_dir() == dirs.user_state_dir
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from tracker_git.core import output, paths, version
+from tracker_git.core import output, paths, portable, version
 from tracker_git.core.errors import ConfigError
 from tracker_git.core.schema import (
     Section,
@@ -360,7 +360,7 @@ def read_bounded(
     if tree is not None and not inside(path, tree):
         raise ConfigError(f"{path}: points out of the work tree; {what} must be in the repository")
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | portable.BINARY)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file; {missing}") from None
     except OSError as exc:
