@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
-from tracker_git.core import history
-from tracker_git.core.errors import CheckFailed
+from tracker_git.core import git, history, output
+from tracker_git.core.errors import CheckFailed, ConfigError
 from tracker_git.hooks import common
 
 
@@ -44,11 +44,29 @@ def _ranges(remote: str, since: list[str]) -> list[list[str]]:
     return ranges
 
 
+def _incomplete(cwd: str) -> bool:
+    """Whether this clone lacks part of its history: shallow (--depth) or partial (--filter)."""
+    if git.answer(["rev-parse", "--is-shallow-repository"], cwd) == "true":
+        return True
+    return git.answer(["config", "--get", "extensions.partialClone"], cwd) is not None
+
+
 def main(argv: list[str]) -> int:
     remote = argv[0] if argv else os.environ.get("PRE_COMMIT_REMOTE_NAME", "origin")
     state, config = common.load()
     since_setting = config.hooks.since
-    since = history.since_revisions(since_setting, state.toplevel)
+    try:
+        since = history.since_revisions(since_setting, state.toplevel)
+    except ConfigError:
+        if not _incomplete(state.toplevel):
+            raise
+        # The commit is beyond this clone's history, not wrong: the team's file is fine, and
+        # what the remote lacks is still checked (the range stops at the remote's branches).
+        output.info(
+            f"tracker-git: note: [hooks] since ({since_setting[:60]!r}) is not in this shallow "
+            f"or partial clone; checking the commits {remote} does not have yet"
+        )
+        since = []
     found: list[tuple[str, int, str]] = []
     for revisions in _ranges(remote, since):
         found += history.failing(revisions, config, state.toplevel)
