@@ -151,7 +151,7 @@ def load(path: str, tree: str | None = None) -> Spec:
     `tree`: the work tree the file belongs to (a symlink must not lead out of it)."""
     data = read_toml(
         path,
-        missing="write one (see 'git tracker notify -h' and docs/notify.md) or point --file at it",
+        missing="write one (see 'git tracker help notify') or point --file at it",
         tree=tree,
     )
     return parse(data, path)
