@@ -107,7 +107,7 @@ def test_doctor_shows_every_hook_type_and_what_is_missing(repo: Path) -> None:
     code, lines = doctor_hooks(repo)
     assert code == 0, lines
     assert lines == [
-        "ok  hooks: tracker-git runs in 1 of 4 hook types",
+        "note  hooks: tracker-git runs in 1 of 4 hook types",
         "pre-commit: none, so branch names are not checked at commit",
         "prepare-commit-msg: none, so the branch's key is not put into messages",
         "commit-msg: tracker-git",

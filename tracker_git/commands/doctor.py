@@ -33,6 +33,7 @@ class Finding:
 class Context:
     state: RepoState | None
     config: Config | None
+    no_token: bool = False  # the token could not be read (then Tracker is not asked)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,7 +113,11 @@ def check_token(ctx: Context) -> Finding:
     try:
         secrets.tracker_token(ctx.config, timeout=ctx.config.hooks.timeout)
     except TrackerGitError as exc:
-        return Finding(False, "token", str(exc))
+        if ctx.config.hooks.online:
+            return Finding(False, "token", f"{exc} ([hooks] online needs it)")
+        # Offline hooks need no token (a headless machine without a keyring is fine for them).
+        ctx.no_token = True
+        return Finding(True, "token", f"{exc} (the hooks need none; the Tracker commands do)", True)
     return Finding(True, "token", f"found ({secrets.token_source(ctx.config)})")
 
 
@@ -121,6 +126,8 @@ def check_tracker(ctx: Context) -> Finding:
         return Finding(False, "tracker", "unknown until the config is fixed")
     if _hooks_only(ctx):
         return Finding(True, "tracker", "not checked: no organization (the hooks need none)", True)
+    if ctx.no_token:
+        return Finding(True, "tracker", "not checked: no token (the hooks need none)", True)
     from tracker_git.account import connect
 
     api = ctx.config.tracker.api_url
@@ -164,12 +171,20 @@ def check_hooks(ctx: Context) -> Finding:
             "tracker-git runs in none: run 'git tracker hooks install' or 'pre-commit install' "
             f"(see 'git tracker init'){detail}",
         )
-    missing = sum(not row.ours for row in rows)
-    summary = f"tracker-git runs in {len(rows) - missing} of {len(rows)} hook types"
+    missing = [row for row in rows if not row.ours]
+    summary = f"tracker-git runs in {len(rows) - len(missing)} of {len(rows)} hook types"
+    if any(row.hook_type == "commit-msg" for row in missing):
+        # The check itself: without it nothing refuses a message, whatever else runs.
+        return Finding(
+            False,
+            "hooks",
+            f"{summary}, not in commit-msg, so messages are not checked: run 'git tracker "
+            f"hooks install' (or add tracker-commit-msg to pre-commit){detail}",
+        )
     if drifted:
         # They work: a note, as what is not set up is (doctor's problems are what is broken).
         summary += f"; {drifted} not as 'git tracker hooks install' writes them now: run it again"
-    return Finding(True, "hooks", summary + detail, note=bool(drifted))
+    return Finding(True, "hooks", summary + detail, note=bool(drifted or missing))
 
 
 def check_forge(ctx: Context) -> Finding:
@@ -182,6 +197,9 @@ def check_forge(ctx: Context) -> Finding:
 
     try:
         remote = forges.detect(url, ctx.config)
+    except TrackerGitError as exc:  # a self-hosted server: only 'git tracker pr' needs to know
+        return Finding(True, "forge", f"{exc} (only 'git tracker pr' needs it)", note=True)
+    try:
         trust.check_forge(remote, ctx.config)
         token = secrets.forge_token(
             remote.kind,
