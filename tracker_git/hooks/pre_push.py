@@ -44,6 +44,9 @@ def _ranges(remote: str, since: list[str]) -> list[list[str]]:
     return ranges
 
 
+SHOWN = 5  # commits listed by name when a push has more to refuse
+
+
 def _incomplete(cwd: str) -> bool:
     """Whether this clone lacks part of its history: shallow (--depth) or partial (--filter)."""
     if git.answer(["rev-parse", "--is-shallow-repository"], cwd) == "true":
@@ -72,14 +75,16 @@ def main(argv: list[str]) -> int:
         found += history.failing(revisions, config, state.toplevel)
     if not found:
         return 0
-    detail = "\n".join(line for _, _, line in found)
+    lines = [line for _, _, line in found[:SHOWN]]
+    if len(found) > SHOWN:  # an old history: a summary, not thousands of lines
+        lines.append(f"  ... and {len(found) - SHOWN} more")
     advice = history.rewording_advice(found[-1])
-    if not since_setting:
-        advice += (
-            "; if they predate tracker-git, set [hooks] since (a commit or a date) in "
-            ".tracker-git.toml to check only what came after"
+    if not since_setting:  # the likely fix first: old commits, made before tracker-git
+        advice = (
+            "if they predate tracker-git, set [hooks] since (a commit or a date) in "
+            f".tracker-git.toml to check only what came after; otherwise {advice}"
         )
     raise CheckFailed(
         f"{len(found)} commit(s) to push reference no valid issue key; {advice}, and push "
-        f"again:\n{detail}"
+        "again:\n" + "\n".join(lines)
     )
