@@ -121,7 +121,7 @@ def test_doctor_offline_and_no_hooks(repo: Path) -> None:
 
 
 def test_init_guesses_queues_from_history_and_refuses_to_overwrite(repo: Path) -> None:
-    for message in ("OPS-2: b", "DEV-1: a", "DEV-3: c", "UTF-8 everywhere"):
+    for message in ("OPS-2: b", "DEV-1: a", "OPS-4: d", "DEV-3: c", "UTF-8 everywhere"):
         git(repo, "commit", "-q", "--allow-empty", "-m", message)
     code, out = tracker(repo, "init")
     assert code == 0, out
