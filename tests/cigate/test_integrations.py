@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,9 @@ from tests.cigate.helpers import (
     gitlab_variables,
     without_ci,
 )
+from tracker_git.core import version
 
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+VERSION = version.VERSION  # the one place the version is written (pyproject reads it)
 
 
 def load(path: str) -> Any:
