@@ -873,3 +873,15 @@ def test_the_git_start_checker_sees_every_form(tmp_path: Path) -> None:
     assert git_starts(path) == [f"x.py:{n}" for n in (3, 4, 5, 6, 7, 10)]
     path.write_text("PUSH = ['git', 'push']\nprint(' '.join(PUSH))\n")
     assert git_starts(path) == []  # shown to the user, not started
+
+
+def test_one_queue_rule() -> None:
+    """Whether a text is a queue key is decided in core/keys.py only (is_queue_key): the config
+    files, the relay's, init and notify all ask it, so no reader accepts what another refuses."""
+    home = PACKAGE / "core" / "keys.py"
+    offending = [
+        str(path.relative_to(PACKAGE))
+        for path in python_files(PACKAGE)
+        if path != home and re.search(r"\.isalpha\(\)|\[A-Z\]\[A-Za-z\]\*", path.read_text())
+    ]
+    assert offending == []

@@ -79,6 +79,36 @@ def record(scope: str, answers: dict[str, bool], now: float | None = None) -> No
         return  # best effort, as said above
 
 
+# Tracker not answering, as one hook found it: the next hooks of the same commit (another
+# process) go ahead without asking or warning again, for this long.
+OUTAGE_TTL = 60.0
+OUTAGE_FILE = "outage.marshal"
+
+
+def outage(scope: str, now: float | None = None) -> str | None:
+    """Why Tracker did not answer for `scope` in the last OUTAGE_TTL seconds, or None."""
+    now = time.time() if now is None else now
+    try:
+        with open(os.path.join(paths.user_cache_dir(), OUTAGE_FILE), "rb") as f:
+            data = marshal.load(f)
+        reason, at = data[scope]
+    except (OSError, ValueError, EOFError, TypeError, KeyError):
+        return None
+    fresh = isinstance(reason, str) and isinstance(at, (int, float)) and 0 <= now - at < OUTAGE_TTL
+    return reason if fresh else None
+
+
+def record_outage(scope: str, reason: str, now: float | None = None) -> None:
+    """Remember that Tracker did not answer for `scope` (best effort, as `record`)."""
+    now = time.time() if now is None else now
+    try:
+        paths.write_private(
+            os.path.join(paths.user_cache_dir(), OUTAGE_FILE), marshal.dumps({scope: (reason, now)})
+        )
+    except OSError:
+        return
+
+
 def _trim(data: Entries) -> None:
     stamped = [
         (entry[1], scope, key)

@@ -26,7 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tracker_git import secrets
 
     secrets.scrub_environment()
-    debug = "--debug" in argv
+    # --debug anywhere before "--" (after a command too): taken out before parsing.
+    end = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:end]
+    argv = [arg for arg in argv[:end] if arg != "--debug"] + argv[end:]
     name = _command_name(argv)
 
     def run() -> int:

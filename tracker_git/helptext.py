@@ -28,23 +28,44 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 
 def _options(parser: argparse.ArgumentParser) -> list[str]:
-    """Long options, the choices of positional arguments, and nested subcommands."""
+    """Long options, the choices of positional arguments, and nested subcommands with their
+    options (`check pr --base`)."""
     found: list[str] = []
     for action in parser._actions:
         found += [opt for opt in action.option_strings if opt.startswith("--")]
         if not action.option_strings and action.choices and not isinstance(action.choices, dict):
             found += [str(choice) for choice in action.choices]
-    return found + list(_subparsers(parser))
+    nested = _subparsers(parser)
+    for sub in nested.values():
+        found += [word for word in _options(sub) if word not in found]
+    return found + list(nested)
 
 
 def command_words() -> dict[str, list[str]]:
     """For completion: "" -> the subcommands; each subcommand -> its options and actions."""
     parser = commands.build_parser()
     subparsers = _subparsers(parser)
-    words = {"": [*subparsers, "--debug", "--help"]}
+    words = {"": [*subparsers, "--debug", "--help", "--version"]}
     for name, sub in subparsers.items():
         words[name] = _options(sub)
     return words
+
+
+def option_values() -> dict[str, list[str]]:
+    """For completion: "COMMAND --option" -> the values that option takes (its choices)."""
+    values: dict[str, list[str]] = {}
+
+    def collect(name: str, parser: argparse.ArgumentParser) -> None:
+        for action in parser._actions:
+            if action.option_strings and action.choices:
+                for option in action.option_strings:
+                    values[f"{name} {option}"] = [str(choice) for choice in action.choices]
+        for sub in _subparsers(parser).values():
+            collect(name, sub)
+
+    for name, sub in _subparsers(commands.build_parser()).items():
+        collect(name, sub)
+    return values
 
 
 def _roff(text: str) -> str:
@@ -70,7 +91,7 @@ def man_page() -> str:
     ]
     for name, sub in _subparsers(parser).items():
         lines += [".TP", f".B {name}", _roff(sub.description or "")]
-        usage = sub.format_usage().replace("usage: ", "").strip()
+        usage = " ".join(sub.format_usage().replace("usage: ", "").split())  # one line
         lines += [".br", f"Usage: {_roff(usage)}"]
         for action in sub._actions:
             if isinstance(action, argparse._HelpAction):
@@ -229,11 +250,20 @@ def bash_completion() -> str:
         f'        {_pattern(name)}) echo "{" ".join(words)}" ;;'
         for name, words in command_words().items()
     )
+    values = "\n".join(
+        f'        "{pair}") echo "{" ".join(words)}" ;;' for pair, words in option_values().items()
+    )
     return f"""\
 # bash completion for git tracker; load it with: source <(git tracker completion bash)
 _git_tracker_words() {{
     case "$1" in
 {cases}
+    esac
+}}
+# The values an option takes: "$1" is "COMMAND --option".
+_git_tracker_values() {{
+    case "$1" in
+{values}
     esac
 }}
 # git's own completion calls _git_tracker for `git tracker ...`; git-tracker uses it directly.
@@ -245,7 +275,10 @@ _git_tracker() {{
             *) sub="${{COMP_WORDS[i]}}"; break ;;
         esac
     done
-    COMPREPLY=($(compgen -W "$(_git_tracker_words "$sub")" -- "$cur"))
+    local values
+    values=$(_git_tracker_values "$sub ${{COMP_WORDS[COMP_CWORD-1]}}")
+    [ -n "$values" ] || values=$(_git_tracker_words "$sub")
+    COMPREPLY=($(compgen -W "$values" -- "$cur"))
 }}
 complete -F _git_tracker git-tracker
 """
@@ -255,6 +288,10 @@ def zsh_completion() -> str:
     cases = "\n".join(
         f"        {_pattern(name)}) print -l -- {' '.join(words)} ;;"
         for name, words in command_words().items()
+    )
+    values = "\n".join(
+        f'        "{pair}") print -l -- {" ".join(words)} ;;'
+        for pair, words in option_values().items()
     )
     return f"""\
 #compdef git-tracker
@@ -266,11 +303,18 @@ _git_tracker_candidates() {{
 {cases}
     esac
 }}
+_git_tracker_values() {{
+    # $1: "COMMAND --option"
+    case "$1" in
+{values}
+    esac
+}}
 _git-tracker() {{
     local sub=""
     (( CURRENT > 2 )) && sub=$words[2]
     local -a candidates
-    candidates=(${{(f)"$(_git_tracker_candidates "$sub")"}})
+    candidates=(${{(f)"$(_git_tracker_values "$sub $words[CURRENT-1]")"}})
+    (( $#candidates )) || candidates=(${{(f)"$(_git_tracker_candidates "$sub")"}})
     compadd -a candidates
 }}
 (( $+functions[compdef] )) && compdef _git-tracker git-tracker

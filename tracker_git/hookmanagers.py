@@ -42,7 +42,7 @@ def _head(path: str) -> str:
 
 def runner(path: str) -> str | None:
     """Who runs the hook file at `path`: "tracker-git", "pre-commit", "husky", "lefthook",
-    "a script" (someone's own), or None where there is no runnable hook."""
+    "simple-git-hooks", "a script" (someone's own), or None where there is no runnable hook."""
     if not os.path.isfile(path) or not os.access(path, os.X_OK):
         return None
     text = _head(path)
@@ -52,6 +52,8 @@ def runner(path: str) -> str | None:
         return "pre-commit"
     if "lefthook" in text:
         return "lefthook"
+    if "SIMPLE_GIT_HOOKS" in text:
+        return "simple-git-hooks"
     if "husky" in text or f"{os.sep}.husky{os.sep}" in path:
         return "husky"
     return "a script"
@@ -61,6 +63,11 @@ def _pre_commit_snippet() -> str:
     from tracker_git import about, precommit
 
     return precommit.standard_snippet(about.project_url(), about.version())
+
+
+def _command(name: str) -> str:
+    """The command that runs our hook for git hook `name` from another manager's script."""
+    return f'tracker-git-hook {_HOOK_NAMES[name]} "$@"'
 
 
 def _husky_advice() -> str:
@@ -103,6 +110,14 @@ def detect(state: RepoState) -> Manager | None:
         return Manager("husky", f"core.hooksPath is {configured}", _husky_advice())
     if "lefthook" in runners or any(os.path.exists(os.path.join(top, f)) for f in LEFTHOOK_CONFIGS):
         return Manager("lefthook", "lefthook runs this repository's hooks", _lefthook_advice())
+    if "simple-git-hooks" in runners:
+        return Manager(
+            "simple-git-hooks",
+            f"simple-git-hooks wrote the hooks in {state.hooks_dir}",
+            'add to each command of "simple-git-hooks" in package.json, then run '
+            "'npx simple-git-hooks':\n  "
+            + "\n  ".join(f"{name}: ... && {_command(name)}" for name in HOOK_TYPES),
+        )
     if configured and runners - {None, "tracker-git"}:
         return Manager(
             "core.hooksPath",

@@ -59,6 +59,10 @@ def verify_keys(keys: list[str], config: Config) -> list[str]:
                 raise Untrusted(_skipped[where])
             if where in _down:
                 raise Unreachable(_down[where])
+            noted = cache.outage(where)
+            if noted is not None:  # an earlier hook of this commit found it down, and said so
+                _down[where] = noted
+                raise Unreachable(noted)
             fetched = _ask_tracker(unknown, config)
         except Untrusted as exc:
             _untrusted(where, str(exc))
@@ -94,6 +98,8 @@ class TrackerDown(CheckFailed):
 def _unreachable(where: str, reason: str, config: Config) -> None:
     first = where not in _down
     _down[where] = reason
+    if first:
+        cache.record_outage(where, reason)
     if config.hooks.strict:
         raise TrackerDown(
             f"cannot check issue keys with Tracker: {reason}; [hooks] strict = true blocks "

@@ -83,6 +83,21 @@ def shared_hooks_path(state: RepoState) -> str | None:
     return scope if scope in ("global", "system") else None
 
 
+def committable(state: RepoState) -> bool:
+    """Whether the hooks folder is in the work tree where git would commit what we write
+    (a core.hooksPath such as .githooks; not husky's .husky/_, which ignores itself)."""
+    from tracker_git.core import config, git
+
+    if not state.toplevel or not config.inside(state.hooks_dir, state.toplevel):
+        return False
+    if config.inside(state.hooks_dir, state.common_dir):  # .git/hooks: never committed
+        return False
+    probe = os.path.join(state.hooks_dir, HOOK_NAMES[0])
+    code, _, _ = git.run(["check-ignore", "-q", "--no-index", probe], state.toplevel)
+    tracked = git.answer(["ls-files", "--", state.hooks_dir], state.toplevel)
+    return code != 0 or tracked is not None
+
+
 def install(
     state: RepoState, python: str = sys.executable, package: str | None = None
 ) -> list[str]:
@@ -91,6 +106,13 @@ def install(
 
     Every hook is checked before any is written, so a refusal changes nothing.
     """
+    if committable(state):
+        raise OperationFailed(
+            f"{state.hooks_dir} is in the work tree and git does not ignore it: hooks written "
+            "there name this machine's Python and would be committed for everyone; call "
+            'tracker-git-hook from the team\'s hooks instead (tracker-git-hook commit-msg "$1", '
+            "...; see 'git tracker help hooks')"
+        )
     for name in HOOK_NAMES:
         path = os.path.join(state.hooks_dir, name)
         legacy = path + LEGACY_SUFFIX
@@ -104,15 +126,28 @@ def install(
     for name in HOOK_NAMES:
         path = os.path.join(state.hooks_dir, name)
         legacy = path + LEGACY_SUFFIX
+        text = hook_text(name, python, package or package_folder())
         if os.path.lexists(path) and not is_ours(path):
             os.rename(path, legacy)
             done.append(f"{name}: installed; the existing hook is kept and runs first ({legacy})")
+        elif _same(path, text):
+            done.append(f"{name}: unchanged")
+            continue
         else:
             done.append(f"{name}: {'updated' if os.path.lexists(path) else 'installed'}")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(hook_text(name, python, package or package_folder()))
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
         os.chmod(path, 0o755)
     return done
+
+
+def _same(path: str, text: str) -> bool:
+    """Whether `path` is an executable file holding exactly `text`."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read() == text and os.access(path, os.X_OK)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def uninstall(state: RepoState) -> list[str]:

@@ -22,10 +22,35 @@ def tag(version: str) -> str:
     return f"v{version}"
 
 
-def standard_snippet(url: str, version: str) -> str:
-    lines = [INSTALL_TYPES, "repos:", f"  - repo: {url}", f"    rev: {tag(version)}", "    hooks:"]
-    lines += [f"      - id: {hook_id}" for hook_id, *_ in HOOKS]
+def entry(url: str, version: str, indent: str) -> str:
+    """Our item of the `repos:` list, its dash at `indent`."""
+    lines = [f"{indent}- repo: {url}", f"{indent}  rev: {tag(version)}", f"{indent}  hooks:"]
+    lines += [f"{indent}    - id: {hook_id}" for hook_id, *_ in HOOKS]
     return "\n".join(lines) + "\n"
+
+
+def standard_snippet(url: str, version: str) -> str:
+    return f"{INSTALL_TYPES}\nrepos:\n" + entry(url, version, "  ")
+
+
+def add_entry(text: str, url: str, version: str) -> str | None:
+    """`text` (a .pre-commit-config.yaml) with our entry first in its block-style `repos:`
+    list and, where the file sets none, default_install_hook_types; every byte of `text`
+    kept. None where there is no such list (flow style, or no `repos:` at the top level)."""
+    import re
+
+    lines = text.splitlines(keepends=True)
+    start = next((n for n, line in enumerate(lines) if re.match(r"repos:\s*(#.*)?$", line)), None)
+    if start is None:
+        return None
+    item = next((re.match(r"( *)- ", line) for line in lines[start + 1 :] if line.strip()), None)
+    indent = item.group(1) if item else "  "
+    if not lines[start].endswith("\n"):
+        lines[start] += "\n"
+    lines.insert(start + 1, entry(url, version, indent))
+    if not re.search(r"(?m)^default_install_hook_types:", text):
+        lines.insert(0, INSTALL_TYPES + "\n")
+    return "".join(lines)
 
 
 def local_snippet(url: str, version: str) -> str:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from tracker_git.core import deadline, git
 from tracker_git.core.config import Config
-from tracker_git.core.errors import OperationFailed, UsageError
+from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.core.forgekinds import FORGES, KINDS, forge_kind
 
 SERVICE = "tracker-git"
@@ -101,7 +101,7 @@ def tracker_account(config: Config) -> str:
     """The keyring user name of the Tracker token for this API host and organization."""
     org = organization(config)
     if not org:
-        raise OperationFailed(
+        raise ConfigError(
             "no Tracker organization is configured, so no stored token can be chosen; "
             "run 'git tracker login --org-id ID --save-org' (or --cloud-org-id), "
             "or set TRACKER_ORG_ID / TRACKER_CLOUD_ORG_ID"

@@ -32,9 +32,10 @@ from tests.cigate.helpers import (
     gitlab_variables,
     without_ci,
 )
+from tracker_git.core import version
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-VERSION = PROJECT["version"]
+VERSION = version.VERSION  # the one place the version is written (pyproject reads it)
 REPOSITORY = PROJECT["urls"]["Repository"]
 
 

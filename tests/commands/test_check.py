@@ -194,7 +194,7 @@ def test_queues_from_the_repository_config(repo: Path, tmp_path: Path) -> None:
 
 def test_configuration_errors_are_exit_2(repo: Path) -> None:
     (repo / ".tracker-git.toml").write_text('queues = "DEV"\n')
-    line = fails(check(repo, "branch", "DEV-1-x"), 2, "'queues' must be a list of strings")
+    line = fails(check(repo, "branch", "DEV-1-x"), 2, "'queues' must be a list of queue keys")
     assert str(repo / ".tracker-git.toml") in line
     (repo / ".tracker-git.toml").write_text("queues = [\n")
     fails(check(repo, "branch", "DEV-1-x"), 2, "not valid TOML")

@@ -56,12 +56,45 @@ def test_doctor_reports_a_broken_config(repo: Path, sandbox: SandboxHandle) -> N
 
 
 def test_doctor_reports_a_missing_token(repo: Path, sandbox: SandboxHandle) -> None:
+    """Offline hooks need no token (a headless machine without a keyring): a note, exit 0;
+    with [hooks] online the hooks need it: a problem."""
+    tracker(repo, "hooks", "install")
     env = {k: v for k, v in sandbox.env.items() if k != "TRACKER_TOKEN"}
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    env["GH_TOKEN"] = "forge-token"
+    code, out = tracker(repo, "doctor", env=env)
+    assert code == 0, out
+    token = lines_about(out, "token")
+    assert token.startswith("note  token: cannot read the token: no OS keyring is available")
+    assert token.endswith("(the hooks need none; the Tracker commands do)")
+    assert (
+        lines_about(out, "tracker") == "note  tracker: not checked: no token (the hooks need none)"
+    )
+    (repo / ".tracker-git.toml").write_text("[hooks]\nonline = true\n")
     code, out = tracker(repo, "doctor", env=env)
     assert code == 1
     assert lines_about(out, "token").startswith("problem  token: ")
     assert "git tracker login" in lines_about(out, "token")
+    assert lines_about(out, "token").endswith("([hooks] online needs it)")
+
+
+def test_doctor_a_self_hosted_remote_and_a_missing_commit_msg_hook(repo: Path) -> None:
+    git(repo, "remote", "set-url", "origin", "https://git.example.com/acme/app.git")
+    tracker(repo, "hooks", "install")
+    code, out = tracker(repo, "doctor")
+    assert code == 0, out
+    forge = lines_about(out, "forge")
+    assert forge.startswith("note  forge: cannot tell which forge git.example.com runs")
+    assert forge.endswith("(only 'git tracker pr' needs it)")
+    os.remove(repo / ".git" / "hooks" / "commit-msg")
+    os.remove(repo / ".git" / "hooks" / "pre-push")
+    code, out = tracker(repo, "doctor", "--offline")
+    assert code == 1
+    assert lines_about(out, "hooks") == (
+        "problem  hooks: tracker-git runs in 2 of 4 hook types, not in commit-msg, so messages "
+        "are not checked: run 'git tracker hooks install' (or add tracker-commit-msg to "
+        "pre-commit)"
+    )
 
 
 def test_doctor_reports_an_unreachable_tracker(repo: Path, sandbox: SandboxHandle) -> None:
@@ -88,7 +121,7 @@ def test_doctor_offline_and_no_hooks(repo: Path) -> None:
 
 
 def test_init_guesses_queues_from_history_and_refuses_to_overwrite(repo: Path) -> None:
-    for message in ("OPS-2: b", "DEV-1: a", "DEV-3: c", "UTF-8 everywhere"):
+    for message in ("OPS-2: b", "DEV-1: a", "OPS-4: d", "DEV-3: c", "UTF-8 everywhere"):
         git(repo, "commit", "-q", "--allow-empty", "-m", message)
     code, out = tracker(repo, "init")
     assert code == 0, out
@@ -113,8 +146,11 @@ def test_init_guesses_queues_from_history_and_refuses_to_overwrite(repo: Path) -
 
 def test_init_rejects_queue_keys_that_are_not_latin_letters(repo: Path) -> None:
     code, out = tracker(repo, "init", "--queues", "DEV,V2")
-    assert code == 1
-    assert "Latin letters only, not V2" in out
+    assert code == 2
+    assert out == (
+        "error: --queues: V2 is not a queue key: Latin letters only, as Tracker's queue keys "
+        "(DEV, SUPPORT)\n"
+    )
     assert not (repo / ".tracker-git.toml").exists()
 
 

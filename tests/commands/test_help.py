@@ -7,8 +7,10 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 from testing.repos import make_repo, run
-from tracker_git import cli, helptext
+from tracker_git import cli, commands, helptext
 
 BIN = str(Path(sys.executable).parent)
 SHIPPED_PAGE = Path(helptext.__file__).parent / "resources" / "git-tracker.1"
@@ -124,3 +126,66 @@ def test_the_man_page_documents_every_key_hook_and_variable() -> None:
         assert f".B {helptext._roff(written)}\n{helptext._roff(key.doc)}" in page
     for name in [*config.ENVIRONMENT, *secrets.TOKEN_VARIABLES, *HOOK_IDS, "TRACKER_GIT_SKIP"]:
         assert helptext._roff(name) in page
+
+
+def test_completion_knows_nested_options_their_values_and_version(tmp_path: Path) -> None:
+    out = _bash(
+        'COMP_WORDS=(git-tracker --ver); COMP_CWORD=1; _git_tracker; echo "${COMPREPLY[@]}"\n'
+        "COMP_WORDS=(git-tracker check pr --ba); COMP_CWORD=3; _git_tracker; "
+        'echo "${COMPREPLY[@]}"\n'
+        'COMP_WORDS=(git-tracker login --token-kind ""); COMP_CWORD=3; _git_tracker; '
+        'echo "${COMPREPLY[@]}"\n'
+        "COMP_WORDS=(git-tracker login --forge git); COMP_CWORD=3; _git_tracker; "
+        'echo "${COMPREPLY[@]}"',
+        tmp_path,
+    )
+    assert out.splitlines() == ["--version", "--base", "oauth iam", "github gitlab"]
+    path = tmp_path / "_git-tracker"
+    path.write_text(helptext.zsh_completion())
+    proc = run(
+        tmp_path, "zsh", "-f", "-c", f"source {path}\n_git_tracker_values 'login --token-kind'"
+    )
+    assert proc.stdout.split() == ["oauth", "iam"]
+
+
+def test_the_man_page_usage_lines_are_one_line_each() -> None:
+    page = helptext.man_page()
+    usages = [line for line in page.splitlines() if line.startswith("Usage: ")]
+    assert len(usages) == len(commands.COMMANDS)
+    login = next(line for line in usages if line.startswith("Usage: git tracker login "))
+    assert "[\\-\\-save\\-org] [\\-\\-forge" in login  # what argparse wrapped, on one line
+    assert not [line for line in page.splitlines() if line.startswith("   ")]
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["strat"], "invalid choice: 'strat' (choose from"),
+        (["hooks", "instal"], "did you mean 'install'?"),
+        (["check", "brnach"], "did you mean 'branch'?"),
+        (["pr", "--draf"], "unrecognized arguments: --draf; did you mean '--draft'?"),
+    ],
+)
+def test_no_abbreviations_and_did_you_mean(tmp_path: Path, argv: list[str], says: str) -> None:
+    proc = run(tmp_path, f"{BIN}/git-tracker", *argv)
+    assert proc.returncode == 2
+    assert says in proc.stderr
+    if argv == ["strat"]:
+        assert proc.stderr.rstrip().endswith("; did you mean 'start'?")
+
+
+def test_debug_is_taken_anywhere(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    for argv in (["--debug", "check", "branch", "x"], ["check", "branch", "x", "--debug"]):
+        proc = run(repo, f"{BIN}/git-tracker", *argv)
+        assert proc.returncode == 1, proc.stderr  # the check's answer, not a usage error
+        assert "branch 'x'" in proc.stderr
+
+
+def test_a_missing_organization_is_a_configuration_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    env.pop("TRACKER_TOKEN", None)
+    proc = run(repo, f"{BIN}/git-tracker", "whoami", env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert "no Tracker organization is configured" in proc.stderr

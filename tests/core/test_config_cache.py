@@ -25,7 +25,7 @@ def test_cached_copy_is_used_and_refreshed_when_the_file_changes(tmp_path: Path)
     assert config.load(str(tmp_path), environ={}).queues == ("DEV",)
     # A real edit changes the stamp: it is parsed, validated and reported again.
     path.write_text('queues = "DEV"\n')
-    with pytest.raises(ConfigError, match="'queues' must be a list of strings"):
+    with pytest.raises(ConfigError, match="'queues' must be a list of queue keys"):
         config.load(str(tmp_path), environ={})
     path.write_text('queues = ["OPS", "DEV"]\n')
     assert config.load(str(tmp_path), environ={}).queues == ("OPS", "DEV")

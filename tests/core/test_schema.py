@@ -76,7 +76,7 @@ def test_validate_names_the_file_the_key_and_the_expectation() -> None:
 def test_the_reference_lists_every_key_with_kind_and_default() -> None:
     rows = schema.reference(config.SECTIONS)
     assert len(rows) == len(config.SCHEMA)
-    assert ("queues", "list of strings", "`[]`", config.Top.queues.doc) in rows
+    assert ("queues", "list of queue keys", "`[]`", config.Top.queues.doc) in rows
     insert = next(row for row in rows if row[0] == "[hooks] insert")
     assert insert[1:3] == ('"prefix", "conventional", "trailer", "none"', '`"prefix"`')
     assert next(row for row in rows if row[0] == "[tracker] timeout")[2] == "`10`"

@@ -114,3 +114,18 @@ def test_a_since_that_names_no_commit_is_a_config_error(old_repo: Path) -> None:
     assert code == 1  # git push says 1 whatever the hook's code (2, a configuration error)
     line = stderr.splitlines()[0]
     assert "[hooks] since = 'no-such-tag' names no commit of this repository" in line
+
+
+def test_a_long_refused_range_is_a_summary_with_the_since_fix_first(old_repo: Path) -> None:
+    for number in range(9):
+        old_commit(old_repo, f"f{number}", f"old change {number}", date="2020-06-01T00:00:00")
+    code, stderr = push(old_repo)
+    assert code == 1
+    lines = [line for line in stderr.splitlines() if not line.startswith(("error:", "To "))]
+    assert lines[0].startswith(
+        "tracker-git: 12 commit(s) to push reference no valid issue key; if they predate "
+        "tracker-git, set [hooks] since (a commit or a date) in .tracker-git.toml to check only "
+        "what came after; otherwise reword them with 'git rebase -i --root'"
+    )
+    assert len(lines) == 1 + 5 + 1, stderr  # the verdict, the first five, the rest counted
+    assert lines[-1].strip() == "... and 7 more"

@@ -425,3 +425,18 @@ def test_no_issue_markers_and_wrong_case(repo: Path) -> None:
     proc = run(repo, "git", "commit", "-q", "-m", "dev-12: fix the login")
     assert proc.returncode == 1
     assert "'dev-12' is not read as a key in that case; write it as DEV-12" in proc.stderr
+
+
+def test_a_wrong_case_key_is_refused_on_a_keyed_branch_as_on_main(repo: Path) -> None:
+    """Not glued behind the branch's key ("DEV-1: ops-905: ..."): the same refusal and advice
+    as on a branch without a key."""
+    for branch in ("DEV-1-login", "main"):
+        git(repo, "checkout", "-q", branch)
+        (repo / "a").write_text(branch)
+        git(repo, "add", "a")
+        proc = run(repo, "git", "commit", "-q", "-m", "ops-905: fix the login form")
+        assert proc.returncode == 1, branch
+        lines = [line for line in proc.stderr.splitlines() if line.startswith("tracker-git:")]
+        assert "'ops-905' is not read as a key in that case; write it as OPS-905" in lines[0]
+        saved = (repo / ".git" / SAVED).read_text()
+        assert saved.startswith("ops-905: fix the login form")  # kept as typed, no DEV-1

@@ -68,7 +68,9 @@ def test_a_valid_file_becomes_alerts_and_conditions(tmp_path: Path) -> None:
         (('event = ["created", "updated"]', 'event = "deleted"'), "'event' must be one of \"created\""),
         (('event = ["created", "updated"]\n', ""), "no 'event'; say when the alert fires"),
         (('queue = "DEV"\n', ""), "alert 'critical-bug': no 'queue'"),
-        (('queue = "OPS"', 'queue = "ops-1"'), "alert 'to test': 'queue' must be a queue key"),
+        (('queue = "OPS"', 'queue = "ops-1"'), "alert 'to test': 'queue' must be a queue key (Latin letters only"),
+        (('queue = "OPS"', 'queue = "OPS2"'), "alert 'to test': 'queue' must be a queue key (Latin letters only"),
+        (('queue = "DEV"\n', 'queue = "DEV1"\n'), "'queue' must be a queue key (Latin letters only, as Tracker's"),
         (('message = "{{issue.key}}"', 'message = "{{issue.key}"'), "'message' has an unclosed"),
         (('message = "{{issue.key}}"', 'message = "{{ is sue }}"'), "malformed variable"),
         (("changed = [\"assignee\"]", "changed = [\"assignee\"]\nevent = \"created\""), "'became' and 'changed' describe an update"),
@@ -138,3 +140,9 @@ def test_secrets_come_from_the_environment_and_are_checked(
         build.hide("https://hooks.slack.com/services/T9/B9/zzz", {})
         == "https://hooks.slack.com/services/***"
     )
+
+
+def test_queues_follow_the_one_queue_rule_and_are_upper_cased(tmp_path: Path) -> None:
+    """The same rule as every other queue setting: Latin letters, any case, read upper-case."""
+    alerts = load(tmp_path, GOOD.replace('queue = "DEV"', 'queue = "dev"', 1))
+    assert alerts.queues == ("DEV", "OPS")

@@ -98,10 +98,11 @@ def test_secret_and_token_from_files(tmp_path: Path) -> None:
         (BASE, {"GH_HOOK_SECRET": "s"}, "no Tracker token"),
         (BASE.replace('org_id = "42"', ""), ENV, "no Tracker organization"),
         (BASE + "[forges.bitbucket-dc]\n", ENV, "[forges.bitbucket-dc] has no secret"),
-        (BASE.replace("[forges.github]\nsecret_env", "[x]\nsecret_env"), ENV, "unknown key 'x'"),
+        (BASE.replace("[forges.github]\nsecret_env", "[x]\nsecret_env"), ENV, "unknown table [x]"),
         ("branch_keys = true\n[tracker]\norg_id = '1'\n", ENV, "no forge is enabled"),
         (BASE + "[forges.gitlab]\nsigning_token_env = 'GH_HOOK_SECRET'\n", ENV, "not 'whsec_'"),
-        ("queues = 'DEV'\n" + BASE, ENV, "'queues' must be a list of strings"),
+        ("queues = 'DEV'\n" + BASE, ENV, "'queues' must be a list of queue keys"),
+        ('queues = ["DEV1"]\n' + BASE, ENV, "queue keys (Latin letters only, as Tracker's"),
         ("[tracker\n", ENV, "not valid TOML"),
     ],
 )

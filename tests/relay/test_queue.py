@@ -20,10 +20,16 @@ from tracker_git.relay.worker import backoff
 Opener = Callable[[], SqlQueue]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
-    """Opens the test's database again on every call (a new process would do the same)."""
-    if request.param == "sqlite":
+@pytest.fixture(params=["sqlite", "sqlite-fallbacks", "postgres"])
+def opener(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Opener]:
+    """Opens the test's database again on every call (a new process would do the same).
+    sqlite-fallbacks: as on Windows (no flock shared between processes, no fchmod)."""
+    if request.param == "sqlite-fallbacks":
+        monkeypatch.setenv("TRACKER_GIT_FALLBACKS", "1")
+        monkeypatch.delattr(os, "fchmod")
+    if request.param.startswith("sqlite"):
         database = str(tmp_path / "sub" / "q.sqlite3")
     else:
         database = request.getfixturevalue("postgres_url")

@@ -202,3 +202,27 @@ def test_the_token_comes_from_the_keyring_too(
     del os.environ["TRACKER_TOKEN"]
     secrets.store_token(conf, sandbox.token)
     assert online.verify_keys(["DEMO-1", "DEMO-999"], conf) == ["DEMO-999"]
+
+
+def test_an_unreachable_tracker_is_one_warning_per_commit(tmp_path: Any) -> None:
+    """The branch-name and commit-msg hooks both ask, in two processes: the first finds Tracker
+    down and says so, the second goes ahead quietly (and without waiting for it again)."""
+    from testing.repos import git, make_repo, run
+    from tracker_git import plainhooks
+    from tracker_git.core import gitstate
+
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", "DEV-1-login")
+    (repo / ".tracker-git.toml").write_text("[hooks]\nonline = true\n")
+    plainhooks.install(gitstate.read_state(str(repo)))
+    env = {
+        **os.environ,
+        "TRACKER_API_URL": closed_port_url(),
+        "TRACKER_ORG_ID": "42",
+        "TRACKER_TOKEN": "t",
+    }
+    (repo / "a").write_text("1")
+    git(repo, "add", "a")
+    proc = run(repo, "git", "commit", "-q", "-m", "fix the login form", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("cannot check issue keys with Tracker") == 1, proc.stderr

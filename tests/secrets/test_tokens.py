@@ -13,7 +13,7 @@ from testing.keyring_session import Session
 from tracker_git import secrets
 from tracker_git.core import config
 from tracker_git.core.config import Config
-from tracker_git.core.errors import OperationFailed, UsageError
+from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 
 API = "https://api.tracker.yandex.net"
 
@@ -70,7 +70,7 @@ def test_no_stored_token_names_both_fixes(secret_service: Session) -> None:
 
 
 def test_no_organization_says_how_to_give_one(secret_service: Session) -> None:
-    with pytest.raises(OperationFailed, match="TRACKER_ORG_ID"):
+    with pytest.raises(ConfigError, match="TRACKER_ORG_ID"):
         secrets.tracker_token(cfg(org=""))
 
 

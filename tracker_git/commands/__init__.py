@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 PROG = "git tracker"
 
@@ -42,15 +42,58 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, without its guesses: an option must be written whole (`--draf` is not taken
+    for `--draft`), and a mistyped command or option gets "did you mean". Every subcommand's
+    parser (and theirs) is one of these (argparse makes subparsers of the parent's class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + _did_you_mean(self, message))
+
+    def words(self) -> list[str]:
+        """Every option and subcommand this parser and the ones under it know."""
+        found: list[str] = []
+        for action in self._actions:
+            found += action.option_strings
+            if isinstance(action, argparse._SubParsersAction):
+                found += list(action.choices)
+                for sub in action.choices.values():
+                    found += sub.words() if isinstance(sub, Parser) else []
+        return found
+
+
+def _did_you_mean(parser: Parser, message: str) -> str:
+    """ "; did you mean 'start'?" for an invalid choice or an unknown option close to a known
+    one, else ""."""
+    import difflib
+    import re
+
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        typed, known = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))
+    else:
+        unknown = re.match(r"unrecognized arguments: (\S+)", message)
+        if not unknown:
+            return ""
+        typed, known = unknown.group(1).partition("=")[0], parser.words()
+    close = difflib.get_close_matches(typed, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with `only`, just that subcommand's arguments are filled in (with "",
     none: the top-level help and an unknown command's error need no command's arguments)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         description="Ties git to Yandex Tracker.",
         epilog="Run 'git tracker COMMAND -h' for a command's options.",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    # --debug is taken anywhere on the line (cli.main reads it and takes it out); listed here.
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors (anywhere)")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         return gate.run(options, os.environ)
     state = gitstate.read_state()
     cfg = config.load(state.toplevel)
+    config.warn_notes(cfg.notes)  # every run, not only the first after a change (as hooks do)
     if args.what == "branch":
         name = args.name or state.branch
         problem = checks.check_branch(name, cfg)

@@ -32,6 +32,7 @@ class Finding:
 class Context:
     state: RepoState | None
     config: Config | None
+    no_token: bool = False  # the token could not be read (then Tracker is not asked)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,13 +53,16 @@ def check_repository(ctx: Context) -> Finding:
 
 def check_config(ctx: Context) -> Finding:
     try:
-        ctx.config = config.load(ctx.state.toplevel if ctx.state else None)
+        ctx.config = config.load(ctx.state.toplevel if ctx.state else None, warn=False)
     except TrackerGitError as exc:
         return Finding(False, "config", str(exc))
     files = ctx.config.files()
     queues = ", ".join(ctx.config.queues) or "any queue"
     where = ", ".join(files) if files else "no config files, defaults"
-    return Finding(True, "config", f"valid ({where}; queues: {queues})")
+    found = f"valid ({where}; queues: {queues})"
+    if ctx.config.notes:  # unknown keys, a newer min_version: they work, so a note
+        return Finding(True, "config", "\n         ".join([found, *ctx.config.notes]), note=True)
+    return Finding(True, "config", found)
 
 
 def check_organization(ctx: Context) -> Finding:
@@ -108,7 +112,11 @@ def check_token(ctx: Context) -> Finding:
     try:
         secrets.tracker_token(ctx.config, timeout=ctx.config.hooks.timeout)
     except TrackerGitError as exc:
-        return Finding(False, "token", str(exc))
+        if ctx.config.hooks.online:
+            return Finding(False, "token", f"{exc} ([hooks] online needs it)")
+        # Offline hooks need no token (a headless machine without a keyring is fine for them).
+        ctx.no_token = True
+        return Finding(True, "token", f"{exc} (the hooks need none; the Tracker commands do)", True)
     return Finding(True, "token", f"found ({secrets.token_source(ctx.config)})")
 
 
@@ -117,6 +125,8 @@ def check_tracker(ctx: Context) -> Finding:
         return Finding(False, "tracker", "unknown until the config is fixed")
     if _hooks_only(ctx):
         return Finding(True, "tracker", "not checked: no organization (the hooks need none)", True)
+    if ctx.no_token:
+        return Finding(True, "tracker", "not checked: no token (the hooks need none)", True)
     from tracker_git.account import connect
 
     api = ctx.config.tracker.api_url
@@ -160,12 +170,20 @@ def check_hooks(ctx: Context) -> Finding:
             "tracker-git runs in none: run 'git tracker hooks install' or 'pre-commit install' "
             f"(see 'git tracker init'){detail}",
         )
-    missing = sum(not row.ours for row in rows)
-    summary = f"tracker-git runs in {len(rows) - missing} of {len(rows)} hook types"
+    missing = [row for row in rows if not row.ours]
+    summary = f"tracker-git runs in {len(rows) - len(missing)} of {len(rows)} hook types"
+    if any(row.hook_type == "commit-msg" for row in missing):
+        # The check itself: without it nothing refuses a message, whatever else runs.
+        return Finding(
+            False,
+            "hooks",
+            f"{summary}, not in commit-msg, so messages are not checked: run 'git tracker "
+            f"hooks install' (or add tracker-commit-msg to pre-commit){detail}",
+        )
     if drifted:
         # They work: a note, as what is not set up is (doctor's problems are what is broken).
         summary += f"; {drifted} not as 'git tracker hooks install' writes them now: run it again"
-    return Finding(True, "hooks", summary + detail, note=bool(drifted))
+    return Finding(True, "hooks", summary + detail, note=bool(drifted or missing))
 
 
 def check_forge(ctx: Context) -> Finding:
@@ -178,6 +196,9 @@ def check_forge(ctx: Context) -> Finding:
 
     try:
         remote = forges.detect(url, ctx.config)
+    except TrackerGitError as exc:  # a self-hosted server: only 'git tracker pr' needs to know
+        return Finding(True, "forge", f"{exc} (only 'git tracker pr' needs it)", note=True)
+    try:
         trust.check_forge(remote, ctx.config)
         token = secrets.forge_token(
             remote.kind,

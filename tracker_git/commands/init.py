@@ -8,7 +8,7 @@ from collections import Counter
 
 from tracker_git import about, precommit
 from tracker_git.core import config, git, gitstate, keys, output
-from tracker_git.core.errors import OperationFailed
+from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.core.schema import toml_value
 
 PRE_COMMIT_FILE = ".pre-commit-config.yaml"
@@ -28,11 +28,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def guess_queues(cwd: str, limit: int = 500) -> list[str]:
-    """The queues whose keys the last commits reference, most used first."""
-    found = git.answer(["log", f"-{limit}", "--format=%B%n%D"], cwd) or ""
-    counts = Counter(keys.queue_of(key) for key in keys.find_keys(found))
-    return [queue for queue, _ in counts.most_common(5)]
+# A queue is guessed only if at least this share of the recent commits reference it: one-off
+# mentions ("ported from COMPRESS-12", "see KAFKA-3") are not the team's queues.
+SHARE = 0.1
+MIN_COMMITS = 2
+
+
+def count_queues(cwd: str, limit: int = 500) -> tuple[Counter[str], int]:
+    """How many of the last `limit` commits reference each queue (a commit counts once per
+    queue), and how many commits were read."""
+    found = git.answer(["log", f"-{limit}", "--format=%x00%B"], cwd) or ""
+    messages = [text for text in found.split("\0") if text.strip()]
+    counts: Counter[str] = Counter()
+    for text in messages:
+        counts.update({keys.queue_of(key) for key in keys.find_keys(text)})
+    return counts, len(messages)
+
+
+def guess_queues(counts: Counter[str], total: int) -> list[str]:
+    """The queues of a meaningful share of the commits (SHARE, MIN_COMMITS), most used first."""
+    least = max(MIN_COMMITS, SHARE * total)
+    return [queue for queue, count in counts.most_common() if count >= least][:5]
+
+
+def _counted(counts: Counter[str], queues: list[str]) -> str:
+    return ", ".join(f"{queue} {counts[queue]}" for queue in queues)
 
 
 def config_text(
@@ -82,11 +102,20 @@ def run(args: argparse.Namespace) -> int:
         raise OperationFailed(f"{path} exists already; edit it, or run 'git tracker init --force'")
     if args.queues:
         queues = [q.strip().upper() for q in args.queues.split(",") if q.strip()]
-        bad = [q for q in queues if not q.isascii() or not q.isalpha()]
+        bad = [q for q in queues if not keys.is_queue_key(q)]
         if bad:
-            raise OperationFailed(f"queue keys are Latin letters only, not {', '.join(bad)}")
+            raise UsageError(f"--queues: {', '.join(bad)} is not a queue key: {keys.QUEUE_RULE}")
     else:
-        queues = guess_queues(state.toplevel)
+        counts, total = count_queues(state.toplevel)
+        queues = guess_queues(counts, total)
+        left = sorted((q for q in counts if q not in queues), key=lambda q: (-counts[q], q))
+        output.info(
+            f"queues guessed from the last {total} commits (a queue needs keys in at least "
+            f"{SHARE:.0%} of them, {MIN_COMMITS} at least): "
+            + (_counted(counts, queues) or "none")
+            + (f"; left out: {_counted(counts, left[:5])}" if left else "")
+            + ("; name them with --queues" if left or not queues else "")
+        )
     with open(path, "w", encoding="utf-8") as f:
         guessed = not args.queues and bool(queues)
         f.write(
@@ -98,19 +127,44 @@ def run(args: argparse.Namespace) -> int:
     snippet = precommit.standard_snippet(url, version)
     pre_commit = os.path.join(state.toplevel, PRE_COMMIT_FILE)
     if not args.pre_commit:
+        # stdout is one YAML document (init > snippet.yaml); the rest is for the person.
         output.info(f"add this to {PRE_COMMIT_FILE}, then run 'pre-commit install':")
         output.result(snippet.rstrip())
         output.info(
-            f"where pre-commit cannot clone {url} (an offline mirror), the same as repo: local:"
+            f"where pre-commit cannot clone {url} (an offline mirror), the same as repo: local:\n"
+            + precommit.local_snippet(url, version).rstrip()
         )
-        output.result(precommit.local_snippet(url, version).rstrip())
         output.info("or, without pre-commit: git tracker hooks install")
     elif os.path.exists(pre_commit):
-        raise OperationFailed(
-            f"{pre_commit} exists; merge the snippet printed by 'git tracker init --force' by hand"
-        )
+        _add_to_pre_commit(pre_commit, url, version)
     else:
         with open(pre_commit, "w", encoding="utf-8") as f:
             f.write(snippet)
         output.info(f"wrote {pre_commit}; now run: pre-commit install")
     return 0
+
+
+def _add_to_pre_commit(path: str, url: str, version: str) -> None:
+    """Add our entry to an existing .pre-commit-config.yaml, every byte of it kept; where its
+    shape is not one we can add to safely, say exactly what to add and change nothing."""
+    with open(path, "rb") as f:
+        original = f.read()
+    text = original.decode("utf-8", "surrogateescape")
+    if any(hook_id in text for hook_id, *_ in precommit.HOOKS):
+        output.info(f"{path} already lists tracker-git's hooks; unchanged")
+        return
+    added = precommit.add_entry(text, url, version)
+    if added is None:
+        output.info(
+            f"{path}: cannot tell where its 'repos:' list is (flow style, or none); add this "
+            "entry under 'repos:' yourself, and the hook types to default_install_hook_types:\n"
+            + precommit.entry(url, version, "  ").rstrip()
+            + "\n"
+            + precommit.INSTALL_TYPES
+        )
+        raise OperationFailed(
+            f"{path} is unchanged; add the entry above, then run pre-commit install"
+        )
+    with open(path, "wb") as f:
+        f.write(added.encode("utf-8", "surrogateescape"))
+    output.info(f"added tracker-git's hooks to {path}; now run: pre-commit install")

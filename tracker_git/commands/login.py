@@ -35,6 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _account.add_forge_options(parser, "store")
     parser.epilog = (
+        "Getting a token: an OAuth token for any organization: register an OAuth app at "
+        "https://oauth.yandex.com/client/new with the Tracker permissions tracker:read and "
+        "tracker:write, open https://oauth.yandex.com/authorize?response_type=token&client_id="
+        "<ClientID> and copy the token. An IAM token (Yandex Cloud organizations only, lives "
+        "at most 12 h): 'yc iam create-token', with --token-kind iam. The organization id is "
+        "in Tracker, Administration > Organizations: --org-id for Yandex 360, --cloud-org-id "
+        "for Yandex Cloud. More in the project's online docs "
+        "(commands, 'Getting a token'). "
         "The token is kept in the OS keyring (service 'tracker-git'). On a headless Linux "
         "machine, run gnome-keyring unlocked in a D-Bus session, or set TRACKER_TOKEN instead."
     )

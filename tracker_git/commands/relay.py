@@ -82,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     from tracker_git.relay import config
 
     if not args.config:
-        raise UsageError("name the relay's configuration: --config FILE (see docs/relay.md)")
+        raise UsageError(
+            "name the relay's configuration: --config FILE (see 'git tracker help relay')"
+        )
     from tracker_git.relay.queue import describe
 
     cfg = config.load(args.config)

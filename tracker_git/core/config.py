@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from tracker_git.core import paths
+from tracker_git.core import output, paths, portable, version
 from tracker_git.core.errors import ConfigError
 from tracker_git.core.schema import (
     Section,
@@ -25,6 +25,7 @@ from tracker_git.core.schema import (
     matches_kind,
     normal,
     number,
+    queue_keys,
     shown,
     strings,
     text,
@@ -34,7 +35,7 @@ from tracker_git.core.schema import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from typing import Any, TypeVar
 
     from tracker_git.core.schema import Key
@@ -47,9 +48,12 @@ REPO_FILE = ".tracker-git.toml"
 class Top(Section, name=""):
     """The top level of the file."""
 
-    queues = strings(
+    queues = queue_keys(
         (),
         "the team's queue keys; empty: any (then DEV-123-2, DEV-123_fix are not read as keys)",
+    )
+    min_version = text(
+        "", 'the oldest tracker-git this repository needs ("X.Y"); older ones say so, once'
     )
 
 
@@ -166,9 +170,11 @@ SECTIONS: tuple[type[Section], ...] = (
 )  # fmt: skip
 SCHEMA = keys_of(SECTIONS)
 # What the validated copies in the cache were made with (a change makes them stale): the keys
-# and their kinds, so a stricter kind (an address's) re-validates what was cached before it.
-_SCHEMA_STAMP = tuple(
-    (*path, key.kind if isinstance(key.kind, str) else "choice") for path, key in SCHEMA.items()
+# and their kinds, so a stricter kind (an address's) re-validates what was cached before it;
+# the version too, as a copy holds what was said about min_version.
+_SCHEMA_STAMP = (
+    version.VERSION,
+    *((*path, key.kind if isinstance(key.kind, str) else "choice") for path, key in SCHEMA.items()),
 )
 
 # Environment variables and the keys they set.
@@ -190,6 +196,7 @@ class Config:
         "branch",
         "forge",
         "hooks",
+        "notes",
         "pr",
         "queues",
         "release",
@@ -209,6 +216,7 @@ class Config:
     release: Release
     forge: Forge
     queues: tuple[str, ...]
+    notes: tuple[str, ...]
     repo_root: str | None
     _values: dict[tuple[str, str], object]
     _sources: dict[tuple[str, str], str]
@@ -218,13 +226,16 @@ class Config:
         values: Mapping[tuple[str, str], object],
         sources: Mapping[tuple[str, str], str],
         repo_root: str | None,
+        notes: tuple[str, ...] = (),
     ) -> None:
-        """`values`: valid values of every key (`load` makes them)."""
+        """`values`: valid values of every key (`load` makes them); `notes`: what the files
+        hold that this version ignores (unknown keys, a newer `min_version`)."""
         values = {path: normal(SCHEMA[path], value) for path, value in values.items()}
         init = object.__setattr__
         init(self, "_values", values)
         init(self, "_sources", dict(sources))
         init(self, "repo_root", repo_root)
+        init(self, "notes", notes)
         for section in SECTIONS:
             init(self, section.NAME or "top", section(values))
         init(self, "queues", tuple(queue.upper() for queue in self.top.queues))
@@ -252,7 +263,7 @@ class Config:
         for key, value in changes.items():
             values[key.path] = value
             sources[key.path] = origin
-        return Config(values, sources, self.repo_root)
+        return Config(values, sources, self.repo_root, self.notes)
 
 
 _NOT_FILES = ("default", "environment", "command line", "prompt")
@@ -268,28 +279,38 @@ def _cache_file(path: str) -> str:
     return os.path.join(paths.user_cache_dir(), "config", path.replace(os.sep, "%") + ".marshal")
 
 
-def _cached(path: str, stamp: object) -> dict[tuple[str, str], object] | None:
+# A file's validated settings and its notes (see Config.notes).
+_Layer = tuple[dict[tuple[str, str], object], list[str]]
+
+
+def _cached(path: str, stamp: object) -> _Layer | None:
     import marshal  # built in: free to import, unlike tomllib (~6 ms on every commit)
 
     try:
         with open(_cache_file(path), "rb") as f:
-            saved_stamp, settings = marshal.load(f)
+            saved_stamp, settings, notes = marshal.load(f)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return settings if saved_stamp == stamp else None
+    return (settings, notes) if saved_stamp == stamp else None
 
 
-def _remember(path: str, stamp: object, settings: dict[tuple[str, str], object]) -> None:
+def _remember(path: str, stamp: object, layer: _Layer) -> None:
     import marshal
 
     try:
-        paths.write_private(_cache_file(path), marshal.dumps((stamp, settings)))  # type: ignore[arg-type]
+        paths.write_private(_cache_file(path), marshal.dumps((stamp, *layer)))  # type: ignore[arg-type]
     except OSError:
-        return  # a read-only cache folder only costs the parse next time
+        return  # a read-only cache folder only costs the parse (and the notes again) next time
 
 
 def read_file(path: str, tree: str | None = None) -> dict[tuple[str, str], object]:
-    """A TOML file's settings, validated; {} when there is no such file.
+    """A TOML file's settings, validated; {} when there is no such file."""
+    return _read_layer(path, tree)[0][0]
+
+
+def _read_layer(path: str, tree: str | None = None) -> tuple[_Layer, bool]:
+    """A TOML file's settings, validated, and its notes; ({}, []) when there is no such file;
+    and whether the file was parsed now (not taken from the cache): its notes are new.
 
     The hooks read the repository's file on every commit, so a validated copy is kept in the
     cache folder, used while the file's mtime and size and the schema are those it was made from.
@@ -297,21 +318,38 @@ def read_file(path: str, tree: str | None = None) -> dict[tuple[str, str], objec
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return {}
+        return ({}, []), False
     except OSError as exc:
         reason = exc.strerror
         raise ConfigError(f"{path}: cannot be read ({reason}); check its permissions") from None
     stamp = (info.st_mtime_ns, info.st_size, info.st_ino, _SCHEMA_STAMP)
-    settings = _cached(path, stamp)
-    if settings is None:
-        settings = _parse(path, tree)
-        _remember(path, stamp, settings)
-    return settings
+    layer = _cached(path, stamp)
+    if layer is not None:
+        return layer, False
+    layer = _parse(path, tree)
+    _remember(path, stamp, layer)
+    return layer, True
 
 
-def _parse(path: str, tree: str | None) -> dict[tuple[str, str], object]:
+def _parse(path: str, tree: str | None) -> _Layer:
+    """Unknown keys are notes, not errors (pre-commit's rule): a teammate who commits a newer
+    version's setting must not stop everyone else's commits."""
     data = read_toml(path, missing="create it or remove the reference", tree=tree)
-    return validate(data, path, SECTIONS)
+    notes: list[str] = []
+    settings = validate(data, path, SECTIONS, unknown=notes)
+    wanted = settings.get(Top.min_version.path)
+    if isinstance(wanted, str) and wanted:
+        if version.parse(wanted) is None:
+            raise ConfigError(
+                f"{path}: 'min_version' must be a version such as \"1.2\", not {wanted!r}"
+            )
+        if version.older_than(wanted):
+            notes.append(
+                f"{path}: this repository needs tracker-git {wanted} or later, this is "
+                f"{version.VERSION}; upgrade it (pipx upgrade tracker-git, or pip install "
+                "--upgrade tracker-git). Commits are not blocked"
+            )
+    return settings, notes
 
 
 def read_toml(path: str, *, missing: str, tree: str | None = None) -> dict[str, object]:
@@ -354,7 +392,7 @@ def read_bounded(
     if tree is not None and not inside(path, tree):
         raise ConfigError(f"{path}: points out of the work tree; {what} must be in the repository")
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | portable.BINARY)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file; {missing}") from None
     except OSError as exc:
@@ -403,18 +441,28 @@ def load(
     environ: Mapping[str, str] | None = None,
     user_file: str | None = None,
     repo_file: str | None = None,
+    warn: bool = True,
 ) -> Config:
     """The effective configuration for the repository at `repo_root` (None: outside one).
-    `repo_file`: a file to read in place of the repository's (the relay's `base_config`)."""
+    `repo_file`: a file to read in place of the repository's (the relay's `base_config`).
+
+    A file's notes (unknown keys, a newer `min_version`) are warned about once: when the file
+    is first read (after each change to it); later runs take it from the cache, quietly.
+    `warn=False` leaves that to the caller (doctor shows them as findings)."""
     environ = os.environ if environ is None else environ
     layers: list[tuple[str, Mapping[tuple[str, str], object]]] = [("default", _DEFAULTS)]
-    user_path = user_file or paths.user_config_file()
-    layers.append((user_path, read_file(user_path)))
+    files: list[tuple[str, str | None]] = [(user_file or paths.user_config_file(), None)]
     if repo_file:
-        layers.append((repo_file, read_file(repo_file)))
+        files.append((repo_file, None))
     elif repo_root:
-        repo_path = os.path.join(repo_root, REPO_FILE)
-        layers.append((repo_path, read_file(repo_path, tree=repo_root)))
+        files.append((os.path.join(repo_root, REPO_FILE), repo_root))
+    notes: list[str] = []
+    for file, tree in files:
+        (settings, said), fresh = _read_layer(file, tree)
+        layers.append((file, settings))
+        notes.extend(said)
+        if fresh and warn:
+            warn_notes(said)
     layers.append(("environment", from_environment(environ)))
     if overrides:
         layers.append(("command line", {key.path: value for key, value in overrides.items()}))
@@ -424,4 +472,16 @@ def load(
         for path, value in layer.items():
             values[path] = value
             sources[path] = origin
-    return Config(values, sources, repo_root)
+    return Config(values, sources, repo_root, tuple(notes))
+
+
+_WARNED: set[str] = set()  # the notes this process has shown
+
+
+def warn_notes(notes: Iterable[str]) -> None:
+    """Warn about each of `notes` this process has not shown yet (`check` names them every
+    run; a hook only when the file is new or changed)."""
+    for note in notes:
+        if note not in _WARNED:
+            _WARNED.add(note)
+            output.warn(note)

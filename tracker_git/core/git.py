@@ -11,13 +11,15 @@ git that reaches a remote (NETWORK) never waits on a credential prompt: see NETW
 
 It spawns git with os.posix_spawnp rather than subprocess, whose import costs ~4 ms on every
 commit. The outputs git gives here are small, so reading stdout to its end and then stderr
-cannot fill a pipe and stall.
+cannot fill a pipe and stall. Where os.posix_spawnp is missing (Windows), git is started with
+subprocess; TRACKER_GIT_FALLBACKS=1 chooses that path anywhere (the tests run it on Linux).
 """
 
 from __future__ import annotations
 
 import os
 
+from tracker_git.core import portable
 from tracker_git.core.errors import OperationFailed
 
 TYPE_CHECKING = False
@@ -35,6 +37,9 @@ _withheld: set[str] = set()
 # prompt: the user watching a push (`git tracker pr`) can answer it. Credential helpers and
 # GIT_ASKPASS still run.
 NETWORK = frozenset({"clone", "fetch", "ls-remote", "pull", "push"})
+
+# os.posix_spawnp where there is one (POSIX), else subprocess (Windows, or asked for).
+_SPAWN = hasattr(os, "posix_spawnp") and not portable.fallbacks()
 
 
 def withhold(names: Iterable[str]) -> None:
@@ -100,6 +105,32 @@ class GitFailed(OperationFailed):
         super().__init__(message)
 
 
+def _argv(args: Sequence[str], cwd: str | None) -> list[str]:
+    return ["git", *(("-C", cwd) if cwd else ()), *args]
+
+
+def _subprocess(
+    args: Sequence[str],
+    cwd: str | None,
+    env: Mapping[str, str] | None,
+    stdin: bytes | None,
+    attached: bool = False,
+) -> tuple[int, bytes, bytes]:
+    """`git ARGS` through subprocess, where there is no os.posix_spawnp: captured, or attached
+    (stdin ours, stdout joined to our stderr)."""
+    import subprocess
+
+    environ = None if env is None and not _withheld else child_environment(env)
+    streams: dict[str, object] = (
+        {"stdout": 2} if attached else {"input": stdin or b"", "capture_output": True}
+    )
+    try:
+        done = subprocess.run(_argv(args, cwd), env=environ, check=False, **streams)  # type: ignore[call-overload]
+    except OSError as exc:
+        raise GitFailed(args, None, exc.strerror or str(exc)) from None
+    return done.returncode, done.stdout or b"", done.stderr or b""
+
+
 def _spawn(
     args: Sequence[str],
     cwd: str | None,
@@ -107,7 +138,7 @@ def _spawn(
     actions: list[tuple[int, int, int]],
 ) -> int:
     """Start `git [-C CWD] ARGS` (no shell: an argument is never read as a command line)."""
-    argv = ["git", *(("-C", cwd) if cwd else ()), *args]
+    argv = _argv(args, cwd)
     environ = os.environ if env is None and not _withheld else child_environment(env)
     try:
         return os.posix_spawnp("git", argv, environ, file_actions=actions)
@@ -133,6 +164,8 @@ def run(
     (exit code, stdout, stderr). GitFailed only when git cannot be started."""
     if args and args[0] in NETWORK:
         env = {**(os.environ if env is None else env), "GIT_TERMINAL_PROMPT": "0"}
+    if not _SPAWN:
+        return _subprocess(args, cwd, env, stdin)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     in_r, in_w = os.pipe()
@@ -200,13 +233,16 @@ def attached(
     """Run `git ARGS` with its messages and progress on our stderr (a push the user watches),
     or GitFailed; git's reason is then on the terminal already."""
     # stdin is ours (a credential prompt can ask); stdout joins stderr: ours is for results.
-    pid = _spawn(args, cwd, env, [(os.POSIX_SPAWN_DUP2, 2, 1)])
-    try:
-        _, status = os.waitpid(pid, 0)
-    except KeyboardInterrupt:
-        os.waitpid(pid, 0)  # git got the same Ctrl-C: it stops, and leaves no zombie
-        raise
-    code = os.waitstatus_to_exitcode(status)
+    if not _SPAWN:
+        code = _subprocess(args, cwd, env, None, attached=True)[0]
+    else:
+        pid = _spawn(args, cwd, env, [(os.POSIX_SPAWN_DUP2, 2, 1)])
+        try:
+            _, status = os.waitpid(pid, 0)
+        except KeyboardInterrupt:
+            os.waitpid(pid, 0)  # git got the same Ctrl-C: it stops, and leaves no zombie
+            raise
+        code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise GitFailed(args, code, reason(None, code), what=what, fix=fix)
 

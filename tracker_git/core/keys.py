@@ -49,6 +49,16 @@ _QUEUED_UPPER = _QUEUED_BEFORE + r"([A-Z]+)-([1-9][0-9]*)" + _QUEUED_AFTER
 _QUEUED_ANY_CASE = _QUEUED_BEFORE + r"([A-Za-z]+)-([1-9][0-9]*)" + _QUEUED_AFTER
 
 
+# Tracker's rule for a queue key (the key's first part): Latin letters only. Every reader of a
+# queue setting (the configuration files, the relay's, init, notify) checks it here.
+QUEUE_RULE = "Latin letters only, as Tracker's queue keys (DEV, SUPPORT)"
+
+
+def is_queue_key(text: str) -> bool:
+    """Whether `text` is a queue key by Tracker's rule (any case: settings are upper-cased)."""
+    return text.isascii() and text.isalpha()
+
+
 def queue_of(key: str) -> str:
     return key.partition("-")[0]
 

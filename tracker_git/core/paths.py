@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+from tracker_git.core import portable
+
 APP = "tracker-git"
 
 
@@ -70,10 +72,10 @@ def write_private(path: str, data: bytes) -> None:
     Raises OSError."""
     private_folder(os.path.dirname(path) or ".")
     tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | portable.BINARY, 0o600)
     try:
         if sys.platform != "win32":
-            os.fchmod(fd, 0o600)
+            portable.chmod_open(fd, tmp, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     T_co = TypeVar("T_co", covariant=True)
 
 # A kind is "str", "url" (a string of printable characters only: an address, which a terminal
-# must not be able to show as another one), "bool", "number" (> 0), "count" (>= 0), "strings" (a list of strings),
-# "table" (a TOML table, checked by its reader), "tables" (an array of tables), or the allowed
+# must not be able to show as another one), "bool", "number" (> 0), "count" (>= 0), "strings"
+# (a list of strings), "queues" (a list of queue keys, keys.is_queue_key), "table" (a TOML
+# table, checked by its reader), "tables" (an array of tables), or the allowed
 # strings: a tuple, or a function that gives it (imports what it needs only when asked).
 _KIND_TEXT = {
     "str": "a string",
@@ -35,6 +36,7 @@ _KIND_TEXT = {
     "number": "a positive number",
     "count": "a number, 0 or more",
     "strings": "a list of strings",
+    "queues": "a list of queue keys",
     "table": "a table",
     "tables": "a list of tables, written [[name]]",
 }
@@ -46,6 +48,7 @@ _KIND_NAME = {
     "number": "number > 0",
     "count": "number >= 0",
     "strings": "list of strings",
+    "queues": "list of queue keys",
     "table": "table",
     "tables": "array of tables",
 }
@@ -57,6 +60,10 @@ def describe_kind(kind: object) -> str:
         kind = kind()
     if isinstance(kind, tuple):
         return "one of " + ", ".join(f'"{choice}"' for choice in kind)
+    if kind == "queues":
+        from tracker_git.core.keys import QUEUE_RULE
+
+        return f"{_KIND_TEXT['queues']} ({QUEUE_RULE})"
     return _KIND_TEXT[str(kind)]
 
 
@@ -89,7 +96,15 @@ def matches_kind(kind: object, value: object) -> bool:
         return isinstance(value, dict)
     if kind == "tables":
         return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    if kind == "queues":
+        return isinstance(value, list) and not _bad_queues(value)
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _bad_queues(value: list[object]) -> list[object]:
+    from tracker_git.core.keys import is_queue_key
+
+    return [item for item in value if not isinstance(item, str) or not is_queue_key(item)]
 
 
 def shown(value: object, limit: int = 80) -> str:
@@ -194,6 +209,11 @@ def strings(default: tuple[str, ...], doc: str, shown_default: str = "") -> Key[
     return _Key("strings", default, doc, shown_default)  # type: ignore[return-value]
 
 
+def queue_keys(default: tuple[str, ...], doc: str, shown_default: str = "") -> Key[tuple[str, ...]]:
+    """A list of queue keys (Tracker's rule, core/keys.py), upper-cased by its reader."""
+    return _Key("queues", default, doc, shown_default)  # type: ignore[return-value]
+
+
 def choice(
     choices: tuple[str, ...] | Callable[[], tuple[str, ...]],
     default: str,
@@ -266,10 +286,15 @@ def normal(key: Key[Any], value: object) -> object:
 
 
 def validate(
-    data: Mapping[str, object], origin: str, sections: Iterable[type[Section]]
+    data: Mapping[str, object],
+    origin: str,
+    sections: Iterable[type[Section]],
+    unknown: list[str] | None = None,
 ) -> dict[tuple[str, str], object]:
     """Flatten a parsed TOML document into (section, key) -> value, or raise ConfigError naming
-    the file, the key and what was expected."""
+    the file, the key and what was expected. With `unknown` (a list), a key the schema does not
+    declare is not an error: its message ("unknown key ..., ignored") is added to the list and
+    the key left out (a setting of a newer tracker-git must not break an older one)."""
     from tracker_git.core.errors import ConfigError
 
     schema = keys_of(sections)
@@ -285,18 +310,46 @@ def validate(
         for section, key, item in items:
             declared = schema.get((section, key))
             if declared is None:
-                known = ", ".join(sorted(dotted(s, k) for s, k in schema if s == section))
-                raise ConfigError(
-                    f"{origin}: unknown key '{dotted(section, key)}'; "
-                    f"the keys here are: {known or ', '.join(sorted(names))}"
-                )
+                problem = _unknown(origin, section, key, item, schema, names, unknown)
+                if unknown is None:
+                    raise ConfigError(problem)
+                unknown.append(problem)
+                continue
             if not matches_kind(declared.kind, item):
+                if declared.kind == "queues" and isinstance(item, list):
+                    item = _bad_queues(item)[0]  # the one value that breaks the rule
                 raise ConfigError(
                     f"{origin}: '{dotted(section, key)}' must be "
                     f"{describe_kind(declared.kind)}, not {shown(item)}"
                 )
             flat[(section, key)] = item
     return flat
+
+
+def _unknown(
+    origin: str,
+    section: str,
+    key: str,
+    value: object,
+    schema: Mapping[tuple[str, str], object],
+    names: set[str],
+    ignored: object,
+) -> str:
+    """The message for a key (or table) the schema lacks, with the one it is likely a
+    misspelling of, else the keys (tables) there are; "ignored" when it is only a note."""
+    import difflib
+
+    if not key.isprintable() or len(key) > 60:  # a cloned file's key reaches the terminal
+        key = shown(key, 60)
+    if not section and isinstance(value, dict):
+        what, here = f"table [{key}]", [f"[{name}]" for name in sorted(names)]
+        written = f"[{key}]"
+    else:
+        written = dotted(section, key)
+        what, here = f"key '{written}'", sorted(dotted(s, k) for s, k in schema if s == section)
+    close = difflib.get_close_matches(written, here, n=1, cutoff=0.8)
+    hint = f"did you mean {close[0]}?" if close else f"known here: {', '.join(here)}"
+    return f"{origin}: unknown {what}{' (ignored)' if ignored is not None else ''}; {hint}"
 
 
 def toml_value(value: object) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
-from tracker_git.core import git, history
-from tracker_git.core.errors import CheckFailed
+from tracker_git.core import git, history, output
+from tracker_git.core.errors import CheckFailed, ConfigError
 from tracker_git.hooks import common
 
 
@@ -42,15 +42,45 @@ def _target(remote: str, local_sha: str, cwd: str | None) -> str:
     return git.commit(f"refs/remotes/{remote}/HEAD", cwd) or local_sha
 
 
-def _ranges(remote: str, since: str, cwd: str | None) -> list[list[str]]:
+def _ranges(remote: str, since: str, cwd: str) -> list[list[str]]:
     ranges = []
+    unresolved = False
     for _, local_sha, remote_sha in pushed_refs():
         excluded = [f"^{remote_sha}"] if remote_sha != history.ZERO else []
-        before = (
-            history.since_revisions(since, _target(remote, local_sha, cwd), cwd) if since else []
+        before = _since(remote, since, local_sha, cwd)
+        unresolved |= before is None
+        ranges.append([local_sha, *excluded, *(before or []), "--not", f"--remotes={remote}"])
+    if unresolved:
+        # The commit is beyond this clone's history, not wrong: the team's file is fine, and
+        # what the remote lacks is still checked (the range stops at the remote's branches).
+        output.info(
+            f"tracker-git: note: [hooks] since ({since[:60]!r}) is not in this shallow "
+            f"or partial clone; checking the commits {remote} does not have yet"
         )
-        ranges.append([local_sha, *excluded, *before, "--not", f"--remotes={remote}"])
     return ranges
+
+
+def _since(remote: str, since: str, local_sha: str, cwd: str) -> list[str] | None:
+    """What `[hooks] since` leaves out of one pushed ref's range; None where this shallow or
+    partial clone lacks the commit it names."""
+    if not since:
+        return []
+    try:
+        return history.since_revisions(since, _target(remote, local_sha, cwd), cwd)
+    except ConfigError:
+        if not _incomplete(cwd):
+            raise
+        return None
+
+
+SHOWN = 5  # commits listed by name when a push has more to refuse
+
+
+def _incomplete(cwd: str) -> bool:
+    """Whether this clone lacks part of its history: shallow (--depth) or partial (--filter)."""
+    if git.answer(["rev-parse", "--is-shallow-repository"], cwd) == "true":
+        return True
+    return git.answer(["config", "--get", "extensions.partialClone"], cwd) is not None
 
 
 def main(argv: list[str]) -> int:
@@ -62,14 +92,16 @@ def main(argv: list[str]) -> int:
         found += history.failing(revisions, config, state.toplevel)
     if not found:
         return 0
-    detail = "\n".join(line for _, _, line in found)
+    lines = [line for _, _, line in found[:SHOWN]]
+    if len(found) > SHOWN:  # an old history: a summary, not thousands of lines
+        lines.append(f"  ... and {len(found) - SHOWN} more")
     advice = history.rewording_advice(found[-1])
-    if not since_setting:
-        advice += (
-            "; if they predate tracker-git, set [hooks] since (a commit or a date) in "
-            ".tracker-git.toml to check only what came after"
+    if not since_setting:  # the likely fix first: old commits, made before tracker-git
+        advice = (
+            "if they predate tracker-git, set [hooks] since (a commit or a date) in "
+            f".tracker-git.toml to check only what came after; otherwise {advice}"
         )
     raise CheckFailed(
         f"{len(found)} commit(s) to push reference no valid issue key; {advice}, and push "
-        f"again:\n{detail}"
+        "again:\n" + "\n".join(lines)
     )

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from tracker_git.core import schema
+from tracker_git.core import keys, schema
 from tracker_git.core.config import read_toml
 from tracker_git.core.errors import ConfigError
 from tracker_git.core.loopback import secure_enough
@@ -75,7 +75,6 @@ class TelegramKeys(Section, name="alert.telegram", header="[[alert]] telegram.")
 SECTIONS: tuple[type[Section], ...] = (File, AlertKeys, SlackKeys, TelegramKeys)
 _ALERT_KEYS = tuple(AlertKeys.BY_NAME)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}")
-_QUEUE = re.compile(r"[A-Z][A-Za-z]*")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.]*")
 _SECRET = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _VARIABLE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -152,7 +151,7 @@ def load(path: str, tree: str | None = None) -> Spec:
     `tree`: the work tree the file belongs to (a symlink must not lead out of it)."""
     data = read_toml(
         path,
-        missing="write one (see 'git tracker notify -h' and docs/notify.md) or point --file at it",
+        missing="write one (see 'git tracker help notify') or point --file at it",
         tree=tree,
     )
     return parse(data, path)
@@ -166,9 +165,11 @@ def parse(data: Mapping[str, object], path: str) -> Spec:
             "and [[alert]] tables"
         )
     default_queue = data.get("queue", "")
-    if not isinstance(default_queue, str):
+    if not isinstance(default_queue, str) or not (
+        default_queue == "" or keys.is_queue_key(default_queue)
+    ):
         raise ConfigError(
-            f"{path}: 'queue' must be a queue key such as \"DEV\", not {default_queue!r}"
+            f"{path}: 'queue' must be a queue key ({keys.QUEUE_RULE}), not {default_queue!r}"
         )
     tables = data.get("alert", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -203,10 +204,11 @@ def _alert(table: Mapping[str, object], default_queue: str, path: str, number: i
             "name", "a name of letters, digits, spaces, '.', '_' or '-' (up to 63)", raw_name
         )
     queue = table.get("queue", default_queue)
-    if not isinstance(queue, str) or not _QUEUE.fullmatch(queue):
+    if not isinstance(queue, str) or not keys.is_queue_key(queue):
         if queue == "":
             raise ConfigError(f"{where}: no 'queue'; set it in the alert or at the top of the file")
-        raise fail("queue", 'a queue key of Latin letters such as "DEV"', queue)
+        raise fail("queue", f"a queue key ({keys.QUEUE_RULE})", queue)
+    queue = queue.upper()  # as every queue setting is read
     events = _strings(table.get("event", []), "event")
     if isinstance(events, str):
         raise fail("event", 'one of "created", "updated", "commented" or a list of them', events)

@@ -31,7 +31,7 @@ from tracker_git.core.schema import (
     flag,
     normal,
     number,
-    strings,
+    queue_keys,
     text,
     url,
     validate,
@@ -47,7 +47,7 @@ T = TypeVar("T")
 class Top(Section, name=""):
     """The top level of the file."""
 
-    queues = strings((), "the queues whose keys the relay acts on", f"{_MAIN} queues")
+    queues = queue_keys((), "the queues whose keys the relay acts on", f"{_MAIN} queues")
     base_config = text("", "a .tracker-git.toml layered over the service user's config.toml")
     branch_keys = flag(
         True,
@@ -419,11 +419,6 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
             f'(queues = ["DEV"]), or set branch_keys = true to take keys from branch names '
             f"anyway (false: from titles and descriptions only)"
         )
-    for queue in queues:
-        if not queue.isascii() or not queue.isalpha():
-            raise ConfigError(
-                f"{origin}: 'queues' must hold queue keys (Latin letters), not {queue!r}"
-            )
     statuses = {}
     for kind in KINDS:
         key, main_key = Statuses.BY_NAME[kind], STATUS_DEFAULTS[kind]

@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -147,6 +148,8 @@ def holder_alive(holder: str) -> bool:
     now = _start_time(int(pid_text))
     if now:
         return now == started
+    if sys.platform == "win32":
+        return True  # Windows' os.kill(pid, 0) would end the process: the heartbeat judges
     try:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:

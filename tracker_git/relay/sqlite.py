@@ -20,7 +20,6 @@ creates 0700, whatever the umask: the queue holds pull-request addresses and iss
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import threading
@@ -28,8 +27,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tracker_git.core import portable
 from tracker_git.core.errors import ConfigError
 from tracker_git.relay.queue import SCHEMA_VERSION, SqlQueue
+
+try:
+    import fcntl
+except ImportError:  # Windows: no shared record of what is on disk (see _sync)
+    fcntl = None  # type: ignore[assignment]
+# fdatasync where there is one (not macOS, not Windows), else fsync; Windows' needs a file
+# opened for writing.
+_DATASYNC = getattr(os, "fdatasync", os.fsync)
+_SYNC_OPEN = os.O_RDONLY if hasattr(os, "fdatasync") else os.O_RDWR
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -84,9 +93,9 @@ _LOOK = 0.02  # seconds between looks for other processes' commits while waiting
 
 def _create_private(path: str) -> None:
     """Create `path` 0600 if missing; make an existing one 0600."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, _PRIVATE)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | portable.BINARY, _PRIVATE)
     try:
-        os.fchmod(fd, _PRIVATE)
+        portable.chmod_open(fd, path, _PRIVATE)
     finally:
         os.close(fd)
 
@@ -103,6 +112,10 @@ class SqliteQueue(SqlQueue):
         self._sync_fd = -1
         self._sync_pid = 0
         self._synced = 0  # the highest commit number this process knows to be on disk
+        # Processes share what is on disk through a locked -sync file (flock); without fcntl
+        # (Windows, or the fallbacks asked for) each process fsyncs its own commits: as safe,
+        # more fsyncs when several processes write.
+        self._shared_sync = fcntl is not None and not portable.fallbacks()
         self._write_lock = threading.Lock()
         if sqlite3.sqlite_version_info < (3, 35):
             raise ConfigError(
@@ -191,7 +204,7 @@ class SqliteQueue(SqlQueue):
     def _sync_file(self) -> int:
         if self._sync_fd < 0 or self._sync_pid != os.getpid():
             self._sync_fd = os.open(self.path + "-sync", os.O_RDWR | os.O_CREAT, _PRIVATE)
-            os.fchmod(self._sync_fd, _PRIVATE)
+            portable.chmod_open(self._sync_fd, self.path + "-sync", _PRIVATE)
             self._sync_pid = os.getpid()
         return self._sync_fd
 
@@ -202,6 +215,12 @@ class SqliteQueue(SqlQueue):
                 self._synced = 0  # a forked child knows nothing yet
             elif 0 < seq <= self._synced:
                 return  # a thread of this process fsync'd after this commit
+            if not self._shared_sync:
+                self._sync_pid = os.getpid()
+                latest = self._sequence(self.connection())
+                self._fsync_wal()
+                self._synced = latest
+                return
             fd = self._sync_file()
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
@@ -221,11 +240,11 @@ class SqliteQueue(SqlQueue):
     def _fsync_wal(self) -> None:
         for name in (self.path + "-wal", self.path):
             try:
-                fd = os.open(name, os.O_RDONLY)
+                fd = os.open(name, _SYNC_OPEN | portable.BINARY)
             except FileNotFoundError:
                 continue  # no WAL (checkpointed and removed): the database file holds all
             try:
-                os.fdatasync(fd)
+                _DATASYNC(fd)
             finally:
                 os.close(fd)
             return
