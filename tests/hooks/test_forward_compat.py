@@ -32,7 +32,7 @@ def test_a_newer_teammates_file_does_not_stop_commits(repo: Path) -> None:
         "unknown key 'hooks.sign_off' (ignored); known here: hooks.allow_without_key, "
         "hooks.exempt_branches, hooks.insert, hooks.online, hooks.since, hooks.strict, "
         "hooks.timeout",
-        "unknown table [review] (ignored); known here: [branch], [forge], [hooks], [pr], "
+        "unknown table [review] (ignored); known here: [branch], [forge], [hooks], [pr], [release], "
         "[stand], [statuses], [tracker]",
         "this repository needs tracker-git 99.0 or later, this is 0.1.0; upgrade it (pipx "
         "upgrade tracker-git, or pip install --upgrade tracker-git). Commits are not blocked",
