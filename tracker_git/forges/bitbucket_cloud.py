@@ -27,7 +27,18 @@ from tracker_git.forges.base import (
 )
 from tracker_git.forges.detect import Located, RemoteUrl, two_segments
 from tracker_git.forges.registry import ForgeParts
-from tracker_git.forges.webhook import Head, Refused, Reported, bitbucket_draft, obj, text
+from tracker_git.forges.webhook import (
+    Head,
+    Origin,
+    Refused,
+    Reported,
+    bitbucket_draft,
+    get,
+    newest,
+    obj,
+    same,
+    text,
+)
 
 _STATES = {"OPEN": "open", "MERGED": "merged", "DECLINED": "declined", "SUPERSEDED": "closed"}
 # Build status states, the same words on Cloud and Data Center.
@@ -247,4 +258,30 @@ def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
     )
 
 
-PARTS = ForgeParts(BitbucketCloudForge, default_api_url, locate, webhook, head=head)
+def origin(headers: Mapping[str, str], data: dict[str, object]) -> Origin | None:
+    """The delivery says nothing of the author's rights; the source repository says whether
+    it is a fork (a branch of the repository itself takes write access to push)."""
+    pr = obj(data, "pullrequest")
+    if not pr or not headers.get("x-event-key", "").startswith("pullrequest:"):
+        return None
+    source, target = obj(pr, "source", "repository"), obj(pr, "destination", "repository")
+    if get(source, "uuid") is not None and get(target, "uuid") is not None:
+        fork = not same(get(source, "uuid"), get(target, "uuid"))
+    else:
+        fork = not same(get(source, "full_name"), get(target, "full_name"))
+    return Origin(None, fork)
+
+
+def stamped(data: dict[str, object]) -> float | None:
+    pr = obj(data, "pullrequest")
+    return newest(
+        get(pr, "created_on"),
+        get(pr, "updated_on"),
+        get(data, "approval", "date"),
+        get(data, "changes_request", "date"),
+    )
+
+
+PARTS = ForgeParts(
+    BitbucketCloudForge, default_api_url, locate, webhook, head=head, origin=origin, stamped=stamped
+)

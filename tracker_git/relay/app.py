@@ -36,7 +36,7 @@ from tracker_git.relay import commitstatus, events, logs, verify
 from tracker_git.relay.config import FORGES, RelayConfig
 from tracker_git.relay.config import load as load_config
 from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue, transitions
-from tracker_git.relay.worker import Mover, Worker, beat, keep
+from tracker_git.relay.worker import REMEMBERED, Mover, Worker, beat, keep
 
 log = logs.logger()
 
@@ -69,6 +69,11 @@ _METRICS = (
         "verified deliveries with nothing to do (other events, no key, no status)",
     ),
     ("duplicate", "counter", "deliveries already received (same delivery id or same body)"),
+    (
+        "outsider",
+        "counter",
+        "deliveries about pull requests of outsiders or from forks: no move, no status",
+    ),
     ("queued", "counter", "issue moves stored in the queue"),
     ("applied", "counter", "issue moves Tracker accepted"),
     ("retried", "counter", "tries that failed and were scheduled again"),
@@ -333,6 +338,14 @@ class RelayApp:
         known["delivery"] = delivery
         try:
             payload = events.decode(headers, body)
+            age = events.too_old(forge_name, payload, self.config.replay_window, self.clock())
+            if age is not None:
+                raise Response(
+                    400,
+                    f"the delivery is {age / 86400:.0f} days old, older than replay_window "
+                    f"({self.config.replay_window / 86400:g} days): refused as a possible replay",
+                    "rejected",
+                )
             event = events.review_event(
                 forge_name,
                 headers,
@@ -344,6 +357,11 @@ class RelayApp:
             )
         except events.BadPayload as exc:
             raise Response(400, str(exc), "rejected") from None
+        stranger = events.outsider(forge_name, headers, payload, forge.allow_forks)
+        if stranger:
+            self.queue.local.add("received", "outsider")
+            known["pr"] = event.pr if event is not None else ""
+            return 200, {"result": "outsider", "reason": stranger}
         status_task = self._status_task(forge_name, headers, payload)
         if event is None and status_task is None:
             self.queue.local.add("received", "ignored")
@@ -405,6 +423,7 @@ class RelayApp:
 def new_worker(config: RelayConfig, queue: SqlQueue, make_mover: Callable[[], Mover]) -> Worker:
     """A worker (not started) for the queue, doing issue moves and commit statuses."""
     worker = Worker(queue, make_mover, config.retry)
+    worker.remember = max(config.replay_window, REMEMBERED) + 86400  # a day for clock skew
     worker.handlers[commitstatus.ACTION] = commitstatus.StatusSetter(config, make_mover)
     return worker
 

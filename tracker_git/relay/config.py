@@ -39,6 +39,9 @@ from tracker_git.relay.queue import is_postgres
 
 FORGES = forgekinds.KINDS
 KINDS = ("opened", "draft", "approved", "changes_requested", "merged", "declined")
+# Longer than any forge lets a delivery be sent again: GitHub.com 3 days, GitHub Enterprise
+# Server 7, GitLab's webhook log up to a month, Bitbucket Cloud's request history 12 hours.
+REPLAY_WINDOW = 30 * 86400
 _MAIN = "the main configuration's"
 T = TypeVar("T")
 
@@ -63,6 +66,11 @@ class Server(Section, name="server"):
     max_keys = number(20, "issue keys acted on per delivery; the rest are logged")
     read_timeout = number(10, "seconds to receive a request's body (408 after)")
     max_connections = number(64, "the built-in server's concurrent connections")
+    replay_window = count(
+        REPLAY_WINDOW,
+        "seconds a delivery is remembered; one whose body is older is refused (0: no age check)",
+        "30 days",
+    )
     log_format = choice(("text", "json"), "text", "json: one object per line")
     worker = flag(
         True,
@@ -128,6 +136,10 @@ class ForgeKeys(Section, name="forges.NAME"):
     api_url = text(
         "", "the forge's API (for the token); default: the public service's", "the public API"
     )
+    allow_forks = flag(False, "act on pull requests from forks too (see docs/relay.md per forge)")
+    status_summary = flag(
+        False, "commit statuses show the issue's summary: for private repositories only"
+    )
 
 
 _SIGNING = ", ".join(row.kind for row in forgekinds.FORGES if row.signing_token)
@@ -166,6 +178,8 @@ class ForgeConfig:
     # The forge API token the relay sets commit statuses with ("": it sets none), and where.
     token: str = field(default="", repr=False)
     api_url: str = ""
+    allow_forks: bool = False  # act on pull requests from forks
+    status_summary: bool = False  # commit statuses carry the issue's summary
 
 
 @dataclass(frozen=True)
@@ -204,6 +218,7 @@ class RelayConfig:
     log_format: str = "text"  # or "json": one object per line
     branch_keys: bool = True  # take a key from the source branch's name
     worker: bool = True  # run the queue's worker in the serving process
+    replay_window: float = REPLAY_WINDOW  # a delivery older than this is refused (0: no check)
 
 
 def _flatten(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
@@ -342,6 +357,8 @@ def _forges(
             max_age=max_age,
             token=token,
             api_url=api_url,
+            allow_forks=_value(flat, ForgeKeys.allow_forks.bound(section, "allow_forks")),
+            status_summary=_value(flat, ForgeKeys.status_summary.bound(section, "status_summary")),
         )
     if not forges:
         raise ConfigError(
@@ -433,6 +450,7 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
         max_connections=max(1, int(_value(flat, Server.max_connections))),
         log_format=_value(flat, Server.log_format),
         worker=_value(flat, Server.worker),
+        replay_window=_value(flat, Server.replay_window),
         branch_keys=branch_keys is not False,
         queues=tuple(queues),
         statuses=statuses,

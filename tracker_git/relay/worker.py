@@ -39,6 +39,7 @@ _TRANSIENT = {401, 403, 408, 409, 412, 425, 429}
 # Tasks claimed (and marked done) per queue transaction. Small: a batch is done one task after
 # another, and another process's worker cannot take what this one holds.
 BATCH = 8
+REMEMBERED = 7 * 86400  # seconds delivery ids are kept, at least
 
 
 class Mover(Protocol):
@@ -111,6 +112,7 @@ class Worker:
         self._keeper: threading.Thread | None = None
         self._mover: Mover | None = None
         self._last_prune = 0.0
+        self.remember: float = REMEMBERED  # seconds a delivery's id and body hash are kept
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -180,8 +182,9 @@ class Worker:
         now = time.time()
         if now - self._last_prune > 3600:
             self._last_prune = now
-            # Keep delivery ids at least as long as a forge keeps retrying: a week.
-            self.queue.prune(now - max(7 * 86400, 2 * self.retry.give_up))
+            # Keep delivery ids at least as long as a forge redelivers (the relay's
+            # replay_window) and as events are retried.
+            self.queue.prune(now - max(self.remember, 2 * self.retry.give_up))
         tasks = self.queue.claim_some(now, self.retry.lease, BATCH)
         if not tasks:
             return False
