@@ -41,6 +41,10 @@ from tracker_git.relay.worker import REMEMBERED, Mover, Worker, beat, keep
 log = logs.logger()
 
 CONFIG_VARIABLE = "TRACKER_GIT_RELAY_CONFIG"
+# Set by the built-in server (tracker_git.relay.serve) in each request's environ: when the
+# whole request must have arrived (time.monotonic()), and which of its addresses it came to.
+DEADLINE = "tracker-git.deadline"
+LISTENER = "tracker-git.listener"
 StartResponse = Callable[..., Any]
 _REASONS = {
     200: "OK",
@@ -184,11 +188,14 @@ class RelayApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", "")).rstrip("/") or "/"
         method = str(environ.get("REQUEST_METHOD", "GET"))
+        listener = environ.get(LISTENER)
         try:
             if path == "/healthz":
                 status, body, kind = self._health(method)
-            elif path == "/metrics":
+            elif path == "/metrics" and (listener == "metrics" or not self._metrics_apart(environ)):
                 status, body, kind = self._metrics(method)
+            elif listener == "metrics":
+                raise Response(404, "not found; this address serves /metrics and /healthz")
             elif path == "/webhook" or path.startswith("/webhook/"):
                 status, answer = self._webhook(method, path, environ)
                 body, kind = json.dumps(answer).encode(), "application/json"
@@ -207,18 +214,25 @@ class RelayApp:
         start_response(f"{status} {_REASONS[status]}", headers)
         return [body]
 
+    def _metrics_apart(self, environ: Mapping[str, Any]) -> bool:
+        """/metrics is served on an address of its own (the built-in server's
+        metrics_listen), not on this one."""
+        return bool(self.config.metrics_listen) and environ.get(LISTENER) == "main"
+
     def _health(self, method: str) -> tuple[int, bytes, str]:
         if method not in ("GET", "HEAD"):
             raise Response(405, "use GET")
         try:
             self.queue.check()
-        except Exception as exc:
-            return 503, f"queue database unavailable: {exc}\n".encode(), "text/plain"
+        except Exception as exc:  # the reason goes to the log, not to whoever asks
+            log.warning("relay: /healthz: the queue database does not answer: %s", exc)
+            return 503, b"not ok\n", "text/plain"
         worker = self.ensure_worker()
         if worker is None:
-            return 200, b"ok (intake only: the worker runs in another process)\n", "text/plain"
+            return 200, b"ok\n", "text/plain"
         if not worker.alive():
-            return 503, b"worker thread not running\n", "text/plain"
+            log.warning("relay: /healthz: the worker thread is not running")
+            return 503, b"not ok\n", "text/plain"
         return 200, b"ok\n", "text/plain"
 
     def _metrics(self, method: str) -> tuple[int, bytes, str]:
@@ -239,20 +253,26 @@ class RelayApp:
 
     # -- deliveries -----------------------------------------------------------------
     def _read_body(self, environ: Mapping[str, Any]) -> bytes:
-        """The body, whose Content-Length must be given and within max_body before a byte is
-        read, received within read_timeout seconds (408), in pieces of at most 64 KiB."""
+        """The body, whose Content-Length (ASCII digits) must be given and within max_body
+        before a byte is read, received within read_timeout seconds (408; under the built-in
+        server, of the connection's start), in pieces of at most 64 KiB."""
         limit = self.config.max_body
         length_text = str(environ.get("CONTENT_LENGTH") or "").strip()
         if not length_text:
             raise Response(411, "a Content-Length header is required", "rejected")
-        if not length_text.isdigit():
+        if not (length_text.isascii() and length_text.isdigit()):
             raise Response(400, "Content-Length is not a number of bytes", "rejected")
         length = int(length_text)
         if length > limit:
             raise Response(413, f"the body is larger than {limit} bytes", "rejected")
         stream = environ["wsgi.input"]
         read = getattr(stream, "read1", None) or stream.read  # read1: whatever has come
-        deadline = time.monotonic() + self.config.read_timeout
+        deadline = min(
+            time.monotonic() + self.config.read_timeout, float(environ.get(DEADLINE, "inf"))
+        )
+        late = Response(
+            408, f"the body did not arrive within {self.config.read_timeout:g} s", "rejected"
+        )
         parts: list[bytes] = []
         left = length
         while left > 0:
@@ -261,16 +281,14 @@ class RelayApp:
                     raise TimeoutError
                 part: bytes = read(min(left, 65536))
             except TimeoutError:  # ours, or the server's socket timeout
-                raise Response(
-                    408,
-                    f"the body did not arrive within {self.config.read_timeout:g} s",
-                    "rejected",
-                ) from None
+                raise late from None
             except ConnectionError:  # the sender went away (a reset): no answer reaches it
                 raise Response(
                     400, "the connection was reset inside the body", "rejected"
                 ) from None
             if not part:
+                if time.monotonic() >= deadline:  # the server cut the late request short
+                    raise late
                 raise Response(400, "the body is shorter than its Content-Length", "rejected")
             parts.append(part)
             left -= len(part)

@@ -66,6 +66,12 @@ class Server(Section, name="server"):
     max_keys = number(20, "issue keys acted on per delivery; the rest are logged")
     read_timeout = number(10, "seconds to receive a request's body (408 after)")
     max_connections = number(64, "the built-in server's concurrent connections")
+    max_per_client = number(
+        16, "the built-in server's concurrent connections from one address (503 beyond)"
+    )
+    metrics_listen = text(
+        "", "HOST:PORT: the built-in server answers /metrics there only", "the main address"
+    )
     replay_window = count(
         REPLAY_WINDOW,
         "seconds a delivery is remembered; one whose body is older is refused (0: no age check)",
@@ -215,6 +221,8 @@ class RelayConfig:
     max_keys: int = 20  # issue keys acted on per delivery; the rest are logged
     read_timeout: float = 10.0  # seconds to receive a request's body (408 after)
     max_connections: int = 64  # the built-in server's concurrent connections
+    max_per_client: int = 16  # the built-in server's concurrent connections from one address
+    metrics_listen: str = ""  # HOST:PORT where the built-in server answers /metrics
     log_format: str = "text"  # or "json": one object per line
     branch_keys: bool = True  # take a key from the source branch's name
     worker: bool = True  # run the queue's worker in the serving process
@@ -396,6 +404,19 @@ def _token(
     return token
 
 
+def _metrics_listen(value: str, origin: str) -> str:
+    """HOST:PORT ([HOST]:PORT for IPv6), or ""."""
+    if not value:
+        return ""
+    host, colon, port = value.rpartition(":")
+    if not colon or not host or not port.isascii() or not port.isdigit() or int(port) > 65535:
+        raise ConfigError(
+            f"{origin}: 'server.metrics_listen' must be HOST:PORT (such as 127.0.0.1:9101), "
+            f"not {value!r}"
+        )
+    return value
+
+
 def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -> RelayConfig:
     """A parsed TOML document as a RelayConfig; relative paths are relative to `origin`."""
     flat = _flatten(data, origin)
@@ -448,6 +469,8 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
         max_keys=max(1, int(_value(flat, Server.max_keys))),
         read_timeout=_value(flat, Server.read_timeout),
         max_connections=max(1, int(_value(flat, Server.max_connections))),
+        max_per_client=max(1, int(_value(flat, Server.max_per_client))),
+        metrics_listen=_metrics_listen(_value(flat, Server.metrics_listen), origin),
         log_format=_value(flat, Server.log_format),
         worker=_value(flat, Server.worker),
         replay_window=_value(flat, Server.replay_window),
