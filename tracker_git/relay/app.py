@@ -45,6 +45,7 @@ CONFIG_VARIABLE = "TRACKER_GIT_RELAY_CONFIG"
 # whole request must have arrived (time.monotonic()), and which of its addresses it came to.
 DEADLINE = "tracker-git.deadline"
 LISTENER = "tracker-git.listener"
+RETRY_AFTER = 30  # seconds, in a 503 for storage trouble
 StartResponse = Callable[..., Any]
 _REASONS = {
     200: "OK",
@@ -105,6 +106,11 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
         if environ.get(name):
             headers[name.replace("_", "-").lower()] = str(environ[name])
     return headers
+
+
+def _reason(exc: BaseException) -> str:
+    """An error's first line (psycopg's carry the server's details on the next ones)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class Response(Exception):
@@ -204,11 +210,17 @@ class RelayApp:
         except Response as exc:
             status, kind = exc.status, "application/json"
             body = json.dumps({"error": exc.message}).encode()
-        except Exception:  # the database is gone or full, or a bug: the forge will retry
+        except self.queue.errors as exc:  # down, full, read-only: not ours to fix, say so
+            log.warning("relay: %s %s: the queue database failed: %s", method, path, _reason(exc))
+            status, kind = 503, "application/json"
+            body = b'{"error": "the queue database is unavailable; try again later"}'
+        except Exception:  # a bug: the forge will retry
             log.exception("relay: %s %s failed", method, path)
             status, kind = 500, "application/json"
             body = b'{"error": "internal error; see the relay\'s log"}'
         headers = [("Content-Type", kind), ("Content-Length", str(len(body)))]
+        if status == 503:
+            headers.append(("Retry-After", str(RETRY_AFTER)))
         if status == 405:
             headers.append(("Allow", "GET" if path in ("/healthz", "/metrics") else "POST"))
         start_response(f"{status} {_REASONS[status]}", headers)
@@ -225,7 +237,7 @@ class RelayApp:
         try:
             self.queue.check()
         except Exception as exc:  # the reason goes to the log, not to whoever asks
-            log.warning("relay: /healthz: the queue database does not answer: %s", exc)
+            log.warning("relay: /healthz: the queue database does not answer: %s", _reason(exc))
             return 503, b"not ok\n", "text/plain"
         worker = self.ensure_worker()
         if worker is None:
