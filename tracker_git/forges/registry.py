@@ -53,7 +53,9 @@ class ForgeParts:
     delivery is about comes from (its author's standing, a fork or not), None when the
     delivery is about no pull request. stamped(body): the newest time the signed body states
     (seconds since the epoch), None if it states none: how old a delivery is, whatever its
-    headers say.
+    headers say. unsigned_event: the event header is not signed and a body can fit more
+    than one event, so the relay remembers every verified body, ignored ones too: the same
+    body under another header is then a duplicate.
     """
 
     client: type[Forge]
@@ -64,6 +66,7 @@ class ForgeParts:
     head: Callable[[Mapping[str, str], dict[str, object]], Head | None] = _no_head
     origin: Callable[[Mapping[str, str], dict[str, object]], Origin | None] = _no_origin
     stamped: Callable[[dict[str, object]], float | None] = _no_time
+    unsigned_event: bool = False
 
 
 def parts(kind: str) -> ForgeParts:

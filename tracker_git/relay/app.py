@@ -394,8 +394,9 @@ class RelayApp:
             return 200, {"result": "outsider", "reason": stranger}
         status_task = self._status_task(forge_name, headers, payload)
         if event is None and status_task is None:
-            self.queue.local.add("received", "ignored")
-            return 200, {"result": "ignored", "reason": "not a review event the relay handles"}
+            return self._ignored(
+                forge_name, delivery, body, {"reason": "not a review event the relay handles"}
+            )
         tasks: list[NewTask] = [] if status_task is None else [status_task]
         answer: dict[str, object] = {}
         status = ""
@@ -410,11 +411,10 @@ class RelayApp:
         if status_task is not None:
             answer["commit_status"] = str(status_task.data["sha"])
         if not tasks:
-            self.queue.local.add("received", "ignored")
             reason = "no issue key found" if event and not event.keys else "no status"
             if event is not None and event.keys:
                 reason = f"no status for {event.kind}"
-            return 200, {"result": "ignored", "reason": reason, **answer}
+            return self._ignored(forge_name, delivery, body, {"reason": reason, **answer})
         accepted = Delivery(
             id=delivery,
             forge=forge_name,
@@ -433,6 +433,21 @@ class RelayApp:
         if status:
             queued["status"] = status
         return 202, queued
+
+    def _ignored(
+        self, forge: str, delivery: str, body: bytes, answer: dict[str, object]
+    ) -> tuple[int, dict[str, object]]:
+        """A verified delivery with nothing to do. Where the forge does not sign its event
+        header (Bitbucket Cloud) the body is remembered all the same, so that the same body
+        under another header (an "updated" sent again as "created") is a duplicate."""
+        if not parts(forge).unsigned_event:
+            self.queue.local.add("received", "ignored")
+            return 200, {"result": "ignored", **answer}
+        seen = Delivery(delivery, forge, "ignored", events.body_hash(forge, body))
+        if not self.queue.enqueue(seen, [], self.clock()):
+            return 200, {"result": "duplicate", "delivery": delivery, **answer}
+        self.queue.local.add("ignored")  # enqueue counted it received
+        return 200, {"result": "ignored", **answer}
 
     def _status_task(
         self, forge: str, headers: Mapping[str, str], payload: dict[str, object]

@@ -17,9 +17,10 @@ GitLab update whose `changes.draft` goes from true to false) is `opened`.
 Anything else (pings, pushes, comments, edits) is not an event here: `review_event` returns None.
 
 Bitbucket signs the body, not the X-Event-Key header, so where the body tells the event
-(Data Center: `eventKey`; Cloud: the pull request's `state` and the `approval` or
-`changes_request` object) a header that disagrees is refused (`Refused`): a captured signed
-"opened" body cannot be replayed as "merged".
+(Data Center: `eventKey`; Cloud: a `comment`, `approval` or `changes_request` object, else
+the pull request's `state`) a header that disagrees is refused (`Refused`): a captured signed
+"opened" body cannot be replayed as "merged". Bodies that fit two events are told apart by
+the intake remembering every Bitbucket Cloud body it verified (`PARTS.unsigned_event`).
 Who and when (one place for both, `outsider` and `too_old`): the relay acts only for a pull
 request whose author the forge marks as a member or collaborator (GitHub's
 `author_association`; the other forges' deliveries do not say, and a branch in the repository
