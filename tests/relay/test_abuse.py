@@ -7,6 +7,7 @@ port is one line before the queue is touched; /healthz says ok or not, nothing m
 from __future__ import annotations
 
 import socket
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -185,3 +186,45 @@ def test_metrics_can_listen_on_an_address_of_its_own(
         assert hook.status_code == 404
     finally:
         _stop(relay)
+
+
+def test_the_listen_backlog_holds_a_burst(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    """The kernel's own account of the listening socket (`ss`: Send-Q of a listener is its
+    backlog): 128, where socketserver's default of 5 reset senders in a burst."""
+    relay = start_relay_process(write_config(tmp_path, sandbox))
+    try:
+        port = _address(relay)[1]
+        done = subprocess.run(
+            ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, check=True
+        )
+        (line,) = done.stdout.strip().splitlines()
+        backlog = int(line.split()[2])
+        assert backlog >= 128, line
+    finally:
+        _stop(relay)
+
+
+def test_clients_that_go_away_leave_no_traceback(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    relay = start_relay_process(write_config(tmp_path, sandbox, server="read_timeout = 1\n"))
+    try:
+        partial = (
+            b"POST /webhook/github HTTP/1.1\r\nHost: relay\r\n",  # inside the headers
+            b"POST /webhook/github HTTP/1.1\r\nContent-Length: 100\r\n\r\n{",  # inside the body
+            b"",  # before a byte
+        )
+        for sent in partial:
+            for reset in (True, False):
+                with socket.create_connection(_address(relay), timeout=30) as s:
+                    s.sendall(sent)
+                    if reset:
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # And one that stalls past read_timeout, then leaves before the answer is read.
+        with socket.create_connection(_address(relay), timeout=30) as s:
+            s.sendall(partial[0])
+            time.sleep(1.5)
+        health = requests.get(relay.url + "/healthz", timeout=10)
+        assert health.status_code == 200
+        time.sleep(1.5)  # every connection's deadline has passed
+    finally:
+        log = _stop(relay)
+    assert "Traceback" not in log, log
