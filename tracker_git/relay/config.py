@@ -7,7 +7,8 @@ that holds its secret, and the Tracker token comes from TRACKER_TOKEN or a file 
 Where the file is silent, `[statuses]`, `queues` and `[tracker]` come from the main
 configuration (built-in defaults, the service user's config.toml, TRACKER_* variables), with
 the repository-style file named by `base_config` layered in, so a relay can share a team's
-`.tracker-git.toml`.
+`.tracker-git.toml`; but never its `[tracker] api_url`: where the relay's own token goes is
+said by the relay's file or the service's environment only (`_service_api_url`).
 """
 
 from __future__ import annotations
@@ -389,6 +390,20 @@ def _main_config(
     return core_config.load(None, environ=environ, repo_file=path)
 
 
+def _service_api_url(
+    flat: dict[tuple[str, str], object], main: core_config.Config, environ: Mapping[str, str]
+) -> str:
+    """Where the relay's own Tracker token goes: the relay's file, else the service user's
+    config.toml, TRACKER_API_URL or the public API; never `base_config`, a repository's file
+    whoever can commit to it may change (its api_url is left unread)."""
+    if Tracker.api_url.path in flat:
+        return _value(flat, Tracker.api_url)
+    key = core_config.Tracker.api_url
+    if main.source(key) != "environment" and _value(flat, Top.base_config):
+        return core_config.load(None, environ=environ).value(key)
+    return main.value(key)
+
+
 def _token(
     flat: dict[tuple[str, str], object], origin: str, base_dir: str, environ: Mapping[str, str]
 ) -> str:
@@ -449,7 +464,7 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
         key, main_key = Statuses.BY_NAME[kind], STATUS_DEFAULTS[kind]
         statuses[kind] = main_or_file(key, main_key) if main_key else _value(flat, key)
     main_tracker = core_config.Tracker
-    api_url = main_or_file(Tracker.api_url, main_tracker.api_url).rstrip("/")
+    api_url = _service_api_url(flat, main, environ).rstrip("/")
     if not api_url.startswith(("https://", "http://")):
         raise ConfigError(f"{origin}: 'tracker.api_url' must be an http(s) URL, not {api_url!r}")
     org_id = main_or_file(Tracker.org_id, main_tracker.org_id)
