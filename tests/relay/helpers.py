@@ -209,6 +209,15 @@ def start_relay_process(
     pytest.fail("the relay did not start:\n" + "".join(seen))
 
 
+def stop_relay_process(relay: Relay) -> str:
+    """SIGTERM a relay process started by start_relay_process; everything it logged."""
+    assert relay.process is not None
+    relay.process.terminate()
+    relay.process.wait(timeout=30)
+    time.sleep(0.2)  # the thread draining its stderr catches up
+    return "".join(relay.log)
+
+
 def signed(
     name: str, replace: dict[str, str], delivery_suffix: str = ""
 ) -> tuple[bytes, dict[str, str]]:

@@ -20,6 +20,7 @@ from tests.relay.helpers import (
     Relay,
     signed,
     start_relay_process,
+    stop_relay_process,
     wait_until,
     write_config,
 )
@@ -55,14 +56,6 @@ def _answered(s: socket.socket) -> bool:
         s.setblocking(True)
 
 
-def _stop(relay: Relay) -> str:
-    assert relay.process is not None
-    relay.process.terminate()
-    relay.process.wait(timeout=30)
-    time.sleep(0.2)  # the thread draining stderr catches up
-    return "".join(relay.log)
-
-
 def test_idle_connections_from_one_address_cannot_lock_deliveries_out(
     tmp_path: Path, sandbox: SandboxHandle
 ) -> None:
@@ -84,7 +77,7 @@ def test_idle_connections_from_one_address_cannot_lock_deliveries_out(
     finally:
         for s in idle:
             s.close()
-        log = _stop(relay)
+        log = stop_relay_process(relay)
     refused = [a for a in answers if a.startswith(b"HTTP/1.0 503")]
     late = [a for a in answers if a.startswith(b"HTTP/1.0 408")]
     assert (len(refused), len(late)) == (36, 4), answers
@@ -109,7 +102,7 @@ def test_a_request_trickling_in_gets_408_at_its_deadline(
                     break
             answer = _answer(s)
     finally:
-        log = _stop(relay)
+        log = stop_relay_process(relay)
     assert answer.startswith(b"HTTP/1.0 408"), answer
     assert "Traceback" not in log, log
 
@@ -125,7 +118,7 @@ def test_a_content_length_of_other_digits_is_400(tmp_path: Path, sandbox: Sandbo
                 )
                 assert _answer(s).startswith(b"HTTP/1.0 400")
     finally:
-        log = _stop(relay)
+        log = stop_relay_process(relay)
     assert "Traceback" not in log, log
 
 
@@ -163,7 +156,7 @@ def test_healthz_says_ok_or_not_and_nothing_else(tmp_path: Path, sandbox: Sandbo
         health = requests.get(relay.url + "/healthz", timeout=10)
         assert health.text == "not ok\n"
     finally:
-        log = _stop(relay)
+        log = stop_relay_process(relay)
     assert "does not answer" in log  # the reason is in the log
 
 
@@ -185,7 +178,7 @@ def test_metrics_can_listen_on_an_address_of_its_own(
         hook = requests.post(f"http://127.0.0.1:{port}/webhook", data=b"{}", timeout=10)
         assert hook.status_code == 404
     finally:
-        _stop(relay)
+        stop_relay_process(relay)
 
 
 def test_the_listen_backlog_holds_a_burst(tmp_path: Path, sandbox: SandboxHandle) -> None:
@@ -201,7 +194,7 @@ def test_the_listen_backlog_holds_a_burst(tmp_path: Path, sandbox: SandboxHandle
         backlog = int(line.split()[2])
         assert backlog >= 128, line
     finally:
-        _stop(relay)
+        stop_relay_process(relay)
 
 
 def test_clients_that_go_away_leave_no_traceback(tmp_path: Path, sandbox: SandboxHandle) -> None:
@@ -226,5 +219,5 @@ def test_clients_that_go_away_leave_no_traceback(tmp_path: Path, sandbox: Sandbo
         assert health.status_code == 200
         time.sleep(1.5)  # every connection's deadline has passed
     finally:
-        log = _stop(relay)
+        log = stop_relay_process(relay)
     assert "Traceback" not in log, log

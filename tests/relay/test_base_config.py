@@ -15,6 +15,7 @@ from tests.relay.helpers import (
     signed,
     start_relay_process,
     status_of,
+    stop_relay_process,
     wait_until,
     write_config,
 )
@@ -51,9 +52,7 @@ def test_base_config_never_says_where_the_token_goes(
             assert answer.status_code == 202, answer.text
             wait_until(lambda: status_of(sandbox, "PROJ-123") == "inProgress")
         finally:
-            assert relay.process is not None
-            relay.process.terminate()
-            relay.process.wait(timeout=30)
+            stop_relay_process(relay)
         assert attacker.seen == []
         assert not attacker.saw(sandbox.token)
 

@@ -131,6 +131,24 @@ def test_a_github_outsiders_pull_request_moves_nothing(
     assert emulator.statuses_on(head_sha("github")) != [] or event != "github-opened"
 
 
+def test_an_outsiders_review_of_a_members_pull_request_moves_nothing(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    config = write_config(tmp_path, sandbox, statuses={"approved": "inProgress"})
+    seed_issue(sandbox, "PROJ-123", "open")
+
+    def reviewer(standing: str) -> Callable[[dict[str, Any]], None]:
+        return lambda data: data["review"].update(author_association=standing)
+
+    with relay_in_thread(config) as relay:
+        answer = relay.post(*edited("github-approved", reviewer("NONE")))
+        assert answer.json()["result"] == "outsider", answer.text
+        assert relay.app.queue.tasks() == []
+        assert relay.post(*edited("github-approved", reviewer("MEMBER"))).status_code == 202
+        wait_until(lambda: relay.app.queue.pending() == 0)
+    assert status_of(sandbox, "PROJ-123") == "inProgress"
+
+
 @pytest.mark.parametrize("forge", list(CASES))
 def test_the_status_names_the_state_never_the_summary(
     forge: str, tmp_path: Path, sandbox: SandboxHandle, start_forge: Callable[..., Emulator]

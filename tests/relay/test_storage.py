@@ -21,6 +21,7 @@ from tests.relay.helpers import (
     signed,
     start_relay_process,
     status_of,
+    stop_relay_process,
     wait_until,
     write_config,
 )
@@ -33,14 +34,6 @@ def _deliver(relay: Relay, key: str = "PROJ-123") -> requests.Response:
 
 def _health(relay: Relay) -> int:
     return requests.get(relay.url + "/healthz", timeout=30).status_code
-
-
-def _stop(relay: Relay) -> str:
-    assert relay.process is not None
-    relay.process.terminate()
-    relay.process.wait(timeout=30)
-    time.sleep(0.2)
-    return "".join(relay.log)
 
 
 def _intake_tracebacks(log: str) -> list[str]:
@@ -77,7 +70,7 @@ def test_a_full_disk_is_503_and_not_ok_until_there_is_room(
             wait_until(lambda: _health(relay) == 200)
             assert _deliver(relay, "PROJ-40").status_code == 202
         finally:
-            log = _stop(relay)
+            log = stop_relay_process(relay)
     assert _intake_tracebacks(log) == [], log
     assert "disk is full" in log or "KiB free" in log, log
     assert status_of(sandbox, "PROJ-1") == "inProgress"
@@ -98,7 +91,7 @@ def test_a_read_only_disk_is_not_ok_until_writable(tmp_path: Path, sandbox: Sand
             wait_until(lambda: _health(relay) == 200)
             assert _deliver(relay, "PROJ-3").status_code == 202
         finally:
-            log = _stop(relay)
+            log = stop_relay_process(relay)
     assert _intake_tracebacks(log) == [], log
 
 
@@ -135,5 +128,5 @@ def test_a_database_that_takes_no_connections_is_503_and_the_pool_recovers(
         answers = [_deliver(relay, f"PROJ-{n}") for n in range(50, 60)]
         assert [a.status_code for a in answers] == [202] * 10, [a.text for a in answers]
     finally:
-        log = _stop(relay)
+        log = stop_relay_process(relay)
     assert _intake_tracebacks(log) == [], log

@@ -194,15 +194,20 @@ _MEMBERS = ("OWNER", "MEMBER", "COLLABORATOR")
 
 
 def origin(headers: Mapping[str, str], data: dict[str, object]) -> Origin | None:
-    """The pull request's own `author_association` (a review's is the reviewer's); a fork
-    when the head repository is not the base one (null when the fork was deleted)."""
-    if headers.get("x-github-event") not in ("pull_request", "pull_request_review"):
+    """The pull request's own `author_association`, and for a review the reviewer's too (an
+    outsider's approval of a member's pull request moves nothing); a fork when the head
+    repository is not the base one (null when the fork was deleted)."""
+    event = headers.get("x-github-event")
+    if event not in ("pull_request", "pull_request_review"):
         return None
     pr = obj(data, "pull_request")
     if not pr:
         return None
     fork = not same(get(pr, "head", "repo", "id"), get(pr, "base", "repo", "id"))
-    return Origin(text(pr, "author_association") in _MEMBERS, fork)
+    member = text(pr, "author_association") in _MEMBERS
+    if event == "pull_request_review":
+        member = member and text(data, "review", "author_association") in _MEMBERS
+    return Origin(member, fork)
 
 
 def stamped(data: dict[str, object]) -> float | None:

@@ -39,8 +39,8 @@ class Head:
 @dataclass(frozen=True)
 class Origin:
     """Who a pull request comes from, as the delivery says (`PARTS.origin`). member: whether
-    the forge marks its author a member or collaborator of the target repository (None: the
-    forge's delivery does not say); fork: whether its source branch lives in another
+    the forge marks its author (and a review's author) a member or collaborator of the target
+    repository (None: the forge's delivery does not say); fork: whether its source branch lives in another
     repository than the target (a deleted fork counts as a fork)."""
 
     member: bool | None

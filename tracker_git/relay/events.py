@@ -184,7 +184,7 @@ def outsider(
     if found.fork and not allow_forks:
         return "the pull request comes from a fork (allow_forks is off)"
     if found.member is False:
-        return "the pull request's author is not a member or collaborator of the repository"
+        return "the pull request's author (or the review's) is not a member or collaborator"
     return ""
 
 
