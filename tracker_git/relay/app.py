@@ -2,8 +2,10 @@
 
     POST /webhook           the forge is told by the delivery's headers
     POST /webhook/<forge>   github | gitlab | bitbucket-cloud | bitbucket-dc
-    GET  /healthz           200 "ok" when the queue database answers and the worker runs
-    GET  /metrics           Prometheus text format
+    GET  /healthz           200 "ok" when the queue database answers and can take a write
+                            and the worker runs, else 503 "not ok" (why: in the log)
+    GET  /metrics           Prometheus text format (the built-in server's metrics_listen:
+                            on an address of its own)
 
 A delivery must say its Content-Length (411), no more than max_body (413, decided before a
 byte of the body is read), and send its body within read_timeout seconds (408). It is
@@ -11,7 +13,9 @@ verified on its raw bytes before anything parses it (401 and nothing stored if a
 secret is missing or wrong), parsed (400 for JSON of any brokenness, a Bitbucket body that
 contradicts its event header), and, if it is a review event with issue keys, committed to the
 queue before the answer (202). Events the relay does not handle get a 2xx, so forges do not
-disable the hook. Each delivery is one log line (with log_format = "json", one JSON object
+disable the hook; so do outsiders' pull requests (events.outsider: no move, no status). A
+delivery whose signed body is older than replay_window is 400 (events.too_old). Storage
+trouble (the queue's `errors`: down, full, read-only) is 503 with Retry-After, never 500. Each delivery is one log line (with log_format = "json", one JSON object
 with its forge, event, delivery id, keys and result).
 
 Production: `gunicorn 'tracker_git.relay.app:create_app()'` with TRACKER_GIT_RELAY_CONFIG set
