@@ -171,8 +171,11 @@ def step_relay(world: World) -> None:
             "title": f"{ISSUE}: Fix the login form",
             "body": None,
             "merged": True,
-            "head": {"ref": branch},
-            "base": {"ref": "main"},
+            # As GitHub sends them: the relay acts for members' pull requests from the
+            # repository itself only.
+            "author_association": "OWNER",
+            "head": {"ref": branch, "repo": {"id": 1, "full_name": REPO}},
+            "base": {"ref": "main", "repo": {"id": 1, "full_name": REPO}},
         },
         "repository": {"full_name": REPO},
     }

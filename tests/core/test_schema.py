@@ -59,6 +59,7 @@ def test_a_template_section_gives_each_table_its_own_keys() -> None:
     gitlab = relay_config.FORGE_SECTIONS["gitlab"]
     assert [k.name for k in github.KEYS] == [
         "secret_env", "secret_file", "allow_unsigned", "token_env", "token_file", "api_url",
+        "allow_forks", "status_summary",
     ]  # fmt: skip
     assert {k.name for k in gitlab.KEYS} > {"secret_env", "signing_token_env", "max_age"}
     assert github.BY_NAME["secret_env"].path == ("forges.github", "secret_env")

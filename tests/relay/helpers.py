@@ -63,8 +63,10 @@ def write_config(
     retry: str = "first = 0.05\ncap = 0.2\npoll = 0.2\nlease = 3\n",
     database: str = "queue/relay.sqlite3",
     server: str = "",
+    replay_window: float = 0,
 ) -> Path:
-    """A relay config for the sandbox, secrets in files beside it, quick retries."""
+    """A relay config for the sandbox, secrets in files beside it, quick retries. The stored
+    deliveries are years old: replay_window is off unless a test sets it."""
     (folder / "secret").write_text(SECRET + "\n")
     (folder / "signing").write_text(SIGNING_TOKEN + "\n")
     (folder / "token").write_text(sandbox.token + "\n")
@@ -82,6 +84,7 @@ def write_config(
         "[server]\n"
         f'database = "{database}"\n'
         "max_body = 65536\n"
+        f"replay_window = {replay_window}\n"
         f"{server}"
         "[tracker]\n"
         f'api_url = "{sandbox.url}"\n'
@@ -206,6 +209,15 @@ def start_relay_process(
     pytest.fail("the relay did not start:\n" + "".join(seen))
 
 
+def stop_relay_process(relay: Relay) -> str:
+    """SIGTERM a relay process started by start_relay_process; everything it logged."""
+    assert relay.process is not None
+    relay.process.terminate()
+    relay.process.wait(timeout=30)
+    time.sleep(0.2)  # the thread draining its stderr catches up
+    return "".join(relay.log)
+
+
 def signed(
     name: str, replace: dict[str, str], delivery_suffix: str = ""
 ) -> tuple[bytes, dict[str, str]]:
@@ -230,3 +242,19 @@ def signed(
             value = fresh
         out[header] = value
     return body, out
+
+
+def edited(
+    name: str, edit: Callable[[dict[str, Any]], None], delivery_suffix: str = ""
+) -> tuple[bytes, dict[str, str]]:
+    """A stored delivery whose JSON `edit` changed (a fork's repository, an author's
+    standing, a time), written as the forges write it and signed again with the test secret,
+    under a delivery id of its own."""
+    data = json.loads(delivery(name)[0])
+    edit(data)
+    body = (json.dumps(data, indent=2) + "\n").encode()
+    _, headers = signed(name, {}, delivery_suffix)
+    for header in headers:
+        if header.lower() in ("x-hub-signature-256", "x-hub-signature"):
+            headers[header] = hub_signature(body)
+    return body, headers

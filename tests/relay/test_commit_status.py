@@ -95,9 +95,7 @@ def test_an_opened_pull_request_gets_its_status(
         assert relay.post(body, headers).json()["result"] == "duplicate"
         wait_until(lambda: relay.app.queue.pending() == 0)
     success = CASES[forge][4]
-    assert shown(emulator, forge, sha) == [
-        ("tracker-git/issue", success, "PROJ-123: Issue PROJ-123")
-    ]
+    assert shown(emulator, forge, sha) == [("tracker-git/issue", success, "PROJ-123: Open")]
     posts = [r for r in emulator.requests if r.method == "POST"]
     assert len(posts) == 1
     assert FORGE_TOKEN not in json.dumps([r.headers for r in emulator.requests])

@@ -120,13 +120,11 @@ def run(args: argparse.Namespace) -> int:
             output.info(f"relay worker running (queue: {database})")
 
         return workeronly.run(cfg, on_ready=working)
-    from tracker_git.relay.app import RelayApp
-    from tracker_git.relay.serve import serve
+    from tracker_git.relay.serve import run as serve
 
-    app = RelayApp(cfg)
+    def ready(address: str, metrics: str) -> None:
+        apart = f"; /metrics on {metrics}" if metrics else ""
+        output.info(f"relay listening on {address} (forges: {forges}; queue: {database}{apart})")
 
-    def ready(address: str) -> None:
-        output.info(f"relay listening on {address} (forges: {forges}; queue: {database})")
-
-    serve(app, args.host, args.port, on_ready=ready)
+    serve(cfg, args.host, args.port, on_ready=ready)  # the port first, then the queue
     return 0

@@ -27,7 +27,18 @@ from tracker_git.forges.base import (
 )
 from tracker_git.forges.detect import Located, RemoteUrl, two_segments
 from tracker_git.forges.registry import ForgeParts
-from tracker_git.forges.webhook import Head, Refused, Reported, bitbucket_draft, obj, text
+from tracker_git.forges.webhook import (
+    Head,
+    Origin,
+    Refused,
+    Reported,
+    bitbucket_draft,
+    get,
+    newest,
+    obj,
+    same,
+    text,
+)
 
 _STATES = {"OPEN": "open", "MERGED": "merged", "DECLINED": "declined", "SUPERSEDED": "closed"}
 # Build status states, the same words on Cloud and Data Center.
@@ -191,35 +202,55 @@ _EVENTS = {
     "pullrequest:fulfilled": "merged",
     "pullrequest:rejected": "declined",
 }
-# What the body of each handled event holds (the unsigned X-Event-Key must agree).
-_BODY: dict[str, Callable[[dict[str, object], str], bool]] = {
-    "opened": lambda body, state: state == "OPEN" and not _review(body),
-    "approved": lambda body, state: _review(body) == "approval",
-    "changes_requested": lambda body, state: _review(body) == "changes_request",
-    "merged": lambda body, state: state == "MERGED",
-    "declined": lambda body, state: state == "DECLINED",
-}
+_PR = "pullrequest:"
+# The events each kind of body can be (X-Event-Key is not signed; the body is): a comment
+# object only comes with comment events, an approval with (un)approvals, a change request
+# with its creation or removal, else the pull request's state says (updated: any state).
+_COMMENTS = frozenset(
+    f"{_PR}comment_{what}" for what in ("created", "updated", "deleted", "resolved", "reopened")
+)
+_FITS: tuple[tuple[Callable[[dict[str, object], str], bool], frozenset[str]], ...] = (
+    (lambda body, state: "comment" in body, _COMMENTS),
+    (lambda body, state: "approval" in body, frozenset({f"{_PR}approved", f"{_PR}unapproved"})),
+    (
+        lambda body, state: "changes_request" in body,
+        frozenset({f"{_PR}changes_request_created", f"{_PR}changes_request_removed"}),
+    ),
+    (lambda body, state: state == "OPEN", frozenset({f"{_PR}created", f"{_PR}updated"})),
+    (lambda body, state: state == "MERGED", frozenset({f"{_PR}fulfilled", f"{_PR}updated"})),
+    (
+        lambda body, state: state in ("DECLINED", "SUPERSEDED"),
+        frozenset({f"{_PR}rejected", f"{_PR}updated"}),
+    ),
+)
 
 
-def _review(body: dict[str, object]) -> str:
-    return next((name for name in ("approval", "changes_request") if name in body), "")
+def could_be(body: dict[str, object]) -> frozenset[str] | None:
+    """The pull-request events whose body this can be; None when the body does not say."""
+    state = text(obj(body, "pullrequest"), "state")
+    return next((events for fits, events in _FITS if fits(body, state)), None)
 
 
 def webhook(headers: Mapping[str, str], data: dict[str, object]) -> Reported | None:
-    """Bitbucket signs the body, not X-Event-Key: where the body tells the event (the pull
-    request's state, an `approval` or `changes_request` object) a header that disagrees is
-    Refused, so a captured signed "opened" body cannot be replayed as "merged"."""
+    """Bitbucket signs the body, not X-Event-Key: where the body tells the event (a comment,
+    an approval or change request object, the pull request's state) a header naming another
+    is Refused, handled events and ignored ones alike, so a captured signed "opened" body
+    cannot be replayed as "merged", nor a comment's as "created". Bodies that fit two events
+    (approved and unapproved, a change request created and removed, created and updated)
+    are told apart by the relay remembering every body it has seen (`unsigned_event`)."""
     header = headers.get("x-event-key", "")
+    if header.startswith(_PR):
+        fits = could_be(data)
+        if fits is not None and header not in fits:
+            state = text(obj(data, "pullrequest"), "state") or "state unknown"
+            raise Refused(
+                f"X-Event-Key {header!r} disagrees with the signed body (pull request "
+                f"{state}; it can be: {', '.join(sorted(fits))}); refused"
+            )
     kind = _EVENTS.get(header)
     if kind is None:
         return None
     pr = obj(data, "pullrequest")
-    state = text(pr, "state")
-    if (state or _review(data)) and not _BODY[kind](data, state):
-        raise Refused(
-            f"X-Event-Key {header!r} disagrees with the signed body (pull request "
-            f"{state or 'state unknown'}); refused"
-        )
     return Reported(
         bitbucket_draft(kind, pr),
         text(pr, "title"),
@@ -247,4 +278,37 @@ def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
     )
 
 
-PARTS = ForgeParts(BitbucketCloudForge, default_api_url, locate, webhook, head=head)
+def origin(headers: Mapping[str, str], data: dict[str, object]) -> Origin | None:
+    """The delivery says nothing of the author's rights; the source repository says whether
+    it is a fork (a branch of the repository itself takes write access to push)."""
+    pr = obj(data, "pullrequest")
+    if not pr or not headers.get("x-event-key", "").startswith("pullrequest:"):
+        return None
+    source, target = obj(pr, "source", "repository"), obj(pr, "destination", "repository")
+    if get(source, "uuid") is not None and get(target, "uuid") is not None:
+        fork = not same(get(source, "uuid"), get(target, "uuid"))
+    else:
+        fork = not same(get(source, "full_name"), get(target, "full_name"))
+    return Origin(None, fork)
+
+
+def stamped(data: dict[str, object]) -> float | None:
+    pr = obj(data, "pullrequest")
+    return newest(
+        get(pr, "created_on"),
+        get(pr, "updated_on"),
+        get(data, "approval", "date"),
+        get(data, "changes_request", "date"),
+    )
+
+
+PARTS = ForgeParts(
+    BitbucketCloudForge,
+    default_api_url,
+    locate,
+    webhook,
+    head=head,
+    origin=origin,
+    stamped=stamped,
+    unsigned_event=True,
+)

@@ -29,11 +29,14 @@ from tracker_git.forges.detect import Located, RemoteUrl, two_segments
 from tracker_git.forges.registry import ForgeParts
 from tracker_git.forges.webhook import (
     Head,
+    Origin,
     Refused,
     Reported,
     bitbucket_draft,
     get,
+    newest,
     obj,
+    same,
     text,
 )
 
@@ -314,4 +317,33 @@ def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
     )
 
 
-PARTS = ForgeParts(BitbucketDCForge, default_api_url, locate, webhook, claims, head)
+def origin(headers: Mapping[str, str], data: dict[str, object]) -> Origin | None:
+    """The delivery says nothing of the author's permission; the source repository says
+    whether it is a fork (a branch of the repository itself takes write access to push)."""
+    pr = obj(data, "pullRequest")
+    if not pr or not headers.get("x-event-key", "").startswith("pr:"):
+        return None
+    fork = not same(get(pr, "fromRef", "repository", "id"), get(pr, "toRef", "repository", "id"))
+    return Origin(None, fork)
+
+
+def stamped(data: dict[str, object]) -> float | None:
+    pr = obj(data, "pullRequest")
+    return newest(
+        get(data, "date"),
+        get(pr, "createdDate"),
+        get(pr, "updatedDate"),
+        get(pr, "closedDate"),
+    )
+
+
+PARTS = ForgeParts(
+    BitbucketDCForge,
+    default_api_url,
+    locate,
+    webhook,
+    claims,
+    head,
+    origin=origin,
+    stamped=stamped,
+)

@@ -23,7 +23,7 @@ from tracker_git.forges.base import (
 )
 from tracker_git.forges.detect import Located, RemoteUrl, is_ghe_com, two_segments
 from tracker_git.forges.registry import ForgeParts
-from tracker_git.forges.webhook import Head, Reported, get, obj, text
+from tracker_git.forges.webhook import Head, Origin, Reported, get, newest, obj, same, text
 
 # GitHub answers 414 for long URLs; leave room under its ~8 KB limit.
 MAX_PAGE_URL = 7000
@@ -189,4 +189,38 @@ def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
     )
 
 
-PARTS = ForgeParts(GitHubForge, default_api_url, locate, webhook, claims, head)
+# author_association values of people with rights in the repository (forges.md §1.5).
+_MEMBERS = ("OWNER", "MEMBER", "COLLABORATOR")
+
+
+def origin(headers: Mapping[str, str], data: dict[str, object]) -> Origin | None:
+    """The pull request's own `author_association`, and for a review the reviewer's too (an
+    outsider's approval of a member's pull request moves nothing); a fork when the head
+    repository is not the base one (null when the fork was deleted)."""
+    event = headers.get("x-github-event")
+    if event not in ("pull_request", "pull_request_review"):
+        return None
+    pr = obj(data, "pull_request")
+    if not pr:
+        return None
+    fork = not same(get(pr, "head", "repo", "id"), get(pr, "base", "repo", "id"))
+    member = text(pr, "author_association") in _MEMBERS
+    if event == "pull_request_review":
+        member = member and text(data, "review", "author_association") in _MEMBERS
+    return Origin(member, fork)
+
+
+def stamped(data: dict[str, object]) -> float | None:
+    pr = obj(data, "pull_request")
+    return newest(
+        get(pr, "created_at"),
+        get(pr, "updated_at"),
+        get(pr, "closed_at"),
+        get(pr, "merged_at"),
+        get(data, "review", "submitted_at"),
+    )
+
+
+PARTS = ForgeParts(
+    GitHubForge, default_api_url, locate, webhook, claims, head, origin=origin, stamped=stamped
+)

@@ -27,7 +27,7 @@ from tracker_git.forges.base import (
 )
 from tracker_git.forges.detect import Located, RemoteUrl
 from tracker_git.forges.registry import ForgeParts
-from tracker_git.forges.webhook import Head, Reported, get, obj, text
+from tracker_git.forges.webhook import Head, Origin, Reported, get, newest, obj, same, text
 
 DRAFT = re.compile(r"^\s*(\[draft\]|\(draft\)|draft:)\s*", re.IGNORECASE)
 MAX_PAGE_URL = 7000
@@ -275,4 +275,26 @@ def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
     )
 
 
-PARTS = ForgeParts(GitLabForge, default_api_url, locate, webhook, head=head)
+def origin(headers: Mapping[str, str], data: dict[str, object]) -> Origin | None:
+    """A merge request hook says nothing of its author's role (`author_id` only); its source
+    project says whether it is a fork. A branch in the project itself takes the Developer
+    role to push, so a merge request from one is a member's."""
+    if text(data, "object_kind") != "merge_request":
+        return None
+    attributes = obj(data, "object_attributes")
+    fork = not same(get(attributes, "source_project_id"), get(attributes, "target_project_id"))
+    return Origin(None, fork)
+
+
+def stamped(data: dict[str, object]) -> float | None:
+    attributes = obj(data, "object_attributes")
+    return newest(
+        get(attributes, "created_at"),
+        get(attributes, "updated_at"),
+        get(attributes, "last_edited_at"),
+    )
+
+
+PARTS = ForgeParts(
+    GitLabForge, default_api_url, locate, webhook, head=head, origin=origin, stamped=stamped
+)

@@ -18,7 +18,7 @@ from tracker_git.core.forgekinds import FORGES, ForgeKind, forge_kind
 if TYPE_CHECKING:
     from tracker_git.forges.base import Forge
     from tracker_git.forges.detect import Located, RemoteUrl
-    from tracker_git.forges.webhook import Head, Reported
+    from tracker_git.forges.webhook import Head, Origin, Reported
 
 
 def _claims_nothing(url: RemoteUrl) -> bool:
@@ -26,6 +26,14 @@ def _claims_nothing(url: RemoteUrl) -> bool:
 
 
 def _no_head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
+    return None
+
+
+def _no_origin(headers: Mapping[str, str], data: dict[str, object]) -> Origin | None:
+    return None
+
+
+def _no_time(data: dict[str, object]) -> float | None:
     return None
 
 
@@ -41,7 +49,13 @@ class ForgeParts:
     know. webhook(headers, body): what a verified delivery reports, None for an event the
     relay does not handle; may raise forges.webhook.Refused. head(headers, body): the pull
     request whose head commit a delivery asks a commit status for (opened, edited, new
-    commits), None for any other event.
+    commits), None for any other event. origin(headers, body): who the pull request a
+    delivery is about comes from (its author's standing, a fork or not), None when the
+    delivery is about no pull request. stamped(body): the newest time the signed body states
+    (seconds since the epoch), None if it states none: how old a delivery is, whatever its
+    headers say. unsigned_event: the event header is not signed and a body can fit more
+    than one event, so the relay remembers every verified body, ignored ones too: the same
+    body under another header is then a duplicate.
     """
 
     client: type[Forge]
@@ -50,6 +64,9 @@ class ForgeParts:
     webhook: Callable[[Mapping[str, str], dict[str, object]], Reported | None]
     claims: Callable[[RemoteUrl], bool] = _claims_nothing
     head: Callable[[Mapping[str, str], dict[str, object]], Head | None] = _no_head
+    origin: Callable[[Mapping[str, str], dict[str, object]], Origin | None] = _no_origin
+    stamped: Callable[[dict[str, object]], float | None] = _no_time
+    unsigned_event: bool = False
 
 
 def parts(kind: str) -> ForgeParts:

@@ -5,6 +5,7 @@ and the defensive readers of untrusted JSON they share. Stdlib only; the relay
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,17 @@ class Head:
     title: str
     description: str
     link: str
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who a pull request comes from, as the delivery says (`PARTS.origin`). member: whether
+    the forge marks its author (and a review's author) a member or collaborator of the target
+    repository (None: the forge's delivery does not say); fork: whether its source branch lives in another
+    repository than the target (a deleted fork counts as a fork)."""
+
+    member: bool | None
+    fork: bool
 
 
 class BadPayload(Exception):
@@ -67,3 +79,34 @@ def text(data: object, *path: str) -> str:
 def bitbucket_draft(kind: str, pr: dict[str, object]) -> str:
     """Both Bitbucket variants: an opened pull request marked draft is the kind `draft`."""
     return "draft" if kind == "opened" and get(pr, "draft") is True else kind
+
+
+def same(a: object, b: object) -> bool:
+    """Two identifiers from a body are the same (and not missing)."""
+    return a is not None and a != "" and a == b
+
+
+def moment(value: object) -> float | None:
+    """A time a body states, as seconds since the epoch: ISO 8601 (`2019-05-15T15:20:33Z`,
+    `+1000` or `+10:00` offsets, GitLab's older `2013-12-03 17:23:34 UTC`) or milliseconds
+    since the epoch (Bitbucket Data Center's numbers); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) / 1000.0
+    if not isinstance(value, str) or not value or len(value) > 40:
+        return None
+    text = value.strip().replace(" UTC", "+00:00").replace("Z", "+00:00")
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.timestamp()
+
+
+def newest(*values: object) -> float | None:
+    """The newest of the times a body states (None: it states none)."""
+    times = [t for t in (moment(v) for v in values) if t is not None]
+    return max(times) if times else None

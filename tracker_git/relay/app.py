@@ -2,8 +2,10 @@
 
     POST /webhook           the forge is told by the delivery's headers
     POST /webhook/<forge>   github | gitlab | bitbucket-cloud | bitbucket-dc
-    GET  /healthz           200 "ok" when the queue database answers and the worker runs
-    GET  /metrics           Prometheus text format
+    GET  /healthz           200 "ok" when the queue database answers and can take a write
+                            and the worker runs, else 503 "not ok" (why: in the log)
+    GET  /metrics           Prometheus text format (the built-in server's metrics_listen:
+                            on an address of its own)
 
 A delivery must say its Content-Length (411), no more than max_body (413, decided before a
 byte of the body is read), and send its body within read_timeout seconds (408). It is
@@ -11,7 +13,9 @@ verified on its raw bytes before anything parses it (401 and nothing stored if a
 secret is missing or wrong), parsed (400 for JSON of any brokenness, a Bitbucket body that
 contradicts its event header), and, if it is a review event with issue keys, committed to the
 queue before the answer (202). Events the relay does not handle get a 2xx, so forges do not
-disable the hook. Each delivery is one log line (with log_format = "json", one JSON object
+disable the hook; so do outsiders' pull requests (events.outsider: no move, no status). A
+delivery whose signed body is older than replay_window is 400 (events.too_old). Storage
+trouble (the queue's `errors`: down, full, read-only) is 503 with Retry-After, never 500. Each delivery is one log line (with log_format = "json", one JSON object
 with its forge, event, delivery id, keys and result).
 
 Production: `gunicorn 'tracker_git.relay.app:create_app()'` with TRACKER_GIT_RELAY_CONFIG set
@@ -36,11 +40,16 @@ from tracker_git.relay import commitstatus, events, logs, verify
 from tracker_git.relay.config import FORGES, RelayConfig
 from tracker_git.relay.config import load as load_config
 from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue, transitions
-from tracker_git.relay.worker import Mover, Worker, beat, keep
+from tracker_git.relay.worker import REMEMBERED, Mover, Worker, beat, keep
 
 log = logs.logger()
 
 CONFIG_VARIABLE = "TRACKER_GIT_RELAY_CONFIG"
+# Set by the built-in server (tracker_git.relay.serve) in each request's environ: when the
+# whole request must have arrived (time.monotonic()), and which of its addresses it came to.
+DEADLINE = "tracker-git.deadline"
+LISTENER = "tracker-git.listener"
+RETRY_AFTER = 30  # seconds, in a 503 for storage trouble
 StartResponse = Callable[..., Any]
 _REASONS = {
     200: "OK",
@@ -69,6 +78,11 @@ _METRICS = (
         "verified deliveries with nothing to do (other events, no key, no status)",
     ),
     ("duplicate", "counter", "deliveries already received (same delivery id or same body)"),
+    (
+        "outsider",
+        "counter",
+        "deliveries about pull requests of outsiders or from forks: no move, no status",
+    ),
     ("queued", "counter", "issue moves stored in the queue"),
     ("applied", "counter", "issue moves Tracker accepted"),
     ("retried", "counter", "tries that failed and were scheduled again"),
@@ -97,6 +111,11 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
         if environ.get(name):
             headers[name.replace("_", "-").lower()] = str(environ[name])
     return headers
+
+
+def _reason(exc: BaseException) -> str:
+    """An error's first line (psycopg's carry the server's details on the next ones)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class Response(Exception):
@@ -180,11 +199,14 @@ class RelayApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", "")).rstrip("/") or "/"
         method = str(environ.get("REQUEST_METHOD", "GET"))
+        listener = environ.get(LISTENER)
         try:
             if path == "/healthz":
                 status, body, kind = self._health(method)
-            elif path == "/metrics":
+            elif path == "/metrics" and (listener == "metrics" or not self._metrics_apart(environ)):
                 status, body, kind = self._metrics(method)
+            elif listener == "metrics":
+                raise Response(404, "not found; this address serves /metrics and /healthz")
             elif path == "/webhook" or path.startswith("/webhook/"):
                 status, answer = self._webhook(method, path, environ)
                 body, kind = json.dumps(answer).encode(), "application/json"
@@ -193,28 +215,41 @@ class RelayApp:
         except Response as exc:
             status, kind = exc.status, "application/json"
             body = json.dumps({"error": exc.message}).encode()
-        except Exception:  # the database is gone or full, or a bug: the forge will retry
+        except self.queue.errors as exc:  # down, full, read-only: not ours to fix, say so
+            log.warning("relay: %s %s: the queue database failed: %s", method, path, _reason(exc))
+            status, kind = 503, "application/json"
+            body = b'{"error": "the queue database is unavailable; try again later"}'
+        except Exception:  # a bug: the forge will retry
             log.exception("relay: %s %s failed", method, path)
             status, kind = 500, "application/json"
             body = b'{"error": "internal error; see the relay\'s log"}'
         headers = [("Content-Type", kind), ("Content-Length", str(len(body)))]
+        if status == 503:
+            headers.append(("Retry-After", str(RETRY_AFTER)))
         if status == 405:
             headers.append(("Allow", "GET" if path in ("/healthz", "/metrics") else "POST"))
         start_response(f"{status} {_REASONS[status]}", headers)
         return [body]
+
+    def _metrics_apart(self, environ: Mapping[str, Any]) -> bool:
+        """/metrics is served on an address of its own (the built-in server's
+        metrics_listen), not on this one."""
+        return bool(self.config.metrics_listen) and environ.get(LISTENER) == "main"
 
     def _health(self, method: str) -> tuple[int, bytes, str]:
         if method not in ("GET", "HEAD"):
             raise Response(405, "use GET")
         try:
             self.queue.check()
-        except Exception as exc:
-            return 503, f"queue database unavailable: {exc}\n".encode(), "text/plain"
+        except Exception as exc:  # the reason goes to the log, not to whoever asks
+            log.warning("relay: /healthz: the queue database does not answer: %s", _reason(exc))
+            return 503, b"not ok\n", "text/plain"
         worker = self.ensure_worker()
         if worker is None:
-            return 200, b"ok (intake only: the worker runs in another process)\n", "text/plain"
+            return 200, b"ok\n", "text/plain"
         if not worker.alive():
-            return 503, b"worker thread not running\n", "text/plain"
+            log.warning("relay: /healthz: the worker thread is not running")
+            return 503, b"not ok\n", "text/plain"
         return 200, b"ok\n", "text/plain"
 
     def _metrics(self, method: str) -> tuple[int, bytes, str]:
@@ -235,20 +270,26 @@ class RelayApp:
 
     # -- deliveries -----------------------------------------------------------------
     def _read_body(self, environ: Mapping[str, Any]) -> bytes:
-        """The body, whose Content-Length must be given and within max_body before a byte is
-        read, received within read_timeout seconds (408), in pieces of at most 64 KiB."""
+        """The body, whose Content-Length (ASCII digits) must be given and within max_body
+        before a byte is read, received within read_timeout seconds (408; under the built-in
+        server, of the connection's start), in pieces of at most 64 KiB."""
         limit = self.config.max_body
         length_text = str(environ.get("CONTENT_LENGTH") or "").strip()
         if not length_text:
             raise Response(411, "a Content-Length header is required", "rejected")
-        if not length_text.isdigit():
+        if not (length_text.isascii() and length_text.isdigit()):
             raise Response(400, "Content-Length is not a number of bytes", "rejected")
         length = int(length_text)
         if length > limit:
             raise Response(413, f"the body is larger than {limit} bytes", "rejected")
         stream = environ["wsgi.input"]
         read = getattr(stream, "read1", None) or stream.read  # read1: whatever has come
-        deadline = time.monotonic() + self.config.read_timeout
+        deadline = min(
+            time.monotonic() + self.config.read_timeout, float(environ.get(DEADLINE, "inf"))
+        )
+        late = Response(
+            408, f"the body did not arrive within {self.config.read_timeout:g} s", "rejected"
+        )
         parts: list[bytes] = []
         left = length
         while left > 0:
@@ -257,16 +298,14 @@ class RelayApp:
                     raise TimeoutError
                 part: bytes = read(min(left, 65536))
             except TimeoutError:  # ours, or the server's socket timeout
-                raise Response(
-                    408,
-                    f"the body did not arrive within {self.config.read_timeout:g} s",
-                    "rejected",
-                ) from None
+                raise late from None
             except ConnectionError:  # the sender went away (a reset): no answer reaches it
                 raise Response(
                     400, "the connection was reset inside the body", "rejected"
                 ) from None
             if not part:
+                if time.monotonic() >= deadline:  # the server cut the late request short
+                    raise late
                 raise Response(400, "the body is shorter than its Content-Length", "rejected")
             parts.append(part)
             left -= len(part)
@@ -334,6 +373,14 @@ class RelayApp:
         known["delivery"] = delivery
         try:
             payload = events.decode(headers, body)
+            age = events.too_old(forge_name, payload, self.config.replay_window, self.clock())
+            if age is not None:
+                raise Response(
+                    400,
+                    f"the delivery is {age / 86400:.0f} days old, older than replay_window "
+                    f"({self.config.replay_window / 86400:g} days): refused as a possible replay",
+                    "rejected",
+                )
             event = events.review_event(
                 forge_name,
                 headers,
@@ -345,10 +392,16 @@ class RelayApp:
             )
         except events.BadPayload as exc:
             raise Response(400, str(exc), "rejected") from None
+        stranger = events.outsider(forge_name, headers, payload, forge.allow_forks)
+        if stranger:
+            self.queue.local.add("received", "outsider")
+            known["pr"] = event.pr if event is not None else ""
+            return 200, {"result": "outsider", "reason": stranger}
         status_task = self._status_task(forge_name, headers, payload)
         if event is None and status_task is None:
-            self.queue.local.add("received", "ignored")
-            return 200, {"result": "ignored", "reason": "not a review event the relay handles"}
+            return self._ignored(
+                forge_name, delivery, body, {"reason": "not a review event the relay handles"}
+            )
         tasks: list[NewTask] = [] if status_task is None else [status_task]
         answer: dict[str, object] = {}
         status = ""
@@ -363,11 +416,10 @@ class RelayApp:
         if status_task is not None:
             answer["commit_status"] = str(status_task.data["sha"])
         if not tasks:
-            self.queue.local.add("received", "ignored")
             reason = "no issue key found" if event and not event.keys else "no status"
             if event is not None and event.keys:
                 reason = f"no status for {event.kind}"
-            return 200, {"result": "ignored", "reason": reason, **answer}
+            return self._ignored(forge_name, delivery, body, {"reason": reason, **answer})
         accepted = Delivery(
             id=delivery,
             forge=forge_name,
@@ -386,6 +438,21 @@ class RelayApp:
         if status:
             queued["status"] = status
         return 202, queued
+
+    def _ignored(
+        self, forge: str, delivery: str, body: bytes, answer: dict[str, object]
+    ) -> tuple[int, dict[str, object]]:
+        """A verified delivery with nothing to do. Where the forge does not sign its event
+        header (Bitbucket Cloud) the body is remembered all the same, so that the same body
+        under another header (an "updated" sent again as "created") is a duplicate."""
+        if not parts(forge).unsigned_event:
+            self.queue.local.add("received", "ignored")
+            return 200, {"result": "ignored", **answer}
+        seen = Delivery(delivery, forge, "ignored", events.body_hash(forge, body))
+        if not self.queue.enqueue(seen, [], self.clock()):
+            return 200, {"result": "duplicate", "delivery": delivery, **answer}
+        self.queue.local.add("ignored")  # enqueue counted it received
+        return 200, {"result": "ignored", **answer}
 
     def _status_task(
         self, forge: str, headers: Mapping[str, str], payload: dict[str, object]
@@ -413,6 +480,7 @@ def new_worker(config: RelayConfig, queue: SqlQueue, make_mover: Callable[[], Mo
         resolutions=config.resolutions,
         on_start=lambda: check_workflow(config, make_mover()),
     )
+    worker.remember = max(config.replay_window, REMEMBERED) + 86400  # a day for clock skew
     worker.handlers[commitstatus.ACTION] = commitstatus.StatusSetter(config, make_mover)
     return worker
 

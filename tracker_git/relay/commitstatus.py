@@ -8,10 +8,13 @@ holds back a transition, and statuses of one commit are set in the order their d
 
 The worker then asks Tracker for the first key's issue and sets the status through the
 forge's status API (forges.base.Forge.set_commit_status):
-- success: "DEV-123: <summary>", linking to the issue;
-- failure: the title and branch carry no key, or Tracker has no such issue (404), linking
-  to the pull request.
-A forge or a Tracker that does not answer (or answers 5xx, 429, 401, 403) is tried again with
+- success: "DEV-123: <its status>", linking to the issue; never the summary, which anyone
+  who can see the pull request would read (on a public repository: anyone), unless the
+  forge's `status_summary` is on (private repositories);
+- failure: the title and branch carry no key, or Tracker has no such issue or does not let
+  the relay see it (404 and 403 read the same, so a status tells no outsider which keys
+  exist), linking to the pull request.
+A forge or a Tracker that does not answer (or answers 5xx, 429, 401) is tried again with
 the queue's backoff; a status the forge refuses for good (400, 404, 422) fails the task.
 """
 
@@ -50,7 +53,7 @@ class StatusSetter:
         self.make_reader = make_reader
         self._reader: object | None = None
 
-    def _status(self, payload: CommitStatusTask) -> Any:
+    def _status(self, payload: CommitStatusTask, summary: bool) -> Any:
         from tracker_git.forges import CommitStatus
         from tracker_git.http import ApiError
 
@@ -67,7 +70,7 @@ class StatusSetter:
         try:
             issue = reader.get_issue(keys[0])
         except ApiError as exc:
-            if exc.status != 404:
+            if exc.status not in (403, 404):
                 raise
             return CommitStatus(
                 "failure",
@@ -75,7 +78,8 @@ class StatusSetter:
                 link,
                 branch=branch,
             )
-        return CommitStatus("success", f"{issue.key}: {issue.summary}", issue.url, branch=branch)
+        shown = issue.summary if summary else issue.status_display
+        return CommitStatus("success", f"{issue.key}: {shown}", issue.url, branch=branch)
 
     def __call__(self, task: Task, fence: Callable[[], None]) -> None:
         from tracker_git import forges
@@ -85,7 +89,7 @@ class StatusSetter:
         forge = self.config.forges.get(payload.forge)
         if forge is None or not forge.token:
             raise OperationFailed(f"no token for {payload.forge} in the relay's configuration")
-        status = self._status(payload)
+        status = self._status(payload, forge.status_summary)
         owner, _, repo = payload.repository.rpartition("/")
         host = urlsplit(forge.api_url).hostname or ""
         remote = ForgeRemote(forge.name, host, forge.api_url, owner, repo, "")

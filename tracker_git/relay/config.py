@@ -7,7 +7,8 @@ that holds its secret, and the Tracker token comes from TRACKER_TOKEN or a file 
 Where the file is silent, `[statuses]`, `queues` and `[tracker]` come from the main
 configuration (built-in defaults, the service user's config.toml, TRACKER_* variables), with
 the repository-style file named by `base_config` layered in, so a relay can share a team's
-`.tracker-git.toml`.
+`.tracker-git.toml`; but never its `[tracker] api_url`: where the relay's own token goes is
+said by the relay's file or the service's environment only (`_service_api_url`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from tracker_git.relay.queue import is_postgres
 
 FORGES = forgekinds.KINDS
 KINDS = ("opened", "draft", "approved", "changes_requested", "merged", "declined")
+# Longer than any forge lets a delivery be sent again: GitHub.com 3 days, GitHub Enterprise
+# Server 7, GitLab's webhook log up to a month, Bitbucket Cloud's request history 12 hours.
+REPLAY_WINDOW = 30 * 86400
 _MAIN = "the main configuration's"
 T = TypeVar("T")
 
@@ -64,6 +68,17 @@ class Server(Section, name="server"):
     max_keys = number(20, "issue keys acted on per delivery; the rest are logged")
     read_timeout = number(10, "seconds to receive a request's body (408 after)")
     max_connections = number(64, "the built-in server's concurrent connections")
+    max_per_client = number(
+        16, "the built-in server's concurrent connections from one address (503 beyond)"
+    )
+    metrics_listen = text(
+        "", "HOST:PORT: the built-in server answers /metrics there only", "the main address"
+    )
+    replay_window = count(
+        REPLAY_WINDOW,
+        "seconds a delivery is remembered; one whose body is older is refused (0: no age check)",
+        "30 days",
+    )
     log_format = choice(("text", "json"), "text", "json: one object per line")
     worker = flag(
         True,
@@ -144,6 +159,10 @@ class ForgeKeys(Section, name="forges.NAME"):
     api_url = url(
         "", "the forge's API (for the token); default: the public service's", "the public API"
     )
+    allow_forks = flag(False, "act on pull requests from forks too (see docs/relay.md per forge)")
+    status_summary = flag(
+        False, "commit statuses show the issue's summary: for private repositories only"
+    )
 
 
 _SIGNING = ", ".join(row.kind for row in forgekinds.FORGES if row.signing_token)
@@ -182,6 +201,8 @@ class ForgeConfig:
     # The forge API token the relay sets commit statuses with ("": it sets none), and where.
     token: str = field(default="", repr=False)
     api_url: str = ""
+    allow_forks: bool = False  # act on pull requests from forks
+    status_summary: bool = False  # commit statuses carry the issue's summary
 
 
 @dataclass(frozen=True)
@@ -217,11 +238,14 @@ class RelayConfig:
     max_keys: int = 20  # issue keys acted on per delivery; the rest are logged
     read_timeout: float = 10.0  # seconds to receive a request's body (408 after)
     max_connections: int = 64  # the built-in server's concurrent connections
+    max_per_client: int = 16  # the built-in server's concurrent connections from one address
+    metrics_listen: str = ""  # HOST:PORT where the built-in server answers /metrics
     log_format: str = "text"  # or "json": one object per line
     branch_keys: bool = True  # take a key from the source branch's name
     worker: bool = True  # run the queue's worker in the serving process
     concurrency: int = 16  # moves a worker process applies at once
     resolutions: Mapping[str, str] = field(default_factory=dict)  # event kind -> resolution
+    replay_window: float = REPLAY_WINDOW  # a delivery older than this is refused (0: no check)
 
 
 def _flatten(data: Mapping[str, object], origin: str) -> dict[tuple[str, str], object]:
@@ -360,6 +384,8 @@ def _forges(
             max_age=max_age,
             token=token,
             api_url=api_url,
+            allow_forks=_value(flat, ForgeKeys.allow_forks.bound(section, "allow_forks")),
+            status_summary=_value(flat, ForgeKeys.status_summary.bound(section, "status_summary")),
         )
     if not forges:
         raise ConfigError(
@@ -382,6 +408,20 @@ def _main_config(
     return core_config.load(None, environ=environ, repo_file=path)
 
 
+def _service_api_url(
+    flat: dict[tuple[str, str], object], main: core_config.Config, environ: Mapping[str, str]
+) -> str:
+    """Where the relay's own Tracker token goes: the relay's file, else the service user's
+    config.toml, TRACKER_API_URL or the public API; never `base_config`, a repository's file
+    whoever can commit to it may change (its api_url is left unread)."""
+    if Tracker.api_url.path in flat:
+        return _value(flat, Tracker.api_url)
+    key = core_config.Tracker.api_url
+    if main.source(key) != "environment" and _value(flat, Top.base_config):
+        return core_config.load(None, environ=environ).value(key)
+    return main.value(key)
+
+
 def _token(
     flat: dict[tuple[str, str], object], origin: str, base_dir: str, environ: Mapping[str, str]
 ) -> str:
@@ -395,6 +435,19 @@ def _token(
             f"or name a file holding the service account's token in [tracker] token_file"
         )
     return token
+
+
+def _metrics_listen(value: str, origin: str) -> str:
+    """HOST:PORT ([HOST]:PORT for IPv6), or ""."""
+    if not value:
+        return ""
+    host, colon, port = value.rpartition(":")
+    if not colon or not host or not port.isascii() or not port.isdigit() or int(port) > 65535:
+        raise ConfigError(
+            f"{origin}: 'server.metrics_listen' must be HOST:PORT (such as 127.0.0.1:9101), "
+            f"not {value!r}"
+        )
+    return value
 
 
 def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -> RelayConfig:
@@ -424,7 +477,7 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
         key, main_key = Statuses.BY_NAME[kind], STATUS_DEFAULTS[kind]
         statuses[kind] = main_or_file(key, main_key) if main_key else _value(flat, key)
     main_tracker = core_config.Tracker
-    api_url = main_or_file(Tracker.api_url, main_tracker.api_url).rstrip("/")
+    api_url = _service_api_url(flat, main, environ).rstrip("/")
     if not api_url.startswith(("https://", "http://")):
         raise ConfigError(f"{origin}: 'tracker.api_url' must be an http(s) URL, not {api_url!r}")
     org_id = main_or_file(Tracker.org_id, main_tracker.org_id)
@@ -444,12 +497,15 @@ def parse(data: Mapping[str, object], origin: str, environ: Mapping[str, str]) -
         max_keys=max(1, int(_value(flat, Server.max_keys))),
         read_timeout=_value(flat, Server.read_timeout),
         max_connections=max(1, int(_value(flat, Server.max_connections))),
+        max_per_client=max(1, int(_value(flat, Server.max_per_client))),
+        metrics_listen=_metrics_listen(_value(flat, Server.metrics_listen), origin),
         log_format=_value(flat, Server.log_format),
         worker=_value(flat, Server.worker),
         concurrency=max(1, int(_value(flat, Server.concurrency))),
         resolutions={
             kind: value for kind in KINDS if (value := _value(flat, Resolutions.BY_NAME[kind]))
         },
+        replay_window=_value(flat, Server.replay_window),
         branch_keys=branch_keys is not False,
         queues=tuple(queues),
         statuses=statuses,

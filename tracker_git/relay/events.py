@@ -17,9 +17,17 @@ GitLab update whose `changes.draft` goes from true to false) is `opened`.
 Anything else (pings, pushes, comments, edits) is not an event here: `review_event` returns None.
 
 Bitbucket signs the body, not the X-Event-Key header, so where the body tells the event
-(Data Center: `eventKey`; Cloud: the pull request's `state` and the `approval` or
-`changes_request` object) a header that disagrees is refused (`Refused`): a captured signed
-"opened" body cannot be replayed as "merged".
+(Data Center: `eventKey`; Cloud: a `comment`, `approval` or `changes_request` object, else
+the pull request's `state`) a header that disagrees is refused (`Refused`): a captured signed
+"opened" body cannot be replayed as "merged". Bodies that fit two events are told apart by
+the intake remembering every Bitbucket Cloud body it verified (`PARTS.unsigned_event`).
+Who and when (one place for both, `outsider` and `too_old`): the relay acts only for a pull
+request whose author the forge marks as a member or collaborator (GitHub's
+`author_association`; the other forges' deliveries do not say, and a branch in the repository
+itself takes write access to push) and whose source is the repository itself, unless the
+forge's `allow_forks` is on. A delivery whose signed body states only times older than
+`[server] replay_window` is refused: its id may have been forgotten, so it could be a replay.
+
 Keys come from the title, the description (GitHub sends null, Bitbucket DC leaves the key
 out when empty) and the source branch, through tracker_git.core.keys.
 """
@@ -37,7 +45,15 @@ from tracker_git.core.keys import find_keys, key_from_branch
 from tracker_git.forges.registry import parts
 from tracker_git.forges.webhook import BadPayload, Refused
 
-__all__ = ["BadPayload", "Refused", "ReviewEvent", "detect_forge", "review_event"]
+__all__ = [
+    "BadPayload",
+    "Refused",
+    "ReviewEvent",
+    "detect_forge",
+    "outsider",
+    "review_event",
+    "too_old",
+]
 
 
 @dataclass(frozen=True)
@@ -153,3 +169,31 @@ def review_event(
         pr=reported.link,
         more_keys=max(0, len(keys) - max_keys),
     )
+
+
+def outsider(
+    forge: str, headers: Mapping[str, str], data: Mapping[str, object], allow_forks: bool
+) -> str:
+    """Why the relay does not act for the pull request a delivery is about; "" when it does
+    (or the delivery is about no pull request)."""
+    if forge not in KINDS:
+        return ""
+    found = parts(forge).origin(headers, dict(data))
+    if found is None:
+        return ""
+    if found.fork and not allow_forks:
+        return "the pull request comes from a fork (allow_forks is off)"
+    if found.member is False:
+        return "the pull request's author (or the review's) is not a member or collaborator"
+    return ""
+
+
+def too_old(forge: str, data: Mapping[str, object], window: float, now: float) -> float | None:
+    """How old (seconds) a delivery's signed body says it is, when that is more than
+    `window` (0: no limit); None when it is not (or states no time)."""
+    if not window or forge not in KINDS:
+        return None
+    stamped = parts(forge).stamped(dict(data))
+    if stamped is None or now - stamped <= window:
+        return None
+    return now - stamped

@@ -24,6 +24,7 @@ of its own: the tables are called deliveries, tasks, counters and meta.
 from __future__ import annotations
 
 import os
+import select
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -70,6 +71,18 @@ def _driver() -> Any:
     return psycopg
 
 
+def _dead(db: Any) -> bool:
+    """An idle connection the server has closed: marked so, or with something to read (an
+    idle session is sent nothing but the server's goodbye), found without a round trip."""
+    if db.closed or db.broken:
+        return True
+    try:
+        readable, _, _ = select.select([db.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 def _reason(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
@@ -86,6 +99,7 @@ class PostgresQueue(SqlQueue):
     def __init__(self, url: str) -> None:
         self._psycopg = _driver()
         super().__init__(url)
+        self.errors = (self._psycopg.Error, OSError)
         self._pool_lock = threading.Lock()
         self._idle: list[Any] = []
         self._pool_pid = os.getpid()
@@ -114,12 +128,19 @@ class PostgresQueue(SqlQueue):
             if self._pool_pid != os.getpid():  # a forked child: the parent's are not ours
                 self._idle, self._pool_pid = [], os.getpid()
             db = self._idle.pop() if self._idle else None
-        if db is None or db.closed or db.broken:
+        if db is not None and _dead(db):
+            db.close()  # the server ended it (a restart, a terminated session)
+            self._drop_idle()  # and most likely the others too
+            db = None
+        if db is None:
             db = self._connect()
         try:
             yield db
-        except BaseException:
+        except BaseException as exc:
             db.close()
+            if isinstance(exc, self._psycopg.OperationalError):
+                # The server went away or restarted: the idle ones are as dead as this one.
+                self._drop_idle()
             raise
         with self._pool_lock:
             if len(self._idle) < _POOL and self._pool_pid == os.getpid():
@@ -186,6 +207,14 @@ class PostgresQueue(SqlQueue):
         if listener is not None and self._listener_pid == os.getpid():
             with suppress(self._psycopg.Error):
                 listener.close()
+
+    def _drop_idle(self) -> None:
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+            mine = self._pool_pid == os.getpid()
+        for db in idle if mine else ():
+            with suppress(self._psycopg.Error):
+                db.close()
 
     def close(self) -> None:
         with self._pool_lock:

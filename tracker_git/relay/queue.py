@@ -197,6 +197,9 @@ class SqlQueue(ABC):
     skip_locked = ""  # PostgreSQL: FOR UPDATE SKIP LOCKED
     # The database's clock in seconds since the epoch (SQLite: this host's, to the ms).
     now_sql = "(julianday('now') - 2440587.5) * 86400.0"
+    # What the database raises when it is down, full, read-only or otherwise unusable: the
+    # intake answers 503 (try again later) for these, 500 for anything else (a bug).
+    errors: tuple[type[BaseException], ...] = (OSError,)
     # Set in a process whose work is added by other processes only (`--worker-only`): then an
     # idle SQLite worker looks for their commits (PostgreSQL's NOTIFY reaches every process).
     watch_others = False
@@ -653,9 +656,14 @@ class SqlQueue(ABC):
             )
 
     def check(self) -> None:
-        """Raise if the database cannot be read (for /healthz)."""
+        """Raise if the database cannot be read, or cannot take a write (for /healthz)."""
         with self.reading() as db:
             self.run(db, "SELECT 1 FROM counters LIMIT 1").fetchall()
+        self.check_room()
+
+    def check_room(self) -> None:
+        """Raise if the storage cannot take a write (a full or read-only disk)."""
+        return
 
 
 def open_queue(database: str) -> SqlQueue:

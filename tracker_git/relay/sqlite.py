@@ -88,6 +88,9 @@ CREATE INDEX IF NOT EXISTS tasks_issue ON tasks(issue, state, id);
 CREATE INDEX IF NOT EXISTS tasks_claimed ON tasks(claimed_by) WHERE claimed_by IS NOT NULL;
 """
 _PRIVATE = 0o600
+# Less free space than this in the database's folder and /healthz says not ok: a delivery
+# would fail to commit (an accepted one is at most max_body, 1 MiB by default, plus its WAL).
+LOW_SPACE = 4 * 1024 * 1024
 _LOOK = 0.02  # seconds between looks for other processes' commits while waiting
 
 
@@ -100,8 +103,14 @@ def _create_private(path: str) -> None:
         os.close(fd)
 
 
+class StorageFull(OSError):
+    """The disk holding the queue is full or read-only."""
+
+
 class SqliteQueue(SqlQueue):
     """One SQLite file; a connection per thread (and per process, after a fork)."""
+
+    errors = (sqlite3.Error, OSError)
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
@@ -191,7 +200,12 @@ class SqliteQueue(SqlQueue):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
+            try:
+                db.execute("COMMIT")
+            except BaseException:  # a full disk: never leave the connection in a transaction
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
         if durable:
             self._sync(seq)
 
@@ -248,6 +262,15 @@ class SqliteQueue(SqlQueue):
             finally:
                 os.close(fd)
             return
+
+    def check_room(self) -> None:
+        folder = os.path.dirname(os.path.abspath(self.path))
+        stat = os.statvfs(folder)
+        if stat.f_flag & os.ST_RDONLY or not os.access(self.path, os.W_OK):
+            raise StorageFull(f"{folder} is read-only")
+        if stat.f_bavail * stat.f_frsize < LOW_SPACE:
+            free = stat.f_bavail * stat.f_frsize // 1024
+            raise StorageFull(f"{folder} has {free} KiB free")
 
     def wait(self, timeout: float) -> None:
         """Until this process wakes us (its intake accepted a delivery) or `timeout` passes;

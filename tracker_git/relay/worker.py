@@ -59,6 +59,7 @@ _TRANSIENT = {401, 403, 408, 409, 412, 425, 429}
 RECORD_TRIES = 3
 # The longest pool-wide pause a 429's Retry-After may ask for (an hour's would stall the relay).
 MAX_PAUSE = 300.0
+REMEMBERED = 7 * 86400  # seconds delivery ids are kept, at least
 
 
 class Mover(Protocol):
@@ -157,6 +158,7 @@ class Worker:
         self._room = threading.Condition()
         self._paused_until = 0.0  # time.monotonic(): the whole pool waits (429)
         self._last_prune = 0.0
+        self.remember: float = REMEMBERED  # seconds a delivery's id and body hash are kept
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(self.concurrency, "tracker-git-relay-apply")
@@ -277,8 +279,9 @@ class Worker:
         now = self.clock()
         if now - self._last_prune > 3600:
             self._last_prune = now
-            # Keep delivery ids at least as long as a forge keeps retrying: a week.
-            self.queue.prune(now - max(7 * 86400, 2 * self.retry.give_up))
+            # Keep delivery ids at least as long as a forge redelivers (the relay's
+            # replay_window) and as events are retried.
+            self.queue.prune(now - max(self.remember, 2 * self.retry.give_up))
         free = self._room_for()
         self._gate()
         if self._stop.is_set() or free <= 0:
