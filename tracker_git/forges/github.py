@@ -189,7 +189,7 @@ def head(headers: Mapping[str, str], data: dict[str, object]) -> Head | None:
     )
 
 
-# author_association values of people with rights in the repository (forges.md §1.5).
+# author_association values of people with rights in the repository (docs/relay.md, per forge).
 _MEMBERS = ("OWNER", "MEMBER", "COLLABORATOR")
 
 
