@@ -23,9 +23,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from tracker_git.core import git, output
 from tracker_git.core.errors import OperationFailed
+from tracker_git.core.forgekinds import HOST_TOKEN, TOKEN_HOST
 
 ISSUE = "DEMO-1"
 REPO = "demo/app"
@@ -245,7 +247,9 @@ def _environment(work: str, sandbox: Any, forge: Any) -> dict[str, str]:
         "TRACKER_API_URL": sandbox.url,
         "TRACKER_TOKEN": sandbox.token,
         "TRACKER_ORG_ID": sandbox.org_id,
-        "GH_TOKEN": forge.token,
+        # The emulator is a self-hosted server to the tool: a token bound to its host.
+        HOST_TOKEN: forge.token,
+        TOKEN_HOST: urlsplit(forge.url).netloc,
         "TRACKER_GIT_FORGE_API_URL": forge.url,
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",  # never the user's keyring
         "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,

@@ -118,13 +118,14 @@ def _bitbucket_texts(source: Source, config: Config) -> Source:
     from tracker_git import forges, secrets
 
     remote = forges.detect(f"https://bitbucket.org/{source.repository}.git", config)
-    if secrets.forge_variable(remote.kind) is None:
+    if secrets.forge_variable(remote.api_url) is None:
         output.info(
-            "note: Bitbucket Pipelines does not give the pull request's title; set the "
-            "BITBUCKET_TOKEN secret to check it too (checking the branch and commits only)"
+            "note: Bitbucket Pipelines does not give the pull request's title; "
+            f"{secrets.forge_token_advice(remote.api_url)} as a secured variable to check it "
+            "too (checking the branch and commits only)"
         )
         return source
-    token = secrets.forge_token(remote.kind, remote.host) or ""
+    token = secrets.forge_token(remote.kind, remote.api_url) or ""
     pr = forges.client_for(remote, token).get(int(source.number))
     return override(source, title=pr.title, description=pr.body)
 
