@@ -563,6 +563,25 @@ def test_one_http_stack() -> None:
             assert "ipaddress" not in imported_names(path), path
 
 
+# Who reads a file by a path that a repository may name: the configuration files themselves,
+# our own trust file, and core/repofile.py, the one rule for files a repository's settings
+# name ([pr] template, a release template): only files git tracks.
+BOUNDED_READERS = {
+    PACKAGE / "core" / "config.py",
+    PACKAGE / "trust.py",
+    PACKAGE / "core" / "repofile.py",
+}
+
+
+def test_a_file_a_repository_names_is_read_through_one_rule() -> None:
+    for path in python_files(PACKAGE):
+        used = calls_and_keywords(path)
+        if path not in BOUNDED_READERS:
+            readers = {"read_bounded", "config.read_bounded", "configuration.read_bounded"}
+            assert not readers & used, f"{path}: read a repository's file with repofile"
+    assert "repofile.read_tracked" in calls_and_keywords(PACKAGE / "pr" / "template.py")
+
+
 # The modules that declare a configuration file's schema and read its raw values.
 CONFIG_MODULES = {
     "tracker_git.core.config",

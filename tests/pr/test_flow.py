@@ -306,6 +306,7 @@ def test_repository_template_and_title_pattern(setup: Setup) -> None:
     (setup.repo / ".tracker-git.toml").write_text(
         '[pr]\ntemplate = ".github/pr.md"\ntitle = "[{key}] {summary}"\n[statuses]\nreview = ""\n'
     )
+    git(setup.repo, "add", ".github/pr.md")  # a template must be a file git tracks
     result = setup.run("--no-edit")
     assert result.returncode == 0, result.stderr
     pr = setup.open_prs()[0]

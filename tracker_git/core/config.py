@@ -313,17 +313,20 @@ def read_bounded(
     tree: str | None = None,
     limit: int = MAX_FILE_BYTES,
     what: str = "a configuration file",
+    follow: bool = True,
 ) -> bytes:
     """The bytes of a file we were told to read, or ConfigError naming it. Only a regular
     file of at most `limit` bytes is read (a symlink to /dev/zero or a FIFO in a cloned
     repository must not hang or exhaust a hook); with `tree` (the work tree the file belongs
-    to) the path, symlinks resolved, must stay inside it."""
+    to) the path, symlinks resolved, must stay inside it; without `follow`, a symlink as the
+    last part is refused."""
     import stat
 
     if tree is not None and not inside(path, tree):
         raise ConfigError(f"{path}: points out of the work tree; {what} must be in the repository")
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        nofollow = 0 if follow else getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | nofollow)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file; {missing}") from None
     except OSError as exc:
