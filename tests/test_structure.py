@@ -66,7 +66,7 @@ LAYERS: dict[str, str] = {
     "account": "core forges secrets tracker trust userconfig",  # login/logout/whoami, connect
     "issue": "account core gitcli secrets tracker",  # the issue a command is about: start, stand
     "pr": "account core forges resources secrets tracker trust",  # `git tracker pr`
-    "cigate": "core forges online secrets",  # the pull request gate, in CI
+    "cigate": "core forges online secrets trust",  # the pull request gate, in CI
     "relay": "core forges http psycopg secrets tracker",  # the webhook service
     "fakes": "core",  # the fake-server framework under the sandbox and the emulators
     "sandbox": "fakes",  # the local Tracker: never our client (it must not share its mistakes)
@@ -580,6 +580,71 @@ def test_a_file_a_repository_names_is_read_through_one_rule() -> None:
             readers = {"read_bounded", "config.read_bounded", "configuration.read_bounded"}
             assert not readers & used, f"{path}: read a repository's file with repofile"
     assert "repofile.read_tracked" in calls_and_keywords(PACKAGE / "pr" / "template.py")
+
+
+# Who reads the addresses of [tracker] and [forge] (`config.tracker.api_url`,
+# `config.forge.api_url`): trust judges them (trust.repository_file: whatever copy of a
+# repository's file set them), detect records where [forge] api_url came from, and the rest
+# read them only after trust.check_tracker / check_forge or to show them. A new reader is a
+# change here, made after it asks trust. The relay reads its own file's (relay/config.py).
+API_URL_READERS = {
+    PACKAGE / "trust.py",
+    PACKAGE / "forges" / "detect.py",
+    PACKAGE / "secrets.py",  # the keyring entry's name, for a destination already judged
+    PACKAGE / "online.py",  # scope (a cache key), and _ask_tracker after check_tracker
+    PACKAGE / "account.py",  # login/whoami after check_tracker; save the command line's
+    PACKAGE / "commands" / "open.py",  # a browser link: no token goes there
+    PACKAGE / "commands" / "doctor.py",  # after check_tracker
+    PACKAGE / "commands" / "trust.py",  # shows what trust records
+}
+# Where the question "did a repository's file set this address" may be asked, as
+# config.source(<...>.api_url): trust alone, and detect, which hands the answer to trust.
+API_URL_SOURCE_ASKERS = {
+    PACKAGE / "trust.py",
+    PACKAGE / "forges" / "detect.py",
+    PACKAGE / "account.py",
+}  # account: "command line" only, to save it
+
+
+def api_url_reads(path: Path) -> tuple[bool, bool]:
+    """Whether the file reads `<x>.tracker.api_url` / `<x>.forge.api_url`, and whether it
+    asks `.source(<...>.api_url)`."""
+    reads = asks = False
+    for node in ast.walk(syntax_tree(path)):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "api_url"
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr in ("tracker", "forge")
+        ):
+            reads = True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "source"
+            and any(isinstance(a, ast.Attribute) and a.attr == "api_url" for a in node.args)
+        ):
+            asks = True
+    return reads, asks
+
+
+def test_addresses_are_read_only_where_trust_judges_them() -> None:
+    for path in python_files(PACKAGE):
+        if PACKAGE / "relay" in path.parents:
+            continue  # the relay's own file and settings (relay/config.py)
+        reads, asks = api_url_reads(path)
+        assert not reads or path in API_URL_READERS, f"{path}: ask tracker_git.trust first"
+        assert not asks or path in API_URL_SOURCE_ASKERS, f"{path}: use trust.repository_file"
+
+
+def test_the_address_checker_sees_reads_and_questions(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("u = cfg.tracker.api_url\n")
+    assert api_url_reads(sample) == (True, False)
+    sample.write_text("s = cfg.source(config.Forge.api_url)\n")
+    assert api_url_reads(sample) == (False, True)
+    sample.write_text("u = remote.api_url\n")
+    assert api_url_reads(sample) == (False, False)
 
 
 # The modules that declare a configuration file's schema and read its raw values.

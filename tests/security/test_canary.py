@@ -67,6 +67,8 @@ STEPS = [
     Step("comment", ("comment", "canary run", "DEMO-1")),
     Step("stand", ("stand", "https://stand.example.com/1", "DEMO-1")),
     Step("check", ("check", "branch", "DEMO-999-x")),
+    # The CI gate asks Tracker with the token too (the base commit's config: main's).
+    Step("check", ("check", "pr", "--base", "main", "--title", "DEMO-1: canary", "--online")),
     # The user's own `git commit` (skipped in the TRACKER_TOKEN run: there the user's shell
     # hands the token to git, not us); the hooks ask Tracker with the keyring's token.
     Step("hooks", ("GIT", "commit", "-q", "--allow-empty", "-m", "hooked"), needs_keyring=True),

@@ -99,8 +99,12 @@ def _since_at_hand(config: Config, remote: str, cwd: str | None) -> None:
 def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[Verdict]:
     """An "issue" verdict per referenced key Tracker does not know. Strict, with the
     Tracker timeout: when Tracker cannot be asked, that is an error, not a pass."""
+    from tracker_git import trust
     from tracker_git.online import verify_keys
 
+    # The base commit's file is the repository's too: its address needs trust like the work
+    # tree's (exit 2), before the token is read; verify_keys alone would skip with a note.
+    trust.check_tracker(config)
     strict = config.replace(
         {Hooks.strict: True, Hooks.timeout: config.tracker.timeout}, "check pr --online"
     )
@@ -115,7 +119,7 @@ def _bitbucket_texts(source: Source, config: Config) -> Source:
     """Bitbucket Pipelines has no title variable: ask the API when BITBUCKET_TOKEN is set."""
     if source.title is not None or not source.number.isdigit() or not source.repository:
         return source
-    from tracker_git import forges, secrets
+    from tracker_git import forges, secrets, trust
 
     remote = forges.detect(f"https://bitbucket.org/{source.repository}.git", config)
     if secrets.forge_variable(remote.api_url) is None:
@@ -125,6 +129,7 @@ def _bitbucket_texts(source: Source, config: Config) -> Source:
             "too (checking the branch and commits only)"
         )
         return source
+    trust.check_forge(remote, config)  # the base commit's [forge] api_url, before the token
     token = secrets.forge_token(remote.kind, remote.api_url) or ""
     pr = forges.client_for(remote, token).get(int(source.number))
     return override(source, title=pr.title, description=pr.body)

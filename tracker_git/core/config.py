@@ -163,6 +163,7 @@ class Config:
         "hooks",
         "pr",
         "queues",
+        "repo_file",
         "repo_root",
         "stand",
         "statuses",
@@ -179,6 +180,10 @@ class Config:
     forge: Forge
     queues: tuple[str, ...]
     repo_root: str | None
+    # The repository's file as read: the work tree's .tracker-git.toml, or a copy of it (the
+    # base commit's in CI, the relay's base_config); None when none was read. Whatever copy,
+    # its values are a repository's (tracker_git.trust judges them).
+    repo_file: str | None
     _values: dict[tuple[str, str], object]
     _sources: dict[tuple[str, str], str]
 
@@ -187,6 +192,7 @@ class Config:
         values: Mapping[tuple[str, str], object],
         sources: Mapping[tuple[str, str], str],
         repo_root: str | None,
+        repo_file: str | None = None,
     ) -> None:
         """`values`: valid values of every key (`load` makes them)."""
         values = {path: normal(SCHEMA[path], value) for path, value in values.items()}
@@ -194,6 +200,7 @@ class Config:
         init(self, "_values", values)
         init(self, "_sources", dict(sources))
         init(self, "repo_root", repo_root)
+        init(self, "repo_file", repo_file)
         for section in SECTIONS:
             init(self, section.NAME or "top", section(values))
         init(self, "queues", tuple(queue.upper() for queue in self.top.queues))
@@ -221,7 +228,7 @@ class Config:
         for key, value in changes.items():
             values[key.path] = value
             sources[key.path] = origin
-        return Config(values, sources, self.repo_root)
+        return Config(values, sources, self.repo_root, self.repo_file)
 
 
 _NOT_FILES = ("default", "environment", "command line", "prompt")
@@ -379,8 +386,8 @@ def load(
     if repo_file:
         layers.append((repo_file, read_file(repo_file)))
     elif repo_root:
-        repo_path = os.path.join(repo_root, REPO_FILE)
-        layers.append((repo_path, read_file(repo_path, tree=repo_root)))
+        repo_file = os.path.join(repo_root, REPO_FILE)
+        layers.append((repo_file, read_file(repo_file, tree=repo_root)))
     layers.append(("environment", from_environment(environ)))
     if overrides:
         layers.append(("command line", {key.path: value for key, value in overrides.items()}))
@@ -390,4 +397,4 @@ def load(
         for path, value in layer.items():
             values[path] = value
             sources[path] = origin
-    return Config(values, sources, repo_root)
+    return Config(values, sources, repo_root, repo_file)
