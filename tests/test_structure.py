@@ -58,7 +58,7 @@ LAYERS: dict[str, str] = {
     "userconfig": "core",  # writes the user config file (login --save-org)
     "secrets": "core keyring",  # tokens: the environment and the keyring
     "trust": "core forges notify",  # where tokens may go (forges, notify: types and a lazy read)
-    "http": "core requests",  # the one HTTP stack: session, retries, pages, the loopback rule
+    "http": "core requests urllib3",  # the one HTTP stack: session, retries, pages, links
     "tracker": "core http requests",  # the Tracker API client, nothing above it
     "forges": "core http requests",  # the forge clients
     "notify": "core http requests secrets",  # alerts as code: Tracker triggers, messengers
@@ -561,6 +561,12 @@ def test_one_http_stack() -> None:
             assert offending(imported_names(path), ("requests.Session", "requests.adapters")) == []
         if path != PACKAGE / "core" / "loopback.py":
             assert "ipaddress" not in imported_names(path), path
+        # Where a link (a Location, a next page) leads is one rule: http.follow_link, which
+        # reads it with the HTTP library's own parser too.
+        if path != http:
+            assert "urljoin" not in calls_and_keywords(path), path
+            assert offending(imported_names(path), ("urllib3",)) == [], path
+    assert {"follow_link", "library_origin"} <= calls_and_keywords(http)
 
 
 # Who reads a file by a path that a repository may name: the configuration files themselves,
