@@ -588,6 +588,51 @@ def test_a_file_a_repository_names_is_read_through_one_rule() -> None:
     assert "repofile.read_tracked" in calls_and_keywords(PACKAGE / "pr" / "template.py")
 
 
+# Who creates folders: core/paths.make_folder alone (never world-writable, whatever the
+# umask); the relay's queue folder is the relay's (relay/sqlite.py, 0700).
+FOLDER_MAKERS = {PACKAGE / "core" / "paths.py", PACKAGE / "relay" / "sqlite.py"}
+
+
+def test_folders_are_made_by_one_function() -> None:
+    for path in python_files(PACKAGE):
+        if path not in FOLDER_MAKERS:
+            used = calls_and_keywords(path)
+            assert not {"os.makedirs", "os.mkdir", "makedirs", "mkdir"} & used, path
+            assert ".mkdir(" not in path.read_text(encoding="utf-8"), path
+
+
+def file_writes(path: Path) -> list[int]:
+    """Lines where `open(...)` is called with a writing mode ("w", "a", "x", "+")."""
+    found = []
+    for node in ast.walk(syntax_tree(path)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "open"
+        ):
+            modes = [a for a in node.args[1:2]] + [
+                k.value for k in node.keywords if k.arg == "mode"
+            ]
+            for mode in modes:
+                if isinstance(mode, ast.Constant) and set(str(mode.value)) & set("wax+"):
+                    found.append(node.lineno)
+    return found
+
+
+def test_the_commands_write_into_the_work_tree_through_one_function() -> None:
+    """A command writes a file of the work tree (init's .tracker-git.toml and
+    .pre-commit-config.yaml) with core/paths.write_in_work_tree, which refuses symlinks."""
+    for path in python_files(PACKAGE / "commands"):
+        assert file_writes(path) == [], f"{path}: use paths.write_in_work_tree"
+    assert "paths.write_in_work_tree" in calls_and_keywords(PACKAGE / "commands" / "init.py")
+
+
+def test_the_write_checker_sees_modes(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('open(p, "w")\nopen(p, mode="ab")\nopen(p, "rb")\nopen(p)\n')
+    assert file_writes(sample) == [1, 2]
+
+
 # Who reads the addresses of [tracker] and [forge] (`config.tracker.api_url`,
 # `config.forge.api_url`): trust judges them (trust.repository_file: whatever copy of a
 # repository's file set them), detect records where [forge] api_url came from, and the rest

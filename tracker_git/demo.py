@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from tracker_git.core import git, output
+from tracker_git.core import git, output, paths
 from tracker_git.core.errors import OperationFailed
 from tracker_git.core.forgekinds import HOST_TOKEN, TOKEN_HOST
 
@@ -227,7 +227,7 @@ def _git(cwd: str, env: dict[str, str], *args: str) -> None:
 
 def _environment(work: str, sandbox: Any, forge: Any) -> dict[str, str]:
     home = os.path.join(work, "home")
-    os.makedirs(home)
+    paths.make_folder(home)
     gitconfig = os.path.join(home, ".gitconfig")
     with open(gitconfig, "w", encoding="utf-8") as f:
         f.write(

@@ -14,7 +14,7 @@ import sys
 from tracker_git import cache
 from tracker_git.core import output
 from tracker_git.core.config import Config
-from tracker_git.core.errors import CheckFailed, TrackerGitError
+from tracker_git.core.errors import CheckFailed, ConfigError, TrackerGitError
 
 # Only what a warm cache needs is imported at the top: threading, typing and urllib cost a
 # third of a warm hook, and are needed only when Tracker is asked.
@@ -72,7 +72,8 @@ def verify_keys(keys: list[str], config: Config) -> list[str]:
 
 
 class Untrusted(Exception):
-    """The repository's file names a Tracker address the user has not trusted."""
+    """The Tracker address cannot be used: a repository's file names one the user has not
+    trusted, or the address is malformed. Either way the check is skipped with a note."""
 
 
 def _untrusted(where: str, reason: str) -> None:
@@ -117,12 +118,13 @@ def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
 
     limit = config.hooks.timeout
     try:
+        # The address first: a malformed or untrusted one is a note, never a blocked commit
+        # (not even with [hooks] strict), and no token is read for it.
+        api = check_api_url(config.tracker.api_url)
         trust.check_tracker(config)
-    except trust.Untrusted as exc:
+    except ConfigError as exc:
         raise Untrusted(str(exc)) from None
     try:
-        # Before the keyring: a token is never even read for an address it must not go to.
-        api = check_api_url(config.tracker.api_url)
         token = secrets.tracker_token(config, timeout=limit)
     except TrackerGitError as exc:
         raise Unreachable(str(exc)) from None

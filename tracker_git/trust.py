@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from tracker_git.core import config as configuration
 from tracker_git.core import paths
 from tracker_git.core.errors import ConfigError, OperationFailed
-from tracker_git.core.loopback import same_origin, server
+from tracker_git.core.loopback import readable, same_origin, server
 
 if TYPE_CHECKING:
     from tracker_git.core.config import Config
@@ -64,6 +64,8 @@ class Destination:
 
     @property
     def host(self) -> str:
+        if not readable(self.url):
+            return ascii(self.url)
         return urlsplit(self.url).netloc.rpartition("@")[2] or self.url
 
 
@@ -231,7 +233,14 @@ def untrusted(root: str, destinations: list[Destination | None]) -> list[Destina
 
 
 def require(root: str, destinations: list[Destination | None]) -> None:
-    """Untrusted for the first destination not trusted; nothing when all are allowed."""
+    """Untrusted for the first destination not trusted; nothing when all are allowed. An
+    address Python cannot read (a fullwidth slash) is a ConfigError first, in one line."""
+    for destination in destinations:
+        if destination is not None and not readable(destination.url):
+            raise ConfigError(
+                f"{destination.file}: {destination.setting} {ascii(destination.url)[:120]} is "
+                "not an address (it holds characters no URL may); fix it (nothing was sent)"
+            )
     missing = untrusted(root, destinations)
     if missing:
         raise Untrusted(missing[0], root)

@@ -7,7 +7,7 @@ import os
 from collections import Counter
 
 from tracker_git import about, precommit
-from tracker_git.core import config, git, gitstate, keys, output
+from tracker_git.core import config, git, gitstate, keys, output, paths
 from tracker_git.core.errors import OperationFailed
 from tracker_git.core.schema import toml_value
 
@@ -78,7 +78,11 @@ queues = [{listed}]
 def run(args: argparse.Namespace) -> int:
     state = gitstate.read_state()
     path = os.path.join(state.toplevel, config.REPO_FILE)
-    if os.path.exists(path) and not args.force:
+    # Before "--force", which must not follow one, and before anything is written.
+    paths.refuse_links(state.toplevel, path)
+    if args.pre_commit:
+        paths.refuse_links(state.toplevel, os.path.join(state.toplevel, PRE_COMMIT_FILE))
+    if os.path.lexists(path) and not args.force:
         raise OperationFailed(f"{path} exists already; edit it, or run 'git tracker init --force'")
     if args.queues:
         queues = [q.strip().upper() for q in args.queues.split(",") if q.strip()]
@@ -87,11 +91,9 @@ def run(args: argparse.Namespace) -> int:
             raise OperationFailed(f"queue keys are Latin letters only, not {', '.join(bad)}")
     else:
         queues = guess_queues(state.toplevel)
-    with open(path, "w", encoding="utf-8") as f:
-        guessed = not args.queues and bool(queues)
-        f.write(
-            config_text(queues, git.commit("HEAD", state.toplevel), about.project_url(), guessed)
-        )
+    guessed = not args.queues and bool(queues)
+    text = config_text(queues, git.commit("HEAD", state.toplevel), about.project_url(), guessed)
+    paths.write_in_work_tree(state.toplevel, path, text)
     config.read_file(path)  # what we wrote must load
     output.info(f"wrote {path}" + (f" (queues: {', '.join(queues)})" if queues else ""))
     url, version = about.project_url(), about.version()
@@ -105,12 +107,11 @@ def run(args: argparse.Namespace) -> int:
         )
         output.result(precommit.local_snippet(url, version).rstrip())
         output.info("or, without pre-commit: git tracker hooks install")
-    elif os.path.exists(pre_commit):
+    elif os.path.lexists(pre_commit):
         raise OperationFailed(
             f"{pre_commit} exists; merge the snippet printed by 'git tracker init --force' by hand"
         )
     else:
-        with open(pre_commit, "w", encoding="utf-8") as f:
-            f.write(snippet)
+        paths.write_in_work_tree(state.toplevel, pre_commit, snippet)
         output.info(f"wrote {pre_commit}; now run: pre-commit install")
     return 0
