@@ -111,17 +111,27 @@ def _load_site() -> None:
         _site_loaded = True
 
 
+def check_address(config: Config) -> str:
+    """Tracker's API address, when it is one and allowed (trust); ConfigError in one line
+    otherwise. The hooks turn that into a note; `check pr --online` (a gate) into exit 2."""
+    _load_site()
+    from tracker_git import trust
+    from tracker_git.http import check_api_url
+
+    api = check_api_url(config.tracker.api_url)
+    trust.check_tracker(config)
+    return api
+
+
 def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
     _load_site()
-    from tracker_git import secrets, trust
-    from tracker_git.http import check_api_url
+    from tracker_git import secrets
 
     limit = config.hooks.timeout
     try:
         # The address first: a malformed or untrusted one is a note, never a blocked commit
         # (not even with [hooks] strict), and no token is read for it.
-        api = check_api_url(config.tracker.api_url)
-        trust.check_tracker(config)
+        api = check_address(config)
     except ConfigError as exc:
         raise Untrusted(str(exc)) from None
     try:

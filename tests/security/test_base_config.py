@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from testing.fixtures_forges import bound_token
 from testing.repos import git
 from testing.servers import SandboxHandle, run_attacker
@@ -72,3 +74,23 @@ def test_the_bitbucket_paths_base_forge_address_needs_trust(upstream: Upstream) 
         assert "[forge] api_url" in proc.stderr or "forge.api_url" in proc.stderr, proc.stderr
         assert "git tracker trust" in proc.stderr and CANARY not in proc.stderr
     assert attacker.seen == []
+
+
+@pytest.mark.parametrize(
+    ("api_url", "why"),
+    [
+        ("https://api.tracker.yandex.net\uff0fv3", "not an address"),
+        ("ftp://tracker.example.test", "not an http(s) address"),
+    ],
+)
+def test_a_malformed_base_address_fails_the_gate_in_one_line(
+    upstream: Upstream, sandbox: SandboxHandle, api_url: str, why: str
+) -> None:
+    """A hook notes a malformed address and goes on; the gate (strict) stops on it."""
+    base_says(upstream, f"[tracker]\napi_url = '{api_url}'\n")
+    upstream.branch("DEMO-1-x", "DEMO-1: exists")
+    git(upstream.work, "checkout", "-q", "DEMO-1-x")
+    env = {k: v for k, v in sandbox.env.items() if k != "TRACKER_API_URL"}
+    proc = check_pr(upstream.work, env, "--base", "main", "--title", "DEMO-1: t", "--online")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.count("\n") == 1 and why in proc.stderr, proc.stderr

@@ -99,12 +99,12 @@ def _since_at_hand(config: Config, remote: str, cwd: str | None) -> None:
 def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[Verdict]:
     """An "issue" verdict per referenced key Tracker does not know. Strict, with the
     Tracker timeout: when Tracker cannot be asked, that is an error, not a pass."""
-    from tracker_git import trust
-    from tracker_git.online import verify_keys
+    from tracker_git.online import check_address, verify_keys
 
-    # The base commit's file is the repository's too: its address needs trust like the work
-    # tree's (exit 2), before the token is read; verify_keys alone would skip with a note.
-    trust.check_tracker(config)
+    # The base commit's file is the repository's too: its address must be one and need trust
+    # like the work tree's (exit 2), before the token is read; verify_keys, made for hooks,
+    # would only skip with a note.
+    check_address(config)
     strict = config.replace(
         {Hooks.strict: True, Hooks.timeout: config.tracker.timeout}, "check pr --online"
     )
