@@ -6,6 +6,8 @@ requests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from testing.servers import run_attacker
@@ -39,34 +41,34 @@ def hidden(attacker: str, forge: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("index", range(6))
-def test_a_redirect_read_two_ways_is_not_followed(index: int) -> None:
-    with run_attacker() as attacker:
-        box: dict[str, str] = {}
+def as_redirect(link: str) -> tuple[int, dict[str, str], bytes]:
+    return 302, {"Location": link}, b""
 
-        def redirect(path: str) -> tuple[int, dict[str, str], bytes]:
-            return 302, {"Location": hidden(attacker.url, box["url"])[index]}, b""
 
-        with run_attacker(redirect) as forge:
-            box["url"] = forge.url
-            with pytest.raises(OperationFailed, match="redirected to an address that hides"):
-                client(forge.url).list_open("DEMO-1-fix")
-            assert len(forge.seen) == 1
-    assert attacker.seen == []
+def as_next_page(link: str) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Link": f'<{link}>; rel="next"'}, b"[]"
 
 
 @pytest.mark.parametrize("index", range(6))
-def test_a_next_page_read_two_ways_is_not_read(index: int) -> None:
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (as_redirect, "redirected to an address that hides"),
+        (as_next_page, "the next page is on an address that hides"),
+    ],
+)
+def test_a_link_read_two_ways_is_not_followed(
+    index: int, answer: Callable[[str], tuple[int, dict[str, str], bytes]], said: str
+) -> None:
     with run_attacker() as attacker:
         box: dict[str, str] = {}
 
-        def next_page(path: str) -> tuple[int, dict[str, str], bytes]:
-            link = hidden(attacker.url, box["url"])[index]
-            return 200, {"Link": f'<{link}>; rel="next"'}, b"[]"
+        def hiding(path: str) -> tuple[int, dict[str, str], bytes]:
+            return answer(hidden(attacker.url, box["url"])[index])
 
-        with run_attacker(next_page) as forge:
+        with run_attacker(hiding) as forge:
             box["url"] = forge.url
-            with pytest.raises(OperationFailed, match="the next page is on an address that hides"):
+            with pytest.raises(OperationFailed, match=said):
                 client(forge.url).list_open("DEMO-1-fix")
             assert len(forge.seen) == 1
     assert attacker.seen == []
