@@ -29,6 +29,16 @@ from tracker_git.emulators import Emulator, start_emulator
 FORGE_KINDS = KINDS
 
 
+def bound_token(url: str, token: str) -> dict[str, str]:
+    """The environment giving `token` to the server at `url` (an emulator on loopback): the
+    host-bound pair, since GH_TOKEN and its kin go only to the public services' own APIs."""
+    from urllib.parse import urlsplit
+
+    from tracker_git.secrets import HOST_TOKEN, TOKEN_HOST
+
+    return {HOST_TOKEN: token, TOKEN_HOST: urlsplit(url).netloc}
+
+
 @pytest.fixture
 def start_forge() -> Iterator[Callable[..., Emulator]]:
     started: list[Emulator] = []

@@ -58,7 +58,7 @@ LAYERS: dict[str, str] = {
     "userconfig": "core",  # writes the user config file (login --save-org)
     "secrets": "core keyring",  # tokens: the environment and the keyring
     "trust": "core forges notify",  # where tokens may go (forges, notify: types and a lazy read)
-    "http": "about core requests",  # the one HTTP stack: session, retries, pages, loopback rule
+    "http": "about core requests urllib3",  # the one HTTP stack: session, retries, pages, links
     "tracker": "core http requests",  # the Tracker API client, nothing above it
     "forges": "core http requests",  # the forge clients
     "notify": "core http requests secrets",  # alerts as code: Tracker triggers, messengers
@@ -66,7 +66,7 @@ LAYERS: dict[str, str] = {
     "account": "core forges secrets tracker trust userconfig",  # login/logout/whoami, connect
     "issue": "account core gitcli secrets tracker",  # the issue a command is about: start, stand
     "pr": "account core forges resources secrets tracker trust",  # `git tracker pr`
-    "cigate": "about core forges online secrets",  # the pull request gate, in CI
+    "cigate": "about core forges online secrets trust",  # the pull request gate, in CI
     "relay": "core forges http psycopg secrets tracker",  # the webhook service
     "release": "cigate core http pr tracker",  # `git tracker release`: notes, fix versions
     "fakes": "core",  # the fake-server framework under the sandbox and the emulators
@@ -666,6 +666,141 @@ def test_one_http_stack() -> None:
             assert offending(imported_names(path), ("requests.Session", "requests.adapters")) == []
         if path != PACKAGE / "core" / "loopback.py":
             assert "ipaddress" not in imported_names(path), path
+        # Where a link (a Location, a next page) leads is one rule: http.follow_link, which
+        # reads it with the HTTP library's own parser too.
+        if path != http:
+            assert "urljoin" not in calls_and_keywords(path), path
+            assert offending(imported_names(path), ("urllib3",)) == [], path
+    assert {"follow_link", "library_origin"} <= calls_and_keywords(http)
+
+
+# Who reads a file by a path that a repository may name: the configuration files themselves,
+# our own trust file, and core/repofile.py, the one rule for files a repository's settings
+# name ([pr] template, a release template): only files git tracks.
+BOUNDED_READERS = {
+    PACKAGE / "core" / "config.py",
+    PACKAGE / "trust.py",
+    PACKAGE / "core" / "repofile.py",
+}
+
+
+def test_a_file_a_repository_names_is_read_through_one_rule() -> None:
+    for path in python_files(PACKAGE):
+        used = calls_and_keywords(path)
+        if path not in BOUNDED_READERS:
+            readers = {"read_bounded", "config.read_bounded", "configuration.read_bounded"}
+            assert not readers & used, f"{path}: read a repository's file with repofile"
+    assert "repofile.read_tracked" in calls_and_keywords(PACKAGE / "pr" / "template.py")
+
+
+# Who creates folders: core/paths.make_folder alone (never world-writable, whatever the
+# umask); the relay's queue folder is the relay's (relay/sqlite.py, 0700).
+FOLDER_MAKERS = {PACKAGE / "core" / "paths.py", PACKAGE / "relay" / "sqlite.py"}
+
+
+def test_folders_are_made_by_one_function() -> None:
+    for path in python_files(PACKAGE):
+        if path not in FOLDER_MAKERS:
+            used = calls_and_keywords(path)
+            assert not {"os.makedirs", "os.mkdir", "makedirs", "mkdir"} & used, path
+            assert ".mkdir(" not in path.read_text(encoding="utf-8"), path
+
+
+def file_writes(path: Path) -> list[int]:
+    """Lines where `open(...)` is called with a writing mode ("w", "a", "x", "+")."""
+    found = []
+    for node in ast.walk(syntax_tree(path)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "open"
+        ):
+            modes = [a for a in node.args[1:2]] + [
+                k.value for k in node.keywords if k.arg == "mode"
+            ]
+            for mode in modes:
+                if isinstance(mode, ast.Constant) and set(str(mode.value)) & set("wax+"):
+                    found.append(node.lineno)
+    return found
+
+
+def test_the_commands_write_into_the_work_tree_through_one_function() -> None:
+    """A command writes a file of the work tree (init's .tracker-git.toml and
+    .pre-commit-config.yaml) with core/paths.write_in_work_tree, which refuses symlinks."""
+    for path in python_files(PACKAGE / "commands"):
+        assert file_writes(path) == [], f"{path}: use paths.write_in_work_tree"
+    assert "paths.write_in_work_tree" in calls_and_keywords(PACKAGE / "commands" / "init.py")
+
+
+def test_the_write_checker_sees_modes(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('open(p, "w")\nopen(p, mode="ab")\nopen(p, "rb")\nopen(p)\n')
+    assert file_writes(sample) == [1, 2]
+
+
+# Who reads the addresses of [tracker] and [forge] (`config.tracker.api_url`,
+# `config.forge.api_url`): trust judges them (trust.repository_file: whatever copy of a
+# repository's file set them), detect records where [forge] api_url came from, and the rest
+# read them only after trust.check_tracker / check_forge or to show them. A new reader is a
+# change here, made after it asks trust. The relay reads its own file's (relay/config.py).
+API_URL_READERS = {
+    PACKAGE / "trust.py",
+    PACKAGE / "forges" / "detect.py",
+    PACKAGE / "secrets.py",  # the keyring entry's name, for a destination already judged
+    PACKAGE / "online.py",  # scope (a cache key), and _ask_tracker after check_tracker
+    PACKAGE / "account.py",  # login/whoami after check_tracker; save the command line's
+    PACKAGE / "commands" / "open.py",  # a browser link: no token goes there
+    PACKAGE / "commands" / "doctor.py",  # after check_tracker
+    PACKAGE / "commands" / "trust.py",  # shows what trust records
+}
+# Where the question "did a repository's file set this address" may be asked, as
+# config.source(<...>.api_url): trust alone, and detect, which hands the answer to trust.
+API_URL_SOURCE_ASKERS = {
+    PACKAGE / "trust.py",
+    PACKAGE / "forges" / "detect.py",
+    PACKAGE / "account.py",
+}  # account: "command line" only, to save it
+
+
+def api_url_reads(path: Path) -> tuple[bool, bool]:
+    """Whether the file reads `<x>.tracker.api_url` / `<x>.forge.api_url`, and whether it
+    asks `.source(<...>.api_url)`."""
+    reads = asks = False
+    for node in ast.walk(syntax_tree(path)):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "api_url"
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr in ("tracker", "forge")
+        ):
+            reads = True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "source"
+            and any(isinstance(a, ast.Attribute) and a.attr == "api_url" for a in node.args)
+        ):
+            asks = True
+    return reads, asks
+
+
+def test_addresses_are_read_only_where_trust_judges_them() -> None:
+    for path in python_files(PACKAGE):
+        if PACKAGE / "relay" in path.parents:
+            continue  # the relay's own file and settings (relay/config.py)
+        reads, asks = api_url_reads(path)
+        assert not reads or path in API_URL_READERS, f"{path}: ask tracker_git.trust first"
+        assert not asks or path in API_URL_SOURCE_ASKERS, f"{path}: use trust.repository_file"
+
+
+def test_the_address_checker_sees_reads_and_questions(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("u = cfg.tracker.api_url\n")
+    assert api_url_reads(sample) == (True, False)
+    sample.write_text("s = cfg.source(config.Forge.api_url)\n")
+    assert api_url_reads(sample) == (False, True)
+    sample.write_text("u = remote.api_url\n")
+    assert api_url_reads(sample) == (False, False)
 
 
 # The modules that declare a configuration file's schema and read its raw values.

@@ -23,9 +23,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from tracker_git.core import git, output
+from tracker_git.core import git, output, paths
 from tracker_git.core.errors import OperationFailed
+from tracker_git.core.forgekinds import HOST_TOKEN, TOKEN_HOST
 
 ISSUE = "DEMO-1"
 REPO = "demo/app"
@@ -251,7 +253,7 @@ def _git(cwd: str, env: dict[str, str], *args: str) -> None:
 
 def _environment(work: str, sandbox: Any, forge: Any) -> dict[str, str]:
     home = os.path.join(work, "home")
-    os.makedirs(home)
+    paths.make_folder(home)
     gitconfig = os.path.join(home, ".gitconfig")
     with open(gitconfig, "w", encoding="utf-8") as f:
         f.write(
@@ -271,7 +273,9 @@ def _environment(work: str, sandbox: Any, forge: Any) -> dict[str, str]:
         "TRACKER_API_URL": sandbox.url,
         "TRACKER_TOKEN": sandbox.token,
         "TRACKER_ORG_ID": sandbox.org_id,
-        "GH_TOKEN": forge.token,
+        # The emulator is a self-hosted server to the tool: a token bound to its host.
+        HOST_TOKEN: forge.token,
+        TOKEN_HOST: urlsplit(forge.url).netloc,
         "TRACKER_GIT_FORGE_API_URL": forge.url,
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",  # never the user's keyring
         "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,

@@ -182,11 +182,17 @@ def environment() -> list[tuple[list[str], str]]:
 
     rows = [([name], f"sets {key.dotted}: {key.doc}") for name, key in config.ENVIRONMENT.items()]
     rows.append(([secrets.ENV_TOKEN], "the Tracker token, in the keyring's place (CI, the relay)"))
-    by_variables: dict[tuple[str, ...], list[str]] = {}
     for row in forgekinds.FORGES:
-        by_variables.setdefault(row.token_variables, []).append(row.name)
-    for names, forges in by_variables.items():
-        rows.append((list(names), f"the {' and '.join(forges)} token for git tracker pr"))
+        if row.token_variables:
+            hosts = " and ".join(forgekinds.public_api_hosts(row))
+            rows.append((list(row.token_variables), f"the {row.name} token, sent to {hosts} only"))
+    rows.append(
+        (
+            [secrets.HOST_TOKEN, secrets.TOKEN_HOST],
+            "a self-hosted forge's token and the host[:port] of the API it is bound to "
+            "(sent to that host only)",
+        )
+    )
     others = [n for n in secrets.TOKEN_VARIABLES if all(n not in names for names, _ in rows)]
     if others:
         rows.append((others, "never passed on to a process tracker-git starts (nor are the above)"))

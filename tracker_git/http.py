@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from tracker_git.core.errors import ConfigError, OperationFailed
-from tracker_git.core.loopback import is_loopback, same_origin, secure_enough, server
+from tracker_git.core.loopback import is_loopback, origin, secure_enough, server
 
 if TYPE_CHECKING:
     import requests
@@ -95,12 +95,25 @@ def check_api_url(
     the forges. `what` names where the address came from, `example` is a right one, `token`
     says where a token goes instead. Messages never show credentials."""
     url = api_url.strip().rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # a fullwidth slash and the like: Python refuses, so do we, in one line
+        raise ConfigError(
+            f"{what} {ascii(url)[:120]} is not an address (it holds characters no URL may); "
+            f"set it to {example}"
+        ) from None
     shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ConfigError(f"{what} {shown!r} is not an http(s) address; set it to {example}")
     if "@" in parts.netloc:
         raise ConfigError(f"{what} must not carry credentials; use {token}")
+    if _ambiguous(url) or library_origin(url) != origin(url):
+        # Trust and the same-origin rule read the address as the HTTP library sends it.
+        raise ConfigError(
+            f"{what} {ascii(shown)[:120]} names its server in a way parsers read differently "
+            f"(a backslash, a blank or a control character); set it to {example}"
+        )
     if not secure_enough(url):
         raise ConfigError(
             f"{what} {url!r} is plain http to another host, which would send the token in "
@@ -146,12 +159,13 @@ def exchange(
         response = session.request(method, url, allow_redirects=False, **kwargs)
         if not (follow and response.is_redirect):
             return response
-        target = urljoin(url, response.headers.get("Location", ""))
+        location = response.headers.get("Location", "")
         response.close()
-        if not same_origin(target, url) or not secure_enough(target):
+        target = follow_link(url, location, url)
+        if target is None:
             raise OffOrigin(
-                f"{_server(url)} redirected to {_server(target)}; not followed, since the token "
-                "goes only to the server it is meant for"
+                f"{_server(url)} redirected to {_shown(url, location)}; not followed, since the "
+                "token goes only to the server it is meant for"
             )
         url = target
         kwargs.pop("params", None)  # the Location carries its own query
@@ -159,7 +173,65 @@ def exchange(
 
 
 def _server(url: str) -> str:
-    return server(url) if urlsplit(url).netloc else "elsewhere"
+    try:
+        return server(url) if urlsplit(url).netloc else "elsewhere"
+    except ValueError:
+        return "elsewhere"
+
+
+def _shown(current: str, link: str) -> str:
+    """Where a refused link points, for the message: its server when both parsers agree on
+    one, else "an address read two ways" (a backslash, a user name)."""
+    try:
+        target = urljoin(current, link)
+    except ValueError:
+        return "an unreadable address"
+    if _ambiguous(link) or library_origin(target) != origin(target):
+        return "an address that hides its server (a backslash or a user name)"
+    return _server(target)
+
+
+def library_origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) as the HTTP library itself reads `url` (urllib3's parse_url,
+    which requests uses to send): the parser that decides where a request really goes."""
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    try:
+        parsed = parse_url(url.strip())
+    except LocationParseError:
+        return "", "", None
+    scheme = (parsed.scheme or "").lower()
+    host = (parsed.host or "").lower().strip("[]")
+    return scheme, host, parsed.port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _ambiguous(link: str) -> bool:
+    """A backslash, a user name (`user@host`), blanks or control characters: what parsers
+    read differently (WHATWG turns `\\` into `/`, RFC 3986 does not), refused outright."""
+    if "\\" in link or any(ch.isspace() or not ch.isprintable() for ch in link):
+        return True
+    try:
+        return "@" in urlsplit(link).netloc
+    except ValueError:
+        return True
+
+
+def follow_link(current: str, link: str, first: str) -> str | None:
+    """The absolute URL of `link` (a Location, a next page; relative to `current`) when a
+    token may follow it: on the origin of `first` as both our parser and the HTTP library's
+    read it, https or loopback http, with no backslash, user name or control character;
+    None otherwise. The one rule for redirects and next pages."""
+    if _ambiguous(link):
+        return None
+    try:
+        url = urljoin(current, link)
+        ours = origin(url)
+    except ValueError:
+        return None
+    if ours != library_origin(url) or ours != origin(first) or not secure_enough(url):
+        return None
+    return url
 
 
 class Pages:
@@ -176,12 +248,13 @@ class Pages:
         OffOrigin for another server, OperationFailed for a loop or too many pages."""
         if not link:
             return None
-        url = urljoin(current or self.first, link)
-        if not same_origin(url, self.first) or not secure_enough(url):
+        found = follow_link(current or self.first, link, self.first)
+        if found is None:
             raise OffOrigin(
-                f"cannot {self.what}: the next page is on {_server(url)}, not "
-                f"{_server(self.first)}; stopped (the token goes only where the listing began)"
+                f"cannot {self.what}: the next page is on {_shown(current or self.first, link)}, "
+                f"not {_server(self.first)}; stopped (the token goes only where the listing began)"
             )
+        url = found
         if url in self.seen:
             raise OperationFailed(
                 f"cannot {self.what}: the server sent the same page twice; stopped instead of "

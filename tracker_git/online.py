@@ -14,7 +14,7 @@ import sys
 from tracker_git import cache
 from tracker_git.core import output
 from tracker_git.core.config import Config
-from tracker_git.core.errors import CheckFailed, TrackerGitError
+from tracker_git.core.errors import CheckFailed, ConfigError, TrackerGitError
 
 # Only what a warm cache needs is imported at the top: threading, typing and urllib cost a
 # third of a warm hook, and are needed only when Tracker is asked.
@@ -76,7 +76,8 @@ def verify_keys(keys: list[str], config: Config) -> list[str]:
 
 
 class Untrusted(Exception):
-    """The repository's file names a Tracker address the user has not trusted."""
+    """The Tracker address cannot be used: a repository's file names one the user has not
+    trusted, or the address is malformed. Either way the check is skipped with a note."""
 
 
 def _untrusted(where: str, reason: str) -> None:
@@ -125,19 +126,30 @@ def _load_site() -> None:
         _site_loaded = True
 
 
+def check_address(config: Config) -> str:
+    """Tracker's API address, when it is one and allowed (trust); ConfigError in one line
+    otherwise. The hooks turn that into a note; `check pr --online` (a gate) into exit 2."""
+    _load_site()
+    from tracker_git import trust
+    from tracker_git.http import check_api_url
+
+    api = check_api_url(config.tracker.api_url)
+    trust.check_tracker(config)
+    return api
+
+
 def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
     _load_site()
-    from tracker_git import secrets, trust
-    from tracker_git.http import check_api_url
+    from tracker_git import secrets
 
     limit = config.hooks.timeout
     try:
-        trust.check_tracker(config)
-    except trust.Untrusted as exc:
+        # The address first: a malformed or untrusted one is a note, never a blocked commit
+        # (not even with [hooks] strict), and no token is read for it.
+        api = check_address(config)
+    except ConfigError as exc:
         raise Untrusted(str(exc)) from None
     try:
-        # Before the keyring: a token is never even read for an address it must not go to.
-        api = check_api_url(config.tracker.api_url)
         token = secrets.tracker_token(config, timeout=limit)
     except TrackerGitError as exc:
         raise Unreachable(str(exc)) from None

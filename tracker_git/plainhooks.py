@@ -13,6 +13,7 @@ import sys
 from importlib import resources
 
 import tracker_git
+from tracker_git.core import paths
 from tracker_git.core.errors import OperationFailed
 from tracker_git.core.gitstate import RepoState
 from tracker_git.hooks import GIT_HOOKS
@@ -121,7 +122,7 @@ def install(
                 f"{path} is not ours and {legacy} exists too, so neither can be kept safely; "
                 f"merge or remove one of them, then run 'git tracker hooks install' again"
             )
-    os.makedirs(state.hooks_dir, exist_ok=True)
+    paths.make_folder(state.hooks_dir, 0o755)
     done = []
     for name in HOOK_NAMES:
         path = os.path.join(state.hooks_dir, name)

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 from tracker_git.core import deadline, git
 from tracker_git.core.config import Config
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
-from tracker_git.core.forgekinds import FORGES, KINDS, forge_kind
+from tracker_git.core.forgekinds import FORGES, KINDS, public_service
+from tracker_git.core.forgekinds import HOST_TOKEN as HOST_TOKEN  # the token variables' home
+from tracker_git.core.forgekinds import TOKEN_HOST as TOKEN_HOST
 
 SERVICE = "tracker-git"
 # Outside hooks: long enough for a cold D-Bus activation on a loaded machine.
@@ -34,7 +36,11 @@ _FIX = "or set TRACKER_TOKEN for this shell"
 # tools read (gh's enterprise variables): the one list of what no child process inherits.
 TOKEN_VARIABLES = tuple(
     dict.fromkeys(
-        [ENV_TOKEN, *(name for row in FORGES for name in row.token_variables + row.tool_variables)]
+        [
+            ENV_TOKEN,
+            HOST_TOKEN,
+            *(name for row in FORGES for name in row.token_variables + row.tool_variables),
+        ]
     )
 )
 # Secret variables moved out of os.environ (scrub_environment, hold), still readable here.
@@ -282,12 +288,42 @@ def delete_token(config: Config, *, timeout: float | None = None) -> bool:
 # --- forge tokens --------------------------------------------------------------------------
 
 
-def forge_variable(kind: str) -> str | None:
-    """The name of the set environment variable that holds this forge's token, if any."""
-    for name in forge_kind(kind).token_variables if kind in KINDS else ():
+def bound_host() -> str:
+    """TRACKER_GIT_FORGE_HOST as `host[:port]`, lower case ("" when unset); a URL's scheme
+    and path are dropped, so `https://git.corp/` names git.corp."""
+    value = _variable(TOKEN_HOST).lower()
+    if "://" in value:
+        value = value.partition("://")[2]
+    return value.split("/", 1)[0]
+
+
+def forge_variables(api_url: str) -> tuple[str, ...]:
+    """The environment variables whose token may go to `api_url`: the public service's own
+    (GH_TOKEN, GITHUB_TOKEN; GITLAB_TOKEN; BITBUCKET_TOKEN) for its own API only, and
+    TRACKER_GIT_FORGE_TOKEN for the host TRACKER_GIT_FORGE_HOST names. The one rule of which
+    environment token goes where: decided by the address alone, never by a forge's kind."""
+    row = public_service(api_url)
+    if row is not None:
+        return row.token_variables
+    host = urlsplit(api_url.strip()).netloc.lower()
+    return (HOST_TOKEN,) if host and host == bound_host() else ()
+
+
+def forge_variable(api_url: str) -> str | None:
+    """The name of the set environment variable whose token goes to `api_url`, if any."""
+    for name in forge_variables(api_url):
         if _variable(name):
             return name
     return None
+
+
+def forge_token_advice(api_url: str) -> str:
+    """What to set so that a forge token goes to `api_url` from the environment."""
+    row = public_service(api_url)
+    if row is not None:
+        return f"set {' or '.join(row.token_variables)}"
+    host = urlsplit(api_url.strip()).netloc.lower() or "HOST"
+    return f"set {HOST_TOKEN} with {TOKEN_HOST}={host} (a token bound to that host)"
 
 
 # Before 0.2, entries were keyed by the web host; for these two the token was only ever sent
@@ -299,16 +335,17 @@ _EARLIER_ACCOUNTS = {
 }
 
 
-def forge_token(kind: str, host: str, *, timeout: float | None = None) -> str | None:
-    """The forge's token: its usual variable, else the keyring entry `forge:<kind>:<host>`;
-    None when neither has one. A keyring that fails or hangs raises OperationFailed."""
+def forge_token(kind: str, api_url: str, *, timeout: float | None = None) -> str | None:
+    """The token that may go to the forge API `api_url`: the environment's (forge_variables),
+    else the keyring entry `forge:<kind>:<host>` the user stored for that API host; None when
+    neither has one. A keyring that fails or hangs raises OperationFailed."""
+    host = api_host(api_url)
     account = forge_account(kind, host)
-    variable = forge_variable(kind)
+    variable = forge_variable(api_url)
     if variable:
         return _usable(_variable(variable), variable, "set it to the token alone")
-    # A keyring that fails points at this forge's variable, not at TRACKER_TOKEN.
-    names = forge_kind(kind).token_variables if kind in KINDS else ()
-    instead = f"or set {' or '.join(names)} for this shell"
+    # A keyring that fails points at the variable for this host, not at TRACKER_TOKEN.
+    instead = f"or {forge_token_advice(api_url)} for this shell"
     token = _get(account, timeout, fix=instead)
     earlier = _EARLIER_ACCOUNTS.get((kind, host.lower()))
     if not token and earlier:

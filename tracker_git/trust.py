@@ -31,16 +31,17 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tracker_git.core import config as configuration
 from tracker_git.core import paths
 from tracker_git.core.errors import ConfigError, OperationFailed
-from tracker_git.core.loopback import same_origin, server
+from tracker_git.core.loopback import readable, same_origin, server
 
 if TYPE_CHECKING:
     from tracker_git.core.config import Config
+    from tracker_git.core.schema import Key
     from tracker_git.forges.detect import ForgeRemote
     from tracker_git.notify.spec import Spec
 
@@ -63,6 +64,8 @@ class Destination:
 
     @property
     def host(self) -> str:
+        if not readable(self.url):
+            return ascii(self.url)
         return urlsplit(self.url).netloc.rpartition("@")[2] or self.url
 
 
@@ -83,10 +86,13 @@ def _same(url: str, other: str) -> bool:
     return url.strip().rstrip("/") == other.strip().rstrip("/")
 
 
-def _repo_file(config: Config) -> str | None:
-    if not config.repo_root:
-        return None
-    return os.path.join(config.repo_root, configuration.REPO_FILE)
+def repository_file(config: Config, key: Key[Any]) -> str | None:
+    """The repository's file (whatever copy was read: the work tree's, the base commit's
+    in CI) when it set the value of `key`; None when the user did (environment, user config,
+    command line) or nothing did. The one question every reader of an address asks, before
+    any token goes there (a structure test keeps others from asking it their own way)."""
+    repo_file = config.repo_file
+    return repo_file if repo_file and config.source(key) == repo_file else None
 
 
 # --- what the repository's files ask for ----------------------------------------------------
@@ -94,8 +100,8 @@ def _repo_file(config: Config) -> str | None:
 
 def tracker_destination(config: Config) -> Destination | None:
     """`[tracker] api_url` when the repository's file sets it to other than the default."""
-    repo_file = _repo_file(config)
-    if repo_file is None or config.source(configuration.Tracker.api_url) != repo_file:
+    repo_file = repository_file(config, configuration.Tracker.api_url)
+    if repo_file is None:
         return None  # the default, or the user's: environment, user config, command line
     url = config.tracker.api_url.strip().rstrip("/")
     if _same(url, TRACKER_DEFAULT):
@@ -106,7 +112,7 @@ def tracker_destination(config: Config) -> Destination | None:
 def forge_destination(remote: ForgeRemote, config: Config) -> Destination | None:
     """`[forge] api_url` when the repository's file sets it to another server than the one
     the remote's own host serves its API on."""
-    repo_file = _repo_file(config)
+    repo_file = repository_file(config, configuration.Forge.api_url)
     if repo_file is None or remote.api_source != repo_file:
         return None  # what the remote implies, TRACKER_GIT_FORGE_API_URL, the user config
     if remote.own_api_url and same_origin(remote.api_url, remote.own_api_url):
@@ -227,7 +233,14 @@ def untrusted(root: str, destinations: list[Destination | None]) -> list[Destina
 
 
 def require(root: str, destinations: list[Destination | None]) -> None:
-    """Untrusted for the first destination not trusted; nothing when all are allowed."""
+    """Untrusted for the first destination not trusted; nothing when all are allowed. An
+    address Python cannot read (a fullwidth slash) is a ConfigError first, in one line."""
+    for destination in destinations:
+        if destination is not None and not readable(destination.url):
+            raise ConfigError(
+                f"{destination.file}: {destination.setting} {ascii(destination.url)[:120]} is "
+                "not an address (it holds characters no URL may); fix it (nothing was sent)"
+            )
     missing = untrusted(root, destinations)
     if missing:
         raise Untrusted(missing[0], root)

@@ -66,7 +66,7 @@ def set_values(section: str, values: dict[str, str], path: str | None = None) ->
 def _write_checked(path: str, text: str) -> None:
     folder = os.path.dirname(path)
     try:
-        os.makedirs(folder, exist_ok=True)
+        paths.make_folder(folder)
         fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+from testing.fixtures_forges import bound_token
 from testing.repos import git
 from tests.cigate.helpers import (
     Upstream,
@@ -315,7 +316,7 @@ def test_bitbucket_without_a_token_checks_branch_and_commits_and_says_so(
     head = upstream.branch("DEV-2-bb", "DEV-2: a", "DEV-2: b")
     proc = check_pr(bitbucket_clone(upstream, "DEV-2-bb"), bitbucket_variables("DEV-2-bb", head))
     assert proc.returncode == 0, proc.stderr
-    assert "set the BITBUCKET_TOKEN secret to check it too" in proc.stderr
+    assert "set BITBUCKET_TOKEN as a secured variable to check it too" in proc.stderr
     assert proc.stdout == "the pull request passes: source branch, 2 commit(s)\n"
 
 
@@ -327,7 +328,7 @@ def test_bitbucket_with_a_token_reads_the_title_from_the_api(
     created = forge_pr(forge, "No key in this title", "DEV-2-bb")
     env = {
         **bitbucket_variables("DEV-2-bb", head, pr_id=created),
-        "BITBUCKET_TOKEN": "bb-token",
+        **bound_token(forge.url, "bb-token"),
         "TRACKER_GIT_FORGE_API_URL": forge.url,
     }
     proc = check_pr(bitbucket_clone(upstream, "DEV-2-bb"), env)

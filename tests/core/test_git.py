@@ -30,7 +30,7 @@ def test_no_child_gets_a_withheld_variable_even_from_its_own_environment(
         seen = git.output(SHOW_ENV, str(tmp_path), env=env)
         assert "canary-runner" not in seen
     assert "KEPT_VARIABLE=kept" in seen
-    assert secrets.forge_token("gitlab", "gitlab.com") == "canary-runner-1"
+    assert secrets.forge_token("gitlab", "https://gitlab.com/api/v4") == "canary-runner-1"
 
 
 def test_a_failure_is_one_line_with_gits_own_reason(tmp_path: Path) -> None:

@@ -14,16 +14,11 @@ from typing import Any
 
 import pytest
 
+from testing.fixtures_forges import bound_token
 from testing.repos import commit_file, git, make_repo
 
 CANARY = "canary-forge-token-5f1d2c"
 ISSUE = "DEMO-2"  # seeded "in progress", assigned, summary in Cyrillic
-TOKEN_VARIABLE = {
-    "github": "GH_TOKEN",
-    "gitlab": "GITLAB_TOKEN",
-    "bitbucket-cloud": "BITBUCKET_TOKEN",
-    "bitbucket-dc": "BITBUCKET_TOKEN",
-}
 
 # The editor: records what it saw (environment, its parents' command lines), then types a
 # line into the description, above the scissors line.
@@ -126,7 +121,7 @@ def setup(
         **os.environ,
         **sandbox.env,
         "TRACKER_GIT_FORGE_API_URL": forge.url,
-        TOKEN_VARIABLE[kind]: CANARY,
+        **bound_token(forge.url, CANARY),
         "GIT_EDITOR": str(editor),
         "PR_TEST_LOG": str(logs / "editor.jsonl"),
         "PR_TEST_HOOK_LOG": str(logs / "pre-push.txt"),

@@ -7,9 +7,11 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from testing.fixtures_forges import bound_token
 from testing.repos import commit_file, git
 from tests.pr.conftest import CANARY, ISSUE, Setup, editor_runs
 from tracker_git.emulators.server import Reply
@@ -150,17 +152,20 @@ def test_failure_after_editor_keeps_text_and_recover_finishes(setup: Setup) -> N
 
 
 @pytest.mark.parametrize("setup", ["github"], indirect=True)
-def test_no_forge_token_names_the_forges_variable(setup: Setup) -> None:
-    """No GH_TOKEN and no keyring (conftest's failing backend): the advice is the forge's
-    variable, not TRACKER_TOKEN."""
-    env = {k: v for k, v in setup.env.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN")}
+def test_no_forge_token_names_the_variable_for_that_host(setup: Setup) -> None:
+    """No token for the emulator's host and no keyring (conftest's failing backend): the
+    advice is the host-bound variable for that host (GH_TOKEN would not go there), not
+    TRACKER_TOKEN; GH_TOKEN set in the shell changes nothing."""
+    env = {k: v for k, v in setup.env.items() if k not in bound_token(setup.forge.url, "")}
     setup.env.clear()
     setup.env.update(env)
-    result = setup.run("--no-edit")
+    result = setup.run("--no-edit", GH_TOKEN=CANARY, GITHUB_TOKEN=CANARY)
     assert result.returncode == 1, result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
-    assert "set GH_TOKEN or GITHUB_TOKEN for this shell" in result.stderr
+    host = urlsplit(setup.forge.url).netloc
+    assert f"set TRACKER_GIT_FORGE_TOKEN with TRACKER_GIT_FORGE_HOST={host}" in result.stderr
     assert "TRACKER_TOKEN" not in result.stderr
+    assert setup.forge.requests == []
 
 
 def test_old_recover_files_are_pruned(tmp_path: Path) -> None:
@@ -301,6 +306,7 @@ def test_repository_template_and_title_pattern(setup: Setup) -> None:
     (setup.repo / ".tracker-git.toml").write_text(
         '[pr]\ntemplate = ".github/pr.md"\ntitle = "[{key}] {summary}"\n[statuses]\nreview = ""\n'
     )
+    git(setup.repo, "add", ".github/pr.md")  # a template must be a file git tracks
     result = setup.run("--no-edit")
     assert result.returncode == 0, result.stderr
     pr = setup.open_prs()[0]
@@ -318,7 +324,7 @@ def test_unknown_issue_and_bad_token_fail_before_the_editor(setup: Setup) -> Non
     assert missing.returncode == 1 and "DEMO-999" in missing.stderr
     assert "Traceback" not in missing.stderr and missing.stderr.count("\n") == 2  # progress + error
     git(setup.repo, "checkout", "-q", f"{ISSUE}-fix-crash")
-    refused = setup.run(GITLAB_TOKEN="wrong-token")
+    refused = setup.run(TRACKER_GIT_FORGE_TOKEN="wrong-token")
     assert (
         refused.returncode == 1 and "401" in refused.stderr and "wrong-token" not in refused.stderr
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from testing.repos import git, make_repo
 from tracker_git.core.errors import ConfigError
 from tracker_git.pr import editor, recover, template
 from tracker_git.pr.template import END, START, Commit, Facts
@@ -71,10 +72,12 @@ def test_merge_without_markers_puts_block_on_top_and_keeps_all() -> None:
 
 
 def test_repository_template_with_and_without_markers(tmp_path: Path) -> None:
-    (tmp_path / "t.md").write_text(
+    repo = make_repo(tmp_path / "repo")
+    (repo / "t.md").write_text(
         f"# {{key}} checklist\n- [ ] tests\n\n{START}\nSee {{url}} `{{x}}`\n{END}\n"
     )
-    text = template.load_template("t.md", str(tmp_path))
+    git(repo, "add", "t.md")  # a template is a file git tracks
+    text = template.load_template("t.md", str(repo))
     body = template.render(text, FACTS)
     assert (
         body.startswith("# DEMO-1 checklist") and "See https://tracker.example/DEMO-1 `{x}`" in body
@@ -82,7 +85,7 @@ def test_repository_template_with_and_without_markers(tmp_path: Path) -> None:
     plain = template.render("## Checklist\n- [ ] docs\n", FACTS)
     assert plain.startswith(START) and plain.endswith("## Checklist\n- [ ] docs\n")
     with pytest.raises(ConfigError, match=r"missing\.md"):
-        template.load_template("missing.md", str(tmp_path))
+        template.load_template("missing.md", str(repo))
 
 
 def test_many_commits_are_cut() -> None:

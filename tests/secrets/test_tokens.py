@@ -14,6 +14,7 @@ from tracker_git import secrets
 from tracker_git.core import config
 from tracker_git.core.config import Config
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
+from tracker_git.core.forgekinds import KINDS
 
 API = "https://api.tracker.yandex.net"
 
@@ -123,25 +124,88 @@ def test_a_malformed_token_from_the_environment_is_refused_without_quoting_it() 
     assert "secret-part" not in str(refused.value)
     os.environ["GITLAB_TOKEN"] = "glpat\x07bell"
     with pytest.raises(OperationFailed, match="GITLAB_TOKEN"):
-        secrets.forge_token("gitlab", "gitlab.com")
+        secrets.forge_token("gitlab", "https://gitlab.com/api/v4")
+
+
+GITHUB_API = "https://api.github.com"
 
 
 def test_forge_tokens_come_from_their_variable_then_the_keyring(secret_service: Session) -> None:
-    assert secrets.forge_token("github", "github.com") is None
-    account = secrets.store_forge_token("github", "GitHub.com", "gh-keyring")
-    assert account == "forge:github:github.com"
+    assert secrets.forge_token("github", GITHUB_API) is None
+    account = secrets.store_forge_token("github", "API.GitHub.com", "gh-keyring")
+    assert account == "forge:github:api.github.com"
     assert secret_service.lookup(service="tracker-git", username=account) == "gh-keyring"
-    assert secrets.forge_token("github", "github.com") == "gh-keyring"
-    assert secrets.forge_token("gitlab", "github.com") is None
+    assert secrets.forge_token("github", GITHUB_API) == "gh-keyring"
+    assert secrets.forge_token("gitlab", GITHUB_API) is None
     os.environ["GITHUB_TOKEN"] = "gh-env"
-    assert secrets.forge_token("github", "github.com") == "gh-env"
+    assert secrets.forge_token("github", GITHUB_API) == "gh-env"
     os.environ["GH_TOKEN"] = "gh-first"
-    assert secrets.forge_token("github", "github.com") == "gh-first"
-    os.environ["BITBUCKET_TOKEN"] = "bb"
-    assert secrets.forge_token("bitbucket-dc", "git.corp") == "bb"
-    assert secrets.delete_forge_token("github", "github.com") is True
+    assert secrets.forge_token("github", GITHUB_API) == "gh-first"
+    assert secrets.delete_forge_token("github", "api.github.com") is True
     with pytest.raises(UsageError):
-        secrets.forge_token("sourcehut", "git.sr.ht")
+        secrets.forge_token("sourcehut", "https://git.sr.ht/api")
+
+
+PUBLIC = {
+    "GH_TOKEN": [
+        "https://api.github.com",
+        "https://API.github.com:443/",
+        "https://api.acme.ghe.com",
+    ],
+    "GITLAB_TOKEN": ["https://gitlab.com/api/v4"],
+    "BITBUCKET_TOKEN": ["https://api.bitbucket.org/2.0"],
+}
+ELSEWHERE = [
+    "https://code.example.test/api/v3",  # kind = "github" in a repository file
+    "https://github.com/api/v3",  # the web host, not the API
+    "https://api.github.com.evil.test",
+    "https://evil.test/api.github.com",
+    "https://api.github.com@evil.test",
+    "https://api.github.com\\@evil.test",
+    "https://api.github.com:8443",
+    "http://api.github.com",
+    "https://api.ghe.com",
+    "https://api.a.b.ghe.com",
+    "https://gitlab.example.test/api/v4",
+    "https://bitbucket.corp/rest/api/latest",  # Data Center: never the Cloud's token
+    "http://127.0.0.1:7990/rest/api/latest",
+]
+
+
+def test_an_environment_token_goes_only_to_its_public_services_own_api(
+    secret_service: Session,
+) -> None:
+    """GH_TOKEN/GITHUB_TOKEN to api.github.com and api.*.ghe.com, GITLAB_TOKEN to gitlab.com,
+    BITBUCKET_TOKEN to api.bitbucket.org: whatever the forge's kind, nowhere else."""
+    for name in ("GH_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "BITBUCKET_TOKEN"):
+        os.environ[name] = f"canary-{name}"
+    for name, urls in PUBLIC.items():
+        for url in urls:
+            for kind in KINDS:  # the kind a repository file may set changes nothing
+                assert secrets.forge_token(kind, url) == f"canary-{name}", (kind, url)
+    for url in ELSEWHERE:
+        assert secrets.forge_variable(url) is None, url
+        for kind in KINDS:
+            assert secrets.forge_token(kind, url) is None, (kind, url)
+        assert "TRACKER_GIT_FORGE_TOKEN with TRACKER_GIT_FORGE_HOST=" in (
+            secrets.forge_token_advice(url)
+        )
+    assert secrets.forge_token_advice(GITHUB_API) == "set GH_TOKEN or GITHUB_TOKEN"
+
+
+def test_a_self_hosted_forge_gets_the_token_bound_to_its_host(secret_service: Session) -> None:
+    os.environ["TRACKER_GIT_FORGE_TOKEN"] = "canary-bound"
+    # Bound to nothing: it goes nowhere.
+    assert secrets.forge_token("github", "https://git.corp/api/v3") is None
+    os.environ["TRACKER_GIT_FORGE_HOST"] = "https://GIT.corp/"
+    for kind in KINDS:
+        assert secrets.forge_token(kind, "https://git.corp/api/v3") == "canary-bound"
+    for url in ("https://git.corp:8443/api/v3", "https://evil.test/api/v3", GITHUB_API):
+        assert secrets.forge_token("github", url) is None, url
+    os.environ["TRACKER_GIT_FORGE_HOST"] = "127.0.0.1:7990"
+    assert secrets.forge_token("bitbucket-dc", "http://127.0.0.1:7990/rest") == "canary-bound"
+    assert secrets.forge_token("bitbucket-dc", "http://127.0.0.1:7991/rest") is None
+    assert "TRACKER_GIT_FORGE_TOKEN" in secrets.TOKEN_VARIABLES
 
 
 def test_entries_stored_before_0_2_under_the_web_host_still_serve_their_api_host(
@@ -152,14 +216,14 @@ def test_entries_stored_before_0_2_under_the_web_host_still_serve_their_api_host
         ("forge:bitbucket-cloud:bitbucket.org", "bb-old-entry"),
     ):
         secret_service.store(token, service=secrets.SERVICE, username=account)
-    assert secrets.forge_token("github", "api.github.com") == "gh-old-entry"
-    assert secrets.forge_token("bitbucket-cloud", "api.bitbucket.org") == "bb-old-entry"
+    assert secrets.forge_token("github", GITHUB_API) == "gh-old-entry"
+    assert secrets.forge_token("bitbucket-cloud", "https://api.bitbucket.org/2.0") == "bb-old-entry"
     # Only the API host that entry always went to; no other host gets it.
-    assert secrets.forge_token("github", "ghe.example.com") is None
-    assert secrets.forge_token("github", "api.acme.ghe.com") is None
+    assert secrets.forge_token("github", "https://ghe.example.com/api/v3") is None
+    assert secrets.forge_token("github", "https://api.acme.ghe.com") is None
     # A newer entry wins over the old one.
     secrets.store_forge_token("github", "api.github.com", "gh-new-entry")
-    assert secrets.forge_token("github", "api.github.com") == "gh-new-entry"
+    assert secrets.forge_token("github", GITHUB_API) == "gh-new-entry"
 
 
 def test_scrubbed_tokens_stay_readable_but_reach_no_subprocess() -> None:
@@ -169,7 +233,7 @@ def test_scrubbed_tokens_stay_readable_but_reach_no_subprocess() -> None:
     try:
         assert "TRACKER_TOKEN" not in os.environ and "GITLAB_TOKEN" not in os.environ
         assert secrets.tracker_token(cfg()) == "canary-scrub-1"
-        assert secrets.forge_token("gitlab", "gitlab.com") == "canary-scrub-2"
+        assert secrets.forge_token("gitlab", "https://gitlab.com/api/v4") == "canary-scrub-2"
         child = subprocess.run(
             [sys.executable, "-c", "import os; print(sorted(os.environ.items()))"],
             capture_output=True, text=True, check=True,

@@ -29,11 +29,13 @@ from pathlib import Path
 
 import pytest
 
+from testing.fixtures_forges import bound_token
 from testing.keyring_session import Session
 from testing.repos import git, make_repo
 from testing.servers import Attacker, SandboxHandle, run_attacker, run_sandbox
 from tracker_git import cli
 from tracker_git.emulators import Emulator, start_emulator
+from tracker_git.secrets import HOST_TOKEN
 
 CLI = str(Path(sys.executable).parent / "git-tracker")
 LIMIT = 60  # seconds: a guard against a hang, not a measurement
@@ -65,6 +67,8 @@ STEPS = [
     Step("comment", ("comment", "canary run", "DEMO-1")),
     Step("stand", ("stand", "https://stand.example.com/1", "DEMO-1")),
     Step("check", ("check", "branch", "DEMO-999-x")),
+    # The CI gate asks Tracker with the token too (the base commit's config: main's).
+    Step("check", ("check", "pr", "--base", "main", "--title", "DEMO-1: canary", "--online")),
     # The user's own `git commit` (skipped in the TRACKER_TOKEN run: there the user's shell
     # hands the token to git, not us); the hooks ask Tracker with the keyring's token.
     Step("hooks", ("GIT", "commit", "-q", "--allow-empty", "-m", "hooked"), needs_keyring=True),
@@ -303,7 +307,7 @@ def run_step(w: World, step: Step, watch: ProcWatch, env: dict[str, str]) -> str
     stdin = step.stdin.replace(TRACKER_CANARY, w.tracker_token).replace(FORGE_CANARY, w.forge_token)
     argv = [str(w.bin / "git"), *step.args[1:]] if step.args[0] == "GIT" else [CLI, *step.args]
     if step.args[0] == "GIT":  # the user's own git: no token from us in its environment
-        env = {k: v for k, v in env.items() if k not in ("TRACKER_TOKEN", "GH_TOKEN")}
+        env = {k: v for k, v in env.items() if k not in ("TRACKER_TOKEN", HOST_TOKEN)}
     if step.messenger:
         env = {**env, MESSENGER_VARIABLE: w.messenger_secret}
     with watch.lock:
@@ -376,7 +380,7 @@ def test_canary_token_from_the_environment(
 ) -> None:
     with run_sandbox(token=f"canary-tracker-{uuid.uuid4().hex}") as sandbox, run_attacker() as hook:
         w = world(tmp_path, isolated_home, sandbox, forge, hook)
-        env = dict(w.env, TRACKER_TOKEN=w.tracker_token, GH_TOKEN=w.forge_token)
+        env = dict(w.env, TRACKER_TOKEN=w.tracker_token, **bound_token(forge.url, w.forge_token))
         transcript = run_all(w, env, keyring=False)
     assert "$ notify apply -> 0" in transcript, transcript
     assert "$ whoami -> 0" in transcript, transcript

@@ -103,8 +103,12 @@ def _since_at_hand(config: Config, base: str, remote: str, cwd: str | None) -> N
 def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[Verdict]:
     """An "issue" verdict per referenced key Tracker does not know. Strict, with the
     Tracker timeout: when Tracker cannot be asked, that is an error, not a pass."""
-    from tracker_git.online import TrackerDown, verify_keys
+    from tracker_git.online import TrackerDown, check_address, verify_keys
 
+    # The base commit's file is the repository's too: its address must be one and need trust
+    # like the work tree's (exit 2), before the token is read; verify_keys, made for hooks,
+    # would only skip with a note.
+    check_address(config)
     strict = config.replace(
         {Hooks.strict: True, Hooks.timeout: config.tracker.timeout}, "check pr --online"
     )
@@ -127,16 +131,18 @@ def _bitbucket_texts(source: Source, config: Config) -> Source:
     """Bitbucket Pipelines has no title variable: ask the API when BITBUCKET_TOKEN is set."""
     if source.title is not None or not source.number.isdigit() or not source.repository:
         return source
-    from tracker_git import forges, secrets
+    from tracker_git import forges, secrets, trust
 
     remote = forges.detect(f"https://bitbucket.org/{source.repository}.git", config)
-    if secrets.forge_variable(remote.kind) is None:
+    if secrets.forge_variable(remote.api_url) is None:
         output.info(
-            "note: Bitbucket Pipelines does not give the pull request's title; set the "
-            "BITBUCKET_TOKEN secret to check it too (checking the branch and commits only)"
+            "note: Bitbucket Pipelines does not give the pull request's title; "
+            f"{secrets.forge_token_advice(remote.api_url)} as a secured variable to check it "
+            "too (checking the branch and commits only)"
         )
         return source
-    token = secrets.forge_token(remote.kind, remote.host) or ""
+    trust.check_forge(remote, config)  # the base commit's [forge] api_url, before the token
+    token = secrets.forge_token(remote.kind, remote.api_url) or ""
     pr = forges.client_for(remote, token).get(int(source.number))
     return override(source, title=pr.title, description=pr.body)
 

@@ -200,18 +200,16 @@ def check_forge(ctx: Context) -> Finding:
         return Finding(True, "forge", f"{exc} (only 'git tracker pr' needs it)", note=True)
     try:
         trust.check_forge(remote, ctx.config)
-        token = secrets.forge_token(
-            remote.kind,
-            secrets.api_host(remote.api_url),
-            timeout=ctx.config.hooks.timeout,
-        )
+        token = secrets.forge_token(remote.kind, remote.api_url, timeout=ctx.config.hooks.timeout)
     except TrackerGitError as exc:
         return Finding(False, "forge", str(exc))
     if not token:
         return Finding(
             True,
             "forge",
-            f"{remote.kind} at {remote.host}, but no token: set its variable or run 'git tracker login --forge {remote.kind}' (for 'git tracker pr')",
+            f"{remote.kind} at {remote.host}, but no token: "
+            f"{secrets.forge_token_advice(remote.api_url)} or run "
+            f"'git tracker login --forge {remote.kind}' (for 'git tracker pr')",
             note=True,
         )
     return Finding(True, "forge", f"{remote.kind} at {remote.host}, token found")

@@ -7,7 +7,7 @@ import os
 from collections import Counter
 
 from tracker_git import about, precommit
-from tracker_git.core import config, git, gitstate, keys, output
+from tracker_git.core import config, git, gitstate, keys, output, paths
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.core.schema import toml_value
 
@@ -98,7 +98,11 @@ queues = [{listed}]
 def run(args: argparse.Namespace) -> int:
     state = gitstate.read_state()
     path = os.path.join(state.toplevel, config.REPO_FILE)
-    if os.path.exists(path) and not args.force:
+    # Before "--force", which must not follow one, and before anything is written.
+    paths.refuse_links(state.toplevel, path)
+    if args.pre_commit:
+        paths.refuse_links(state.toplevel, os.path.join(state.toplevel, PRE_COMMIT_FILE))
+    if os.path.lexists(path) and not args.force:
         raise OperationFailed(f"{path} exists already; edit it, or run 'git tracker init --force'")
     if args.queues:
         queues = [q.strip().upper() for q in args.queues.split(",") if q.strip()]
@@ -116,11 +120,9 @@ def run(args: argparse.Namespace) -> int:
             + (f"; left out: {_counted(counts, left[:5])}" if left else "")
             + ("; name them with --queues" if left or not queues else "")
         )
-    with open(path, "w", encoding="utf-8") as f:
-        guessed = not args.queues and bool(queues)
-        f.write(
-            config_text(queues, git.commit("HEAD", state.toplevel), about.project_url(), guessed)
-        )
+    guessed = not args.queues and bool(queues)
+    text = config_text(queues, git.commit("HEAD", state.toplevel), about.project_url(), guessed)
+    paths.write_in_work_tree(state.toplevel, path, text)
     config.read_file(path)  # what we wrote must load
     output.info(f"wrote {path}" + (f" (queues: {', '.join(queues)})" if queues else ""))
     url, version = about.project_url(), about.version()
@@ -135,25 +137,27 @@ def run(args: argparse.Namespace) -> int:
             + precommit.local_snippet(url, version).rstrip()
         )
         output.info("or, without pre-commit: git tracker hooks install")
-    elif os.path.exists(pre_commit):
-        _add_to_pre_commit(pre_commit, url, version)
+    elif os.path.lexists(pre_commit):
+        _add_to_pre_commit(state.toplevel, pre_commit, url, version)
     else:
-        with open(pre_commit, "w", encoding="utf-8") as f:
-            f.write(snippet)
+        paths.write_in_work_tree(state.toplevel, pre_commit, snippet)
         output.info(f"wrote {pre_commit}; now run: pre-commit install")
     return 0
 
 
-def _add_to_pre_commit(path: str, url: str, version: str) -> None:
+def _add_to_pre_commit(top: str, path: str, url: str, version: str) -> None:
     """Add our entry to an existing .pre-commit-config.yaml, every byte of it kept; where its
     shape is not one we can add to safely, say exactly what to add and change nothing."""
-    with open(path, "rb") as f:
+    with open(paths.refuse_links(top, path), "rb") as f:
         original = f.read()
-    text = original.decode("utf-8", "surrogateescape")
+    try:
+        text = original.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""  # not UTF-8: no shape we can add to safely
     if any(hook_id in text for hook_id, *_ in precommit.HOOKS):
         output.info(f"{path} already lists tracker-git's hooks; unchanged")
         return
-    added = precommit.add_entry(text, url, version)
+    added = precommit.add_entry(text, url, version) if text else None
     if added is None:
         output.info(
             f"{path}: cannot tell where its 'repos:' list is (flow style, or none); add this "
@@ -165,6 +169,5 @@ def _add_to_pre_commit(path: str, url: str, version: str) -> None:
         raise OperationFailed(
             f"{path} is unchanged; add the entry above, then run pre-commit install"
         )
-    with open(path, "wb") as f:
-        f.write(added.encode("utf-8", "surrogateescape"))
+    paths.write_in_work_tree(top, path, added)
     output.info(f"added tracker-git's hooks to {path}; now run: pre-commit install")

@@ -86,7 +86,7 @@ def _forge(args: argparse.Namespace) -> int:
     output.result(
         f"Stored the {args.forge} token for {host} in the keyring as tracker-git / {stored}."
     )
-    variable = secrets.forge_variable(args.forge)
+    variable = secrets.forge_variable(api)
     if variable:
         output.warn(f"{variable} is set in this shell; it takes precedence over the keyring")
     return 0

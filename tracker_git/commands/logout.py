@@ -16,10 +16,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.forge:
-        host = secrets.api_host(account.forge_api(args.forge, args.host, args.api_url))
+        api = account.forge_api(args.forge, args.host, args.api_url)
+        host = secrets.api_host(api)
         removed = secrets.delete_forge_token(args.forge, host)
         name = f"the {args.forge} token for {host}"
-        variable = secrets.forge_variable(args.forge)
+        variable = secrets.forge_variable(api)
     else:
         cfg = _account.load_config(args)
         removed = secrets.delete_token(cfg)

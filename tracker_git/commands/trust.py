@@ -139,8 +139,8 @@ def _forge_destination(root: str, cfg: config.Config) -> trust.Destination | Non
     """[forge] api_url as the repository's file sets it, judged against the 'origin' remote."""
     from tracker_git import forges
 
-    repo_file = os.path.join(root, config.REPO_FILE)
-    if cfg.source(config.Forge.api_url) != repo_file:
+    repo_file = trust.repository_file(cfg, config.Forge.api_url)
+    if repo_file is None:
         return None
     try:
         url = git.output(["remote", "get-url", "origin"], cwd=root).strip()

@@ -200,6 +200,7 @@ class Config:
         "pr",
         "queues",
         "release",
+        "repo_file",
         "repo_root",
         "stand",
         "statuses",
@@ -218,6 +219,10 @@ class Config:
     queues: tuple[str, ...]
     notes: tuple[str, ...]
     repo_root: str | None
+    # The repository's file as read: the work tree's .tracker-git.toml, or a copy of it (the
+    # base commit's in CI, the relay's base_config); None when none was read. Whatever copy,
+    # its values are a repository's (tracker_git.trust judges them).
+    repo_file: str | None
     _values: dict[tuple[str, str], object]
     _sources: dict[tuple[str, str], str]
 
@@ -227,6 +232,7 @@ class Config:
         sources: Mapping[tuple[str, str], str],
         repo_root: str | None,
         notes: tuple[str, ...] = (),
+        repo_file: str | None = None,
     ) -> None:
         """`values`: valid values of every key (`load` makes them); `notes`: what the files
         hold that this version ignores (unknown keys, a newer `min_version`)."""
@@ -236,6 +242,7 @@ class Config:
         init(self, "_sources", dict(sources))
         init(self, "repo_root", repo_root)
         init(self, "notes", notes)
+        init(self, "repo_file", repo_file)
         for section in SECTIONS:
             init(self, section.NAME or "top", section(values))
         init(self, "queues", tuple(queue.upper() for queue in self.top.queues))
@@ -263,7 +270,7 @@ class Config:
         for key, value in changes.items():
             values[key.path] = value
             sources[key.path] = origin
-        return Config(values, sources, self.repo_root, self.notes)
+        return Config(values, sources, self.repo_root, self.notes, self.repo_file)
 
 
 _NOT_FILES = ("default", "environment", "command line", "prompt")
@@ -382,17 +389,20 @@ def read_bounded(
     tree: str | None = None,
     limit: int = MAX_FILE_BYTES,
     what: str = "a configuration file",
+    follow: bool = True,
 ) -> bytes:
     """The bytes of a file we were told to read, or ConfigError naming it. Only a regular
     file of at most `limit` bytes is read (a symlink to /dev/zero or a FIFO in a cloned
     repository must not hang or exhaust a hook); with `tree` (the work tree the file belongs
-    to) the path, symlinks resolved, must stay inside it."""
+    to) the path, symlinks resolved, must stay inside it; without `follow`, a symlink as the
+    last part is refused."""
     import stat
 
     if tree is not None and not inside(path, tree):
         raise ConfigError(f"{path}: points out of the work tree; {what} must be in the repository")
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | portable.BINARY)
+        nofollow = 0 if follow else getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | nofollow | portable.BINARY)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file; {missing}") from None
     except OSError as exc:
@@ -455,7 +465,8 @@ def load(
     if repo_file:
         files.append((repo_file, None))
     elif repo_root:
-        files.append((os.path.join(repo_root, REPO_FILE), repo_root))
+        repo_file = os.path.join(repo_root, REPO_FILE)
+        files.append((repo_file, repo_root))
     notes: list[str] = []
     for file, tree in files:
         (settings, said), fresh = _read_layer(file, tree)
@@ -472,7 +483,7 @@ def load(
         for path, value in layer.items():
             values[path] = value
             sources[path] = origin
-    return Config(values, sources, repo_root, tuple(notes))
+    return Config(values, sources, repo_root, tuple(notes), repo_file)
 
 
 _WARNED: set[str] = set()  # the notes this process has shown

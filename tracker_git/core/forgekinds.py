@@ -19,7 +19,9 @@ class ForgeKind:
 
     kind: its name in configuration, options, keyring entries and relay URLs.
     name: how messages call it. module: the stem of its client and emulator modules.
-    token_variables: the environment variables that hold its token, the first one set wins.
+    token_variables: the environment variables that hold the public service's token, the first
+    one set wins; they go to that service's own API only (public_service), never to a server
+    a remote or a repository file names.
     tool_variables: more token variables its own tools read (never inherited either).
     web_host: the public service's web host (login's default `--host`; remotes on it are
     this forge); "" for a self-hosted-only forge. api_on_api_host: the public service's
@@ -170,7 +172,9 @@ FORGES: tuple[ForgeKind, ...] = (
         kind="bitbucket-dc",
         name="Bitbucket Data Center",
         module="bitbucket_dc",
-        token_variables=("BITBUCKET_TOKEN",),
+        # BITBUCKET_TOKEN is Bitbucket Cloud's: a Data Center server's token is bound to its
+        # host (the keyring, or TRACKER_GIT_FORGE_TOKEN with TRACKER_GIT_FORGE_HOST).
+        token_variables=(),
         name_hints=("bitbucket", "stash"),
         event_header="x-event-key",
         marker_headers=("x-request-id",),
@@ -179,6 +183,13 @@ FORGES: tuple[ForgeKind, ...] = (
         signature_header="X-Hub-Signature",
     ),
 )
+
+# A self-hosted forge's token from the environment: bound to the one API host the user names
+# beside it (as gh's GH_ENTERPRISE_TOKEN with GH_HOST), never sent anywhere else.
+HOST_TOKEN = "TRACKER_GIT_FORGE_TOKEN"
+TOKEN_HOST = "TRACKER_GIT_FORGE_HOST"
+# GitHub Enterprise Cloud with data residency: each tenant's API host is api.SUBDOMAIN.ghe.com.
+_TENANT_KIND = "github"
 
 KINDS: tuple[str, ...] = tuple(row.kind for row in FORGES)
 _BY_KIND = {row.kind: row for row in FORGES}
@@ -199,3 +210,43 @@ def listed(joiner: str = "or") -> str:
     """The kinds quoted for a message: '"github", "gitlab", ... or "bitbucket-dc"'."""
     quoted = [f'"{kind}"' for kind in KINDS]
     return ", ".join(quoted[:-1]) + f" {joiner} " + quoted[-1]
+
+
+def public_api_host(row: ForgeKind) -> str:
+    """The host of the public service's API ("" for a self-hosted-only forge)."""
+    if not row.web_host:
+        return ""
+    return f"api.{row.web_host}" if row.api_on_api_host else row.web_host
+
+
+def public_api_hosts(row: ForgeKind) -> tuple[str, ...]:
+    """Where the forge's environment token may go, for messages and docs."""
+    tenants = ("api.SUBDOMAIN.ghe.com",) if row.kind == _TENANT_KIND else ()
+    return tuple(host for host in (public_api_host(row), *tenants) if host)
+
+
+def public_service(api_url: str) -> ForgeKind | None:
+    """The forge whose public service's own API `api_url` is (https on the default port, no
+    user name: api.github.com and each api.SUBDOMAIN.ghe.com, gitlab.com, api.bitbucket.org),
+    None for any other address. The one rule of where an environment token such as GH_TOKEN
+    may go: only there, whatever a remote, a host's name or a repository file's `kind` says."""
+    scheme, _, rest = api_url.strip().partition("://")
+    # The authority exactly as written: nothing a parser could read two ways (userinfo,
+    # backslashes, a port) passes.
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].lower()
+    if scheme.lower() != "https" or not netloc:
+        return None
+    netloc = netloc.removesuffix(":443")
+    for row in FORGES:
+        if row.web_host and netloc == public_api_host(row):
+            return row
+    labels = netloc.split(".")
+    tenant = labels[1] if len(labels) == 4 else ""
+    if (
+        labels[0] == "api"
+        and labels[2:] == ["ghe", "com"]
+        and tenant
+        and all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in tenant)
+    ):
+        return forge_kind(_TENANT_KIND)
+    return None

@@ -37,9 +37,23 @@ def secure_enough(url: str) -> bool:
     return parts.scheme == "http" and is_loopback(host)
 
 
+def readable(url: str) -> bool:
+    """Whether Python can take `url` apart at all (it refuses, with ValueError, a host that
+    NFKC-normalizes into other characters, such as a fullwidth slash, or a bad IPv6 literal).
+    Everything here reads such an address as no address, never as a crash."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError:
+        return False
+    return True
+
+
 def origin(url: str) -> tuple[str, str, int | None]:
     """(scheme, host, port) of a URL, the port made explicit: what "the same server" means
-    for redirects, next pages and trust."""
+    for redirects, next pages and trust. ("", "", None) for an unreadable address."""
+    if not readable(url):
+        return "", "", None
     parts = urlsplit(url.strip())
     try:
         port = parts.port

@@ -57,10 +57,41 @@ def user_config_file() -> str:
     return os.path.join(user_config_dir(), "config.toml")
 
 
+def make_folder(path: str, mode: int = 0o700) -> str:
+    """Create the folder `path` and any missing parents, none of them writable by group or
+    others whatever the umask (under `umask 000` os.makedirs makes ~/.config and ~/.cache
+    world-writable): parents we create get 0700, as XDG asks of its base folders; `path`
+    gets `mode` (as the umask leaves it) minus group and other write. Folders that exist are
+    left alone. The one way tracker-git creates a folder; returns `path`. OSError as
+    os.makedirs raises it."""
+    path = os.path.abspath(path)
+    missing: list[str] = []
+    folder = path
+    while not os.path.isdir(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for folder in reversed(missing):
+        wanted = mode if folder == path else 0o700
+        try:
+            os.mkdir(folder, wanted)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise
+            continue  # made meanwhile by someone else: theirs
+        if sys.platform != "win32":
+            made = os.stat(folder).st_mode & 0o7777
+            if made & 0o022:
+                os.chmod(folder, made & ~0o022)
+    return path
+
+
 def private_folder(path: str) -> str:
     """Make `path` (and its parents) a folder only the user can enter (0700), whatever the
     umask; returns it. Raises OSError like os.makedirs."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    make_folder(path, 0o700)
     if sys.platform != "win32" and os.stat(path).st_mode & 0o077:
         os.chmod(path, 0o700)
     return path
@@ -71,18 +102,60 @@ def write_private(path: str, data: bytes) -> None:
     only (0600) whatever the umask; its folder, one of ours, is made private (0700) too.
     Raises OSError."""
     private_folder(os.path.dirname(path) or ".")
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | portable.BINARY, 0o600)
+    _write_then_rename(f"{path}.{os.getpid()}.tmp", path, data, os.O_TRUNC, 0o600, exact=True)
+
+
+def _write_then_rename(
+    tmp: str, path: str, data: bytes, flags: int, mode: int, *, exact: bool = False
+) -> None:
+    """`data` into the new file `tmp` (opened with `flags` and `mode`; `exact`: that mode
+    whatever the umask), then renamed over `path`; `tmp` removed on any failure."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | flags | portable.BINARY, mode)
     try:
-        if sys.platform != "win32":
-            portable.chmod_open(fd, tmp, 0o600)
+        if exact and sys.platform != "win32":
+            portable.chmod_open(fd, tmp, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
+
+
+def refuse_links(top: str, path: str) -> str:
+    """`path` (absolute) when no part of it below the work tree `top` is a symlink;
+    OperationFailed naming the link otherwise (also for a path outside `top`)."""
+    from tracker_git.core.errors import OperationFailed
+
+    top = os.path.abspath(top)
+    path = os.path.abspath(path)
+    relative = os.path.relpath(path, top)
+    if relative == os.curdir or relative.split(os.sep)[0] == os.pardir:
+        raise OperationFailed(f"{path} is not inside the work tree {top}; nothing was written")
+    current = top
+    for part in relative.split(os.sep):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            raise OperationFailed(
+                f"{current} is a symbolic link (the repository may carry it); tracker-git does "
+                "not write through links: remove it (git rm), then run again; nothing was written"
+            )
+    return path
+
+
+def write_in_work_tree(top: str, path: str, text: str) -> None:
+    """Write `text` to `path`, a file inside the work tree `top`, never through a symlink: a
+    cloned repository can carry a link (dangling or not) where we write, and `--force` must
+    not overwrite a file in the home folder through it. Every part of the path below `top`
+    is checked (lstat), then the text goes to a new temporary file (O_EXCL | O_NOFOLLOW) in
+    the same folder, renamed over `path` (a rename replaces, never follows). The one way
+    tracker-git writes into a work tree. OperationFailed names the link; OSError otherwise."""
+    path = refuse_links(top, path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    flags = os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    _write_then_rename(tmp, path, text.encode("utf-8"), flags, 0o666)
 
 
 def work_tree(start: str) -> str | None:

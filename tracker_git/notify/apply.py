@@ -90,7 +90,7 @@ def warn_telegram_once(changes: list[Change]) -> None:
         "revoke its token with @BotFather if it leaks (this warning is shown once)"
     )
     try:
-        os.makedirs(os.path.dirname(marker), exist_ok=True)
+        paths.make_folder(os.path.dirname(marker))
         with open(marker, "a", encoding="utf-8") as f:
             f.write("".join(q + "\n" for q in new))
     except OSError:

@@ -115,19 +115,19 @@ def _forge(remote: ForgeRemote, config: Config, required: bool) -> Forge | None:
 
     trust.check_forge(remote, config)  # before the token is even read
     host = secrets.api_host(remote.api_url)  # a stored token is for the host it goes to
-    token = secrets.forge_token(remote.kind, host)
+    token = secrets.forge_token(remote.kind, remote.api_url)
     if not token:
         if not required:
             return None
         row = forge_kind(remote.kind)
-        variables = " or ".join(row.token_variables)
         login = f"git tracker login --forge {remote.kind}"
         if host != secrets.api_host(remote.own_api_url or remote.api_url):
             login += f" --api-url {remote.api_url}"
         elif remote.host != row.web_host:
             login += f" --host {remote.host}"
         raise UsageError(
-            f"no {row.name} token for {host}; set {variables}, or store one with '{login}'"
+            f"no {row.name} token for {host}; {secrets.forge_token_advice(remote.api_url)}, "
+            f"or store one with '{login}'"
         )
     return client_for(remote, token)
 

@@ -30,7 +30,7 @@ def folder() -> str:
 def save(key: str, title: str, body: str) -> str:
     """Write the text to a new recover file; its path."""
     where = folder()
-    os.makedirs(where, mode=0o700, exist_ok=True)
+    paths.private_folder(where)
     prune(where)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for attempt in range(100):

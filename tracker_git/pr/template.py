@@ -19,12 +19,11 @@ part, and the built-in block goes above it: template and fill together.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from importlib import resources
 
-from tracker_git.core.config import read_bounded
+from tracker_git.core import repofile
 from tracker_git.core.errors import ConfigError
 
 START = "<!-- tracker-git:start -->"
@@ -32,7 +31,7 @@ END = "<!-- tracker-git:end -->"
 BUILTIN = "pr_template.md"
 # Long branches would make a description nobody reads, and a request body some forges refuse.
 MAX_COMMITS = 50
-MAX_TEMPLATE = 256 * 1024
+MAX_TEMPLATE = repofile.MAX_NAMED_FILE
 
 _PLACEHOLDER = re.compile(r"\{(key|summary|url|status|assignee|commits|stand|stand_line)\}")
 _BLOCK = re.compile(re.escape(START) + r"(.*?)" + re.escape(END), re.DOTALL)
@@ -63,28 +62,16 @@ def builtin_template() -> str:
 
 def load_template(setting: str, repo_root: str) -> str:
     """The template `[pr] template` names, or the built-in. The setting comes from a file of
-    the repository, so it may name only a regular file inside the work tree: a relative path
-    without `..`, no symlink out of the tree, at most MAX_TEMPLATE bytes (else /proc/self/environ
-    or ~/.netrc could become a pull request's description)."""
+    the repository, so it may name only a file git tracks (core/repofile.py): else
+    `.git/config` or an ignored `.env` could become a pull request's description."""
     if not setting:
         return builtin_template()
     fix = 'fix [pr] template in .tracker-git.toml, or set it to "" for the built-in template'
-    parts = setting.replace("\\", "/").split("/")
-    if os.path.isabs(setting) or setting.startswith("~") or ".." in parts:
-        raise ConfigError(
-            f"[pr] template {setting[:100]!r} is not a path inside the repository; give it "
-            f"relative to the repository's top, without '..'; {fix}"
-        )
-    path = os.path.join(repo_root, setting)
+    raw = repofile.read_tracked(repo_root, setting, setting="[pr] template", fix=fix)
     try:
-        raw = read_bounded(
-            path, missing=fix, tree=repo_root, limit=MAX_TEMPLATE, what="[pr] template"
-        )
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"[pr] template: {path} is not UTF-8 text; {fix}") from None
-    except ConfigError as exc:
-        raise ConfigError(f"[pr] template: {exc}") from None
+        raise ConfigError(f"[pr] template {setting[:100]!r} is not UTF-8 text; {fix}") from None
 
 
 def _commit_lines(commits: tuple[Commit, ...]) -> str:
