@@ -249,3 +249,22 @@ def test_hooks_since_leaves_older_commits_out(sandbox: SandboxHandle, tmp_path: 
     assert done.returncode == 0, done.stderr
     listed = [i["key"] for g in json.loads(done.stdout)["groups"] for i in g["issues"]]
     assert listed == [new]
+
+
+def test_notes_never_go_through_a_link_the_repository_carries(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """`--output RELEASE.md` in a clone whose RELEASE.md is a committed link to a file in the
+    home folder: refused, that file untouched; a path outside the work tree is written."""
+    repo = small_repo(tmp_path, ["DEMO-1"])
+    victim = tmp_path / "bashrc"
+    victim.write_text("precious\n")
+    (repo / "RELEASE.md").symlink_to(victim)
+    done = tracker(sandbox, repo, "release", "--notes-only", "--output", "RELEASE.md")
+    assert done.returncode == 1 and "is a symbolic link" in done.stderr
+    assert victim.read_text() == "precious\n"
+    outside = tmp_path / "out" / "notes.md"
+    outside.parent.mkdir()
+    done = tracker(sandbox, repo, "release", "--notes-only", "--output", str(outside))
+    assert done.returncode == 0, done.stderr
+    assert "DEMO-1" in outside.read_text()

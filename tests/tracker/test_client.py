@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from testing.servers import SandboxHandle
+from tracker_git.core import version
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.http import ApiError, NetworkError, RetryPolicy
 from tracker_git.tracker.client import TrackerClient, Unreachable
@@ -321,7 +322,7 @@ def test_headers_oauth_and_360_org(sandbox: SandboxHandle) -> None:
     assert "X-Cloud-Org-ID" not in headers
     # The version and the address of pyproject.toml, the one place they are written.
     project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
-    expected = f"tracker-git/{project['version']} (+{project['urls']['Repository']})"
+    expected = f"tracker-git/{version.VERSION} (+{project['urls']['Repository']})"
     assert headers["User-Agent"] == expected
 
 

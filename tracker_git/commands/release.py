@@ -9,7 +9,7 @@ import argparse
 import json
 import os
 
-from tracker_git.core import output
+from tracker_git.core import output, paths
 from tracker_git.core.errors import OperationFailed, UsageError
 from tracker_git.issue import context
 from tracker_git.release import flow, notes
@@ -72,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8") as f:
-                f.write(text.rstrip("\n") + "\n")
+            paths.write_output(ctx.root, args.output, text.rstrip("\n") + "\n")
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
     else:

@@ -158,6 +158,20 @@ def write_in_work_tree(top: str, path: str, text: str) -> None:
     _write_then_rename(tmp, path, text.encode("utf-8"), flags, 0o666)
 
 
+def write_output(top: str | None, path: str, text: str) -> None:
+    """Write `text` to `path`, a file the user named on the command line (`--output`): inside
+    the work tree `top` as write_in_work_tree does (a link the repository carries is not
+    followed), elsewhere as an ordinary file. OSError when it cannot be written."""
+    path = os.path.abspath(path)
+    if top is not None:
+        top = os.path.abspath(top)
+        if os.path.commonpath([top, path]) == top and path != top:
+            write_in_work_tree(top, path, text)
+            return
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def work_tree(start: str) -> str | None:
     """The top of the git work tree holding the folder `start` (the nearest folder with a
     `.git`), found without starting git; None outside any."""

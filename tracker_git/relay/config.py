@@ -159,7 +159,9 @@ class ForgeKeys(Section, name="forges.NAME"):
     api_url = url(
         "", "the forge's API (for the token); default: the public service's", "the public API"
     )
-    allow_forks = flag(False, "act on pull requests from forks too (see docs/relay.md per forge)")
+    allow_forks = flag(
+        False, "act on pull requests from forks too (how each forge tells: the relay docs)"
+    )
     status_summary = flag(
         False, "commit statuses show the issue's summary: for private repositories only"
     )
