@@ -10,6 +10,8 @@ from tracker_git.core.errors import CheckFailed
 from tracker_git.core.gitstate import RepoState
 from tracker_git.hooks import common
 
+_CARRIED = ("merge", "cherry-pick", "rebase")
+
 
 def _branch_hint(cleaned: str, state: RepoState, config: Config) -> str:
     """On a keyed branch, a keyless message: the key to write, and which hook would have put
@@ -28,7 +30,9 @@ def _branch_hint(cleaned: str, state: RepoState, config: Config) -> str:
 
 def main(argv: list[str]) -> int:
     state, config = common.load()
-    if state.operation is not None:  # merge, revert, cherry-pick, rebase: git's own messages
+    # A merge, cherry-pick or rebase carries a message made before; a revert's is judged by
+    # its text, as pre-push and `check range` judge it (git's own revert texts pass).
+    if state.operation in _CARRIED:
         return 0
     msg = msgfile.read(argv[0], state=state)
     cleaned = msg.cleaned
