@@ -28,6 +28,17 @@ def _branch_hint(cleaned: str, state: RepoState, config: Config) -> str:
     return hint
 
 
+def verdict(cleaned: str, config: Config) -> str | None:
+    """commit-msg's judgement of a message as git will store it (prepare-commit-msg gives it
+    ahead, see common.remember_verified)."""
+    problem = checks.check_message(cleaned, config)
+    if problem is None and not checks.passes_without_key(cleaned, config):
+        unknown = common.online_unknown(checks.message_keys(cleaned, config), config)
+        if unknown:
+            problem = f"Tracker has no issue {', '.join(unknown)} (or you cannot see it)"
+    return problem
+
+
 def main(argv: list[str]) -> int:
     state, config = common.load()
     # A merge, cherry-pick or rebase carries a message made before; a revert's is judged by
@@ -36,11 +47,7 @@ def main(argv: list[str]) -> int:
         return 0
     msg = msgfile.read(argv[0], state=state)
     cleaned = msg.cleaned
-    problem = checks.check_message(cleaned, config)
-    if problem is None and not checks.passes_without_key(cleaned, config):
-        unknown = common.online_unknown(checks.message_keys(cleaned, config), config)
-        if unknown:
-            problem = f"Tracker has no issue {', '.join(unknown)} (or you cannot see it)"
+    problem = verdict(cleaned, config)
     if problem is None:
         return 0
     problem += _branch_hint(cleaned, state, config)
