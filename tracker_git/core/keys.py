@@ -162,8 +162,7 @@ def near_misses(text: str, queues: Iterable[str] = ()) -> list[str]:
 def _letter_name(char: str) -> str:
     import unicodedata  # advice only: never on an accepted message's path
 
-    name = unicodedata.name(char, "")
-    script = name.split(" ")[0].capitalize() if name else "non-Latin"
+    script = unicodedata.name(char, "UNNAMED").split(" ")[0].capitalize()
     twin = _LATIN_TWINS.get(char)
     looks = f", which looks like the Latin {twin}" if twin else ""
     return f"the {script} letter {char} (U+{ord(char):04X}){looks}"

@@ -61,7 +61,7 @@ def comment_prefix(text: str, configured: str | None) -> str:
         return "#"
     lines = [line for line in _lines(text) if line.strip(GIT_SPACE)]
     for line in lines:
-        if line[:1] in AUTO_CANDIDATES and line[1:].strip() == SCISSORS:
+        if line[:1] in AUTO_CANDIDATES and line[1:] == f" {SCISSORS}":  # as git writes it
             return line[0]
     if lines and lines[-1][:1] in AUTO_CANDIDATES:
         return lines[-1][0]
@@ -188,7 +188,7 @@ def insert_key(text: str, key: str, mode: str, comment: str = "#") -> str | None
     # A trailer: after the message's last paragraph, joining a trailer block that is there.
     trailer = f"{TRAILER}: {key}"
     if not has_subject:
-        lines[first:first] = ["", "", trailer] if first == 0 else ["", trailer]
+        lines[0:0] = ["", "", trailer]  # no subject: every line is blank or a comment
         return newline.join(lines)
     last_paragraph_is_trailers = end - first > 1 and all(
         re.match(_TRAILER_LINE, line) for line in _last_paragraph(lines[first:end])
