@@ -94,3 +94,32 @@ def test_merges_pass_other_commits_are_judged() -> None:
     assert checks.check_commit(2, "no key here\n", config()) is None
     assert checks.check_commit(3, "no key here\n", config()) is None
     assert checks.check_commit(1, "no key here\n", config()) is not None
+
+
+def test_message_span_and_paragraph_edges() -> None:
+    insert = message.insert_key
+    # A no-break space line is a message line to git: the trailer goes after it.
+    assert insert("s\n\n\u00a0\n", "DEV-1", "trailer") == "s\n\n\u00a0\n\nRefs: DEV-1\n"
+    assert insert("\n\nfix\n# c\n", "DEV-1", "prefix") == "\n\nDEV-1: fix\n# c\n"
+    assert insert("\nfix\n", "DEV-1", "prefix") == "\nDEV-1: fix\n"
+    # A one-paragraph message is a subject, even when it looks like trailers.
+    assert insert("A-b: c\nD-e: f\n", "DEV-1", "trailer") == "A-b: c\nD-e: f\n\nRefs: DEV-1\n"
+
+
+def test_check_message_exact_texts() -> None:
+    assert checks.check_message("fix\n", config()) == (
+        "the commit message references no issue key: it needs an issue key such as DEV-123"
+    )
+    problem = checks.check_message("RFC-1\n", config(["RFC"]))
+    assert problem == "the commit message has nothing but the key RFC-1: say what it does"
+    assert checks.passes_without_key("x\n") is False
+    assert checks.passes_without_key("") is True
+    problem = checks.check_branch("D\u0415V-7-fix", config(["OPS"]))
+    assert problem and problem.endswith("git branch -m 'OPS-123-D\u0415V-7-fix'")
+
+
+def test_defaults_and_modes_that_only_the_mutation_run_checked() -> None:
+    assert keys.written_keys("dev-1 x") == []  # upper case unless any_case is asked for
+    assert keys.written_keys("dev-1 x", any_case=True) == [("dev-1", "DEV-1")]
+    # prefix mode puts the key in front even of a Conventional Commit subject.
+    assert message.insert_key("feat: x\n", "DEV-1", "prefix") == "DEV-1: feat: x\n"
