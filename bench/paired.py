@@ -23,6 +23,7 @@ class Command:
     label: str
     argv: list[str]
     cwd: Path
+    env: dict[str, str] = field(default_factory=dict)  # on top of the run's environment
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def run_once(command: Command, env: dict[str, str]) -> Sample:
     proc = subprocess.Popen(
         command.argv,
         cwd=command.cwd,
-        env=env,
+        env={**env, **command.env} if command.env else env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

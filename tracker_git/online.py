@@ -15,6 +15,7 @@ from tracker_git import cache
 from tracker_git.core import output
 from tracker_git.core.config import Config
 from tracker_git.core.errors import CheckFailed, ConfigError, TrackerGitError
+from tracker_git.core.keys import MAX_ONLINE_KEYS
 
 # Only what a warm cache needs is imported at the top: threading, typing and urllib cost a
 # third of a warm hook, and are needed only when Tracker is asked.
@@ -49,7 +50,8 @@ def verify_keys(keys: list[str], config: Config) -> list[str]:
     """The keys (of `keys`, in order) that Tracker says do not exist. Keys it could not be
     asked about count as existing, after a warning; with `[hooks] strict` that raises
     CheckFailed instead."""
-    wanted = list(dict.fromkeys(key.upper() for key in keys))
+    # Capped: a message of thousands of keys must not become thousands of questions.
+    wanted = list(dict.fromkeys(key.upper() for key in keys))[:MAX_ONLINE_KEYS]
     where = scope(config)
     answers = cache.lookup(where, wanted)
     unknown = [key for key in wanted if key not in answers]

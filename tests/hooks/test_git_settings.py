@@ -152,3 +152,97 @@ def test_git_is_not_started_where_nothing_can_be_set(repo: Path, tmp_path: Path)
     assert calls() == []
     logger.write_text(logger.read_text() + "\n")  # another git: asked anew
     assert calls() == ["config --system --edit"]
+
+
+def logging_git(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose `git` on PATH logs its calls to the returned file."""
+    folder = tmp_path / "bin"
+    folder.mkdir(exist_ok=True)
+    log = tmp_path / "git.log"
+    real = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True)
+    logger = folder / "git"
+    logger.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec {real.stdout.strip()} "$@"\n')
+    logger.chmod(0o755)
+    environ = {k: v for k, v in os.environ.items() if k != "GIT_CONFIG_NOSYSTEM"}
+    environ["PATH"] = f"{folder}{os.pathsep}{environ['PATH']}"
+    return environ, log
+
+
+def hook_calls(repo: Path, tmp_path: Path, environ: dict[str, str], log: Path) -> list[str]:
+    """The git commands one commit-msg run starts (the hook must accept MESSAGE)."""
+    (tmp_path / "msg").write_text(f"{MESSAGE}\n")
+    proc = run(
+        repo, str(repo / ".git" / "hooks" / "commit-msg"), str(tmp_path / "msg"), env=environ
+    )
+    found = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    assert proc.returncode == 0, proc.stderr
+    return [line for line in found if line != "config --system --edit"]
+
+
+def test_includes_are_followed_without_starting_git(repo: Path, tmp_path: Path) -> None:
+    """A global file that includes others (plain, relative, `~/`, includeIf, nested, in mixed
+    case and with comments) starts no git where none of them sets a message setting; one
+    that does, however deep, is read by git and refuses the probe message."""
+    environ, log = logging_git(tmp_path)
+    home = Path(environ["HOME"])
+    (home / "Split").mkdir(exist_ok=True)
+    (home / "Split" / "Identity").write_text("[user]\n\tname = Someone\n")
+    (home / "Split" / "Work").write_text("[Include]\n\tPath = Identity ; the same folder\n")
+    (tmp_path / "aliases").write_text("[alias]\n\tst = status\n")
+    with global_file().open("a") as f:
+        f.write(
+            "[include]\n\tpath = ~/Split/Identity\n"
+            f'[includeIf "gitdir:{repo}/"]\n\tpath = "~/Split/Work"  # work settings\n'
+            f'[includeIf "onbranch:main"] path = {tmp_path / "aliases"}\n'
+            "[include]\n\tpath = ~/missing-is-ignored\n"
+        )
+    assert hook_calls(repo, tmp_path, environ, log) == []
+    assert commit(repo, PATH=environ["PATH"]) == "ok"
+    log.unlink()
+    # Two levels down, a setting: git is asked, and it reads it.
+    (home / "Split" / "Identity").write_text("[core]\n\tcommentChar = D\n")
+    assert [c.split(" ")[:2] for c in hook_calls_refused(repo, tmp_path, environ, log)] == [
+        ["config", "-z"]
+    ]
+
+
+def hook_calls_refused(repo: Path, tmp_path: Path, environ: dict[str, str], log: Path) -> list[str]:
+    proc = run(
+        repo, str(repo / ".git" / "hooks" / "commit-msg"), str(tmp_path / "msg"), env=environ
+    )
+    assert proc.returncode == 1 and REFUSED in proc.stderr
+    found = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return [line for line in found if line != "config --system --edit"]
+
+
+@pytest.mark.parametrize(
+    "include",
+    [
+        '[include]\n\tpath = "a\\\\b"\n',  # an escape
+        "[include]\n\tpath = ~root/x\n",  # another user's home
+        "[include]\n\tpath = %(prefix)/etc/x\n",
+        "[include]\n\tpath = a \\\n b\n",  # a continued line
+    ],
+)
+def test_includes_only_git_can_follow_ask_git(repo: Path, tmp_path: Path, include: str) -> None:
+    environ, log = logging_git(tmp_path)
+    with global_file().open("a") as f:
+        f.write(include)
+    assert [c.split(" ")[:2] for c in hook_calls(repo, tmp_path, environ, log)] == [
+        ["config", "-z"]
+    ]
+
+
+def test_include_cycle_is_left_to_git(repo: Path, tmp_path: Path) -> None:
+    """A file including itself: git stops at its depth limit and fails; the hook asks git,
+    never loops."""
+    environ, log = logging_git(tmp_path)
+    loop = tmp_path / "loop"
+    loop.write_text(f"[include]\n\tpath = {loop}\n")
+    with global_file().open("a") as f:
+        f.write(f"[include]\n\tpath = {loop}\n")
+    proc = run(repo, str(repo / ".git" / "hooks" / "commit-msg"), "/dev/null", env=environ)
+    assert "config" in log.read_text()
+    assert "Traceback" not in proc.stderr

@@ -226,3 +226,15 @@ def test_an_unreachable_tracker_is_one_warning_per_commit(tmp_path: Any) -> None
     proc = run(repo, "git", "commit", "-q", "-m", "fix the login form", env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("cannot check issue keys with Tracker") == 1, proc.stderr
+
+
+def test_only_the_first_distinct_keys_up_to_the_cap_are_asked_about() -> None:
+    """A message of thousands of keys is not thousands of questions: past keys.MAX_ONLINE_KEYS
+    distinct keys, the rest are not asked about (strict and unreachable: asking would raise)."""
+    from tracker_git.core.keys import MAX_ONLINE_KEYS
+
+    conf = cfg(closed_port_url(), strict=True)
+    first = [f"DEV-{n}" for n in range(1, MAX_ONLINE_KEYS + 1)]
+    cache.record(online.scope(conf), dict.fromkeys(first, True))
+    rest = [f"DEV-{n}" for n in range(MAX_ONLINE_KEYS + 1, MAX_ONLINE_KEYS + 500)]
+    assert online.verify_keys([*first, *first, *rest], conf) == []

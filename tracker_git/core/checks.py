@@ -40,7 +40,11 @@ def _rename_advice(branch: str, config: Config) -> str:
     misses = keys.near_misses(last, queues)
     key = f"{(queues or ['DEV'])[0]}-123"
     rest = last
-    if misses:
+    twin = keys.latin_twin(last, queues)
+    if twin and twin[2]:  # "D\u0415V-7-fix": the key in Latin letters, the rest kept
+        key = twin[2]
+        rest = last[last.find(twin[0]) + len(twin[0]) :]
+    elif misses:
         miss = misses[0]
         if keys.is_allowed(miss, queues):
             key = miss  # the team's key, only glued to what follows it
@@ -71,6 +75,9 @@ def check_branch(branch: str | None, config: Config) -> str | None:
         return f"{problem} rename it with: git branch -m '{_rename_advice(branch, config)}'"
     if misses and config.queues:
         problem += f" ({misses[0]} is not of a queue in `queues`)"
+    lookalike = keys.lookalike(branch, config.queues)
+    if lookalike:
+        problem += f" ({lookalike})"
     return f"{problem}; rename it with: git branch -m '{_rename_advice(branch, config)}'"
 
 
@@ -99,18 +106,30 @@ def passes_without_key(cleaned: str, config: Config | None = None) -> bool:
     """Messages that need no key: those git writes or folds away (empty, which git aborts
     itself; reverts, "This reverts commit <sha>."; fixup!/squash!/amend!), and with `config`
     those starting with one of its no-issue markers (`keyless_marker`)."""
-    if not cleaned.strip() or message.is_revert(cleaned) or message.is_autosquash(cleaned):
+    if message.is_empty(cleaned) or message.is_revert(cleaned) or message.is_autosquash(cleaned):
         return True
     markers = config.hooks.allow_without_key if config else ()
     return keyless_marker(cleaned, markers) is not None
 
 
-def _wrong_case(cleaned: str, config: Config) -> str | None:
-    """ "dev-12": a key written in a case the message check does not read, and how to write it."""
-    for written, key in keys.written_keys(cleaned, config.queues, any_case=True):
-        if written != key:
+def _key_hint(cleaned: str, config: Config) -> str | None:
+    """Why a key-like token is not read as a key, and how to write it: "dev-12" (the case),
+    "loginDEV-12" (glued to a word), "D\u0415V-7" (a Cyrillic Ie for the E). It proposes only keys the
+    message check reads."""
+    queues = config.queues
+    for written, key in keys.written_keys(cleaned, queues, any_case=True):
+        queue = keys.queue_of(written)
+        if queue.islower() or queue.istitle():
             return f"'{written}' is not read as a key in that case; write it as {key}"
-    return None
+        glued = re.fullmatch(r"([a-z]+)([A-Z]+)", queue)
+        if glued:
+            inner = f"{glued[2]}-{keys.number_of(written)}"
+            if keys.first_key(inner, queues) == inner:
+                return (
+                    f"'{written}' is not read as a key: {inner} is glued to "
+                    f"'{glued[1]}'; put a space before it"
+                )
+    return keys.lookalike(cleaned, queues)
 
 
 def check_message(cleaned: str, config: Config, what: str = "the commit message") -> str | None:
@@ -122,9 +141,9 @@ def check_message(cleaned: str, config: Config, what: str = "the commit message"
     wanted = keys.describe_queues(config.queues)
     if not found:
         problem = f"{what} references no issue key: it needs {wanted}"
-        hint = _wrong_case(cleaned, config)
+        hint = _key_hint(cleaned, config)
         return f"{problem}; {hint}" if hint else problem
-    if not message.has_content_besides(cleaned, found):
+    if not message.has_content(keys.without_keys(cleaned, config.queues)):
         return f"{what} has nothing but the key {found[0]}: say what it does"
     return None
 

@@ -3,12 +3,16 @@ commit.cleanup), without starting git where git would find none of them set.
 
 `git config` costs a hook ~1.5 ms of CPU on every commit, and most repositories set none of
 the three. A key is set only by a file that spells its name (git's section and key names
-have no escapes), and a file brings in others only by spelling `include` (`include.path`,
-`includeIf`), so when no file git reads contains "comment", "cleanup" or "include", in any
-case, none of the three is set. Anything else asks git, as before: one of those words in any
-of the files, a setting given on git's command line (`git -c`, which git hands to its hooks
-as GIT_CONFIG_PARAMETERS; GIT_CONFIG_COUNT), GIT_CONFIG, a file that cannot be read, an odd
-environment.
+have no escapes), so when no file git reads contains "comment" or "cleanup", in any case,
+none of the three is set. A file brings in others only by spelling `include` (`include.path`,
+`includeIf.<condition>.path`); those are followed here as git follows them (a path relative to
+the including file's folder, `~/` for HOME, at most 10 deep), every one of them whatever its
+condition: reading more files than git would only makes git be asked, never the reverse. Git is
+asked, as before, where one of the two words is in a file git may read, where an include
+cannot be followed exactly (a value with escapes or a line continuation, `~user/`,
+`%(prefix)/`, deeper than git goes), where a setting is given on git's command line (`git -c`,
+which git hands to its hooks as GIT_CONFIG_PARAMETERS; GIT_CONFIG_COUNT), with GIT_CONFIG,
+for a file that cannot be read, in an odd environment.
 
 The files, as git reads them: the system file, the global ones, the repository's `config`
 and the worktree's `config.worktree` (read here whether or not worktree config is on). The
@@ -31,9 +35,13 @@ if TYPE_CHECKING:
     from tracker_git.core.gitstate import RepoState
 
 NAMES = ("core.commentChar", "core.commentString", "commit.cleanup")
-# What a file must contain (lower-cased) to set one of NAMES or to include another file.
-_WORDS = (b"comment", b"cleanup", b"include")
+# What a file must contain (lower-cased) to set one of NAMES.
+_WORDS = (b"comment", b"cleanup")
 _MAX_FILE = 1 << 20  # a larger config file is left to git: never read without bound
+_MAX_DEPTH = 10  # git's own limit on nested includes
+# A section header, maybe with a subsection and a key on the same line; a `key = value` line.
+_SECTION = r'\[([A-Za-z0-9.-]+)(?:\s+"([^"\\]*)")?\](.*)'
+_ENTRY = r"([A-Za-z][A-Za-z0-9-]*)\s*(?:=(.*))?"
 _CACHE = "gitconfig.marshal"  # {git program: [[dev, ino, size, mtime_ns], system file]}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
@@ -99,9 +107,9 @@ def _global_files(environ: Mapping[str, str]) -> list[str]:
     return found
 
 
-def _mentions(path: str) -> bool:
-    """Whether the file may set one of NAMES (or include another): True unless it is missing
-    or readable and free of _WORDS."""
+def _mentions(path: str, depth: int = 0) -> bool:
+    """Whether the file may set one of NAMES, itself or through a file it includes: True
+    unless it is missing, or readable, free of _WORDS and including only such files."""
     try:
         with open(path, "rb") as f:
             data = f.read(_MAX_FILE + 1)
@@ -111,8 +119,76 @@ def _mentions(path: str) -> bool:
         return True
     if len(data) > _MAX_FILE:
         return True
-    data = data.lower()
-    return any(word in data for word in _WORDS)
+    lowered = data.lower()
+    if any(word in lowered for word in _WORDS):
+        return True
+    if b"include" not in lowered:
+        return False
+    included = _included(data.decode("utf-8", "surrogateescape"), path)
+    if included is None or (included and depth >= _MAX_DEPTH):
+        return True
+    return any(_mentions(name, depth + 1) for name in included)
+
+
+def _included(text: str, path: str) -> list[str] | None:
+    """The files `text` (the config file at `path`) includes, all of them whatever
+    their conditions; None where only git can tell."""
+    import re  # only for a file that spells "include"
+
+    found = []
+    section: tuple[str, bool] = ("", False)
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line.endswith("\\"):
+            return None  # a continued line
+        if line.startswith("["):
+            header = re.fullmatch(_SECTION, line)
+            if header is None:
+                return None
+            section = (header[1].lower(), header[2] is not None)
+            line = header[3].strip()
+        if not line or line[0] in "#;" or section not in (("include", False), ("includeif", True)):
+            continue
+        entry = re.fullmatch(_ENTRY, line)
+        if entry is None or entry[2] is None:
+            return None  # not a line this reader knows (git may refuse it, or read it)
+        if entry[1].lower() != "path":
+            continue
+        value = _value(entry[2])
+        if value is None:
+            return None
+        name = _include_path(value, path)
+        if name is None:
+            return None
+        found.append(name)
+    return found
+
+
+def _value(raw: str) -> str | None:
+    """A config value without its comment and quotes; None where it has escapes."""
+    if "\\" in raw:
+        return None
+    out = []
+    quoted = False
+    for char in raw:
+        if char == '"':
+            quoted = not quoted
+        elif char in "#;" and not quoted:
+            break
+        else:
+            out.append(char)
+    return None if quoted else "".join(out).strip()
+
+
+def _include_path(value: str, including: str) -> str | None:
+    """Where git looks for an included file: `~/` is HOME, a relative path is relative to the
+    including file's folder; `~user/` and `%(prefix)/` are left to git."""
+    if not value or value.startswith("%(") or (value.startswith("~") and value[:2] != "~/"):
+        return None
+    if value.startswith("~/"):
+        home = os.environ.get("HOME")
+        return os.path.join(home, value[2:]) if home else None
+    return os.path.join(os.path.dirname(including), value)
 
 
 def _git_program(environ: Mapping[str, str]) -> str | None:

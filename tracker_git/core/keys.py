@@ -36,17 +36,29 @@ LOOKALIKE_QUEUES = frozenset(
 )  # fmt: skip
 
 # The patterns are compiled on first use, through re's cache: a hook compiles the one it needs
-# (each compile costs a hook ~0.3 ms of CPU).
-_BEFORE = r"(?<![A-Za-z0-9_])"
-_AFTER = r"(?![A-Za-z0-9_]|[-.]\d)"
+# (each compile costs a hook ~0.3 ms of CPU). `\w` is Unicode: a letter or digit of any script
+# glued to a key makes it part of another word (`D\u0415V-7`, a Cyrillic capital Ie for the E, is no key, not V-7;
+# `DEV-1٣` is none either), while only an ASCII digit after `-` or `.` reads as a version
+# (`DEV-1-٣` carries DEV-1, as `DEV-1-x` does).
+_BEFORE = r"(?<!\w)"
+_AFTER = r"(?!\w|[-.][0-9])"
 _UPPER = _BEFORE + r"([A-Z]+)-([1-9][0-9]*)" + _AFTER
 _ANY_CASE = _BEFORE + r"([A-Za-z]+)-([1-9][0-9]*)" + _AFTER
 _WHOLE = r"([A-Za-z]+)-([1-9][0-9]*)"
-# With queues: any separator around the key (the queue list takes away the ambiguity).
-_QUEUED_BEFORE = r"(?<![A-Za-z0-9])"
-_QUEUED_AFTER = r"(?![A-Za-z0-9])"
+# With queues: any separator around the key (the queue list takes away the ambiguity), but
+# still no letter or digit of any script.
+_QUEUED_BEFORE = r"(?<![^\W_])"
+_QUEUED_AFTER = r"(?![^\W_])"
 _QUEUED_UPPER = _QUEUED_BEFORE + r"([A-Z]+)-([1-9][0-9]*)" + _QUEUED_AFTER
 _QUEUED_ANY_CASE = _QUEUED_BEFORE + r"([A-Za-z]+)-([1-9][0-9]*)" + _QUEUED_AFTER
+# A key-shaped token whose letters are not all Latin (`D\u0415V-7`), for advice only.
+_FOREIGN = r"(?<![^\W_])([^\W\d_]+)-([0-9]+)(?![^\W_])"
+# Letters of other scripts that look like Latin capitals or small letters, by code point.
+_LATIN_TWINS = {
+    **dict(zip("\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0423\u0405\u0406\u0408\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0455\u0456\u0458", "ABEKMHOPCTXYSIJaeopcyxsij", strict=True)),
+    **dict(zip("\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7\u03bf\u03b9\u03ba\u03bd\u03c1\u03c4\u03c5\u03c7", "ABEZHIKMNOPTYXoikvptux", strict=True)),
+}  # fmt: skip
+MAX_ONLINE_KEYS = 20  # distinct keys one check asks Tracker about (see docs/hooks.md)
 
 
 # Tracker's rule for a queue key (the key's first part): Latin letters only. Every reader of a
@@ -63,6 +75,10 @@ def queue_of(key: str) -> str:
     return key.partition("-")[0]
 
 
+def number_of(key: str) -> str:
+    return key.rpartition("-")[2]
+
+
 def is_allowed(key: str, queues: Iterable[str] = ()) -> bool:
     """Whether a normalised key's queue counts: one of `queues`, or any but look-alikes."""
     allowed = {q.upper() for q in queues}
@@ -70,21 +86,37 @@ def is_allowed(key: str, queues: Iterable[str] = ()) -> bool:
     return queue in allowed if allowed else queue not in LOOKALIKE_QUEUES
 
 
+def _pattern(queues: tuple[str, ...], any_case: bool) -> str:
+    if queues:
+        return _QUEUED_ANY_CASE if any_case else _QUEUED_UPPER
+    return _ANY_CASE if any_case else _UPPER
+
+
 def written_keys(
     text: str, queues: Iterable[str] = (), *, any_case: bool = False
 ) -> list[tuple[str, str]]:
     """(as written, normalised) for every allowed key in `text`, each key once, in order."""
     queues = tuple(queues)
-    if queues:
-        pattern = _QUEUED_ANY_CASE if any_case else _QUEUED_UPPER
-    else:
-        pattern = _ANY_CASE if any_case else _UPPER
     found: dict[str, str] = {}  # ordered, with O(1) membership: linear in the text
-    for match in re.finditer(pattern, text):
+    for match in re.finditer(_pattern(queues, any_case), text):
         key = f"{match.group(1).upper()}-{match.group(2)}"
         if key not in found and is_allowed(key, queues):
             found[key] = match.group(0)
     return [(written, key) for key, written in found.items()]
+
+
+def without_keys(text: str, queues: Iterable[str] = ()) -> str:
+    """`text` with every key a message check reads cut out where it stands (not by string
+    replacement: `DEV-1 DEV-12` leaves no stray `2`), in one pass."""
+    queues = tuple(queues)
+    parts: list[str] = []
+    start = 0
+    for match in re.finditer(_pattern(queues, False), text):
+        if is_allowed(f"{match.group(1)}-{match.group(2)}", queues):
+            parts.append(text[start : match.start()])
+            start = match.end()
+    parts.append(text[start:])
+    return "".join(parts)
 
 
 def find_keys(text: str, queues: Iterable[str] = (), *, any_case: bool = False) -> list[str]:
@@ -135,3 +167,39 @@ def near_misses(text: str, queues: Iterable[str] = ()) -> list[str]:
         if key not in taken:
             found[key] = None
     return list(found)
+
+
+def _letter_name(char: str) -> str:
+    import unicodedata  # advice only: never on an accepted message's path
+
+    script = unicodedata.name(char, "UNNAMED").split(" ")[0].capitalize()
+    twin = _LATIN_TWINS.get(char)
+    looks = f", which looks like the Latin {twin}" if twin else ""
+    return f"the {script} letter {char} (U+{ord(char):04X}){looks}"
+
+
+def latin_twin(text: str, queues: Iterable[str] = ()) -> tuple[str, str, str | None] | None:
+    """The first key-shaped token in `text` whose queue has a letter that is not Latin
+    (`D\u0415V-7`: a Cyrillic Ie for the E): (the token, its first such letter, the key it
+    looks like where the grammar takes that key, else None); None where there is none."""
+    queues = tuple(queues)
+    for match in re.finditer(_FOREIGN, text):
+        queue = match.group(1)
+        if queue.isascii():
+            continue
+        foreign = next(char for char in queue if not char.isascii())
+        latin = "".join(_LATIN_TWINS.get(char, char) for char in queue).upper()
+        key = f"{latin}-{match.group(2)}"
+        taken = latin.isascii() and first_key(key, queues) == key  # never a key it refuses
+        return match.group(0), foreign, key if taken else None
+    return None
+
+
+def lookalike(text: str, queues: Iterable[str] = ()) -> str | None:
+    """Advice on `latin_twin`'s token: which letter it is, and the key to write instead."""
+    twin = latin_twin(text, queues)
+    if twin is None:
+        return None
+    written, foreign, key = twin
+    advice = f"'{written}' is not read as a key: it has {_letter_name(foreign)}"
+    return f"{advice}; write it as {key} in Latin letters" if key else advice

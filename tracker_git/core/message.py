@@ -17,12 +17,22 @@ TRAILER = "Refs"
 # Patterns are compiled on first use (re's cache), and the commit-msg hook's checks of a plain
 # message need none: each compile costs a hook ~0.3 ms of CPU.
 _AUTOSQUASH = ("fixup! ", "squash! ", "amend! ")
-_REVERT_LINE = "This reverts commit "
-_REVERT = r"(?m)^This reverts commit [0-9a-f]{7,64}\.?\s*$"
+# git's revert texts, as git writes them or rewrapped: "This reverts commit <sha>.", a merge's
+# "This reverts commit <sha>, reversing\nchanges made to <sha>.", and with --reference
+# "<abbrev> (<subject>, <date>)" for each sha.
+_REF = r"[0-9a-f]{7,64}(?:\s+\([^\n]{0,500}?,\s+\d{4}-\d{2}-\d{2}\))?"
+_REVERT = (
+    rf"(?m)^This\s+reverts\s+commit\s+{_REF}"
+    rf"(?:,\s+reversing\s+changes\s+made\s+to\s+{_REF})?\.?[ \t]*$"
+)
 _CONVENTIONAL = r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!?): (?P<desc>.*)$"
 _TRAILER_LINE = r"^[A-Za-z0-9][A-Za-z0-9-]*: "
-# What besides the keys does not count as saying something (see has_content_besides).
+# What besides the keys does not count as saying something (see has_content).
 _NOT_CONTENT = frozenset(":()[]#,.;-")
+# Unicode's invisible characters: controls, format characters, spaces, line separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+# What git's cleanup strips (its own ASCII isspace): a no-break space is a message to git.
+GIT_SPACE = " \t\n\r"
 
 
 def decode(raw: bytes) -> str:
@@ -49,9 +59,9 @@ def comment_prefix(text: str, configured: str | None) -> str:
         return configured
     if configured != "auto":
         return "#"
-    lines = [line for line in _lines(text) if line.strip()]
+    lines = [line for line in _lines(text) if line.strip(GIT_SPACE)]
     for line in lines:
-        if line[:1] in AUTO_CANDIDATES and line[1:].strip() == SCISSORS:
+        if line[:1] in AUTO_CANDIDATES and line[1:] == f" {SCISSORS}":  # as git writes it
             return line[0]
     if lines and lines[-1][:1] in AUTO_CANDIDATES:
         return lines[-1][0]
@@ -83,7 +93,7 @@ def clean(text: str, comment: str = "#", cleanup: str = "strip") -> str:
         lines = [line for line in lines if not line.startswith(comment)]
     # git's stripspace: no trailing blanks, runs of blank lines become one, none at the ends.
     result: list[str] = []
-    for line in (line.rstrip() for line in lines):
+    for line in (line.rstrip(GIT_SPACE) for line in lines):
         if line or (result and result[-1]):
             result.append(line)
     while result and not result[-1]:
@@ -96,21 +106,36 @@ def is_autosquash(cleaned: str) -> bool:
     return cleaned.startswith(_AUTOSQUASH)
 
 
+def is_empty(cleaned: str) -> bool:
+    """Whether git would abort the commit as empty: nothing but git's own whitespace (a
+    message of a no-break space or a zero-width one is committed, so it is not empty)."""
+    return not cleaned.strip(GIT_SPACE)
+
+
 def is_revert(cleaned: str) -> bool:
-    """The text git writes itself into a revert: "This reverts commit <sha>."."""
-    return _REVERT_LINE in cleaned and bool(re.search(_REVERT, cleaned))
+    """The text git writes itself into a revert (see _REVERT), in any wrapping."""
+    return "reverts" in cleaned and bool(re.search(_REVERT, cleaned))
 
 
-def has_content_besides(cleaned: str, keys: list[str]) -> bool:
-    """Whether the message says anything but its keys (a lone "DEV-1:" is an empty message)."""
-    rest = cleaned
-    for key in keys:
-        rest = rest.replace(key, "")
+def _visible(char: str) -> bool:
+    if char.isalnum():
+        return True  # the common case, without unicodedata
+    if char.isspace() or char in _NOT_CONTENT:
+        return False
+    import unicodedata  # only for the odd character: keeps the hook's start small
+
+    return unicodedata.category(char) not in _INVISIBLE
+
+
+def has_content(rest: str) -> bool:
+    """Whether `rest` (a message with its keys cut out, keys.without_keys) says anything: a
+    visible character that is not punctuation around a key. A lone "DEV-1:", or one followed
+    by a no-break space or a zero-width space, says nothing."""
     label = f"{TRAILER}:"
     for line in rest.split("\n"):
-        if line.startswith(label) and not line[len(label) :].strip():
+        if line.startswith(label) and not any(map(_visible, line[len(label) :])):
             continue  # a trailer left without its key ("Refs:")
-        if any(not (char.isspace() or char in _NOT_CONTENT) for char in line):
+        if any(map(_visible, line)):
             return True
     return False
 
@@ -121,10 +146,10 @@ def _message_span(lines: list[str], comment: str) -> tuple[int, int]:
     cut = _scissors_index(lines, comment)
     if cut is not None:
         end = cut
-    while end > 0 and (not lines[end - 1].strip() or lines[end - 1].startswith(comment)):
+    while end > 0 and (not lines[end - 1].strip(GIT_SPACE) or lines[end - 1].startswith(comment)):
         end -= 1
     first = 0
-    while first < end and not lines[first].strip():
+    while first < end and not lines[first].strip(GIT_SPACE):
         first += 1
     return first, end
 
@@ -155,7 +180,7 @@ def insert_key(text: str, key: str, mode: str, comment: str = "#") -> str | None
     if mode == "prefix":
         if has_subject:
             lines[first] = f"{key}: {lines[first]}"
-        elif lines and not lines[0].strip():
+        elif lines and not lines[0].strip(GIT_SPACE):
             lines[0] = f"{key}: "
         else:
             lines.insert(0, f"{key}: ")
@@ -163,7 +188,7 @@ def insert_key(text: str, key: str, mode: str, comment: str = "#") -> str | None
     # A trailer: after the message's last paragraph, joining a trailer block that is there.
     trailer = f"{TRAILER}: {key}"
     if not has_subject:
-        lines[first:first] = ["", "", trailer] if first == 0 else ["", trailer]
+        lines[0:0] = ["", "", trailer]  # no subject: every line is blank or a comment
         return newline.join(lines)
     last_paragraph_is_trailers = end - first > 1 and all(
         re.match(_TRAILER_LINE, line) for line in _last_paragraph(lines[first:end])
@@ -176,7 +201,7 @@ def insert_key(text: str, key: str, mode: str, comment: str = "#") -> str | None
 def _last_paragraph(lines: list[str]) -> list[str]:
     paragraph: list[str] = []
     for line in reversed(lines):
-        if not line.strip():
+        if not line.strip(GIT_SPACE):
             break
         paragraph.append(line)
     # A one-paragraph message is a subject, never a trailer block.

@@ -17,12 +17,13 @@ CLEANUP_MODES = {"default": "strip", "strip": "strip", "whitespace": "whitespace
 class MessageFile:
     """The raw text, the comment string git used, and the message as git will store it."""
 
-    __slots__ = ("cleaned", "comment", "text")
+    __slots__ = ("cleaned", "cleanup", "comment", "text")
 
-    def __init__(self, text: str, comment: str, cleaned: str) -> None:
+    def __init__(self, text: str, comment: str, cleaned: str, cleanup: str = "strip") -> None:
         self.text = text
         self.comment = comment
         self.cleaned = cleaned
+        self.cleanup = cleanup  # how message.clean read it
 
 
 def parse(raw: bytes, cwd: str | None = None, state: RepoState | None = None) -> MessageFile:
@@ -33,7 +34,12 @@ def parse(raw: bytes, cwd: str | None = None, state: RepoState | None = None) ->
     configured = settings.get("core.commentstring") or settings.get("core.commentchar")
     comment = message.comment_prefix(text, configured)
     cleanup = CLEANUP_MODES.get(settings.get("commit.cleanup", "default"), "strip")
-    return MessageFile(text, comment, message.clean(text, comment, cleanup))
+    return MessageFile(text, comment, message.clean(text, comment, cleanup), cleanup)
+
+
+def recleaned(msg: MessageFile, text: str) -> str:
+    """`text` (the file's new content) as git will store it, read as `msg` was."""
+    return message.clean(text, msg.comment, msg.cleanup)
 
 
 def read(path: str, cwd: str | None = None, state: RepoState | None = None) -> MessageFile:

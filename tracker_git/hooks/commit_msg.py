@@ -10,6 +10,8 @@ from tracker_git.core.errors import CheckFailed
 from tracker_git.core.gitstate import RepoState
 from tracker_git.hooks import common
 
+_CARRIED = ("merge", "cherry-pick", "rebase")
+
 
 def _branch_hint(cleaned: str, state: RepoState, config: Config) -> str:
     """On a keyed branch, a keyless message: the key to write, and which hook would have put
@@ -26,17 +28,26 @@ def _branch_hint(cleaned: str, state: RepoState, config: Config) -> str:
     return hint
 
 
-def main(argv: list[str]) -> int:
-    state, config = common.load()
-    if state.operation is not None:  # merge, revert, cherry-pick, rebase: git's own messages
-        return 0
-    msg = msgfile.read(argv[0], state=state)
-    cleaned = msg.cleaned
+def verdict(cleaned: str, config: Config) -> str | None:
+    """commit-msg's judgement of a message as git will store it (prepare-commit-msg gives it
+    ahead, see common.remember_verified)."""
     problem = checks.check_message(cleaned, config)
     if problem is None and not checks.passes_without_key(cleaned, config):
         unknown = common.online_unknown(checks.message_keys(cleaned, config), config)
         if unknown:
             problem = f"Tracker has no issue {', '.join(unknown)} (or you cannot see it)"
+    return problem
+
+
+def main(argv: list[str]) -> int:
+    state, config = common.load()
+    # A merge, cherry-pick or rebase carries a message made before; a revert's is judged by
+    # its text, as pre-push and `check range` judge it (git's own revert texts pass).
+    if state.operation in _CARRIED:
+        return 0
+    msg = msgfile.read(argv[0], state=state)
+    cleaned = msg.cleaned
+    problem = verdict(cleaned, config)
     if problem is None:
         return 0
     problem += _branch_hint(cleaned, state, config)
