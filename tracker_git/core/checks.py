@@ -112,15 +112,27 @@ def passes_without_key(cleaned: str, config: Config | None = None) -> bool:
     return keyless_marker(cleaned, markers) is not None
 
 
+def wrong_case_key(cleaned: str, config: Config) -> tuple[str, str] | None:
+    """The first key written in lower or title case ("io-905", "Dev-3"), and the key it would
+    be: refused wherever it stands, with this advice (prepare-commit-msg leaves such a message
+    as typed rather than put the branch's key in front of it)."""
+    for written, key in keys.written_keys(cleaned, config.queues, any_case=True):
+        queue = keys.queue_of(written)
+        if queue.islower() or queue.istitle():
+            return written, key
+    return None
+
+
 def _key_hint(cleaned: str, config: Config) -> str | None:
     """Why a key-like token is not read as a key, and how to write it: "dev-12" (the case),
     "loginDEV-12" (glued to a word), "D\u0415V-7" (a Cyrillic Ie for the E). It proposes only keys the
     message check reads."""
     queues = config.queues
-    for written, key in keys.written_keys(cleaned, queues, any_case=True):
+    wrong = wrong_case_key(cleaned, config)
+    if wrong is not None:
+        return f"'{wrong[0]}' is not read as a key in that case; write it as {wrong[1]}"
+    for written, _key in keys.written_keys(cleaned, queues, any_case=True):
         queue = keys.queue_of(written)
-        if queue.islower() or queue.istitle():
-            return f"'{written}' is not read as a key in that case; write it as {key}"
         glued = re.fullmatch(r"([a-z]+)([A-Z]+)", queue)
         if glued:
             inner = f"{glued[2]}-{keys.number_of(written)}"

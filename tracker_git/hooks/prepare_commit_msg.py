@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from tracker_git.core import checks, keys, message, msgfile
+from tracker_git.core import checks, message, msgfile
 from tracker_git.core.config import Config
 from tracker_git.hooks import branch_name, commit_msg, common
 
@@ -49,4 +49,4 @@ def _wants_key(cleaned: str, config: Config) -> bool:
         return False
     # "io-905: ...": a key in the wrong case. Left as typed, so commit-msg refuses it with the
     # advice it gives on any branch, instead of "IO-901: io-905: ..." going through.
-    return not any(w != k for w, k in keys.written_keys(cleaned, config.queues, any_case=True))
+    return checks.wrong_case_key(cleaned, config) is None
