@@ -22,6 +22,7 @@ transition | comment). An update of one already mentioned: 4 requests, 2 round t
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -140,8 +141,22 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
     ctx = _context(options)
     from tracker_git.account import connect
 
-    forge = _forge(ctx.remote, ctx.config, required=not options.web)
-    tracker = connect(ctx.config)
+    # Both clients close their sessions (pooled connections) however the run ends.
+    with contextlib.ExitStack() as clients:
+        forge = _forge(ctx.remote, ctx.config, required=not options.web)
+        if forge is not None:
+            clients.enter_context(forge)
+        tracker = clients.enter_context(connect(ctx.config))
+        return _with_clients(ctx, options, forge, tracker, confirm_push)
+
+
+def _with_clients(
+    ctx: _Context,
+    options: Options,
+    forge: Forge | None,
+    tracker: TrackerClient,
+    confirm_push: Callable[[str], bool] | None,
+) -> Result:
     view, existing, base = _gather(ctx, options, tracker, forge)
     job = _Run(ctx, options, forge, tracker, view, existing, base, confirm_push)
     issue = view.issue
@@ -316,8 +331,11 @@ def _web(job: _Run, title: str, body: str) -> Result:
             output.info(f"would push {ctx.branch} to {options.remote} if it lacks it")
         else:
             _push_if_needed(job)  # the page needs the branch there
-        page = forge if forge is not None else _page_maker(ctx.remote)
-        url = page.create_page_url(ctx.branch, job.base, title, body)
+        if forge is not None:
+            url = forge.create_page_url(ctx.branch, job.base, title, body)
+        else:
+            with _page_maker(ctx.remote) as page:
+                url = page.create_page_url(ctx.branch, job.base, title, body)
     if not options.dry_run:
         _open_browser(url)
     return Result(url, created=False)
