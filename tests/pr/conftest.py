@@ -74,7 +74,8 @@ def type_into(text: str, typed: str) -> str:
 class Person:
     """The user, for an in-process run (pr.flow.Effects): at a terminal or not, answering the
     push question from `answers`, typing `typed` into the description, with a browser that
-    takes an address or not, at the time `now`. Records what it was asked, shown, given."""
+    takes an address or not, at the time `now`, on a clock whose waits take no time. Records
+    what it was asked, shown, given, and the waits."""
 
     at_terminal: bool = False
     answers: list[bool] = field(default_factory=list)
@@ -84,6 +85,7 @@ class Person:
     asked: list[str] = field(default_factory=list)
     edited: list[str] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)
+    waited: list[float] = field(default_factory=list)  # the waits asked of the clock
 
     def confirm(self, question: str) -> bool:
         self.asked.append(question)
@@ -106,6 +108,7 @@ class Person:
             edit=self.edit,
             browser=self.browse,
             clock=lambda: self.now,
+            sleep=self.waited.append,
         )
 
 

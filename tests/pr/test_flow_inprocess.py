@@ -333,8 +333,11 @@ def test_issue_already_in_review_has_stand_link(setup: Setup) -> None:
 @on("bitbucket-dc")
 def test_tracker_failure_after_create_then_a_second_run_finishes(setup: Setup) -> None:
     setup.sandbox.inject(500, times=20, path="/comments", method="POST")
+    person = Person()
     with pytest.raises(OperationFailed) as failed:
-        setup.flow(edit=False)
+        setup.flow(person, edit=False)
+    # Each comment attempt after the first waited, on the person's clock (no time passed).
+    assert len(person.waited) == 3 and all(0 <= wait <= 8 for wait in person.waited)
     # Nothing was typed, so no recover file: running it again makes the same text.
     assert "--recover" not in str(failed.value)
     assert "nothing typed is lost: run 'git tracker pr --no-edit'" in str(failed.value)
@@ -364,3 +367,13 @@ def test_repository_template_and_title_pattern(setup: Setup) -> None:
     assert f"/{ISSUE} is In progress." in pr.body.split(START)[1]
     assert status(setup) == "inProgress"  # no review status configured: no move
     assert len(comments_with(setup, pr.url)) == 1
+
+
+@on("gitlab")
+def test_a_forge_outage_on_a_read_is_waited_out_on_the_clock(setup: Setup) -> None:
+    """A read is tried again after a wait; the person's clock takes the waits."""
+    setup.forge.fail_next(503, method="GET", times=2)
+    person = Person()
+    setup.flow(person, edit=False)
+    assert len(setup.open_prs()) == 1
+    assert len(person.waited) == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -165,6 +166,7 @@ class Forge(ABC):
 
         self.remote = remote
         self.policy: RetryPolicy = RetryPolicy()
+        self.sleep: Callable[[float], None] = time.sleep  # between attempts; tests' clocks
         self._token = token
         self._timeout = timeout
         self._session: requests.Session | None = None
@@ -261,6 +263,7 @@ class Forge(ABC):
                 url,
                 retry=method == "GET",
                 policy=self.policy,
+                sleep=self.sleep,
                 params=params,
                 json=body,
                 timeout=self._timeout,

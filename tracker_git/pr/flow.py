@@ -16,8 +16,8 @@ The order of work, and why:
 5. The status move (one POST: the transition is known) and the comment run side by side. A
    new pull request's address cannot be in any comment yet, so none are read then.
 
-What reaches the person (the push question, the editor, the browser) and the clock are
-`Effects`, given by the command: tests run the whole flow in-process with stand-ins for the
+What reaches the person (the push question, the editor, the browser) and the clock (the
+time, the waits between attempts) are `Effects`, given by the command: tests run the whole flow in-process with stand-ins for the
 person, against real git repositories and loopback servers.
 
 A new pull request: 5 requests, 3 sequential round trips (issue | pull requests; create;
@@ -88,6 +88,7 @@ class Effects:
     edit: Callable[[str, str], str] = editor.edit  # (text, cwd): the text as the user left it
     browser: Callable[[str], bool] = open_in_browser  # whether a browser took the address
     clock: Callable[[], float] = time.time  # names and ages recover files
+    sleep: Callable[[float], None] = time.sleep  # the waits between attempts of a request
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,8 @@ def run(options: Options, effects: Effects = Effects()) -> Result:
         forge = _forge(ctx.remote, ctx.config, required=not options.web)
         if forge is not None:
             clients.enter_context(forge)
-        tracker = clients.enter_context(connect(ctx.config))
+            forge.sleep = effects.sleep
+        tracker = clients.enter_context(connect(ctx.config, sleep=effects.sleep))
         return _with_clients(ctx, options, forge, tracker, effects)
 
 
