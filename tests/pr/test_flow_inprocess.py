@@ -283,7 +283,7 @@ class Refused:
 
     name: str
     branch: str | None
-    env: dict[str, str]
+    token: str | None  # the forge token instead of the right one; "": none; None: the right one
     error: type[TrackerGitError]
     says: tuple[str, ...]
     never_says: tuple[str, ...] = ()
@@ -291,12 +291,12 @@ class Refused:
 
 
 REFUSED = [
-    Refused("no key", "no-key-here", {}, UsageError, ("carries no issue key",), no_requests=True),
-    Refused("no token", None, {"GH_TOKEN": ""}, OperationFailed,  # no keyring either
-            ("set GH_TOKEN or GITHUB_TOKEN for this shell",), ("TRACKER_TOKEN",)),
-    Refused("unknown issue", "DEMO-999-nothing", {}, OperationFailed, ("DEMO-999",)),
-    Refused("bad token", None, {"GH_TOKEN": "wrong-token"}, OperationFailed, ("401",),
-            ("wrong-token",)),
+    Refused("no key", "no-key-here", None, UsageError, ("carries no issue key",),
+            no_requests=True),
+    # No token and no keyring either: the advice names the variable that would carry it.
+    Refused("no token", None, "", OperationFailed, ("{variable}",), ("TRACKER_TOKEN",)),
+    Refused("unknown issue", "DEMO-999-nothing", None, OperationFailed, ("DEMO-999",)),
+    Refused("bad token", None, "wrong-token", OperationFailed, ("401",), ("wrong-token",)),
 ]  # fmt: skip
 
 
@@ -305,14 +305,17 @@ REFUSED = [
 def test_refused_before_the_editor(setup: Setup, row: Refused) -> None:
     if row.branch:
         git(setup.repo, "checkout", "-q", "-b", row.branch)
-    env = {k: v for k, v in row.env.items() if v}
-    for name in row.env.keys() - env.keys():
-        del setup.env[name]
+    # The variable the set-up gives the token in (whichever the forge's row names).
+    (variable,) = [name for name, value in setup.env.items() if value == CANARY]
+    if row.token == "":
+        del setup.env[variable]
+    elif row.token is not None:
+        setup.env[variable] = row.token
     person = Person()
     with pytest.raises(row.error) as raised:
-        setup.flow(person, env=env)
+        setup.flow(person)
     message = str(raised.value)
-    assert all(part in message for part in row.says), message
+    assert all(part.format(variable=variable) in message for part in row.says), message
     assert not any(part in message for part in row.never_says), message
     assert "\n" not in message and "--recover" not in message
     assert person.edited == [] and setup.writes() == [] and tracker_writes(setup) == []
@@ -360,6 +363,7 @@ def test_repository_template_and_title_pattern(setup: Setup) -> None:
     (setup.repo / ".tracker-git.toml").write_text(
         '[pr]\ntemplate = ".github/pr.md"\ntitle = "[{key}] {summary}"\n[statuses]\nreview = ""\n'
     )
+    git(setup.repo, "add", ".github/pr.md")  # a template git tracks, as a repository's is
     setup.flow(edit=False)
     pr = setup.open_prs()[0]
     assert pr.title == f"[{ISSUE}] {SUMMARY}"
