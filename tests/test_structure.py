@@ -75,7 +75,7 @@ LAYERS: dict[str, str] = {
     "demo": "core emulators requests sandbox",  # `git tracker demo`, against the fakes
     "helptext": "commands core forges hooks issue notify relay secrets",  # man page, completion
     # one module per command, thin over the parts above; the command table and the parser
-    "commands": "about account cigate core demo forges gitcli helptext hookmanagers issue "
+    "commands": "about account cigate core demo forges helptext hookmanagers issue "
     "notify plainhooks pr precommit relay release sandbox secrets tracker trust",
     "cli": "about commands core secrets",  # `git tracker`: the entry point; nothing imports it
     "__main__": "cli",  # python -m tracker_git

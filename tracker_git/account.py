@@ -6,6 +6,8 @@ before it is stored, and is never printed.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,16 +104,21 @@ def check_kind(cfg: Config) -> None:
         )
 
 
-def connect(config: Config, *, timeout: float | None = None) -> TrackerClient:
+def connect(
+    config: Config,
+    *,
+    timeout: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> TrackerClient:
     """The client for `config`'s [tracker] section; the token from TRACKER_TOKEN or the keyring
-    (tracker_git.secrets). `timeout` overrides tracker.timeout.
+    (tracker_git.secrets). `timeout` overrides tracker.timeout; `sleep` waits between attempts.
     A [tracker] api_url the user has not chosen or trusted raises trust.Untrusted first."""
     from tracker_git import trust
     from tracker_git.tracker import connect
 
     trust.check_tracker(config)  # before the token is even read
     token = secrets.tracker_token(config, timeout=timeout)
-    return connect.client(config.tracker, token, timeout=timeout)
+    return connect.client(config.tracker, token, timeout=timeout, sleep=sleep)
 
 
 def myself(cfg: Config, token: str) -> dict[str, Any]:

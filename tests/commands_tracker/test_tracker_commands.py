@@ -1,5 +1,5 @@
 """show, open, move, comment, start, stand: the real `git-tracker` in a real repository, against
-the sandbox."""
+the sandbox. `start`'s branches one by one are tests/issue/test_start.py's, in-process."""
 
 from __future__ import annotations
 
@@ -92,23 +92,6 @@ def test_start_makes_a_branch_its_own_hooks_accept(sandbox: SandboxHandle, repo:
     assert git(repo, "branch", "--show-current").strip() == f"{key}_500-on-the-login-page"
     assert "without the summary" not in done.stderr
     assert tracker(sandbox, repo, "check", "branch").returncode == 0
-
-
-def test_start_switches_to_a_branch_already_carrying_the_key(
-    sandbox: SandboxHandle, repo: Path
-) -> None:
-    git(repo, "branch", "demo-1-my-own-name")
-    done = tracker(sandbox, repo, "start", "DEMO-1")
-    assert done.returncode == 0, done.stderr
-    assert git(repo, "branch", "--show-current").strip() == "demo-1-my-own-name"
-
-
-def test_start_on_an_issue_further_along_only_warns(sandbox: SandboxHandle, repo: Path) -> None:
-    key = sandbox.state.add_issue("Reviewed already", status="inReview")
-    done = tracker(sandbox, repo, "start", key)
-    assert done.returncode == 0, done.stderr
-    assert status(sandbox, key) == "inReview"
-    assert "warning:" in done.stderr and "reachable from here" in done.stderr
 
 
 def test_start_does_not_hand_the_token_to_git_hooks(sandbox: SandboxHandle, repo: Path) -> None:

@@ -475,3 +475,15 @@ def test_github_emulator_refuses_the_other_root(start_forge: Any, edition: str, 
     forge = forges.client_for(dataclasses.replace(remote, api_url=em.root + wrong), em.token)
     with pytest.raises(OperationFailed, match="404"):
         forge.default_branch()
+
+
+def test_a_client_closes_its_connections_when_its_with_block_ends(forge_emulator: Emulator) -> None:
+    """Like an httpx client: the `with` block's end closes the pooled connections; the client
+    still works after (a new session), so a closed one cannot fail a late caller."""
+    with client(forge_emulator) as forge:
+        assert forge.find_open("feature/DEV-1") is None
+        pools = forge._get_session().get_adapter(forge_emulator.url).poolmanager.pools
+        assert len(pools) == 1  # the connection to the emulator, kept for the next request
+    assert len(pools) == 0
+    assert forge.find_open("feature/DEV-1") is None
+    forge.close()

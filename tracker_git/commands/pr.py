@@ -37,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _confirm(question: str) -> bool:
+    """The push question on the terminal; Enter means yes."""
     answer = output.ask(f"{question} [Y/n] ").strip().lower()
     return answer in ("", "y", "yes")
 
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         push=args.push,
         recover=args.recover,
     )
-    result = flow.run(options, _confirm if flow.is_interactive() else None)
+    # The real effects (editor, browser, terminal, clock), with this command's prompt.
+    result = flow.run(options, flow.Effects(confirm=_confirm))
     for line in result.plan:
         output.result(line)
     if not result.plan:

@@ -24,12 +24,16 @@ def is_web_address(url: str) -> bool:
     return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname) and url.isprintable()
 
 
-def open_address(url: str) -> bool:
-    """Whether a browser took `url`; OperationFailed for anything but an http(s) address."""
+OPEN_ADVICE = "check [tracker] api_url (git tracker doctor), or use --print"
+
+
+def open_address(url: str, advice: str = OPEN_ADVICE) -> bool:
+    """Whether a browser took `url`; OperationFailed for anything but an http(s) address,
+    ending with `advice` (what to do; the default is `git tracker open`'s)."""
     if not is_web_address(url):
         raise OperationFailed(
             f"refusing to hand {url!r} to the browser: only http and https addresses are "
-            "opened; check [tracker] api_url (git tracker doctor), or use --print"
+            f"opened; {advice}"
         )
     import webbrowser
 

@@ -1,8 +1,8 @@
 """Forges: which one a remote points at (`detect`), and a client for its pull requests.
 
     remote = forges.detect(url, config)            # ForgeRemote (kind, host, api_url, ...)
-    forge = forges.client_for(remote, token)       # a Forge (see forges.base.Forge)
-    done = forges.submit(forge, title, body, source=branch, target=base, draft=False)
+    with forges.client_for(remote, token) as forge:  # a Forge (see forges.base.Forge)
+        done = forges.submit(forge, title, body, source=branch, target=base, draft=False)
 
 The forges are the rows of tracker_git.core.forgekinds; each one's code is found through
 tracker_git.forges.registry. Importing this package is cheap: requests is imported on the

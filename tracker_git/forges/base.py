@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import OperationFailed
@@ -151,7 +152,8 @@ class Forge(ABC):
     declaration of what every forge offers, and the plumbing they share (auth, requests,
     one-line errors, the duplicate fallback). A forge implements the abstract methods and
     may override `auth_headers`, `error_text`, `duplicate` and `failure`; its name in
-    messages comes from its row in tracker_git.core.forgekinds."""
+    messages comes from its row in tracker_git.core.forgekinds. Use it in a `with` block
+    (or call `close`): that closes its HTTP session."""
 
     def __init__(self, remote: ForgeRemote, token: str, timeout: float = 10.0) -> None:
         self.NAME = forge_kind(remote.kind).name
@@ -164,10 +166,25 @@ class Forge(ABC):
 
         self.remote = remote
         self.policy: RetryPolicy = RetryPolicy()
+        self.sleep: Callable[[float], None] = time.sleep  # between attempts; tests' clocks
         self._token = token
         self._timeout = timeout
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()  # the pr flow asks from several threads
+
+    # --- lifetime ----------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the HTTP session (its pooled connections); a later request opens a new one."""
+        with self._session_lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- to override -------------------------------------------------------------------
     def auth_headers(self, token: str) -> dict[str, str]:
@@ -246,6 +263,7 @@ class Forge(ABC):
                 url,
                 retry=method == "GET",
                 policy=self.policy,
+                sleep=self.sleep,
                 params=params,
                 json=body,
                 timeout=self._timeout,

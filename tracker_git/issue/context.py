@@ -36,13 +36,14 @@ class Context:
         return account.connect(self.config)
 
 
-def load() -> Context:
+def load(cwd: str | None = None) -> Context:
+    """The context of the repository holding `cwd` (default: the current folder)."""
     secrets.scrub_environment()
     # One `git rev-parse` gives both the root and the branch; the second call is only for
     # when that one fails (outside a repository, or a git without --path-format).
     try:
-        state = gitstate.read_state()
+        state = gitstate.read_state(cwd)
     except TrackerGitError:
-        root = gitcli.toplevel()
-        return Context(config.load(root), root, gitcli.current_branch() if root else None)
+        root = gitcli.toplevel(cwd)
+        return Context(config.load(root), root, gitcli.current_branch(cwd) if root else None)
     return Context(config.load(state.toplevel), state.toplevel, state.branch)

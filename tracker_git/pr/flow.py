@@ -16,13 +16,19 @@ The order of work, and why:
 5. The status move (one POST: the transition is known) and the comment run side by side. A
    new pull request's address cannot be in any comment yet, so none are read then.
 
+What reaches the person (the push question, the editor, the browser) and the clock (the
+time, the waits between attempts) are `Effects`, given by the command: tests run the whole flow in-process with stand-ins for the
+person, against real git repositories and loopback servers.
+
 A new pull request: 5 requests, 3 sequential round trips (issue | pull requests; create;
 transition | comment). An update of one already mentioned: 4 requests, 2 round trips.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from tracker_git.core import config as configuration
 from tracker_git.core import keys, output
+from tracker_git.core.browser import open_address
 from tracker_git.core.errors import OperationFailed, TrackerGitError, UsageError
 from tracker_git.pr import editor, gitrepo, recover, review, template
 
@@ -53,6 +60,35 @@ class Options:
     push: bool | None = None  # None: ask on a terminal, push otherwise
     recover: str | None = None
     cwd: str = "."
+
+
+def is_interactive() -> bool:
+    """Whether someone at a terminal can answer a question (stdin and stderr are terminals)."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def open_in_browser(url: str) -> bool:
+    """The real browser: the forge gave the address, so only an http(s) one is opened.
+    run() scrubbed the token variables first: the browser inherits none."""
+    return open_address(
+        url, advice="the forge gave it as the pull request's page; open that page yourself"
+    )
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What the flow does to the person at the keyboard, and the clock: the real ones by
+    default. The command passes its terminal prompt as `confirm`; tests pass stand-ins for
+    the person (answers, a typist, a recording browser) and a fixed clock. Git, HTTP and
+    files are never replaced: tests run them against temporary repositories and loopback
+    servers."""
+
+    confirm: Callable[[str], bool] | None = None  # a yes/no question; None: nobody to ask
+    is_interactive: Callable[[], bool] = is_interactive  # whether anyone can answer now
+    edit: Callable[[str, str], str] = editor.edit  # (text, cwd): the text as the user left it
+    browser: Callable[[str], bool] = open_in_browser  # whether a browser took the address
+    clock: Callable[[], float] = time.time  # names and ages recover files
+    sleep: Callable[[float], None] = time.sleep  # the waits between attempts of a request
 
 
 @dataclass(frozen=True)
@@ -84,7 +120,7 @@ class _Run:
     view: review.IssueView
     existing: PullRequest | None
     base: str
-    confirm_push: Callable[[str], bool] | None
+    effects: Effects
 
 
 def title_from(pattern: str, key: str, summary: str) -> str:
@@ -132,18 +168,34 @@ def _forge(remote: ForgeRemote, config: Config, required: bool) -> Forge | None:
     return client_for(remote, token)
 
 
-def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> Result:
-    """Do it. `confirm_push` asks the user whether to push (None: nobody to ask, so push)."""
+def run(options: Options, effects: Effects = Effects()) -> Result:
+    """Do it. `effects.confirm` asks whether to push when someone is at the terminal (else
+    the branch is pushed)."""
     from tracker_git import secrets
 
     secrets.scrub_environment()  # no child (editor, git, hooks, browser) inherits a token
     ctx = _context(options)
     from tracker_git.account import connect
 
-    forge = _forge(ctx.remote, ctx.config, required=not options.web)
-    tracker = connect(ctx.config)
+    # Both clients close their sessions (pooled connections) however the run ends.
+    with contextlib.ExitStack() as clients:
+        forge = _forge(ctx.remote, ctx.config, required=not options.web)
+        if forge is not None:
+            clients.enter_context(forge)
+            forge.sleep = effects.sleep
+        tracker = clients.enter_context(connect(ctx.config, sleep=effects.sleep))
+        return _with_clients(ctx, options, forge, tracker, effects)
+
+
+def _with_clients(
+    ctx: _Context,
+    options: Options,
+    forge: Forge | None,
+    tracker: TrackerClient,
+    effects: Effects,
+) -> Result:
     view, existing, base = _gather(ctx, options, tracker, forge)
-    job = _Run(ctx, options, forge, tracker, view, existing, base, confirm_push)
+    job = _Run(ctx, options, forge, tracker, view, existing, base, effects)
     issue = view.issue
     key = issue.key or ctx.key  # an issue moved to another queue answers with its new key
     facts = template.Facts(
@@ -172,7 +224,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
     if options.dry_run:
         return _plan(job, title, body)
     if options.edit and not options.recover:
-        title, body = _edit(ctx, title, body)
+        title, body = _edit(job, title, body)
 
     assert forge is not None
     try:
@@ -196,7 +248,7 @@ def run(options: Options, confirm_push: Callable[[str], bool] | None = None) -> 
         )
         try:
             if options.edit or options.recover:
-                path = options.recover or recover.save(ctx.key, title, body)
+                path = options.recover or recover.save(ctx.key, title, body, effects.clock())
                 hint = f"your title and description are kept: {recover.command(path)}"
         except (OSError, OperationFailed) as saving:
             reason = getattr(saving, "strerror", None) or str(saving)
@@ -242,13 +294,14 @@ def _gather(
     return view, existing, base
 
 
-def _edit(ctx: _Context, title: str, body: str) -> tuple[str, str]:
+def _edit(job: _Run, title: str, body: str) -> tuple[str, str]:
+    ctx, effects = job.ctx, job.effects
     try:
-        edited = editor.edit(editor.compose(title, body), ctx.root)
+        edited = effects.edit(editor.compose(title, body), ctx.root)
     except editor.EditorFailed as exc:
         saved_title, saved_body = editor.parse(exc.text)
         if saved_title:
-            path = recover.save(ctx.key, saved_title, saved_body)
+            path = recover.save(ctx.key, saved_title, saved_body, effects.clock())
             raise OperationFailed(f"{exc}; your text is kept: {recover.command(path)}") from None
         raise
     title, body = editor.parse(edited)
@@ -277,7 +330,7 @@ def _send(job: _Run, title: str, body: str) -> tuple[PullRequest, bool]:
 
 
 def _push_if_needed(job: _Run) -> None:
-    ctx, options, confirm_push = job.ctx, job.options, job.confirm_push
+    ctx, options, effects = job.ctx, job.options, job.effects
     state = gitrepo.push_state(ctx.root, options.remote, ctx.branch)
     if state == "same":
         return
@@ -290,13 +343,13 @@ def _push_if_needed(job: _Run) -> None:
             )
         output.warn(f"{where} is not HEAD; the pull request shows what was pushed")
         return
-    if options.push is None and confirm_push is not None:
+    if options.push is None and effects.confirm is not None and effects.is_interactive():
         question = (
             f"{options.remote} has no branch {ctx.branch}; push it?"
             if state == "missing"
             else f"{where} is not HEAD; push HEAD to it?"
         )
-        if not confirm_push(question):
+        if not effects.confirm(question):
             if state == "missing":
                 raise OperationFailed(
                     f"not pushed, and a pull request needs {ctx.branch} on {options.remote}; "
@@ -316,10 +369,13 @@ def _web(job: _Run, title: str, body: str) -> Result:
             output.info(f"would push {ctx.branch} to {options.remote} if it lacks it")
         else:
             _push_if_needed(job)  # the page needs the branch there
-        page = forge if forge is not None else _page_maker(ctx.remote)
-        url = page.create_page_url(ctx.branch, job.base, title, body)
-    if not options.dry_run:
-        _open_browser(url)
+        if forge is not None:
+            url = forge.create_page_url(ctx.branch, job.base, title, body)
+        else:
+            with _page_maker(ctx.remote) as page:
+                url = page.create_page_url(ctx.branch, job.base, title, body)
+    if not options.dry_run and not job.effects.browser(url):
+        output.info("no browser could be started; open the address below")
     return Result(url, created=False)
 
 
@@ -327,14 +383,6 @@ def _page_maker(remote: ForgeRemote) -> Forge:
     from tracker_git.forges import client_for
 
     return client_for(remote, "")  # only builds a URL: no request, no token
-
-
-def _open_browser(url: str) -> None:
-    import webbrowser
-
-    # run() scrubbed the token variables first: the browser inherits none.
-    if not webbrowser.open(url):
-        output.info("no browser could be started; open the address below")
 
 
 def _plan(job: _Run, title: str, body: str) -> Result:
@@ -355,7 +403,3 @@ def _plan(job: _Run, title: str, body: str) -> Result:
     lines += review.plan(job.tracker, job.view, status, url, existing=existing is not None)
     output.info("dry run: nothing was pushed, created, moved or commented")
     return Result(url, created=existing is None, plan=tuple(lines))
-
-
-def is_interactive() -> bool:
-    return sys.stdin.isatty() and sys.stderr.isatty()

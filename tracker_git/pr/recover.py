@@ -27,12 +27,14 @@ def folder() -> str:
     return os.path.join(paths.user_state_dir(), "recover")
 
 
-def save(key: str, title: str, body: str) -> str:
-    """Write the text to a new recover file; its path."""
+def save(key: str, title: str, body: str, now: float | None = None) -> str:
+    """Write the text to a new recover file named for the time `now` (default: the clock's);
+    its path. Files older than KEEP_DAYS then are removed first."""
+    now = time.time() if now is None else now
     where = folder()
     paths.private_folder(where)
-    prune(where)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    prune(where, now)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
     for attempt in range(100):
         suffix = f"-{attempt}" if attempt else ""
         path = os.path.join(where, f"pr-{key}-{stamp}{suffix}.md")

@@ -14,7 +14,8 @@ Writes are made idempotent here, not left to luck:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -63,6 +64,7 @@ class TrackerClient:
         timeout: float = 10.0,
         ui_url: str = "",
         policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.api_url = check_api_url(api_url)
         if api_version not in ("v2", "v3"):
@@ -80,6 +82,7 @@ class TrackerClient:
         self.base = f"{self.api_url}/{api_version}"
         self.timeout = float(timeout)
         self.policy = policy or RetryPolicy()
+        self.sleep = sleep  # the waits between attempts (a test's clock need not wait)
         self.ui_url = ui_url.rstrip("/") or ui_base(self.api_url)
         self.session: requests.Session = new_session(self.api_url)
         kind = "Bearer" if token_kind == "iam" else "OAuth"
@@ -130,6 +133,7 @@ class TrackerClient:
             timeout=self.timeout,
             retry=method == "GET" if retry is None else retry,
             policy=self.policy,
+            sleep=self.sleep,
             json_body=body,
             params=params,
             explain=explain or _explainer(key),
@@ -396,14 +400,12 @@ class TrackerClient:
     def _pause(self, exc: BaseException, attempt: int) -> None:
         """Before sending a write again: what Tracker asked for (Retry-After), else backoff.
         A wait longer than MAX_RETRY_AFTER gives up with the error itself."""
-        import time
-
         wait = getattr(exc, "retry_after", None)
         if not isinstance(wait, int | float):
             wait = self.policy.delay(attempt)
         elif wait > MAX_RETRY_AFTER:
             raise exc
-        time.sleep(wait)
+        self.sleep(wait)
 
     def _needs_resolution(self, key: str, transition: Transition) -> str:
         names: list[str] = []

@@ -3,6 +3,8 @@ effective configuration with the stored token is `account.connect`, above the cl
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ def client(
     *,
     timeout: float | None = None,
     policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> TrackerClient:
     """The client for `settings`. Both organization ids go to the client, which holds the
     rule: the Yandex 360 id wins for an org linked to both (§1.3), except with an IAM token,
@@ -48,4 +51,5 @@ def client(
         api_version=settings.api_version,
         timeout=settings.timeout if timeout is None else timeout,
         policy=policy,
+        sleep=sleep,
     )
