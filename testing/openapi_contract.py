@@ -184,6 +184,7 @@ def check_request(doc: Description, record: Recorded, api_path: str) -> list[str
 def check_response(doc: Description, record: Recorded, api_path: str, error: str) -> list[str]:
     """The emulator's answer against the operation's documented response for its status; a
     status the operation does not list must still be the forge's error shape (`error`)."""
+    assert record.status is not None, "check answered exchanges only"
     where = f"{record.method} {record.path} -> {record.status}"
     op = doc.find(record.method, api_path)
     responses = op.spec.get("responses", {}) if op else {}
@@ -246,7 +247,7 @@ def _gitlab_shape(path: str) -> str | None:
 
 def gitlab_schema_errors(name: str, value: Any) -> list[str]:
     """Where `value` breaks gitbeaker's `name` schema, one line each (five at most)."""
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
     schema = gitlab_description()["schemas"][name]
     errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.path))
@@ -258,6 +259,7 @@ def gitlab_schema_errors(name: str, value: Any) -> list[str]:
 def check_gitlab(record: Recorded, api_path: str, ours: bool) -> list[str]:
     """Our request's attributes against gitbeaker's options of the call; the emulator's
     answer against the schema of what the call returns (every field, type and enum)."""
+    assert record.status is not None, "check answered exchanges only"
     where = f"{record.method} {record.path}"
     shape = _gitlab_shape(api_path)
     if shape is None:

@@ -63,7 +63,7 @@ class PostgresServer:
         import psycopg
 
         with psycopg.connect(self.url(), autocommit=True) as db:
-            db.execute(statement)  # type: ignore[arg-type]
+            db.execute(statement)
 
     def create_database(self) -> str:
         name = f"relay_{uuid.uuid4().hex[:12]}"

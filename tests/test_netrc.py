@@ -34,6 +34,6 @@ def test_forge_session_keeps_our_authorization(netrc: None) -> None:
     import requests
 
     forge = client_for(detect("git@github.com:acme/app.git", config.load(None)), "our-token")
-    session = forge._get_session()  # type: ignore[attr-defined]
+    session = forge._get_session()
     prepared = session.prepare_request(requests.Request("GET", "https://api.github.com/user"))
     assert prepared.headers["Authorization"] == "Bearer our-token"

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from testing.repos import git, make_repo
-from tracker_git import cli
+from tracker_git import commands
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tracker_git"
@@ -434,10 +434,10 @@ def test_the_checker_sees_imports_of_every_form(tmp_path: Path) -> None:
 
 
 def test_every_command_module_has_add_arguments_and_run() -> None:
-    commands = PACKAGE / "commands"
-    listed = {module for module, _ in cli.COMMANDS.values()}
+    folder = PACKAGE / "commands"
+    listed = {module for module, _ in commands.COMMANDS.values()}
     for name in sorted(listed):
-        if not (commands / f"{name}.py").exists():
+        if not (folder / f"{name}.py").exists():
             continue  # not written yet: the CLI does not list it either
         module = importlib.import_module(f"tracker_git.commands.{name}")
         for function in ("add_arguments", "run"):
@@ -445,8 +445,8 @@ def test_every_command_module_has_add_arguments_and_run() -> None:
             parameters = inspect.signature(getattr(module, function)).parameters
             assert len(parameters) == 1, f"{name}.{function}{parameters}"
     # A module the table does not name would never run: a forgotten or misnamed command.
-    present = {p.stem for p in commands.glob("*.py") if not p.stem.startswith("_")}
-    assert present <= listed, f"command modules missing from cli.COMMANDS: {present - listed}"
+    present = {p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")}
+    assert present <= listed, f"command modules missing from commands.COMMANDS: {present - listed}"
 
 
 # Outside commands/, what parses a command line of its own or reads the parser: the emulators'

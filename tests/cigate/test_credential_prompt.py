@@ -56,7 +56,7 @@ class OwnTerminal:
             start_new_session=True,
             # A session leader that opens a terminal makes it its controlling terminal.
             preexec_fn=lambda: os.close(os.open(tty, os.O_RDWR)),
-            **streams,
+            stdout=streams["stdout"], stderr=streams["stderr"],
         )  # fmt: skip
         os.close(slave)
         self.screen = b""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from testing.repos import make_repo, run
-from tracker_git import cli, commands, helptext
+from tracker_git import commands, helptext
 
 BIN = str(Path(sys.executable).parent)
 SHIPPED_PAGE = Path(helptext.__file__).parent / "resources" / "git-tracker.1"
@@ -19,9 +19,9 @@ SHIPPED_PAGE = Path(helptext.__file__).parent / "resources" / "git-tracker.1"
 def test_every_command_is_listed_by_dash_h(tmp_path: Path) -> None:
     proc = run(tmp_path, f"{BIN}/git-tracker", "-h")
     assert proc.returncode == 0
-    for name in cli.COMMANDS:
+    for name in commands.COMMANDS:
         assert name in proc.stdout
-    for name in cli.COMMANDS:
+    for name in commands.COMMANDS:
         sub = run(tmp_path, f"{BIN}/git-tracker", name, "-h")
         assert sub.returncode == 0, (name, sub.stderr)
         assert sub.stdout.startswith(f"usage: git tracker {name}")

@@ -17,7 +17,7 @@ def run(job: object, debug: bool = False) -> tuple[int, list[str]]:
     def call() -> int:
         if isinstance(job, BaseException):
             raise job
-        return int(job)  # type: ignore[call-overload]
+        return int(job)  # type: ignore[call-overload, no-any-return]
 
     return handled(call, debug, said.append), said
 

@@ -34,9 +34,9 @@ def test_every_key_is_declared_with_a_valid_default_and_a_one_line_doc(
 def test_the_configuration_is_read_only(tmp_path: object) -> None:
     cfg = config.load(None, environ={})
     with pytest.raises(AttributeError, match="read-only"):
-        cfg.hooks.online = True  # type: ignore[misc]
+        cfg.hooks.online = True  # type: ignore[misc, unused-ignore]
     with pytest.raises(AttributeError, match="read-only"):
-        cfg.queues = ("DEV",)  # type: ignore[misc]
+        cfg.queues = ("DEV",)  # type: ignore[misc, unused-ignore]
     with pytest.raises(AttributeError):
         cfg.hooks.exempt_branches.append("x")  # type: ignore[attr-defined]
     assert not hasattr(cfg, "values") and not hasattr(cfg, "sources")

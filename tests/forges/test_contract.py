@@ -124,9 +124,12 @@ def test_bitbucket_cloud_update_keeps_what_a_put_would_reset(
 ) -> None:
     pr = forge_client.create("DEV-1: wip", "b", "DEV-1-x", "main", draft=True)
     forge_emulator.set_reviewers(pr.number, [reviewer(forge_emulator.kind)])
-    forge_emulator.find(pr.number)["close_source_branch"] = True
+    stored = forge_emulator.find(pr.number)
+    assert stored is not None
+    stored["close_source_branch"] = True
     forge_client.update(pr, "DEV-1: wip 2", "b2")
     kept = forge_emulator.find(pr.number)
+    assert kept is not None
     assert (kept["draft"], kept["close_source_branch"]) == (True, True)
     assert forge_emulator.reviewers_of(pr.number) == [reviewer(forge_emulator.kind)]
 
@@ -482,7 +485,8 @@ def test_a_client_closes_its_connections_when_its_with_block_ends(forge_emulator
     still works after (a new session), so a closed one cannot fail a late caller."""
     with client(forge_emulator) as forge:
         assert forge.find_open("feature/DEV-1") is None
-        pools = forge._get_session().get_adapter(forge_emulator.url).poolmanager.pools
+        adapter: Any = forge._get_session().get_adapter(forge_emulator.url)
+        pools = adapter.poolmanager.pools
         assert len(pools) == 1  # the connection to the emulator, kept for the next request
     assert len(pools) == 0
     assert forge.find_open("feature/DEV-1") is None

@@ -9,10 +9,11 @@ import pytest
 from tracker_git import forges
 from tracker_git.core import config
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
+from tracker_git.core.schema import Key
 
 
 def cfg(kind: str = "", api_url: str = "") -> config.Config:
-    overrides: dict[config.Key[Any], object] = {}
+    overrides: dict[Key[Any], object] = {}
     if kind:
         overrides[config.Forge.kind] = kind
     if api_url:

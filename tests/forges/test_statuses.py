@@ -4,7 +4,7 @@ fail (unknown commit, bad or missing fields)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import requests
@@ -12,6 +12,7 @@ import requests
 from tracker_git import forges
 from tracker_git.core.errors import OperationFailed
 from tracker_git.emulators import Emulator
+from tracker_git.emulators.gitlab import GitLabEmulator
 
 SHA = "a" * 40
 # What each forge shows for our status: (the field naming it, the field with its state).
@@ -111,10 +112,10 @@ def test_bitbucket_gets_a_url_even_without_a_link(start_forge: Any, monkeypatch:
         assert emulator.statuses_on(SHA)[0]["url"]
 
 
-def _gitlab(start_forge: Any, monkeypatch: Any) -> tuple[Emulator, forges.Forge]:
+def _gitlab(start_forge: Any, monkeypatch: Any) -> tuple[GitLabEmulator, forges.Forge]:
     from tracker_git.core import config
 
-    emulator = start_forge("gitlab")
+    emulator = cast(GitLabEmulator, start_forge("gitlab"))
     monkeypatch.setenv("TRACKER_GIT_FORGE_API_URL", emulator.url)
     emulator.add_commit(SHA)
     remote = forges.detect(emulator.remote_url(), config.load(None, environ={}))

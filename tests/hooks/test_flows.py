@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
 from testing.repos import commit_file, git, head_message, make_repo, run
 
@@ -309,7 +310,7 @@ def test_crlf_and_non_utf8_messages(repo: Path, tmp_path: Path) -> None:
     msg.write_bytes(b"caf\xe9 au lait\r\n\r\nbody line\r\n")
     proc = run(repo, "git", "-c", "i18n.commitEncoding=latin1", "commit", "-q", "-F", str(msg))
     assert proc.returncode == 0, proc.stderr
-    raw = run(repo, "git", "cat-file", "commit", "HEAD", text=False).stdout
+    raw = cast(bytes, run(repo, "git", "cat-file", "commit", "HEAD", text=False).stdout)
     assert b"\nDEV-1: caf\xe9 au lait\n\nbody line\n" in raw
     git(repo, "checkout", "-q", "main")
     (repo / "b").write_text("1")

@@ -115,7 +115,7 @@ def test_every_entry_point_gives_the_same_verdict(tmp_path: Path) -> None:
     assert {sha for sha, problem in judged.items() if problem} == refused
     for sha, text in texts.items():  # a one-line message as a pull request's title
         if "\n" not in text.rstrip("\n") and text.strip(" \n") == text.rstrip("\n"):
-            title = prcheck.checks.check_pr_text(text.rstrip("\n"), None, conf)
+            title = checks.check_pr_text(text.rstrip("\n"), None, conf)
             assert (title is None) == (sha not in refused), repr(text)
 
     # prepare-commit-msg on a keyed branch puts a key in exactly where commit-msg wanted one.

@@ -40,13 +40,14 @@ FORGE_TOKEN = "forge-token"
 
 
 def head_sha(forge: str) -> str:
-    data = json.loads((PAYLOADS / f"{CASES[forge][0]}.json").read_text())
-    return {
+    data: dict[str, Any] = json.loads((PAYLOADS / f"{CASES[forge][0]}.json").read_text())
+    sha: Callable[[], str] = {
         "github": lambda: data["pull_request"]["head"]["sha"],
         "gitlab": lambda: data["object_attributes"]["last_commit"]["id"],
         "bitbucket-cloud": lambda: data["pullrequest"]["source"]["commit"]["hash"],
         "bitbucket-dc": lambda: data["pullRequest"]["fromRef"]["latestCommit"],
-    }[forge]()
+    }[forge]
+    return sha()
 
 
 def relay_config(
@@ -145,7 +146,7 @@ def test_a_forge_that_is_down_gets_the_status_when_it_is_back(
 
         def status_task() -> dict[str, Any]:
             (task,) = [t for t in relay.app.queue.tasks() if t["action"] == "commit_status"]
-            return task
+            return dict(task)
 
         # The status is retried while the forge is down; the transition did not wait.
         wait_until(lambda: int(status_task()["attempts"]) >= 2)

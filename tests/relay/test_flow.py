@@ -44,7 +44,7 @@ def kind_of(name: str) -> str:
 
 
 def settled(relay: Relay) -> bool:
-    return relay.app.queue.pending() == 0
+    return bool(relay.app.queue.pending() == 0)
 
 
 def wait_for_count(relay: Relay, name: str, expected: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_sigkill_with_events_queued_loses_nothing(
         assert len(transitions(sandbox)) == 3
         # A forge retrying a delivery the killed relay had accepted: still one transition.
         body, headers = signed("github-merged", {"PROJ-123": keys[0]})
-        headers["X-GitHub-Delivery"] = queue.tasks()[0]["delivery"].split(":", 1)[1]  # type: ignore[union-attr]
+        headers["X-GitHub-Delivery"] = str(queue.tasks()[0]["delivery"]).split(":", 1)[1]
         assert again.post(body, headers=headers).json()["result"] == "duplicate"
     finally:
         again.process.terminate()  # SIGTERM: a clean stop
@@ -120,7 +121,7 @@ def test_under_gunicorn_with_two_workers(tmp_path: Path, sandbox: SandboxHandle)
 
         # Chunked bodies (no Content-Length): refused before a byte is read, as with the
         # built-in server; every forge sends a Content-Length.
-        def chunks(data: bytes) -> object:
+        def chunks(data: bytes) -> Iterator[bytes]:
             yield from (data[i : i + 1000] for i in range(0, len(data), 1000))
 
         for size in (70000, 0):

@@ -17,6 +17,7 @@ from tracker_git import cache, online, secrets
 from tracker_git.core import config
 from tracker_git.core.config import Config
 from tracker_git.core.errors import CheckFailed
+from tracker_git.core.schema import Key
 
 
 def closed_port_url() -> str:
@@ -127,7 +128,7 @@ def test_a_warm_cache_imports_no_network_or_keyring_code() -> None:
 
 def sandbox_cfg(sandbox: SandboxHandle, **options: object) -> Config:
     os.environ["TRACKER_TOKEN"] = sandbox.token
-    overrides: dict[config.Key[Any], object] = {
+    overrides: dict[Key[Any], object] = {
         config.Tracker.api_url: sandbox.url,
         config.Tracker.org_id: sandbox.org_id,
         config.Hooks.online: True,

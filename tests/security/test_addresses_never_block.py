@@ -90,8 +90,8 @@ def test_folders_we_create_are_never_world_writable_whatever_the_umask(
     assert run(repo, CLI, "trust", "--yes", umask=0).returncode == 0
     made = [p for p in isolated_home.rglob("*") if p.is_dir()]
     assert isolated_home / ".cache" in made and isolated_home / ".config" in made
-    for folder in made:
-        assert not mode(folder) & 0o022, f"{folder}: {oct(mode(folder))}"
+    for made_folder in made:
+        assert not mode(made_folder) & 0o022, f"{made_folder}: {oct(mode(made_folder))}"
     # The one helper, in-process: parents 0700, the folder as asked minus group/other write.
     old = os.umask(0)
     try:

@@ -33,7 +33,7 @@ from testing.fixtures_forges import bound_token
 from testing.keyring_session import Session
 from testing.repos import git, make_repo
 from testing.servers import Attacker, SandboxHandle, run_attacker, run_sandbox
-from tracker_git import cli
+from tracker_git import cli, commands
 from tracker_git.emulators import Emulator, start_emulator
 from tracker_git.secrets import HOST_TOKEN
 
@@ -43,7 +43,7 @@ LIMIT = 60  # seconds: a guard against a hang, not a measurement
 
 @dataclass(frozen=True)
 class Step:
-    command: str  # the cli.COMMANDS name; the step is skipped while that module does not exist
+    command: str  # the commands.COMMANDS name; the step is skipped while that module does not exist
     args: tuple[str, ...]  # after `git-tracker`; a first "GIT" runs `git ARGS` instead
     stdin: str = ""
     needs_keyring: bool = False  # skip in the TRACKER_TOKEN run
@@ -119,7 +119,7 @@ NOT_COVERED = {
 
 def test_every_command_is_covered_or_excused() -> None:
     covered = {step.command for step in STEPS}
-    missing = set(cli.COMMANDS) - covered - set(NOT_COVERED)
+    missing = set(commands.COMMANDS) - covered - set(NOT_COVERED)
     assert not missing, f"add a canary Step (or a NOT_COVERED reason) for: {sorted(missing)}"
 
 
@@ -339,7 +339,7 @@ def leaks_in_files(roots: list[Path], secrets: list[str]) -> list[str]:
 
 
 def available(step: Step) -> bool:
-    module = cli.COMMANDS[step.command][0]
+    module = commands.COMMANDS[step.command][0]
     return (Path(cli.__file__).parent / "commands" / f"{module}.py").exists()
 
 
