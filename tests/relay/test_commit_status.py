@@ -22,6 +22,7 @@ from tests.relay.helpers import (
     wait_until,
     write_config,
 )
+from tracker_git.core.forgekinds import KINDS
 from tracker_git.emulators import Emulator
 
 # forge -> (the stored "opened" delivery, the repository it names, its head commit, the
@@ -37,6 +38,11 @@ CASES = {
     ),
 }  # fmt: skip
 FORGE_TOKEN = "forge-token"
+
+
+def test_every_forge_has_its_case() -> None:
+    """A forge added to core/forgekinds.py gets its commit status tested here too."""
+    assert sorted(CASES) == sorted(KINDS)
 
 
 def head_sha(forge: str) -> str:
