@@ -346,11 +346,11 @@ def doc_references() -> dict[str, str]:
 
     files = ("configuration.md", "relay.md", "notify.md")
     tables = {
-        f"docs/{name}": markdown_reference(sections)
+        name: markdown_reference(sections)
         for name, (_, sections) in zip(files, reference_sections(), strict=True)
     }
-    tables["docs/enforcement.md"] = ciplatforms.markdown_table()
-    return tables
+    tables["enforcement.md"] = ciplatforms.markdown_table()  # the CI platforms' variables
+    return {f"docs/{name}": table for name, table in tables.items()}
 
 
 def with_reference(text: str, table: str) -> str:
