@@ -3,6 +3,7 @@ reads or writes the developer's real files, keyring or git configuration."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -21,17 +22,34 @@ pytest_plugins = [
     "testing.fixtures_postgres",
 ]
 
-_CLEARED = (
-    "TRACKER_TOKEN", "TRACKER_API_URL", "TRACKER_ORG_ID", "TRACKER_CLOUD_ORG_ID",
-    "TRACKER_GIT_SKIP", "GH_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "BITBUCKET_TOKEN",
+# What a test must not inherit from the machine or the CI running the suite. The tokens and
+# the CI variables come from their tables (secrets.TOKEN_VARIABLES from core/forgekinds.py,
+# core/ciplatforms.py): a forge or CI added there is cleared here too.
+_OTHERS = (
+    "TRACKER_GIT_SKIP", "TRACKER_GIT_FORGE_API_URL", "TRACKER_GIT_RELAY_CONFIG",
     "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EDITOR", "EDITOR", "VISUAL",
-    "SKIP", "NO_COLOR", "DBUS_SESSION_BUS_ADDRESS", *XDG, "GITHUB_ACTIONS", "GITHUB_HEAD_REF", "GITHUB_REF_NAME",
-    "GITLAB_CI", "CI_COMMIT_REF_NAME", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
-    "BITBUCKET_BRANCH", "BRANCH_NAME", "GIT_BRANCH", "TEAMCITY_VERSION", "CHANGE_BRANCH",
-    "TEAMCITY_BUILD_BRANCH", "TRACKER_GIT_FORGE_API_URL", "TRACKER_GIT_RELAY_CONFIG",
-    "GITHUB_REF_TYPE", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "CI_COMMIT_TAG", "CI_PROJECT_URL",
-    "BITBUCKET_TAG", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+    "SKIP", "NO_COLOR", "DBUS_SESSION_BUS_ADDRESS", *XDG,
+    "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
 )  # fmt: skip
+
+
+@functools.cache
+def cleared() -> tuple[str, ...]:
+    """Every variable the isolated_home fixture removes for a test."""
+    from tracker_git import secrets
+    from tracker_git.core import ciplatforms, config
+
+    return tuple(
+        dict.fromkeys(
+            [
+                *secrets.TOKEN_VARIABLES,
+                secrets.TOKEN_HOST,
+                *config.ENVIRONMENT,
+                *ciplatforms.VARIABLES,
+                *_OTHERS,
+            ]
+        )
+    )
 
 
 _SESSION_HOME = pytest.StashKey[str]()
@@ -70,7 +88,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
     saved = dict(os.environ)
-    for name in _CLEARED:
+    for name in cleared():
         os.environ.pop(name, None)
     os.environ.update(
         isolated_env(home),

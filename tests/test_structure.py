@@ -576,7 +576,12 @@ def test_the_terminal_checker_sees_every_form(tmp_path: Path) -> None:
 # --- one rule, one place ----------------------------------------------------------------------
 
 # Where a forge may be named by its kind: the table, and the demo, which picks one to show.
-FORGE_KIND_HOMES = {PACKAGE / "core" / "forgekinds.py", PACKAGE / "demo.py"}
+# forgekinds is the table; a CI platform's row names the forge it builds; the demo its fakes.
+FORGE_KIND_HOMES = {
+    PACKAGE / "core" / "forgekinds.py",
+    PACKAGE / "core" / "ciplatforms.py",
+    PACKAGE / "demo.py",
+}
 
 
 def string_constants(path: Path) -> list[tuple[int, str]]:
@@ -607,6 +612,63 @@ def test_the_checker_sees_a_forge_kind(tmp_path: Path) -> None:
     path = tmp_path / "x.py"
     path.write_text('CHOICES = ("github", "other")\n')
     assert (1, "github") in string_constants(path)
+
+
+def _code_strings(path: Path) -> list[tuple[int, str]]:
+    """The string constants of a file but its docstrings (which may name what the code reads)."""
+    tree = syntax_tree(path)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def _spelled(value: str, names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if re.search(rf"(?<![A-Z0-9_]){name}(?![A-Z0-9_])", value)]
+
+
+def test_ci_variables_are_spelled_only_in_the_ci_table() -> None:
+    """A CI's variables (which CI, its pull request, branch, tag, release page, where the gate
+    writes) are one row in core/ciplatforms.py: no other module's code spells one, in a
+    lookup or in a message."""
+    from tracker_git.core.ciplatforms import VARIABLES
+
+    home = PACKAGE / "core" / "ciplatforms.py"
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {value!r}"
+        for path in python_files(PACKAGE)
+        if path != home
+        for line, value in _code_strings(path)
+        if _spelled(value, VARIABLES)
+    ]
+    assert found == []
+
+
+def test_the_ci_variable_checker_sees_lookups_and_messages(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    path.write_text(
+        '"""Reads GITHUB_OUTPUT."""\n'
+        'a = environ.get("BITBUCKET_PR_ID")\n'
+        'b = f"set GITHUB_EVENT_PATH {x}"\n'
+        'c = "MY_GITHUB_OUTPUT_2"\n'
+    )
+    names = ("GITHUB_OUTPUT", "BITBUCKET_PR_ID", "GITHUB_EVENT_PATH")
+    hits = [(line, _spelled(value, names)) for line, value in _code_strings(path)]
+    assert [(line, spelled) for line, spelled in hits if spelled] == [
+        (2, ["BITBUCKET_PR_ID"]),
+        (3, ["GITHUB_EVENT_PATH"]),
+    ]
 
 
 def test_every_forge_in_the_table_has_its_client_and_emulator() -> None:

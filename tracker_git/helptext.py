@@ -342,11 +342,15 @@ def markdown_reference(sections: tuple[type[schema.Section], ...]) -> str:
 
 def doc_references() -> dict[str, str]:
     """docs/ file -> the generated table it holds between DOC_BEGIN and DOC_END."""
+    from tracker_git.core import ciplatforms
+
     files = ("configuration.md", "relay.md", "notify.md")
-    return {
-        f"docs/{name}": markdown_reference(sections)
+    tables = {
+        name: markdown_reference(sections)
         for name, (_, sections) in zip(files, reference_sections(), strict=True)
     }
+    tables["enforcement.md"] = ciplatforms.markdown_table()  # the CI platforms' variables
+    return {f"docs/{name}": table for name, table in tables.items()}
 
 
 def with_reference(text: str, table: str) -> str:

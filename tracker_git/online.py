@@ -164,7 +164,10 @@ def _ask_tracker(keys: list[str], config: Config) -> dict[str, bool]:
         client = connect.client(
             config.tracker, token, timeout=limit, policy=RetryPolicy(attempts=1)
         )
-        return {key: client.issue_exists(key) for key in keys}
+        # One search for all the keys (a request per SEARCH_BATCH keys), not one per key: a
+        # moved issue counts for its old key too; one the token cannot see does not exist.
+        found = client.existing_keys(keys)
+        return {key: key in found for key in keys}
 
     return _within(fetch, limit, api)
 

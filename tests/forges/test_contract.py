@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -37,6 +38,18 @@ def writes(emulator: Emulator) -> list[str]:
 
 def test_find_open_finds_nothing_in_an_empty_repository(forge_client: Any) -> None:
     assert forge_client.find_open("feature/DEV-1") is None
+
+
+def test_a_client_keeps_one_connection_and_closes_it(forge_emulator: Emulator) -> None:
+    """Requests share the client's session (one connection); leaving `with` closes it."""
+    with client(forge_emulator) as forge:
+        assert forge.find_open("feature/DEV-1") is None
+        assert forge.find_open("feature/DEV-2") is None
+        assert forge_emulator.connections() == (1, 1)
+    deadline = time.monotonic() + 30  # a bound, not a timing assertion
+    while forge_emulator.connections()[1] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert forge_emulator.connections() == (1, 0)
 
 
 def test_create_then_find(forge_emulator: Emulator, forge_client: Any) -> None:

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from testing.servers import SandboxHandle
+from tracker_git.core.forgekinds import KINDS
 
 PAYLOADS = Path(__file__).parent / "payloads"
 SECRET = "It's a Secret to Everybody"  # the test secret in payloads/README.md
@@ -71,12 +72,7 @@ def write_config(
     (folder / "signing").write_text(SIGNING_TOKEN + "\n")
     (folder / "token").write_text(sandbox.token + "\n")
     if forges is None:
-        forges = (
-            '[forges.github]\nsecret_file = "secret"\n'
-            '[forges.gitlab]\nsecret_file = "secret"\n'
-            '[forges.bitbucket-cloud]\nsecret_file = "secret"\n'
-            '[forges.bitbucket-dc]\nsecret_file = "secret"\n'
-        )
+        forges = "".join(f'[forges.{kind}]\nsecret_file = "secret"\n' for kind in KINDS)
     status_lines = "".join(f'{k} = "{v}"\n' for k, v in (statuses or {}).items())
     text = (
         "branch_keys = true\n"

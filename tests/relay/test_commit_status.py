@@ -22,6 +22,7 @@ from tests.relay.helpers import (
     wait_until,
     write_config,
 )
+from tracker_git.core.forgekinds import KINDS
 from tracker_git.emulators import Emulator
 
 # forge -> (the stored "opened" delivery, the repository it names, its head commit, the
@@ -37,6 +38,11 @@ CASES = {
     ),
 }  # fmt: skip
 FORGE_TOKEN = "forge-token"
+
+
+def test_every_forge_has_its_case() -> None:
+    """A forge added to core/forgekinds.py gets its commit status tested here too."""
+    assert sorted(CASES) == sorted(KINDS)
 
 
 def head_sha(forge: str) -> str:
@@ -157,3 +163,25 @@ def test_a_forge_that_is_down_gets_the_status_when_it_is_back(
         wait_until(lambda: shown(emulator, forge, sha))
         wait_until(lambda: status_task()["state"] == "done")
     assert shown(emulator, forge, sha)[0][:2] == ("tracker-git/issue", CASES[forge][4])
+
+
+@pytest.mark.parametrize("forge", list(CASES))
+def test_the_worker_reuses_one_forge_connection_and_closes_it(
+    forge: str,
+    tmp_path: Path,
+    sandbox: SandboxHandle,
+    start_forge: Callable[..., Emulator],
+) -> None:
+    """One worker thread sets four statuses over one connection to the forge (one client and
+    session per forge per thread, not one per task), and closes it as the relay stops."""
+    emulator = start(start_forge, forge)
+    config = relay_config(tmp_path, sandbox, forge, emulator, server="concurrency = 1\n")
+    sha = head_sha(forge)
+    with relay_in_thread(config) as relay:
+        for n in range(4):
+            answer = relay.post(*signed(CASES[forge][0], {"PROJ-123": f"PROJ-{n + 1}"}))
+            assert answer.status_code == 202, answer.text
+        wait_until(lambda: len(shown(emulator, forge, sha)) == 4)
+        assert emulator.connections()[0] == 1
+    wait_until(lambda: emulator.connections()[1] == 0)
+    assert emulator.connections() == (1, 0)

@@ -141,14 +141,17 @@ def issue_requests(sandbox: SandboxHandle) -> list[str]:
     return [r["path"] for r in sandbox.requests if "/issues/" in r["path"]]
 
 
+def searched(sandbox: SandboxHandle) -> list[list[str]]:
+    """The keys of each search the sandbox was asked."""
+    return [r["body"]["keys"] for r in sandbox.requests if "/issues/_search" in r["path"]]
+
+
 def test_tracker_says_which_keys_do_not_exist(sandbox: SandboxHandle) -> None:
     conf = sandbox_cfg(sandbox)
     assert online.verify_keys(["DEMO-1", "DEMO-999", "demo-2"], conf) == ["DEMO-999"]
-    assert issue_requests(sandbox) == [
-        "/v3/issues/DEMO-1",
-        "/v3/issues/DEMO-999",
-        "/v3/issues/DEMO-2",
-    ]
+    # One search for the message's keys, not a request per key.
+    assert [path.partition("?")[0] for path in issue_requests(sandbox)] == ["/v3/issues/_search"]
+    assert searched(sandbox) == [["DEMO-1", "DEMO-999", "DEMO-2"]]
     assert all(r["headers"].get("X-Org-ID") == sandbox.org_id for r in sandbox.requests)
 
 
@@ -165,7 +168,7 @@ def test_only_uncached_keys_are_asked_for(sandbox: SandboxHandle) -> None:
     online.verify_keys(["DEMO-1"], conf)
     sandbox.clear_requests()
     assert online.verify_keys(["DEMO-1", "DEMO-2"], conf) == []
-    assert issue_requests(sandbox) == ["/v3/issues/DEMO-2"]
+    assert searched(sandbox) == [["DEMO-2"]]
 
 
 def test_a_wrong_token_warns_and_is_not_cached(

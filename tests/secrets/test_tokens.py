@@ -14,7 +14,7 @@ from tracker_git import secrets
 from tracker_git.core import config
 from tracker_git.core.config import Config
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
-from tracker_git.core.forgekinds import KINDS
+from tracker_git.core.forgekinds import FORGES, KINDS
 
 API = "https://api.tracker.yandex.net"
 
@@ -177,7 +177,7 @@ def test_an_environment_token_goes_only_to_its_public_services_own_api(
 ) -> None:
     """GH_TOKEN/GITHUB_TOKEN to api.github.com and api.*.ghe.com, GITLAB_TOKEN to gitlab.com,
     BITBUCKET_TOKEN to api.bitbucket.org: whatever the forge's kind, nowhere else."""
-    for name in ("GH_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "BITBUCKET_TOKEN"):
+    for name in (name for row in FORGES for name in row.token_variables):
         os.environ[name] = f"canary-{name}"
     for name, urls in PUBLIC.items():
         for url in urls:

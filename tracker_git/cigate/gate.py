@@ -15,6 +15,7 @@ from tracker_git.cigate import depth, report
 from tracker_git.cigate.source import Source, detect, from_environment, override
 from tracker_git.core import config as config_module
 from tracker_git.core import git, gitstate, history, output, paths, prcheck
+from tracker_git.core.ciplatforms import BITBUCKET_PIPELINES, GITHUB_ACTIONS
 from tracker_git.core.config import Config, Hooks
 from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.core.prcheck import PullRequest, Verdict
@@ -128,12 +129,14 @@ def _online_verdicts(pr: PullRequest, config: Config, cwd: str | None) -> list[V
 
 
 def _bitbucket_texts(source: Source, config: Config) -> Source:
-    """Bitbucket Pipelines has no title variable: ask the API when BITBUCKET_TOKEN is set."""
+    """Bitbucket Pipelines has no title variable: ask the API when its token variable is set."""
     if source.title is not None or not source.number.isdigit() or not source.repository:
         return source
     from tracker_git import forges, secrets, trust
 
-    remote = forges.detect(f"https://bitbucket.org/{source.repository}.git", config)
+    remote = forges.detect(
+        f"https://{BITBUCKET_PIPELINES.web_host()}/{source.repository}.git", config
+    )
     if secrets.forge_variable(remote.api_url) is None:
         output.info(
             "note: Bitbucket Pipelines does not give the pull request's title; "
@@ -165,7 +168,7 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
     if exempt:
         return _pass_exempt(exempt, environ)
     _since_at_hand(config, base, options.remote, cwd)
-    if source.ci == "bitbucket-pipelines":
+    if source.ci == BITBUCKET_PIPELINES.name:
         source = _bitbucket_texts(source, config)
     elif source.event == "merge_group":
         output.info(
@@ -179,7 +182,7 @@ def run(options: Options, environ: Mapping[str, str], cwd: str | None = None) ->
         if pr.title is None:
             raise UsageError(
                 '[pr] check = "title" but this job gives no pull request title; pass it with '
-                "--title (or, on Bitbucket, set BITBUCKET_TOKEN)"
+                f"--title (or, on Bitbucket, set {BITBUCKET_PIPELINES.token_variable()})"
             )
         verdicts = prcheck.judge_title(pr, config)
     else:
@@ -202,7 +205,7 @@ def _exemption(source: Source, config: Config) -> str:
 
 def _pass_exempt(reason: str, environ: Mapping[str, str]) -> int:
     output.result(f"{reason}: nothing to check")
-    if environ.get("GITHUB_ACTIONS") == "true":
+    if GITHUB_ACTIONS.runs_here(environ):
         _github_files(environ, [], reason)
     return 0
 
@@ -241,12 +244,12 @@ def _tell(verdicts: list[Verdict], environ: Mapping[str, str]) -> int:
     else:
         summary = f"the pull request passes: {_judged(verdicts)}, {commits} commit(s)"
         advice = ""
-    if environ.get("GITHUB_ACTIONS") == "true":
+    if GITHUB_ACTIONS.runs_here(environ):
         _github_files(environ, verdicts, summary)
     if not failed:
         output.result(summary)
         return 0
-    if environ.get("GITHUB_ACTIONS") == "true":
+    if GITHUB_ACTIONS.runs_here(environ):
         for line in report.github_annotations(failed, summary + advice):
             output.result(line)
     else:
@@ -258,11 +261,12 @@ def _tell(verdicts: list[Verdict], environ: Mapping[str, str]) -> int:
 
 def _github_files(environ: Mapping[str, str], verdicts: list[Verdict], summary: str) -> None:
     """The step summary's table and the step's outputs, where the runner says to put them."""
-    for variable in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+    for role in ("step_summary", "output"):
+        variable = GITHUB_ACTIONS.var(role)
         path = environ.get(variable)
         if not path:
             continue
-        if variable == "GITHUB_OUTPUT":
+        if role == "output":
             text = report.outputs(verdicts)
         else:
             text = report.step_summary(verdicts, summary, rules_link())

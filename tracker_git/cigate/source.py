@@ -1,17 +1,16 @@
-"""Which pull request a CI job runs for, read from the CI's own variables.
+"""Which pull request a CI job runs for, read from the CI's own variables (their names are
+in core/ciplatforms.py; docs/enforcement.md lists what each CI gives):
 
-- GitHub Actions (`GITHUB_ACTIONS=true`): the event file `GITHUB_EVENT_PATH` of a
-  `pull_request` or `pull_request_target` event: `pull_request.title`, `.body`, `.head.ref`,
-  `.head.sha`, `.base.ref`, `.base.sha`. (`GITHUB_SHA` is the test merge commit, not the head.)
-  A merge queue's `merge_group` event: `merge_group.head_sha`, `.base_ref`, `.base_sha`.
-- GitLab CI (`GITLAB_CI=true`) in a merge request pipeline: `CI_MERGE_REQUEST_TITLE`,
-  `CI_MERGE_REQUEST_DESCRIPTION`, `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`, the head
-  `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA` (merged results pipelines) or `CI_COMMIT_SHA`, and the
-  target `CI_MERGE_REQUEST_TARGET_BRANCH_NAME` (its tip is fetched: the merge base
-  `CI_MERGE_REQUEST_DIFF_BASE_SHA` would judge by older rules).
-- Bitbucket Pipelines (`BITBUCKET_PR_ID` set): `BITBUCKET_BRANCH`, `BITBUCKET_COMMIT`,
-  `BITBUCKET_PR_DESTINATION_BRANCH`. Pipelines has no title variable: the title and
-  description come from the API when `BITBUCKET_TOKEN` is set (cigate.bitbucket).
+- GitHub Actions: the event file of a `pull_request` or `pull_request_target` event:
+  `pull_request.title`, `.body`, `.head.ref`, `.head.sha`, `.base.ref`, `.base.sha`. (The
+  job's own sha is the test merge commit, not the head.) A merge queue's `merge_group` event:
+  `merge_group.head_sha`, `.base_ref`, `.base_sha`.
+- GitLab CI in a merge request pipeline: the title, description, source branch, the head (the
+  source sha of merged results pipelines, else the commit's) and the target branch (its tip is
+  fetched: the merge base would judge by older rules).
+- Bitbucket Pipelines (a pull request id set): the branch, the commit and the destination
+  branch. Pipelines has no title variable: the title and description come from the API when
+  its forge's token variable is set (cigate/gate.py).
 
 The command line's `--title`, `--description`, `--branch`, `--base`, `--head` override any of
 these, or say everything outside a CI.
@@ -24,6 +23,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from tracker_git.core.ciplatforms import BITBUCKET_PIPELINES as BB
+from tracker_git.core.ciplatforms import GITHUB_ACTIONS as GH
+from tracker_git.core.ciplatforms import GITLAB_CI as GL
+from tracker_git.core.ciplatforms import detect as detect_platform
 from tracker_git.core.errors import UsageError
 
 # An event file is GitHub's JSON of one event; real ones are a few hundred KB at most.
@@ -61,13 +64,8 @@ class Source:
 
 def detect(environ: Mapping[str, str]) -> str:
     """The CI this runs in: "github-actions", "gitlab-ci", "bitbucket-pipelines" or ""."""
-    if environ.get("GITHUB_ACTIONS") == "true":
-        return "github-actions"
-    if environ.get("GITLAB_CI") == "true":
-        return "gitlab-ci"
-    if environ.get("BITBUCKET_BUILD_NUMBER") or environ.get("BITBUCKET_PR_ID"):
-        return "bitbucket-pipelines"
-    return ""
+    platform = detect_platform(environ)
+    return platform.name if platform else ""
 
 
 def from_environment(environ: Mapping[str, str]) -> Source:
@@ -75,42 +73,44 @@ def from_environment(environ: Mapping[str, str]) -> Source:
     says why when the job is not a pull request's (a push); UsageError when the CI's own
     description of the event cannot be read."""
     ci = detect(environ)
-    if ci == "github-actions":
+    if ci == GH.name:
         return _github(environ)
-    if ci == "gitlab-ci":
+    if ci == GL.name:
         return _gitlab(environ)
-    if ci == "bitbucket-pipelines":
+    if ci == BB.name:
         return _bitbucket(environ)
     return Source("")
 
 
 def _github(environ: Mapping[str, str]) -> Source:
-    event = environ.get("GITHUB_EVENT_NAME", "")
+    event = GH.get(environ, "event_name", "")
     if event == "merge_group":
         return _merge_group(environ)
     if event not in _GITHUB_EVENTS:
         return Source(
-            "github-actions",
+            GH.name,
             not_a_pr=f"this GitHub Actions run is a '{event or 'unknown'}' event",
             event=event,
         )
-    path = environ.get("GITHUB_EVENT_PATH", "")
+    path = GH.get(environ, "event_path", "")
     data = _read_event(path)
     pr = data.get("pull_request")
     if not isinstance(pr, dict):
-        raise UsageError(f"GITHUB_EVENT_PATH {path} holds no pull_request; is this a PR event?")
+        raise UsageError(
+            f"{GH.var('event_path')} {path} holds no pull_request; is this a PR event?"
+        )
     head, base = _dict(pr, "head"), _dict(pr, "base")
     head_repo = _str(_dict(head, "repo"), "full_name")
     return Source(
-        "github-actions",
+        GH.name,
         title=_str(pr, "title"),
         description=_str(pr, "body") or "",  # null when empty
-        branch=_str(head, "ref") or environ.get("GITHUB_HEAD_REF") or None,
+        branch=_str(head, "ref") or GH.get(environ, "head_ref") or None,
         head=_str(head, "sha"),
         base=_str(base, "sha"),
-        base_branch=_str(base, "ref") or environ.get("GITHUB_BASE_REF") or None,
+        base_branch=_str(base, "ref") or GH.get(environ, "base_ref") or None,
         number=str(pr.get("number", "")),
-        repository=environ.get("GITHUB_REPOSITORY", ""),
+        repository=GH.get(environ, "repository", ""),
         author=_str(_dict(pr, "user"), "login") or "",
         draft=pr.get("draft") is True,
         fork=head_repo != _str(_dict(base, "repo"), "full_name"),  # null: the fork is gone
@@ -120,84 +120,85 @@ def _github(environ: Mapping[str, str]) -> Source:
 def _merge_group(environ: Mapping[str, str]) -> Source:
     """A merge queue's group (`merge_group`, `checks_requested`): its commits from the
     target's tip to `head_sha`; the title and branch were judged on the pull request."""
-    path = environ.get("GITHUB_EVENT_PATH", "")
+    path = GH.get(environ, "event_path", "")
     group = _dict(_read_event(path), "merge_group")
     head, base_ref = _str(group, "head_sha"), _str(group, "base_ref")
     if not head or not base_ref or not base_ref.startswith("refs/heads/"):
-        raise UsageError(f"GITHUB_EVENT_PATH {path} holds no merge_group head_sha and base_ref")
+        raise UsageError(
+            f"{GH.var('event_path')} {path} holds no merge_group head_sha and base_ref"
+        )
     return Source(
-        "github-actions",
+        GH.name,
         head=head,
         base=_str(group, "base_sha"),
         base_branch=base_ref.removeprefix("refs/heads/"),
-        repository=environ.get("GITHUB_REPOSITORY", ""),
+        repository=GH.get(environ, "repository", ""),
         event="merge_group",
     )
 
 
 def _read_event(path: str) -> dict[str, object]:
     if not path:
-        raise UsageError("GITHUB_EVENT_PATH is not set; run this inside a GitHub Actions job")
+        raise UsageError(f"{GH.var('event_path')} is not set; run this inside a GitHub Actions job")
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_EVENT_FILE + 1)
     except OSError as exc:
-        raise UsageError(f"cannot read GITHUB_EVENT_PATH {path} ({exc.strerror})") from None
+        raise UsageError(f"cannot read {GH.var('event_path')} {path} ({exc.strerror})") from None
     if len(raw) > MAX_EVENT_FILE:
-        raise UsageError(f"GITHUB_EVENT_PATH {path} is larger than {MAX_EVENT_FILE} bytes")
+        raise UsageError(f"{GH.var('event_path')} {path} is larger than {MAX_EVENT_FILE} bytes")
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
-        raise UsageError(f"GITHUB_EVENT_PATH {path} is not JSON") from None
+        raise UsageError(f"{GH.var('event_path')} {path} is not JSON") from None
     if not isinstance(data, dict):
-        raise UsageError(f"GITHUB_EVENT_PATH {path} is not a JSON object")
+        raise UsageError(f"{GH.var('event_path')} {path} is not a JSON object")
     return data
 
 
 def _gitlab(environ: Mapping[str, str]) -> Source:
-    if not environ.get("CI_MERGE_REQUEST_IID"):
-        source = environ.get("CI_PIPELINE_SOURCE", "")
+    if not GL.get(environ, "mr_iid"):
+        source = GL.get(environ, "pipeline_source", "")
         return Source(
-            "gitlab-ci",
+            GL.name,
             not_a_pr=f"this GitLab CI pipeline is a '{source or 'unknown'}' one, not a merge "
             "request's",
             event=source,
         )
-    head = environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or environ.get("CI_COMMIT_SHA")
+    head = GL.get(environ, "source_sha") or GL.get(environ, "commit_sha")
     return Source(
-        "gitlab-ci",
-        title=environ.get("CI_MERGE_REQUEST_TITLE"),
-        description=environ.get("CI_MERGE_REQUEST_DESCRIPTION", ""),
-        branch=environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or None,
+        GL.name,
+        title=GL.get(environ, "title"),
+        description=GL.get(environ, "description", ""),
+        branch=GL.get(environ, "source_branch") or None,
         head=head or None,
-        # Not CI_MERGE_REQUEST_DIFF_BASE_SHA: that is the merge base, whose rules may be
-        # older than the target's; this one is set in merged results pipelines only.
-        base=environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_SHA") or None,
-        base_branch=environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None,
-        number=environ.get("CI_MERGE_REQUEST_IID", ""),
-        repository=environ.get("CI_MERGE_REQUEST_PROJECT_PATH", ""),
-        author=environ.get("GITLAB_USER_LOGIN", ""),
-        draft=environ.get("CI_MERGE_REQUEST_DRAFT") == "true"
-        or bool(_GITLAB_DRAFT.match(environ.get("CI_MERGE_REQUEST_TITLE", ""))),
-        fork=environ.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "")
-        != environ.get("CI_MERGE_REQUEST_PROJECT_ID", ""),
+        # Not the merge base, whose rules may be older than the target's (ciplatforms).
+        base=GL.get(environ, "target_sha") or None,
+        base_branch=GL.get(environ, "target_branch") or None,
+        number=GL.get(environ, "mr_iid", ""),
+        repository=GL.get(environ, "project_path", ""),
+        author=GL.get(environ, "user_login", ""),
+        draft=GL.get(environ, "draft") == "true"
+        or bool(_GITLAB_DRAFT.match(GL.get(environ, "title", ""))),
+        fork=GL.get(environ, "source_project_id", "") != GL.get(environ, "project_id", ""),
     )
 
 
 def _bitbucket(environ: Mapping[str, str]) -> Source:
-    if not environ.get("BITBUCKET_PR_ID"):
+    if not BB.get(environ, "pr_id"):
         return Source(
-            "bitbucket-pipelines",
-            not_a_pr="this Bitbucket Pipelines step is not a pull request's (no BITBUCKET_PR_ID)",
+            BB.name,
+            not_a_pr="this Bitbucket Pipelines step is not a pull request's (no "
+            f"{BB.var('pr_id')})",
         )
-    destination = environ.get("BITBUCKET_PR_DESTINATION_BRANCH") or None
+    destination = BB.get(environ, "destination") or None
     return Source(
-        "bitbucket-pipelines",
-        branch=environ.get("BITBUCKET_BRANCH") or None,
-        head=environ.get("BITBUCKET_COMMIT") or None,
+        BB.name,
+        branch=BB.get(environ, "branch") or None,
+        head=BB.get(environ, "commit") or None,
         base_branch=destination,
-        number=environ.get("BITBUCKET_PR_ID", ""),
-        repository=environ.get("BITBUCKET_REPO_FULL_NAME", ""),
+        number=BB.get(environ, "pr_id", ""),
+        repository=BB.get(environ, "repository", ""),
     )
 
 

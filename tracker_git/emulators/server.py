@@ -214,6 +214,11 @@ class Emulator(ABC):
             self._http.stop()
             self._http = None
 
+    def connections(self) -> tuple[int, int]:
+        """(the TCP connections clients made so far, those still open)."""
+        assert self._http is not None, "the emulator is not started"
+        return self._http.connections()
+
     def __enter__(self) -> Emulator:
         return self
 

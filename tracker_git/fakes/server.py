@@ -89,6 +89,24 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     handle_request_with: Handle
 
+    def server_activate(self) -> None:
+        super().server_activate()
+        # The TCP connections clients made, and those still open: what shows whether a
+        # client reuses its connection and closes it.
+        self.counts_lock = threading.Lock()
+        self.opened = self.open = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.counts_lock:
+            self.opened += 1
+            self.open += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self.counts_lock:
+            self.open -= 1
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that goes away mid-request (a relay killed while it waits, a client's
         timeout) is normal: a debug line, no traceback. Anything else as socketserver says it."""
@@ -172,6 +190,11 @@ class LoopbackServer:
         self.name = name
         self.host = host
         self.port: int = self._server.server_address[1]
+
+    def connections(self) -> tuple[int, int]:
+        """(the TCP connections accepted so far, those still open)."""
+        with self._server.counts_lock:
+            return self._server.opened, self._server.open
 
     @property
     def url(self) -> str:

@@ -8,6 +8,7 @@ then sent, so `--dry-run` prints exactly what would be sent. Plans may read from
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -171,6 +172,17 @@ class Forge(ABC):
         self._timeout = timeout
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()  # the pr flow asks from several threads
+
+    def for_repository(self, owner: str, repo: str) -> Forge:
+        """A client of this forge for another repository on the same API, with the same token
+        and sharing this client's HTTP session (its connections): what a service asking
+        about many repositories uses. Close this client, not the one returned, when done."""
+        from dataclasses import replace
+
+        self._get_session()  # made here, so that both hold the one session
+        other = copy.copy(self)
+        other.remote = replace(self.remote, owner=owner, repo=repo)
+        return other
 
     # --- lifetime ----------------------------------------------------------------------
     def close(self) -> None:

@@ -7,24 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker_git.core import keys
+from tracker_git.core.ciplatforms import BRANCH_VARIABLES
 from tracker_git.core.errors import UsageError
 
-# The CI's branch variables, most specific first. A pull/merge request's source branch comes
-# before the ref being built (on GitHub that is "123/merge" for a pull request).
-# TeamCity has no environment variable for the branch by default: its parameter
-# teamcity.build.branch reaches the build as env.TEAMCITY_BUILD_BRANCH once the build
-# configuration defines that parameter as %teamcity.build.branch% (docs/commands.md, "Which issue").
-CI_BRANCH_VARIABLES = (
-    "GITHUB_HEAD_REF",  # GitHub Actions, pull_request events
-    "GITHUB_REF_NAME",  # GitHub Actions, pushes
-    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",  # GitLab CI, merge request pipelines
-    "CI_COMMIT_REF_NAME",  # GitLab CI
-    "BITBUCKET_BRANCH",  # Bitbucket Pipelines
-    "CHANGE_BRANCH",  # Jenkins multibranch, pull requests
-    "BRANCH_NAME",  # Jenkins multibranch
-    "GIT_BRANCH",  # Jenkins git plugin ("origin/DEV-1-x")
-    "TEAMCITY_BUILD_BRANCH",  # TeamCity, see above
-)
+# The CI's branch variables, most specific first (a pull/merge request's source branch before
+# the ref being built: on GitHub that is "123/merge" for a pull request): core/ciplatforms.py.
+CI_BRANCH_VARIABLES = BRANCH_VARIABLES
 
 
 @dataclass(frozen=True)

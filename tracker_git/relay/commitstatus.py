@@ -20,8 +20,9 @@ the queue's backoff; a status the forge refuses for good (400, 404, 422) fails t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import OperationFailed
@@ -29,6 +30,10 @@ from tracker_git.forges.webhook import Head
 from tracker_git.relay.config import RelayConfig
 from tracker_git.relay.payloads import CommitStatusTask, decode
 from tracker_git.relay.queue import NewTask, Task
+
+if TYPE_CHECKING:
+    from tracker_git.forges import Forge
+    from tracker_git.relay.config import ForgeConfig
 
 ACTION = CommitStatusTask.ACTION
 
@@ -46,12 +51,49 @@ def task_for(forge: str, head: Head, keys: Iterable[str]) -> NewTask | None:
 
 
 class StatusSetter:
-    """The worker's handler for "commit_status" tasks."""
+    """The worker's handler for "commit_status" tasks.
+
+    The worker applies tasks in a pool of threads; each thread keeps its own Tracker client
+    and one forge client per forge (requests' sessions are not safe to share between
+    threads), reused for every task it applies, each repository's client a view sharing that
+    forge's session (Forge.for_repository). `close()` closes them all as the worker stops."""
 
     def __init__(self, config: RelayConfig, make_reader: Callable[[], object]) -> None:
         self.config = config
         self.make_reader = make_reader
-        self._reader: object | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._made: list[Forge] = []  # every thread's forge clients, to close
+
+    def _reader(self) -> object:
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = self.make_reader()
+        return reader
+
+    def _client(self, forge: ForgeConfig, repository: str) -> Forge:
+        """This thread's client of `forge`, for `repository`."""
+        from tracker_git import forges
+        from tracker_git.forges.detect import ForgeRemote
+
+        clients: dict[str, Forge] = self._local.__dict__.setdefault("clients", {})
+        client = clients.get(forge.name)
+        if client is None:
+            host = urlsplit(forge.api_url).hostname or ""
+            remote = ForgeRemote(forge.name, host, forge.api_url, "", "", "")
+            client = forges.client_for(remote, forge.token, self.config.tracker.timeout)
+            clients[forge.name] = client
+            with self._lock:
+                self._made.append(client)
+        owner, _, repo = repository.rpartition("/")
+        return client.for_repository(owner, repo)
+
+    def close(self) -> None:
+        """Close every forge client the worker's threads made (their sessions)."""
+        with self._lock:
+            made, self._made = self._made, []
+        for client in made:
+            client.close()
 
     def _status(self, payload: CommitStatusTask, summary: bool) -> Any:
         from tracker_git.forges import CommitStatus
@@ -62,9 +104,7 @@ class StatusSetter:
             return CommitStatus(
                 "failure", "no issue key in the title, description or branch", link, branch=branch
             )
-        if self._reader is None:
-            self._reader = self.make_reader()
-        reader = self._reader
+        reader = self._reader()
         if not hasattr(reader, "get_issue"):
             raise OperationFailed("the relay's Tracker client cannot read issues")
         try:
@@ -82,17 +122,11 @@ class StatusSetter:
         return CommitStatus("success", f"{issue.key}: {shown}", issue.url, branch=branch)
 
     def __call__(self, task: Task, fence: Callable[[], None]) -> None:
-        from tracker_git import forges
-        from tracker_git.forges.detect import ForgeRemote
-
         payload = decode(task, CommitStatusTask)
         forge = self.config.forges.get(payload.forge)
         if forge is None or not forge.token:
             raise OperationFailed(f"no token for {payload.forge} in the relay's configuration")
         status = self._status(payload, forge.status_summary)
-        owner, _, repo = payload.repository.rpartition("/")
-        host = urlsplit(forge.api_url).hostname or ""
-        remote = ForgeRemote(forge.name, host, forge.api_url, owner, repo, "")
-        client = forges.client_for(remote, forge.token, self.config.tracker.timeout)
+        client = self._client(forge, payload.repository)
         fence()  # the claim is still ours: a late worker does not set an older status
         client.set_commit_status(payload.sha, status)

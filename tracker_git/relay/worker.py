@@ -194,6 +194,13 @@ class Worker:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self._keeper is not None:
             self._keeper.join(max(0.0, deadline - time.monotonic()))
+        for handler in self.handlers.values():
+            close = getattr(handler, "close", None)  # a handler's clients (commitstatus)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    log.warning("relay worker: could not close a handler's clients")
         for step in (self.queue.release_mine, self.queue.flush_counters):
             try:
                 step()

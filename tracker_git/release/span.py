@@ -10,15 +10,9 @@ from dataclasses import dataclass
 
 from tracker_git.cigate.depth import is_shallow
 from tracker_git.core import checks, git, history
+from tracker_git.core.ciplatforms import CI_PLATFORMS, GITHUB_ACTIONS, GITLAB_CI
 from tracker_git.core.config import Config
 from tracker_git.core.errors import UsageError
-
-# The CI variables that name the tag a job runs for, and where each CI's release page is.
-CI_TAGS: tuple[tuple[str, str], ...] = (
-    ("GitHub Actions", "GITHUB_REF_NAME"),  # with GITHUB_REF_TYPE=tag
-    ("GitLab CI", "CI_COMMIT_TAG"),
-    ("Bitbucket Pipelines", "BITBUCKET_TAG"),
-)
 
 
 @dataclass(frozen=True)
@@ -49,22 +43,25 @@ class Span:
 
 def ci_tag(environ: Mapping[str, str]) -> tuple[str, str] | None:
     """(the CI's name, the tag) when a CI job runs for a tag."""
-    for name, variable in CI_TAGS:
-        value = environ.get(variable, "")
-        if variable == "GITHUB_REF_NAME" and environ.get("GITHUB_REF_TYPE") != "tag":
+    for row in CI_PLATFORMS:
+        if not row.tag_variable:
+            continue
+        value = environ.get(row.tag_variable, "")
+        if row.tag_when and environ.get(row.tag_when[0]) != row.tag_when[1]:
             continue
         if value:
-            return name, value
+            return row.label, value
     return None
 
 
 def ci_release_url(environ: Mapping[str, str], tag: str) -> str:
     """The release page of `tag` on the forge the CI job runs for, "" when it has none."""
-    if environ.get("GITHUB_SERVER_URL") and environ.get("GITHUB_REPOSITORY"):
-        base = f"{environ['GITHUB_SERVER_URL']}/{environ['GITHUB_REPOSITORY']}"
-        return f"{base}/releases/tag/{tag}"
-    if environ.get("CI_PROJECT_URL"):
-        return f"{environ['CI_PROJECT_URL']}/-/releases/{tag}"
+    server, repository = (GITHUB_ACTIONS.get(environ, r) for r in ("server_url", "repository"))
+    if server and repository:
+        return f"{server}/{repository}/releases/tag/{tag}"
+    project = GITLAB_CI.get(environ, "project_url")
+    if project:
+        return f"{project}/-/releases/{tag}"
     return ""
 
 
