@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -163,13 +164,24 @@ commit-msg:
 
 def lefthook() -> str:
     """lefthook's own binary, from its PyPI package (the same build its npm package ships)."""
-    found = Path(sys.executable).parent / "lefthook"
-    assert found.exists(), "lefthook is a test dependency: scripts/setup --test installs it"
-    return str(found)
+    found = shutil.which("lefthook", path=str(Path(sys.executable).parent))  # .exe on Windows
+    assert found, "lefthook is a test dependency: scripts/setup --test installs it"
+    return found
 
 
 def hook_files(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {k: v for k, v in snapshot(folder).items() if not k.endswith(".sample")}
+
+
+def grow_lefthook_yml(repo: Path) -> None:
+    """A pre-push command more in lefthook.yml, which lefthook notices at its next hook and
+    re-syncs its hooks for. Its checksum file records the file's time in whole seconds and a
+    time unchanged counts as no change: the new time is made a later second."""
+    path = repo / "lefthook.yml"
+    before = path.stat().st_mtime
+    with path.open("a") as f:
+        f.write('pre-push:\n  commands:\n    ok:\n      run: "true"\n')
+    os.utime(path, (before + 2, before + 2))
 
 
 def test_chained_behind_lefthook_and_its_re_sync(repo: Path) -> None:
@@ -195,8 +207,7 @@ def test_chained_behind_lefthook_and_its_re_sync(repo: Path) -> None:
 
     # The re-sync: a new lefthook.yml, and lefthook puts its hooks back at the next commit.
     assert tracker(repo, "hooks", "install", "--chain")[0] == 0
-    with (repo / "lefthook.yml").open("a") as f:
-        f.write('pre-push:\n  commands:\n    ok:\n      run: "true"\n')
+    grow_lefthook_yml(repo)
     git(repo, "add", "lefthook.yml")
     assert commit(repo, "DEV-1: signed, lefthook grows")[0] == 0
     assert (hooks / "commit-msg.old").exists() and (hooks / "pre-push.old").exists()
@@ -221,7 +232,7 @@ def test_uninstall_after_lefthook_re_sync_leaves_no_orphans(repo: Path) -> None:
     assert run(repo, lefthook(), "install").returncode == 0
     assert tracker(repo, "hooks", "install", "--chain")[0] == 0
     hooks = repo / ".git" / "hooks"
-    (repo / "lefthook.yml").write_text(LEFTHOOK_SIGNED + "pre-push:\n  commands: {}\n")
+    grow_lefthook_yml(repo)
     assert commit(repo, "DEV-1: signed")[0] == 0
     code, out = tracker(repo, "hooks", "uninstall")
     assert code == 0, out
