@@ -107,7 +107,12 @@ def detect(state: RepoState) -> Manager | None:
             + _pre_commit_snippet().rstrip(),
         )
     if "husky" in runners or (configured or "").replace("\\", "/").startswith(".husky"):
-        return Manager("husky", f"core.hooksPath is {configured}", _husky_advice())
+        evidence = (
+            f"core.hooksPath is {configured}"
+            if configured
+            else f"husky's hooks are installed in {state.hooks_dir}"  # husky 4 and older
+        )
+        return Manager("husky", evidence, _husky_advice())
     if "lefthook" in runners or any(os.path.exists(os.path.join(top, f)) for f in LEFTHOOK_CONFIGS):
         return Manager("lefthook", "lefthook runs this repository's hooks", _lefthook_advice())
     if "simple-git-hooks" in runners:

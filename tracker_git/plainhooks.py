@@ -21,6 +21,9 @@ from tracker_git.hooks import GIT_HOOKS
 HOOK_NAMES = GIT_HOOKS
 MARKER = "# tracker-git plain hook:"
 LEGACY_SUFFIX = ".tracker-git-legacy"
+# Where a manager that rewrites its hooks puts the hook it finds in its way (lefthook's
+# re-sync after its configuration changes: ours becomes NAME.old, its own hook NAME again).
+DISPLACED_SUFFIX = ".old"
 
 
 def is_ours(path: str) -> bool:
@@ -117,6 +120,8 @@ def install(
     for name in HOOK_NAMES:
         path = os.path.join(state.hooks_dir, name)
         legacy = path + LEGACY_SUFFIX
+        if _displaced(path):
+            continue  # the manager's new hook goes to legacy below, ours is written anew
         if os.path.lexists(path) and not is_ours(path) and os.path.lexists(legacy):
             raise OperationFailed(
                 f"{path} is not ours and {legacy} exists too, so neither can be kept safely; "
@@ -128,7 +133,13 @@ def install(
         path = os.path.join(state.hooks_dir, name)
         legacy = path + LEGACY_SUFFIX
         text = hook_text(name, python, package or package_folder())
-        if os.path.lexists(path) and not is_ours(path):
+        if _displaced(path):
+            _drop_displaced(path)
+            os.rename(path, legacy)
+            done.append(
+                f"{name}: installed again; the manager's rewritten hook runs first ({legacy})"
+            )
+        elif os.path.lexists(path) and not is_ours(path):
             os.rename(path, legacy)
             done.append(f"{name}: installed; the existing hook is kept and runs first ({legacy})")
         elif _same(path, text):
@@ -157,6 +168,10 @@ def uninstall(state: RepoState) -> list[str]:
     for name in HOOK_NAMES:
         path = os.path.join(state.hooks_dir, name)
         legacy = path + LEGACY_SUFFIX
+        if _displaced(path):
+            _drop_displaced(path)
+            done.append(f"{name}: removed (the manager had rewritten its hook, which stays)")
+            continue
         if not os.path.lexists(path):
             continue
         if not is_ours(path):
@@ -169,3 +184,17 @@ def uninstall(state: RepoState) -> list[str]:
         else:
             done.append(f"{name}: removed")
     return done
+
+
+def _displaced(path: str) -> bool:
+    """Whether a manager wrote its hook at `path` over ours: ours moved to NAME.old (and the
+    manager's earlier hook, if there was one, still kept as NAME.tracker-git-legacy)."""
+    return os.path.lexists(path) and not is_ours(path) and is_ours(path + DISPLACED_SUFFIX)
+
+
+def _drop_displaced(path: str) -> None:
+    """Remove what a manager's rewrite left behind at `path`: our hook it moved aside and the
+    copy of its earlier hook that ours ran (its current hook at `path` supersedes it)."""
+    os.remove(path + DISPLACED_SUFFIX)
+    if os.path.lexists(path + LEGACY_SUFFIX):
+        os.remove(path + LEGACY_SUFFIX)

@@ -222,7 +222,7 @@ def test_stand_refuses_bad_urls_before_any_request(
 
 def test_stand_with_a_global_field_and_an_unknown_one(sandbox: SandboxHandle, repo: Path) -> None:
     (repo / ".tracker-git.toml").write_text('[stand]\nfield = "nosuchfield"\n')
-    message = one_line_error(tracker(sandbox, repo, "stand", "https://x.example.com", "DEMO-1"), 1)
+    message = one_line_error(tracker(sandbox, repo, "stand", "https://x.example.com", "DEMO-1"), 2)
     assert "no field 'nosuchfield'" in message
     done = tracker(sandbox, repo, "stand", "https://x.example.com", "DEMO-1", "--field", "summary")
     assert done.returncode == 0, done.stderr

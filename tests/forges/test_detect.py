@@ -8,7 +8,7 @@ import pytest
 
 from tracker_git import forges
 from tracker_git.core import config
-from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
+from tracker_git.core.errors import ConfigError, UsageError
 from tracker_git.core.schema import Key
 
 
@@ -184,7 +184,7 @@ def test_detect_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -
 def test_token_is_never_sent_over_plain_http_to_another_host() -> None:
     remote = forges.detect("http://gitlab.corp/group/project.git", cfg(), environ={})
     assert remote.api_url == "http://gitlab.corp/api/v4"
-    with pytest.raises(OperationFailed, match="https"):
+    with pytest.raises(ConfigError, match="https"):  # exit 2: the fix is [forge] api_url
         forges.client_for(remote, "secret-token")
 
 

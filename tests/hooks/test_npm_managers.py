@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -111,6 +112,132 @@ def test_chained_behind_simple_git_hooks(repo: Path) -> None:
     code, out = tracker(repo, "hooks", "uninstall")
     assert code == 0, out
     assert snapshot(hooks) == before
+
+
+def husky_4_install(repo: Path) -> None:
+    """husky 4 as `npm install husky@4` sets it up: its tree unpacked, then its `install`
+    script run from its folder with what npm gives an install script (INIT_CWD, the user
+    agent it reads the package manager from) and none of the variables by which it knows a CI
+    service (it skips installing there): git's, the home and the path only."""
+    npm.unpack_tree(npm.HUSKY_4, repo)
+    kept = ("PATH", "HOME", "TMPDIR", "SYSTEMROOT")
+    env = {k: v for k, v in os.environ.items() if k in kept or k.startswith(("GIT_", "XDG_"))}
+    env |= {"INIT_CWD": str(repo), "npm_config_user_agent": "npm/10.0.0 node/v20.0.0 linux x64"}
+    husky = repo / "node_modules" / "husky"
+    installed = run(husky, npm.node(), "husky", "install", env=env)
+    assert installed.returncode == 0 and "husky > Done" in installed.stdout, installed.stdout
+
+
+def test_chained_behind_husky_4(repo: Path) -> None:
+    """husky 4 writes every hook into .git/hooks, each finding its command in package.json
+    by the hook file's own name."""
+    team = SIGNED.replace('"$1"', '"$HUSKY_GIT_PARAMS"')
+    package = {"name": "app", "husky": {"hooks": {"commit-msg": team}}}
+    (repo / "package.json").write_text(json.dumps(package, indent=2) + "\n")
+    husky_4_install(repo)
+    hooks = repo / ".git" / "hooks"
+    assert "Created by Husky v4.3.8" in (hooks / "commit-msg").read_text()
+    before = snapshot(hooks)
+    assert commit(repo, "DEV-1: not agreed")[0] == 1  # husky alone refuses it
+
+    code, out = tracker(repo, "hooks", "install")
+    assert code == 1, out
+    assert f"husky manages the hooks here (husky's hooks are installed in {hooks})" in out
+    code, out = tracker(repo, "hooks", "install", "--chain")
+    assert code == 0, out
+    both_ways(repo, "team check: not signed")
+    assert "husky > commit-msg hook failed" in commit(repo, "DEV-2: no")[1]
+
+    code, out = tracker(repo, "hooks", "uninstall")
+    assert code == 0, out
+    assert snapshot(hooks) == before
+    assert commit(repo, "DEV-3: not agreed")[0] == 1  # husky alone again
+
+
+LEFTHOOK_SIGNED = """\
+commit-msg:
+  commands:
+    signed:
+      run: "grep -q signed {1} || { echo 'team check: not signed' >&2; exit 1; }"
+"""
+
+
+def lefthook() -> str:
+    """lefthook's own binary, from its PyPI package (the same build its npm package ships)."""
+    found = shutil.which("lefthook", path=str(Path(sys.executable).parent))  # .exe on Windows
+    assert found, "lefthook is a test dependency: scripts/setup --test installs it"
+    return found
+
+
+def hook_files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {k: v for k, v in snapshot(folder).items() if not k.endswith(".sample")}
+
+
+def grow_lefthook_yml(repo: Path) -> None:
+    """A pre-push command more in lefthook.yml, which lefthook notices at its next hook and
+    re-syncs its hooks for. Its checksum file records the file's time in whole seconds and a
+    time unchanged counts as no change: the new time is made a later second."""
+    path = repo / "lefthook.yml"
+    before = path.stat().st_mtime
+    with path.open("a") as f:
+        f.write('pre-push:\n  commands:\n    ok:\n      run: "true"\n')
+    os.utime(path, (before + 2, before + 2))
+
+
+def test_chained_behind_lefthook_and_its_re_sync(repo: Path) -> None:
+    """lefthook rewrites its hooks when its configuration changes and moves any hook in its
+    way to NAME.old: ours. Installing again chains behind the new hooks; uninstall then leaves
+    exactly what lefthook wrote, no NAME.old of ours, no copy of lefthook's older hook."""
+    (repo / "lefthook.yml").write_text(LEFTHOOK_SIGNED)
+    git(repo, "add", "lefthook.yml")
+    git(repo, "commit", "-q", "--no-verify", "-m", "lefthook")
+    installed = run(repo, lefthook(), "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    hooks = repo / ".git" / "hooks"
+    before = hook_files(hooks)
+    assert list(before) == ["commit-msg"]
+
+    code, out = tracker(repo, "hooks", "install")
+    assert code == 1 and "lefthook manages the hooks here" in out
+    assert tracker(repo, "hooks", "install", "--chain")[0] == 0
+    both_ways(repo, "team check: not signed")
+    code, out = tracker(repo, "hooks", "uninstall")
+    assert code == 0, out
+    assert hook_files(hooks) == before
+
+    # The re-sync: a new lefthook.yml, and lefthook puts its hooks back at the next commit.
+    assert tracker(repo, "hooks", "install", "--chain")[0] == 0
+    grow_lefthook_yml(repo)
+    git(repo, "add", "lefthook.yml")
+    assert commit(repo, "DEV-1: signed, lefthook grows")[0] == 0
+    assert (hooks / "commit-msg.old").exists() and (hooks / "pre-push.old").exists()
+    assert commit(repo, "signed, no key yet")[0] == 0  # ours is out of the way now
+    code, out = tracker(repo, "hooks", "install", "--chain")  # as the warning advises
+    assert code == 0, out
+    assert "commit-msg: installed again" in out and "pre-push: installed again" in out
+    both_ways(repo, "team check: not signed")
+    resynced = hook_files(hooks)
+    code, out = tracker(repo, "hooks", "uninstall")
+    assert code == 0, out
+    after = hook_files(hooks)
+    assert sorted(after) == ["commit-msg", "pre-push"]
+    assert after["commit-msg"] == resynced["commit-msg.tracker-git-legacy"]
+    assert run(repo, lefthook(), "install").returncode == 0
+    assert hook_files(hooks) == after  # what lefthook itself would write: nothing to redo
+
+
+def test_uninstall_after_lefthook_re_sync_leaves_no_orphans(repo: Path) -> None:
+    """Uninstalled straight after the re-sync (without installing again)."""
+    (repo / "lefthook.yml").write_text(LEFTHOOK_SIGNED)
+    assert run(repo, lefthook(), "install").returncode == 0
+    assert tracker(repo, "hooks", "install", "--chain")[0] == 0
+    hooks = repo / ".git" / "hooks"
+    grow_lefthook_yml(repo)
+    assert commit(repo, "DEV-1: signed")[0] == 0
+    code, out = tracker(repo, "hooks", "uninstall")
+    assert code == 0, out
+    assert sorted(hook_files(hooks)) == ["commit-msg", "pre-push"]
+    assert "commit-msg: removed (the manager had rewritten its hook, which stays)" in out
 
 
 def test_a_sh_hook_runs_under_its_own_name_and_others_as_they_are(repo: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -214,3 +215,25 @@ def test_asks_before_pushing_on_a_terminal(setup: Setup) -> None:
     assert code == 0, terminal
     assert out.strip() == setup.open_prs()[0].url
     assert "DEMO-2-fix-crash" in git(setup.bare, "for-each-ref", "--format=%(refname:short)")
+
+
+def test_a_plain_http_forge_address_is_a_configuration_error(tmp_path: Path) -> None:
+    """A remote over plain http makes a plain http API address: the token is not sent, and
+    the fix is [forge] api_url, so it exits 2 like every configuration error (it exited 1)."""
+    from testing.repos import make_repo, run
+
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "remote", "add", "origin", "http://git.example.com/o/r.git")
+    (repo / ".tracker-git.toml").write_text('[forge]\nkind = "gitlab"\n[tracker]\norg_id = "1"\n')
+    git(repo, "checkout", "-q", "-b", "DEV-1-x")
+    git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m", "DEV-1: x")
+    env = os.environ | {
+        "TRACKER_TOKEN": "t",
+        "TRACKER_GIT_FORGE_TOKEN": CANARY,
+        "TRACKER_GIT_FORGE_HOST": "git.example.com",
+    }
+    cli = str(Path(sys.executable).parent / "git-tracker")
+    done = run(repo, cli, "pr", "--no-edit", "--no-push", env=env)
+    assert done.returncode == 2, done.stderr
+    assert "is plain http" in done.stderr and "set [forge] api_url" in done.stderr
+    assert CANARY not in done.stdout + done.stderr

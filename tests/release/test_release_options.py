@@ -55,8 +55,9 @@ def test_a_status_that_needs_a_resolution(sandbox: SandboxHandle, tmp_path: Path
     key = sandbox.state.add_issue("Tested", status="readyForTest")
     repo = small_repo(tmp_path, [key], '[release]\nstatus = "closed"\n')
     done = tracker(sandbox, repo, "release")
-    assert done.returncode == 1
+    assert done.returncode == 2  # a configuration error
     assert "needs a resolution; set [release] resolution (one of: fixed" in done.stderr
+    assert "fix the configuration as said above, then run the same command" in done.stderr
     (repo / ".tracker-git.toml").write_text('[release]\nstatus = "closed"\nresolution = "fixed"\n')
     done = tracker(sandbox, repo, "release")
     assert done.returncode == 0, done.stderr

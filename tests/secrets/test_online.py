@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import marshal
 import os
+import re
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,6 +79,18 @@ def test_fresh_cached_answers_need_neither_token_nor_network() -> None:
     conf = cfg(closed_port_url(), strict=True)  # any request would raise
     cache.record(online.scope(conf), {"DEV-1": True, "DEV-404": False})
     assert online.verify_keys(["dev-1", "DEV-404", "DEV-1"], conf) == ["DEV-404"]
+
+
+def test_the_docs_name_the_files_the_cache_writes() -> None:
+    """docs/hooks.md tells users where the answers are kept: the file names must be the real
+    ones (it once said issues.json for issues.marshal)."""
+    cache.record("h/1", {"DEV-1": True})
+    cache.record_outage("h/1", "no network")
+    written = sorted(os.listdir(os.path.dirname(cache.cache_file())))
+    docs = (Path(__file__).parents[2] / "docs" / "hooks.md").read_text()
+    section = docs.split("### Online key checks in the hooks", 1)[1].split("\n#", 1)[0]
+    named = sorted(set(re.findall(r"[\w-]+\.(?:marshal|json|db|txt)\b", section)))
+    assert named == written
 
 
 def test_answers_expire_negative_ones_first() -> None:

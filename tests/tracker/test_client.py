@@ -78,7 +78,7 @@ def test_comments_follow_the_cursor_pages(sandbox: SandboxHandle) -> None:
 def test_local_field_id(sandbox: SandboxHandle) -> None:
     c = client(sandbox)
     assert c.local_field_id("DEMO", "standLink") == sandbox.stand_field
-    with pytest.raises(OperationFailed, match=r"no local field 'nope'.*standLink"):
+    with pytest.raises(ConfigError, match=r"no local field 'nope'.*standLink"):  # exit 2
         c.local_field_id("DEMO", "nope")
     with pytest.raises(OperationFailed, match="no queue NOPE"):
         c.local_field_id("NOPE", "standLink")
@@ -320,7 +320,8 @@ def test_headers_oauth_and_360_org(sandbox: SandboxHandle) -> None:
     headers = sandbox.requests[0]["headers"]
     assert headers["X-Org-ID"] == sandbox.org_id
     assert "X-Cloud-Org-ID" not in headers
-    # The version and the address of pyproject.toml, the one place they are written.
+    # The version from core/version.py and the address from pyproject.toml, where each is
+    # written once.
     project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
     expected = f"tracker-git/{version.VERSION} (+{project['urls']['Repository']})"
     assert headers["User-Agent"] == expected

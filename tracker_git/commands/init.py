@@ -26,6 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=f"also add the hooks to {PRE_COMMIT_FILE} (default: print the snippet)",
     )
+    parser.add_argument(
+        "--offline-from",
+        metavar="WHEEL",
+        help="pre-commit's 'repo: local' form, pip installing tracker-git from this wheel "
+        "(or source folder) instead of cloning the project's URL: for machines that cannot "
+        "reach it (the path is written as an absolute one)",
+    )
 
 
 # A queue is guessed only if at least this share of the recent commits reference it: one-off
@@ -104,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         paths.refuse_links(state.toplevel, os.path.join(state.toplevel, PRE_COMMIT_FILE))
     if os.path.lexists(path) and not args.force:
         raise OperationFailed(f"{path} exists already; edit it, or run 'git tracker init --force'")
+    source = _offline_source(args.offline_from) if args.offline_from else None
     if args.queues:
         queues = [q.strip().upper() for q in args.queues.split(",") if q.strip()]
         bad = [q for q in queues if not keys.is_queue_key(q)]
@@ -126,28 +134,49 @@ def run(args: argparse.Namespace) -> int:
     config.read_file(path)  # what we wrote must load
     output.info(f"wrote {path}" + (f" (queues: {', '.join(queues)})" if queues else ""))
     url, version = about.project_url(), about.version()
-    snippet = precommit.standard_snippet(url, version)
+    if source is None:
+        snippet, item = precommit.standard_snippet(url, version), precommit.entry(url, version, "")
+    else:
+        snippet, item = precommit.local_snippet(source), precommit.local_entry(source, "")
     pre_commit = os.path.join(state.toplevel, PRE_COMMIT_FILE)
     if not args.pre_commit:
         # stdout is one YAML document (init > snippet.yaml); the rest is for the person.
         output.info(f"add this to {PRE_COMMIT_FILE}, then run 'pre-commit install':")
         output.result(snippet.rstrip())
-        output.info(
-            f"where pre-commit cannot clone {url} (an offline mirror), the same as repo: local:\n"
-            + precommit.local_snippet(url, version).rstrip()
-        )
+        if source is None:
+            output.info(
+                f"where pre-commit cannot clone {url} (an offline mirror), the same as repo: "
+                "local, pip installing tracker-git from a wheel: fill in its path, or run "
+                "'git tracker init --force --offline-from WHEEL':\n"
+                + precommit.local_snippet(precommit.wheel_placeholder(version)).rstrip()
+            )
         output.info("or, without pre-commit: git tracker hooks install")
     elif os.path.lexists(pre_commit):
-        _add_to_pre_commit(state.toplevel, pre_commit, url, version)
+        _add_to_pre_commit(state.toplevel, pre_commit, item)
     else:
         paths.write_in_work_tree(state.toplevel, pre_commit, snippet)
         output.info(f"wrote {pre_commit}; now run: pre-commit install")
     return 0
 
 
-def _add_to_pre_commit(top: str, path: str, url: str, version: str) -> None:
-    """Add our entry to an existing .pre-commit-config.yaml, every byte of it kept; where its
-    shape is not one we can add to safely, say exactly what to add and change nothing."""
+def _offline_source(given: str) -> str:
+    """--offline-from as pip will be given it: an absolute path (pre-commit runs pip in its own
+    folder) to a wheel, an sdist or a source folder that exists."""
+    found = os.path.abspath(os.path.expanduser(given))
+    is_archive = found.endswith((".whl", ".tar.gz", ".zip"))
+    if os.path.isdir(found) or (os.path.isfile(found) and is_archive):
+        return found
+    raise UsageError(
+        f"--offline-from: {given} is not a wheel, an sdist or a folder that exists; name "
+        f"tracker-git's wheel (tracker_git-{about.version()}-py3-none-any.whl: pip download "
+        "tracker-git, or python -m build --wheel in its source) or its source folder"
+    )
+
+
+def _add_to_pre_commit(top: str, path: str, item: str) -> None:
+    """Add our entry `item` to an existing .pre-commit-config.yaml, every byte of it kept;
+    where its shape is not one we can add to safely, say exactly what to add and change
+    nothing."""
     with open(paths.refuse_links(top, path), "rb") as f:
         original = f.read()
     try:
@@ -157,12 +186,12 @@ def _add_to_pre_commit(top: str, path: str, url: str, version: str) -> None:
     if any(hook_id in text for hook_id, *_ in precommit.HOOKS):
         output.info(f"{path} already lists tracker-git's hooks; unchanged")
         return
-    added = precommit.add_entry(text, url, version) if text else None
+    added = precommit.add_entry(text, item) if text else None
     if added is None:
         output.info(
             f"{path}: cannot tell where its 'repos:' list is (flow style, or none); add this "
             "entry under 'repos:' yourself, and the hook types to default_install_hook_types:\n"
-            + precommit.entry(url, version, "  ").rstrip()
+            + "".join("  " + line for line in item.splitlines(keepends=True)).rstrip()
             + "\n"
             + precommit.INSTALL_TYPES
         )

@@ -10,7 +10,7 @@ import json
 import os
 
 from tracker_git.core import output, paths
-from tracker_git.core.errors import OperationFailed, UsageError
+from tracker_git.core.errors import ConfigError, OperationFailed, UsageError
 from tracker_git.issue import context
 from tracker_git.release import flow, notes
 
@@ -82,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     if done.report is None:
         return 0
     if done.report.failed:
+        if done.report.config_only:  # exit 2, as for every configuration error
+            raise ConfigError(done.report.summary())
         raise OperationFailed(done.report.summary())
     _say(done.report.summary())
     return 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
-from tracker_git.core.errors import OperationFailed
+from tracker_git.core.errors import ConfigError, OperationFailed
 from tracker_git.core.forgekinds import forge_kind
 from tracker_git.core.loopback import secure_enough
 
@@ -159,7 +159,7 @@ class Forge(ABC):
     def __init__(self, remote: ForgeRemote, token: str, timeout: float = 10.0) -> None:
         self.NAME = forge_kind(remote.kind).name
         if token and not secure_enough(remote.api_url):
-            raise OperationFailed(
+            raise ConfigError(
                 f"{self.NAME} API {remote.api_url} is plain http; the token is sent only over "
                 "https (or to a loopback address); set [forge] api_url to its https:// address"
             )

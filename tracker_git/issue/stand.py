@@ -49,7 +49,7 @@ def field_id(client: TrackerClient, issue: Issue, name: str) -> str:
             return str(f["id"])
     if client.global_field(name) is not None:
         return name
-    raise OperationFailed(
+    raise ConfigError(
         f"there is no field {name!r}: not a local field of queue {issue.queue} nor a global "
         "field; check [stand] field in .tracker-git.toml"
     )

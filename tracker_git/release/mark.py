@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker_git.core.errors import OperationFailed
+from tracker_git.core.errors import ConfigError, OperationFailed
 from tracker_git.http import NetworkError
 from tracker_git.tracker.client import PARALLEL, TrackerClient
 from tracker_git.tracker.matching import matches, pick
@@ -44,6 +44,7 @@ class Outcome:
     did: tuple[str, ...] = ()  # what was written: "fix version 2.4.0", "moved to Released"
     error: str = ""  # why it was not finished
     skipped: bool = False  # not started: Tracker stopped answering before its turn
+    config: bool = False  # the error is the configuration's ([release] ...), not Tracker's
 
     @property
     def done(self) -> bool:
@@ -71,6 +72,11 @@ class Report:
         return [o for o in self.outcomes if not o.done]
 
     @property
+    def config_only(self) -> bool:
+        """Whether every failure is the configuration's (the command exits 2)."""
+        return bool(self.failed) and all(o.config for o in self.failed)
+
+    @property
     def changed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.done and o.did]
 
@@ -82,7 +88,9 @@ class Report:
             return (
                 f"{self.version}: {len(left)} of {total} issue(s) not done "
                 f"({', '.join(left[:20])}{' …' if len(left) > 20 else ''}); "
-                f"{len(done)} done; run the same command again to finish"
+                f"{len(done)} done; "
+                + ("fix the configuration as said above, then " if self.config_only else "")
+                + "run the same command again to finish"
             )
         if not self.changed and not self.created:
             return f"{self.version}: all {total} issue(s) already marked; nothing to do"
@@ -169,7 +177,7 @@ def _mark_one(
                 said = str(exc)
                 if "needs a resolution; pass --resolution" not in said:
                     raise
-                raise OperationFailed(
+                raise ConfigError(
                     said.replace("pass --resolution", "set [release] resolution")
                 ) from None
             did.append(f"moved to {moved.status_display}")
@@ -224,6 +232,8 @@ def mark(
                 if _is_outage(exc):
                     stop.set()  # Tracker is failing: start no more, a rerun finishes
                 outcome = Outcome(issue.key, error=str(exc))
+            except ConfigError as exc:  # the next issue may need no resolution: go on
+                outcome = Outcome(issue.key, error=str(exc), config=True)
         with lock:
             say(outcome.line(options.version))
         return outcome

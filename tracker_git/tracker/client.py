@@ -313,7 +313,7 @@ class TrackerClient:
             if f.get("key") == key or f.get("id") == key:
                 return str(f["id"])
         known = ", ".join(sorted(str(f.get("key")) for f in fields)) or "none"
-        raise OperationFailed(
+        raise ConfigError(
             f"queue {queue} has no local field {key!r} (its local fields: {known}); "
             "check [stand] field in .tracker-git.toml"
         )
