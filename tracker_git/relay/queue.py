@@ -46,7 +46,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 3
 TRANSITION = "transition"
 
 
