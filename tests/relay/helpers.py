@@ -154,6 +154,7 @@ class Relay:
         for line in text.splitlines():
             if line and not line.startswith("#"):
                 name, value = line.rsplit(" ", 1)
+                name = name.split("{")[0]  # this process's counters carry its label
                 values[name.removeprefix("tracker_git_relay_")] = float(value)
         return values
 

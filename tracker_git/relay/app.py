@@ -39,7 +39,14 @@ from tracker_git.forges.registry import parts
 from tracker_git.relay import commitstatus, events, logs, verify
 from tracker_git.relay.config import FORGES, RelayConfig
 from tracker_git.relay.config import load as load_config
-from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue, transitions
+from tracker_git.relay.queue import (
+    Delivery,
+    NewTask,
+    SqlQueue,
+    holder_id,
+    open_queue,
+    transitions,
+)
 from tracker_git.relay.worker import REMEMBERED, Mover, Worker, beat, keep
 
 log = logs.logger()
@@ -100,6 +107,11 @@ def tracker_client(config: RelayConfig) -> Mover:
     return client
 
 
+def _label_value(text: str) -> str:
+    """A Prometheus label value: backslash, double quote and newline escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     """Request headers with lower-case, dash-separated names."""
     headers = {
@@ -147,6 +159,7 @@ class RelayApp:
         self._flusher: threading.Thread | None = None
         self._closing = threading.Event()
         self._pid = 0
+        self._identity = (0, "")  # (pid, holder id) for /metrics' process label
         self.ensure_worker()
 
     # -- the worker thread, one per process ------------------------------------------
@@ -252,17 +265,37 @@ class RelayApp:
             return 503, b"not ok\n", "text/plain"
         return 200, b"ok\n", "text/plain"
 
+    def _process(self) -> str:
+        """This process (host:pid:start), worked out once per process (gunicorn forks)."""
+        pid = os.getpid()
+        if self._identity[0] != pid:
+            self._identity = (pid, holder_id())
+        return self._identity[1]
+
     def _metrics(self, method: str) -> tuple[int, bytes, str]:
+        """This process's counters, labelled with the process (host:pid:start), so that sums
+        over scraped instances count each delivery once; beside them the queue's gauges, the
+        same on every instance (aggregate them with max): moves waiting, and every process's
+        counts as added to the database (worker-only processes included)."""
         if method not in ("GET", "HEAD"):
             raise Response(405, "use GET")
-        counters = self.queue.counters()
+        mine = self.queue.local.since_start()
+        shared = self.queue.counters()
+        label = '{process="' + _label_value(self._process()) + '"}'
         lines: list[str] = []
         for name, kind, help_text in _METRICS:
             metric = f"tracker_git_relay_{name}_total"
-            lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} {kind}"]
-            lines.append(f"{metric} {counters.get(name, 0)}")
+            lines += [f"# HELP {metric} {help_text}, by this process", f"# TYPE {metric} {kind}"]
+            lines.append(f"{metric}{label} {mine.get(name, 0)}")
+        for name, _, help_text in _METRICS:
+            metric = f"tracker_git_relay_queue_{name}"
+            lines += [
+                f"# HELP {metric} {help_text}, by every process of the queue (same on all)",
+                f"# TYPE {metric} gauge",
+                f"{metric} {shared.get(name, 0)}",
+            ]
         lines += [
-            "# HELP tracker_git_relay_pending issue moves waiting in the queue",
+            "# HELP tracker_git_relay_pending issue moves waiting in the queue (same on all)",
             "# TYPE tracker_git_relay_pending gauge",
             f"tracker_git_relay_pending {self.queue.pending()}",
         ]
