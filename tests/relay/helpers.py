@@ -199,6 +199,8 @@ def start_relay_process(
     seen = []
     for line in process.stderr:
         seen.append(line)
+        if line.startswith("{"):  # log_format = "json": the line is a record
+            line = str(json.loads(line).get("message", ""))
         if line.startswith(("relay listening on ", "relay worker running")):
             url = line.split()[3] if not worker_only else ""
             relay = Relay(url, process=process)

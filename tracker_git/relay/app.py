@@ -531,14 +531,19 @@ def check_workflow(config: RelayConfig, client: object) -> list[str]:
     return found
 
 
+def configured() -> RelayConfig:
+    """The relay configuration $TRACKER_GIT_RELAY_CONFIG names (gunicorn's way to pass it)."""
+    path = os.environ.get(CONFIG_VARIABLE, "")
+    if not path:
+        raise ConfigError(f"no relay configuration; set {CONFIG_VARIABLE} to the relay's TOML file")
+    return load_config(path)
+
+
 def create_app(
     config_path: str | None = None, make_mover: Callable[[], Mover] | None = None
 ) -> RelayApp:
     """The WSGI application for the config file at `config_path` (default: the file named by
     $TRACKER_GIT_RELAY_CONFIG). Gunicorn: `gunicorn 'tracker_git.relay.app:create_app()'`."""
-    path = config_path or os.environ.get(CONFIG_VARIABLE, "")
-    if not path:
-        raise ConfigError(f"no relay configuration; set {CONFIG_VARIABLE} to the relay's TOML file")
-    config = load_config(path)
+    config = load_config(config_path) if config_path else configured()
     logs.setup(config.log_format)
     return RelayApp(config, make_mover)
