@@ -375,22 +375,11 @@ class RelayApp:
     def _delivery(
         self, path: str, environ: Mapping[str, Any], known: dict[str, object]
     ) -> tuple[int, dict[str, object]]:
+        """A delivery's way: route (which forge), verify (its signature, on the raw body),
+        parse (the event), plan (the tasks it asks for), enqueue (durably, before the 202).
+        `known` gathers what the log line shows as each step learns it."""
         headers = _headers(environ)
-        named = path.removeprefix("/webhook").strip("/")
-        if named:
-            if named not in FORGES:
-                raise Response(404, f"no forge '{named}'; use one of: {', '.join(FORGES)}")
-            forge_name = named
-        else:
-            detected = events.detect_forge(headers)
-            if detected is None:
-                raise Response(
-                    400,
-                    "cannot tell which forge sent this; use /webhook/<forge> "
-                    f"({', '.join(FORGES)})",
-                    "rejected",
-                )
-            forge_name = detected
+        forge_name = self._route(path, headers)
         known["forge"] = forge_name
         forge = self.config.forges.get(forge_name)
         if forge is None:
@@ -404,55 +393,18 @@ class RelayApp:
             raise Response(401, str(exc), "rejected") from None
         delivery = events.delivery_id(forge_name, headers, body)
         known["delivery"] = delivery
-        try:
-            payload = events.decode(headers, body)
-            age = events.too_old(forge_name, payload, self.config.replay_window, self.clock())
-            if age is not None:
-                raise Response(
-                    400,
-                    f"the delivery is {age / 86400:.0f} days old, older than replay_window "
-                    f"({self.config.replay_window / 86400:g} days): refused as a possible replay",
-                    "rejected",
-                )
-            event = events.review_event(
-                forge_name,
-                headers,
-                payload,
-                delivery,
-                self.config.queues,
-                max_keys=self.config.max_keys,
-                branch_keys=self.config.branch_keys,
-            )
-        except events.BadPayload as exc:
-            raise Response(400, str(exc), "rejected") from None
+        payload, event = self._parse(forge_name, headers, body, delivery)
         stranger = events.outsider(forge_name, headers, payload, forge.allow_forks)
         if stranger:
             self.queue.local.add("received", "outsider")
             known["pr"] = event.pr if event is not None else ""
             return 200, {"result": "outsider", "reason": stranger}
-        status_task = self._status_task(forge_name, headers, payload)
-        if event is None and status_task is None:
-            return self._ignored(
-                forge_name, delivery, body, {"reason": "not a review event the relay handles"}
-            )
-        tasks: list[NewTask] = [] if status_task is None else [status_task]
-        answer: dict[str, object] = {}
-        status = ""
         if event is not None:
             known.update(event=event.kind, pr=event.pr)
-            status = self.config.statuses.get(event.kind, "")
-            answer = {"event": event.kind, "keys": list(event.keys)}
-            if event.more_keys:
-                answer["keys_not_acted_on"] = event.more_keys
-            if event.keys and status:
-                tasks = transitions((key, status) for key in event.keys) + tasks
-        if status_task is not None:
-            answer["commit_status"] = str(status_task.data["sha"])
+        status_task = self._status_task(forge_name, headers, payload)
+        tasks, answer, status = self._plan(event, status_task)
         if not tasks:
-            reason = "no issue key found" if event and not event.keys else "no status"
-            if event is not None and event.keys:
-                reason = f"no status for {event.kind}"
-            return self._ignored(forge_name, delivery, body, {"reason": reason, **answer})
+            return self._ignored(forge_name, delivery, body, answer)
         accepted = Delivery(
             id=delivery,
             forge=forge_name,
@@ -462,12 +414,90 @@ class RelayApp:
             if event is not None
             else str(status_task.data["link"] if status_task else ""),
         )
+        return self._enqueue(accepted, tasks, answer, status)
+
+    def _route(self, path: str, headers: Mapping[str, str]) -> str:
+        """The forge: named by the path (/webhook/<forge>, 404 if unknown), else told by the
+        delivery's headers (400 if they tell none)."""
+        named = path.removeprefix("/webhook").strip("/")
+        if named:
+            if named not in FORGES:
+                raise Response(404, f"no forge '{named}'; use one of: {', '.join(FORGES)}")
+            return named
+        detected = events.detect_forge(headers)
+        if detected is None:
+            raise Response(
+                400,
+                f"cannot tell which forge sent this; use /webhook/<forge> ({', '.join(FORGES)})",
+                "rejected",
+            )
+        return detected
+
+    def _parse(
+        self, forge: str, headers: Mapping[str, str], body: bytes, delivery: str
+    ) -> tuple[dict[str, object], events.ReviewEvent | None]:
+        """The verified body's JSON and the review event it is, if any (400: broken JSON, a
+        body older than replay_window, a Bitbucket body its event header cannot name)."""
+        try:
+            payload = events.decode(headers, body)
+            age = events.too_old(forge, payload, self.config.replay_window, self.clock())
+            if age is not None:
+                raise Response(
+                    400,
+                    f"the delivery is {age / 86400:.0f} days old, older than replay_window "
+                    f"({self.config.replay_window / 86400:g} days): refused as a possible replay",
+                    "rejected",
+                )
+            event = events.review_event(
+                forge,
+                headers,
+                payload,
+                delivery,
+                self.config.queues,
+                max_keys=self.config.max_keys,
+                branch_keys=self.config.branch_keys,
+            )
+        except events.BadPayload as exc:
+            raise Response(400, str(exc), "rejected") from None
+        return payload, event
+
+    def _plan(
+        self, event: events.ReviewEvent | None, status_task: NewTask | None
+    ) -> tuple[list[NewTask], dict[str, object], str]:
+        """The tasks a delivery asks for (its issues' moves, then its commit status), the
+        answer's fields, and the status its event moves to; no tasks: the answer says why."""
+        tasks: list[NewTask] = [] if status_task is None else [status_task]
+        answer: dict[str, object] = {}
+        status = ""
+        if event is not None:
+            status = self.config.statuses.get(event.kind, "")
+            answer = {"event": event.kind, "keys": list(event.keys)}
+            if event.more_keys:
+                answer["keys_not_acted_on"] = event.more_keys
+            if event.keys and status:
+                tasks = transitions((key, status) for key in event.keys) + tasks
+        if status_task is not None:
+            answer["commit_status"] = str(status_task.data["sha"])
+        if not tasks:
+            if event is None:
+                reason = "not a review event the relay handles"
+            elif not event.keys:
+                reason = "no issue key found"
+            else:
+                reason = f"no status for {event.kind}"
+            answer = {"reason": reason, **answer}
+        return tasks, answer, status
+
+    def _enqueue(
+        self, accepted: Delivery, tasks: list[NewTask], answer: dict[str, object], status: str
+    ) -> tuple[int, dict[str, object]]:
+        """Commit the delivery and its tasks (202), or tell it was seen before (200)."""
         if not self.queue.enqueue(accepted, tasks, self.clock()):
-            return 200, {"result": "duplicate", "delivery": delivery, **answer}
+            return 200, {"result": "duplicate", "delivery": accepted.id, **answer}
         worker = self.ensure_worker()
         if worker is not None:
             worker.wake()  # other processes' workers: NOTIFY, or SQLite's data_version
-        queued: dict[str, object] = {"result": "queued", "delivery": delivery, **answer}
+        queued: dict[str, object] = {"result": "queued", "delivery": accepted.id, **answer}
         if status:
             queued["status"] = status
         return 202, queued
