@@ -150,6 +150,7 @@ class Relay:
         for line in text.splitlines():
             if line and not line.startswith("#"):
                 name, value = line.rsplit(" ", 1)
+                name = name.split("{")[0]  # this process's counters carry its label
                 values[name.removeprefix("tracker_git_relay_")] = float(value)
         return values
 
@@ -194,6 +195,8 @@ def start_relay_process(
     seen = []
     for line in process.stderr:
         seen.append(line)
+        if line.startswith("{"):  # log_format = "json": the line is a record
+            line = str(json.loads(line).get("message", ""))
         if line.startswith(("relay listening on ", "relay worker running")):
             url = line.split()[3] if not worker_only else ""
             relay = Relay(url, process=process)

@@ -134,11 +134,11 @@ def test_under_gunicorn_with_two_workers(tmp_path: Path, sandbox: SandboxHandle)
         wait_until(lambda: status_of(sandbox, "PROJ-123") == "needsRework")
         assert len(transitions(sandbox)) == 2
 
-        # Whichever worker answers, the numbers are the shared ones (each process adds its
-        # own to the database every lease/5 s).
+        # Whichever worker answers, the queue's gauges are the shared numbers (each process
+        # adds its own to the database every lease/5 s).
         def shared(text: str) -> bool:
-            return "tracker_git_relay_received_total 4" in text and (
-                "tracker_git_relay_rejected_total 2" in text
+            return "tracker_git_relay_queue_received 4" in text and (
+                "tracker_git_relay_queue_rejected 2" in text
             )
 
         wait_until(lambda: all(shared(requests.get(url + "/metrics", timeout=5).text)

@@ -117,14 +117,14 @@ def run(args: argparse.Namespace) -> int:
         from tracker_git.relay import workeronly
 
         def working() -> None:
-            output.info(f"relay worker running (queue: {database})")
+            logs.announce(f"relay worker running (queue: {database})")
 
         return workeronly.run(cfg, on_ready=working)
     from tracker_git.relay.serve import run as serve
 
     def ready(address: str, metrics: str) -> None:
         apart = f"; /metrics on {metrics}" if metrics else ""
-        output.info(f"relay listening on {address} (forges: {forges}; queue: {database}{apart})")
+        logs.announce(f"relay listening on {address} (forges: {forges}; queue: {database}{apart})")
 
     serve(cfg, args.host, args.port, on_ready=ready)  # the port first, then the queue
     return 0

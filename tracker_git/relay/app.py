@@ -39,7 +39,14 @@ from tracker_git.forges.registry import parts
 from tracker_git.relay import commitstatus, events, logs, verify
 from tracker_git.relay.config import FORGES, RelayConfig
 from tracker_git.relay.config import load as load_config
-from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue, transitions
+from tracker_git.relay.queue import (
+    Delivery,
+    NewTask,
+    SqlQueue,
+    holder_id,
+    open_queue,
+    transitions,
+)
 from tracker_git.relay.worker import REMEMBERED, Mover, Worker, beat, keep
 
 log = logs.logger()
@@ -100,6 +107,11 @@ def tracker_client(config: RelayConfig) -> Mover:
     return client
 
 
+def _label_value(text: str) -> str:
+    """A Prometheus label value: backslash, double quote and newline escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     """Request headers with lower-case, dash-separated names."""
     headers = {
@@ -147,6 +159,7 @@ class RelayApp:
         self._flusher: threading.Thread | None = None
         self._closing = threading.Event()
         self._pid = 0
+        self._identity = (0, "")  # (pid, holder id) for /metrics' process label
         self.ensure_worker()
 
     # -- the worker thread, one per process ------------------------------------------
@@ -252,17 +265,37 @@ class RelayApp:
             return 503, b"not ok\n", "text/plain"
         return 200, b"ok\n", "text/plain"
 
+    def _process(self) -> str:
+        """This process (host:pid:start), worked out once per process (gunicorn forks)."""
+        pid = os.getpid()
+        if self._identity[0] != pid:
+            self._identity = (pid, holder_id())
+        return self._identity[1]
+
     def _metrics(self, method: str) -> tuple[int, bytes, str]:
+        """This process's counters, labelled with the process (host:pid:start), so that sums
+        over scraped instances count each delivery once; beside them the queue's gauges, the
+        same on every instance (aggregate them with max): moves waiting, and every process's
+        counts as added to the database (worker-only processes included)."""
         if method not in ("GET", "HEAD"):
             raise Response(405, "use GET")
-        counters = self.queue.counters()
+        mine = self.queue.local.since_start()
+        shared = self.queue.counters()
+        label = '{process="' + _label_value(self._process()) + '"}'
         lines: list[str] = []
         for name, kind, help_text in _METRICS:
             metric = f"tracker_git_relay_{name}_total"
-            lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} {kind}"]
-            lines.append(f"{metric} {counters.get(name, 0)}")
+            lines += [f"# HELP {metric} {help_text}, by this process", f"# TYPE {metric} {kind}"]
+            lines.append(f"{metric}{label} {mine.get(name, 0)}")
+        for name, _, help_text in _METRICS:
+            metric = f"tracker_git_relay_queue_{name}"
+            lines += [
+                f"# HELP {metric} {help_text}, by every process of the queue (same on all)",
+                f"# TYPE {metric} gauge",
+                f"{metric} {shared.get(name, 0)}",
+            ]
         lines += [
-            "# HELP tracker_git_relay_pending issue moves waiting in the queue",
+            "# HELP tracker_git_relay_pending issue moves waiting in the queue (same on all)",
             "# TYPE tracker_git_relay_pending gauge",
             f"tracker_git_relay_pending {self.queue.pending()}",
         ]
@@ -342,22 +375,11 @@ class RelayApp:
     def _delivery(
         self, path: str, environ: Mapping[str, Any], known: dict[str, object]
     ) -> tuple[int, dict[str, object]]:
+        """A delivery's way: route (which forge), verify (its signature, on the raw body),
+        parse (the event), plan (the tasks it asks for), enqueue (durably, before the 202).
+        `known` gathers what the log line shows as each step learns it."""
         headers = _headers(environ)
-        named = path.removeprefix("/webhook").strip("/")
-        if named:
-            if named not in FORGES:
-                raise Response(404, f"no forge '{named}'; use one of: {', '.join(FORGES)}")
-            forge_name = named
-        else:
-            detected = events.detect_forge(headers)
-            if detected is None:
-                raise Response(
-                    400,
-                    "cannot tell which forge sent this; use /webhook/<forge> "
-                    f"({', '.join(FORGES)})",
-                    "rejected",
-                )
-            forge_name = detected
+        forge_name = self._route(path, headers)
         known["forge"] = forge_name
         forge = self.config.forges.get(forge_name)
         if forge is None:
@@ -371,55 +393,18 @@ class RelayApp:
             raise Response(401, str(exc), "rejected") from None
         delivery = events.delivery_id(forge_name, headers, body)
         known["delivery"] = delivery
-        try:
-            payload = events.decode(headers, body)
-            age = events.too_old(forge_name, payload, self.config.replay_window, self.clock())
-            if age is not None:
-                raise Response(
-                    400,
-                    f"the delivery is {age / 86400:.0f} days old, older than replay_window "
-                    f"({self.config.replay_window / 86400:g} days): refused as a possible replay",
-                    "rejected",
-                )
-            event = events.review_event(
-                forge_name,
-                headers,
-                payload,
-                delivery,
-                self.config.queues,
-                max_keys=self.config.max_keys,
-                branch_keys=self.config.branch_keys,
-            )
-        except events.BadPayload as exc:
-            raise Response(400, str(exc), "rejected") from None
+        payload, event = self._parse(forge_name, headers, body, delivery)
         stranger = events.outsider(forge_name, headers, payload, forge.allow_forks)
         if stranger:
             self.queue.local.add("received", "outsider")
             known["pr"] = event.pr if event is not None else ""
             return 200, {"result": "outsider", "reason": stranger}
-        status_task = self._status_task(forge_name, headers, payload)
-        if event is None and status_task is None:
-            return self._ignored(
-                forge_name, delivery, body, {"reason": "not a review event the relay handles"}
-            )
-        tasks: list[NewTask] = [] if status_task is None else [status_task]
-        answer: dict[str, object] = {}
-        status = ""
         if event is not None:
             known.update(event=event.kind, pr=event.pr)
-            status = self.config.statuses.get(event.kind, "")
-            answer = {"event": event.kind, "keys": list(event.keys)}
-            if event.more_keys:
-                answer["keys_not_acted_on"] = event.more_keys
-            if event.keys and status:
-                tasks = transitions((key, status) for key in event.keys) + tasks
-        if status_task is not None:
-            answer["commit_status"] = str(status_task.data["sha"])
+        status_task = self._status_task(forge_name, headers, payload)
+        tasks, answer, status = self._plan(event, status_task)
         if not tasks:
-            reason = "no issue key found" if event and not event.keys else "no status"
-            if event is not None and event.keys:
-                reason = f"no status for {event.kind}"
-            return self._ignored(forge_name, delivery, body, {"reason": reason, **answer})
+            return self._ignored(forge_name, delivery, body, answer)
         accepted = Delivery(
             id=delivery,
             forge=forge_name,
@@ -429,12 +414,90 @@ class RelayApp:
             if event is not None
             else str(status_task.data["link"] if status_task else ""),
         )
+        return self._enqueue(accepted, tasks, answer, status)
+
+    def _route(self, path: str, headers: Mapping[str, str]) -> str:
+        """The forge: named by the path (/webhook/<forge>, 404 if unknown), else told by the
+        delivery's headers (400 if they tell none)."""
+        named = path.removeprefix("/webhook").strip("/")
+        if named:
+            if named not in FORGES:
+                raise Response(404, f"no forge '{named}'; use one of: {', '.join(FORGES)}")
+            return named
+        detected = events.detect_forge(headers)
+        if detected is None:
+            raise Response(
+                400,
+                f"cannot tell which forge sent this; use /webhook/<forge> ({', '.join(FORGES)})",
+                "rejected",
+            )
+        return detected
+
+    def _parse(
+        self, forge: str, headers: Mapping[str, str], body: bytes, delivery: str
+    ) -> tuple[dict[str, object], events.ReviewEvent | None]:
+        """The verified body's JSON and the review event it is, if any (400: broken JSON, a
+        body older than replay_window, a Bitbucket body its event header cannot name)."""
+        try:
+            payload = events.decode(headers, body)
+            age = events.too_old(forge, payload, self.config.replay_window, self.clock())
+            if age is not None:
+                raise Response(
+                    400,
+                    f"the delivery is {age / 86400:.0f} days old, older than replay_window "
+                    f"({self.config.replay_window / 86400:g} days): refused as a possible replay",
+                    "rejected",
+                )
+            event = events.review_event(
+                forge,
+                headers,
+                payload,
+                delivery,
+                self.config.queues,
+                max_keys=self.config.max_keys,
+                branch_keys=self.config.branch_keys,
+            )
+        except events.BadPayload as exc:
+            raise Response(400, str(exc), "rejected") from None
+        return payload, event
+
+    def _plan(
+        self, event: events.ReviewEvent | None, status_task: NewTask | None
+    ) -> tuple[list[NewTask], dict[str, object], str]:
+        """The tasks a delivery asks for (its issues' moves, then its commit status), the
+        answer's fields, and the status its event moves to; no tasks: the answer says why."""
+        tasks: list[NewTask] = [] if status_task is None else [status_task]
+        answer: dict[str, object] = {}
+        status = ""
+        if event is not None:
+            status = self.config.statuses.get(event.kind, "")
+            answer = {"event": event.kind, "keys": list(event.keys)}
+            if event.more_keys:
+                answer["keys_not_acted_on"] = event.more_keys
+            if event.keys and status:
+                tasks = transitions((key, status) for key in event.keys) + tasks
+        if status_task is not None:
+            answer["commit_status"] = str(status_task.data["sha"])
+        if not tasks:
+            if event is None:
+                reason = "not a review event the relay handles"
+            elif not event.keys:
+                reason = "no issue key found"
+            else:
+                reason = f"no status for {event.kind}"
+            answer = {"reason": reason, **answer}
+        return tasks, answer, status
+
+    def _enqueue(
+        self, accepted: Delivery, tasks: list[NewTask], answer: dict[str, object], status: str
+    ) -> tuple[int, dict[str, object]]:
+        """Commit the delivery and its tasks (202), or tell it was seen before (200)."""
         if not self.queue.enqueue(accepted, tasks, self.clock()):
-            return 200, {"result": "duplicate", "delivery": delivery, **answer}
+            return 200, {"result": "duplicate", "delivery": accepted.id, **answer}
         worker = self.ensure_worker()
         if worker is not None:
             worker.wake()  # other processes' workers: NOTIFY, or SQLite's data_version
-        queued: dict[str, object] = {"result": "queued", "delivery": delivery, **answer}
+        queued: dict[str, object] = {"result": "queued", "delivery": accepted.id, **answer}
         if status:
             queued["status"] = status
         return 202, queued
@@ -498,14 +561,19 @@ def check_workflow(config: RelayConfig, client: object) -> list[str]:
     return found
 
 
+def configured() -> RelayConfig:
+    """The relay configuration $TRACKER_GIT_RELAY_CONFIG names (gunicorn's way to pass it)."""
+    path = os.environ.get(CONFIG_VARIABLE, "")
+    if not path:
+        raise ConfigError(f"no relay configuration; set {CONFIG_VARIABLE} to the relay's TOML file")
+    return load_config(path)
+
+
 def create_app(
     config_path: str | None = None, make_mover: Callable[[], Mover] | None = None
 ) -> RelayApp:
     """The WSGI application for the config file at `config_path` (default: the file named by
     $TRACKER_GIT_RELAY_CONFIG). Gunicorn: `gunicorn 'tracker_git.relay.app:create_app()'`."""
-    path = config_path or os.environ.get(CONFIG_VARIABLE, "")
-    if not path:
-        raise ConfigError(f"no relay configuration; set {CONFIG_VARIABLE} to the relay's TOML file")
-    config = load_config(path)
+    config = load_config(config_path) if config_path else configured()
     logs.setup(config.log_format)
     return RelayApp(config, make_mover)

@@ -18,11 +18,15 @@ character at all.
 
 from __future__ import annotations
 
+import io
 import logging
+import logging.config
+import threading
 import time
 from collections.abc import Mapping
+from typing import Any
 
-from tracker_git.core.output import escape, json_text
+from tracker_git.core.output import escape, info, json_text
 
 LOGGER = "tracker_git.relay"
 FIELDS = "fields"  # the LogRecord attribute (logging's `extra`) holding a record's fields
@@ -90,20 +94,96 @@ def logger() -> logging.Logger:
     return log
 
 
-def setup(log_format: str, level: int = logging.INFO) -> None:
-    """Log to stderr in `log_format` ("text" or "json") unless the host program (gunicorn's
-    own logging aside) already configured a handler."""
-    root = logging.getLogger()
-    if root.handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        JsonFormatter()
+_json = False  # setup's choice: announce's lines are JSON records too
+
+
+def dict_config(log_format: str, level: int | str = logging.INFO) -> dict[str, Any]:
+    """A `logging.config.dictConfig` configuration: every record, the relay's and the host
+    server's (gunicorn's `gunicorn.error`; `gunicorn.access` at warning, as the relay logs
+    each delivery itself), escaped and written to stderr in `log_format`. gunicorn takes it as
+    its `logconfig_dict` (tracker_git.relay.gunicornconf)."""
+    formatter: dict[str, Any] = (
+        {"()": JsonFormatter}
         if log_format == "json"
-        else _EscapedText("%(asctime)s %(levelname)s %(message)s")
+        else {"()": _EscapedText, "format": "%(asctime)s %(levelname)s %(message)s"}
     )
-    root.addHandler(handler)
-    root.setLevel(level)
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"relay": formatter},
+        "filters": {"escaping": {"()": Escaping}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "relay",
+                "filters": ["escaping"],
+            }
+        },
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {
+            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
+        },
+    }
+
+
+def setup(log_format: str, level: int = logging.INFO) -> None:
+    """Log to stderr in `log_format` ("text" or "json") unless the host program already
+    configured a handler (gunicorn with tracker_git.relay.gunicornconf did, the same way).
+    With "json", Python's warnings and a thread's uncaught exception are records too, so
+    that every line on stderr is a JSON object."""
+    global _json
+    _json = log_format == "json"
+    if _json:
+        logging.captureWarnings(True)
+        threading.excepthook = _thread_crashed
+    if logging.getLogger().handlers:
+        return
+    logging.config.dictConfig(dict_config(log_format, level))
+
+
+def _thread_crashed(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread else "?"
+    logger().error(
+        "relay: thread %s ended by %s",
+        name,
+        args.exc_type.__name__,
+        exc_info=(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback),
+    )
+
+
+class ErrorStream(io.TextIOBase):
+    """The built-in server's `wsgi.errors` and what wsgiref writes there (the traceback of an
+    application error): what is written until a flush becomes one record of the relay's log
+    (escaped, one line; a JSON object in JSON mode), not raw text on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: list[str] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        text, self._parts = "".join(self._parts).rstrip("\n"), []
+        if text:
+            logger().error("relay: %s", text)
+
+
+def announce(text: str) -> None:
+    """A line about the relay itself (listening, stopped): a record in JSON mode, else the
+    plain line the terminal printer writes."""
+    if _json:
+        logger().info(text)
+    else:
+        info(text)
 
 
 def fields(**values: object) -> dict[str, object]:

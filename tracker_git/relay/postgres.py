@@ -31,33 +31,13 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from tracker_git.core.errors import ConfigError
-from tracker_git.relay.queue import SCHEMA_VERSION, SqlQueue, describe
+from tracker_git.relay import migrations
+from tracker_git.relay.queue import SqlQueue, describe
 
 CHANNEL = "tracker_git_relay"
 _LOCK_SPACE = 0x7467  # advisory lock class for per-key locks ("tg")
 _MIGRATION_LOCK = 0x74670001
 _POOL = 24  # idle connections kept per process: a worker's pool threads (16) and requests
-
-# Schema version -> statements bringing the previous version to it (1: the SQLite-only era).
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (
-        "CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, forge TEXT NOT NULL, "
-        "kind TEXT NOT NULL, received DOUBLE PRECISION NOT NULL, hash TEXT UNIQUE)",
-        "CREATE TABLE IF NOT EXISTS tasks (id BIGSERIAL PRIMARY KEY, delivery TEXT NOT NULL, "
-        "issue TEXT NOT NULL, status TEXT NOT NULL, kind TEXT NOT NULL, "
-        "pr TEXT NOT NULL DEFAULT '', created DOUBLE PRECISION NOT NULL, "
-        "next_try DOUBLE PRECISION, attempts INTEGER NOT NULL DEFAULT 0, "
-        "state TEXT NOT NULL DEFAULT 'pending', last_error TEXT NOT NULL DEFAULT '', "
-        "finished DOUBLE PRECISION, action TEXT NOT NULL DEFAULT 'transition', "
-        "data TEXT NOT NULL DEFAULT '{}', claimed_by TEXT, heartbeat DOUBLE PRECISION)",
-        "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS tasks_due ON tasks(next_try) WHERE state = 'pending'",
-        "CREATE INDEX IF NOT EXISTS tasks_issue ON tasks(issue, state, id)",
-        "CREATE INDEX IF NOT EXISTS tasks_claimed ON tasks(claimed_by) "
-        "WHERE claimed_by IS NOT NULL",
-    ),
-    3: ("ALTER TABLE tasks ADD COLUMN IF NOT EXISTS token BIGINT NOT NULL DEFAULT 0",),
-}
 
 
 def _driver() -> Any:
@@ -149,26 +129,23 @@ class PostgresQueue(SqlQueue):
         db.close()
 
     def _migrate(self) -> None:
+        """Bring the database to this relay's schema (relay/migrations/postgres) under an
+        advisory lock, in one transaction; a newer database is refused untouched."""
         with self.reading() as db, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL)"
-            )
-            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-            version = int(row[0]) if row else 1
-            if version > SCHEMA_VERSION:
-                raise ConfigError(
-                    f"the relay's queue database {describe(self.database)} has schema "
-                    f"{version}, newer than this relay's {SCHEMA_VERSION}; upgrade tracker-git"
-                )
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[target]:
+            version = 0
+            if db.execute("SELECT to_regclass('meta')").fetchone()[0] is not None:
+                row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+                version = int(row[0]) if row else 0
+            where = describe(self.database)
+            for target, statements in migrations.pending("postgres", version, where):
+                for statement in statements:
                     db.execute(statement)
-            db.execute(
-                "INSERT INTO meta(name, value) VALUES('schema', %s) "
-                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                (SCHEMA_VERSION,),
-            )
+                db.execute(
+                    "INSERT INTO meta(name, value) VALUES('schema', %s) "
+                    "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    (target,),
+                )
 
     @contextmanager
     def transaction(self, durable: bool = True) -> Iterator[Any]:

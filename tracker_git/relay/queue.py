@@ -46,7 +46,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 3
 TRANSITION = "transition"
 
 
@@ -165,11 +164,18 @@ class Counters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
+        self._since_start: dict[str, int] = {}  # this process's, never taken: /metrics
 
     def add(self, *names: str, by: int = 1) -> None:
         with self._lock:
             for name in names:
                 self._counts[name] = self._counts.get(name, 0) + by
+                self._since_start[name] = self._since_start.get(name, 0) + by
+
+    def since_start(self) -> dict[str, int]:
+        """What this process counted since it started (a Prometheus counter per process)."""
+        with self._lock:
+            return dict(self._since_start)
 
     def peek(self) -> dict[str, int]:
         with self._lock:
@@ -181,8 +187,10 @@ class Counters:
             return counts
 
     def put_back(self, counts: Mapping[str, int]) -> None:
-        for name, value in counts.items():
-            self.add(name, by=value)
+        """Counts `take` handed out that did not reach the database (counted once already)."""
+        with self._lock:
+            for name, value in counts.items():
+                self._counts[name] = self._counts.get(name, 0) + value
 
 
 _TASK_COLUMNS = "id, delivery, action, issue, status, kind, pr, created, attempts, data, token"

@@ -40,7 +40,6 @@ from types import FrameType
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from tracker_git.core import output
 from tracker_git.core.errors import OperationFailed
 from tracker_git.relay import logs
 from tracker_git.relay.app import DEADLINE, LISTENER, RelayApp
@@ -213,6 +212,10 @@ class _QuietHandler(WSGIRequestHandler):
             return False
         return parsed
 
+    def get_stderr(self) -> logs.ErrorStream:
+        """wsgi.errors, and where wsgiref writes an application error's traceback: the log."""
+        return logs.ErrorStream()
+
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()
         environ[DEADLINE] = self.server.deadline(self.connection)
@@ -334,7 +337,7 @@ def _serve(
             on_ready(address)
         main.serve_forever(poll_interval=0.5)
     except (_Stopped, KeyboardInterrupt):
-        output.info("relay stopped")
+        logs.announce("relay stopped")
     finally:
         for other in others:
             other.shutdown()

@@ -29,7 +29,8 @@ from contextlib import contextmanager
 
 from tracker_git.core import portable
 from tracker_git.core.errors import ConfigError
-from tracker_git.relay.queue import SCHEMA_VERSION, SqlQueue
+from tracker_git.relay import migrations
+from tracker_git.relay.queue import SqlQueue
 
 try:
     import fcntl
@@ -40,53 +41,6 @@ except ImportError:  # Windows: no shared record of what is on disk (see _sync)
 _DATASYNC = getattr(os, "fdatasync", os.fsync)
 _SYNC_OPEN = os.O_RDONLY if hasattr(os, "fdatasync") else os.O_RDWR
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY,
-    forge TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    received REAL NOT NULL,
-    hash TEXT
-);
-CREATE TABLE IF NOT EXISTS tasks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    delivery TEXT NOT NULL,
-    issue TEXT NOT NULL,
-    status TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    pr TEXT NOT NULL DEFAULT '',
-    created REAL NOT NULL,
-    next_try REAL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL DEFAULT 'pending',
-    last_error TEXT NOT NULL DEFAULT '',
-    finished REAL,
-    action TEXT NOT NULL DEFAULT 'transition',
-    data TEXT NOT NULL DEFAULT '{}',
-    claimed_by TEXT,
-    heartbeat REAL,
-    token INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-"""
-# Columns added since the first version (schema 1): a file from then gains them on start.
-_ADDED = {
-    "deliveries": (("hash", "TEXT"),),
-    "tasks": (
-        ("action", "TEXT NOT NULL DEFAULT 'transition'"),
-        ("data", "TEXT NOT NULL DEFAULT '{}'"),
-        ("claimed_by", "TEXT"),
-        ("heartbeat", "REAL"),
-        ("token", "INTEGER NOT NULL DEFAULT 0"),
-    ),
-}
-_INDEXES = """
-CREATE UNIQUE INDEX IF NOT EXISTS deliveries_hash ON deliveries(hash);
-CREATE INDEX IF NOT EXISTS tasks_due ON tasks(next_try) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS tasks_issue ON tasks(issue, state, id);
-CREATE INDEX IF NOT EXISTS tasks_claimed ON tasks(claimed_by) WHERE claimed_by IS NOT NULL;
-"""
 _PRIVATE = 0o600
 # Less free space than this in the database's folder and /healthz says not ok: a delivery
 # would fail to commit (an accepted one is at most max_body, 1 MiB by default, plus its WAL).
@@ -149,31 +103,37 @@ class SqliteQueue(SqlQueue):
             ) from None
 
     def _migrate(self) -> None:
-        """Create the schema, or bring a file of an older version up to date, in one
-        transaction, so processes starting together do not trip over each other."""
+        """Bring the file to this relay's schema (relay/migrations/sqlite), in one transaction,
+        so processes starting together do not trip over each other; a newer file is refused
+        untouched."""
         db = self.connection()
         db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
+            for version, statements in migrations.pending("sqlite", self._version(db), self.path):
+                for statement in statements:
                     db.execute(statement)
-            for table, columns in _ADDED.items():
-                have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-                for name, kind in columns:
-                    if name not in have:
-                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-            for statement in _INDEXES.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(
-                "INSERT INTO meta(name, value) VALUES('schema', ?) "
-                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                (SCHEMA_VERSION,),
-            )
+                db.execute(
+                    "INSERT INTO meta(name, value) VALUES('schema', ?) "
+                    "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    (version,),
+                )
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    @staticmethod
+    def _version(db: sqlite3.Connection) -> int:
+        """The file's schema: meta's, else 1 for a file of the first queue (tables, no meta),
+        else 0 (a new file)."""
+        tables = {
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if "meta" in tables:
+            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+            if row:
+                return int(row[0])
+        return 1 if "tasks" in tables else 0
 
     def connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)

@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
-from tracker_git.core import output
 from tracker_git.relay import logs
 from tracker_git.relay.app import new_worker, tracker_client
 from tracker_git.relay.config import RelayConfig
@@ -66,5 +65,5 @@ def run(
     if crashed:
         log.error("relay worker: the worker thread ended; stopping so it is started again")
         return 1
-    output.info("relay worker stopped")
+    logs.announce("relay worker stopped")
     return 0
