@@ -146,6 +146,8 @@ def test_tracker_failing_for_a_while_then_recovering(relay: Relay, sandbox: Sand
     """Every request fails (dropped connections, 500s, a 429) for a while; then each event
     is applied exactly once."""
     keys = [sandbox.state.add_issue(f"issue {n}", status="inReview") for n in range(4)]
+    # The worker's start-up check reads the statuses once: let it, or it takes the faults.
+    wait_until(lambda: any(r["path"].endswith("/statuses") for r in sandbox.requests))
     sandbox.inject("drop", times=3)
     sandbox.inject(429, times=1, retry_after=1)
     sandbox.inject(500, times=12)
