@@ -32,8 +32,13 @@ def test_demo_keep_leaves_the_repository(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     kept = re.search(r"kept the demo repository: (\S+)", proc.stdout)
     assert kept
-    log = run(Path(kept.group(1)), "git", "log", "--format=%s", "-2").stdout.split("\n")
-    assert log[:2] == [
+    # The release step merged the pull request's branch: HEAD is the merge, its second parent
+    # the commit (by parent, not by date: both may carry the same second).
+    subjects = [
+        run(Path(kept.group(1)), "git", "log", "--format=%s", "-1", rev).stdout.strip()
+        for rev in ("HEAD", "HEAD^2")
+    ]
+    assert subjects == [
         "Merge pull request #1: DEMO-1: Fix the login form",
         "DEMO-1: Fix the login form",
     ]
