@@ -544,7 +544,7 @@ def new_worker(config: RelayConfig, queue: SqlQueue, make_mover: Callable[[], Mo
         on_start=lambda: check_workflow(config, make_mover()),
     )
     worker.remember = max(config.replay_window, REMEMBERED) + 86400  # a day for clock skew
-    worker.handlers[commitstatus.ACTION] = commitstatus.StatusSetter(config, make_mover)
+    worker.handlers[commitstatus.ACTION] = commitstatus.StatusSetter(config, worker.mover)
     return worker
 
 

@@ -53,23 +53,18 @@ def task_for(forge: str, head: Head, keys: Iterable[str]) -> NewTask | None:
 class StatusSetter:
     """The worker's handler for "commit_status" tasks.
 
-    The worker applies tasks in a pool of threads; each thread keeps its own Tracker client
-    and one forge client per forge (requests' sessions are not safe to share between
-    threads), reused for every task it applies, each repository's client a view sharing that
-    forge's session (Forge.for_repository). `close()` closes them all as the worker stops."""
+    The worker applies tasks in a pool of threads; each thread reads issues with the worker's
+    Tracker client of that thread (`reader`) and keeps one forge client per forge (requests'
+    sessions are not safe to share between threads), reused for every task it applies, each
+    repository's client a view sharing that forge's session (Forge.for_repository). `close()`
+    closes the forge clients as the worker stops."""
 
-    def __init__(self, config: RelayConfig, make_reader: Callable[[], object]) -> None:
+    def __init__(self, config: RelayConfig, reader: Callable[[], object]) -> None:
         self.config = config
-        self.make_reader = make_reader
+        self._reader = reader  # the calling thread's Tracker client (Worker.mover)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._made: list[Forge] = []  # every thread's forge clients, to close
-
-    def _reader(self) -> object:
-        reader = getattr(self._local, "reader", None)
-        if reader is None:
-            reader = self._local.reader = self.make_reader()
-        return reader
 
     def _client(self, forge: ForgeConfig, repository: str) -> Forge:
         """This thread's client of `forge`, for `repository`."""

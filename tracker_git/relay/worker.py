@@ -318,7 +318,9 @@ class Worker:
                 self._room.notify_all()
             self.queue.wake()  # the issue's next task may be due
 
-    def _mover(self) -> Mover:
+    def mover(self) -> Mover:
+        """This pool thread's Tracker client (made on its first use): the moves' and the
+        commit-status handler's."""
         mover: Mover | None = getattr(self._movers, "mover", None)
         if mover is None:
             mover = self._movers.mover = self.make_mover()
@@ -333,7 +335,7 @@ class Worker:
 
     def _transition(self, task: Task, fence: Fence) -> None:
         move = decode(task, TransitionTask)
-        mover = self._mover()
+        mover = self.mover()
         resolution = self.resolutions.get(task.kind) or None
         # Read the issue, check the claim, then move from what was read: a worker paused
         # between reading and moving finds its claim gone instead of moving the issue back.
