@@ -236,8 +236,9 @@ def check_token_text(token: str) -> str:
 
 
 def _usable(token: str, origin: str, fix: str) -> str:
+    # A variable or keyring entry that can never work is set-up to fix, not a failed operation.
     if _malformed(token):
-        raise OperationFailed(
+        raise ConfigError(
             f"the token in {origin} contains spaces, control or non-ASCII characters; {fix}"
         )
     _handed_out.add(token)

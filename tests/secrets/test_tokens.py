@@ -118,12 +118,13 @@ def test_tokens_that_cannot_be_a_header_are_refused() -> None:
 
 def test_a_malformed_token_from_the_environment_is_refused_without_quoting_it() -> None:
     os.environ["TRACKER_TOKEN"] = "secret-part other-part"
-    with pytest.raises(OperationFailed) as refused:
+    with pytest.raises(ConfigError) as refused:
         secrets.tracker_token(cfg())
+    assert refused.value.exit_code == 2
     assert "TRACKER_TOKEN" in str(refused.value)
     assert "secret-part" not in str(refused.value)
     os.environ["GITLAB_TOKEN"] = "glpat\x07bell"
-    with pytest.raises(OperationFailed, match="GITLAB_TOKEN"):
+    with pytest.raises(ConfigError, match="GITLAB_TOKEN"):
         secrets.forge_token("gitlab", "https://gitlab.com/api/v4")
 
 
