@@ -25,7 +25,9 @@ from tests.relay.helpers import (
     wait_until,
     write_config,
 )
-from tracker_git.relay.config import RetrySettings, TrackerSettings
+from tracker_git.http import ApiError
+from tracker_git.relay.app import tracker_client
+from tracker_git.relay.config import RetrySettings, TrackerSettings, load
 from tracker_git.relay.queue import Delivery, NewTask, SqlQueue, open_queue
 from tracker_git.relay.worker import Worker
 from tracker_git.tracker import connect
@@ -368,6 +370,19 @@ def test_issues_move_concurrently_each_in_order(opener: Opener, sandbox: Sandbox
         order = [status for _, k, status, edge in moves if k == key and edge == "start"]
         assert order == list(ROUND), key
         assert status_of(sandbox, key) == "readyForTest"
+
+
+def test_the_relays_client_leaves_a_429_to_the_pool(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    """The relay's own Tracker client tries once: a 429 reaches the worker (which pauses the
+    whole pool) at the first answer, not after the client has slept through its own tries."""
+    seed_issue(sandbox, "DEMO-1", "open")
+    mover = tracker_client(load(str(write_config(tmp_path, sandbox)), {}))
+    sandbox.clear_requests()
+    sandbox.inject(429, times=3, retry_after=1, path="/issues/DEMO-1", method="GET")
+    with pytest.raises(ApiError) as limited:
+        mover.get_issue("DEMO-1")
+    assert limited.value.status == 429
+    assert [r["path"] for r in sandbox.requests if "DEMO-1" in r["path"]] == ["/v3/issues/DEMO-1"]
 
 
 def test_a_rate_limit_pauses_the_whole_pool(opener: Opener, sandbox: SandboxHandle) -> None:

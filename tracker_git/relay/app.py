@@ -101,9 +101,14 @@ _METRICS = (
 def tracker_client(config: RelayConfig) -> Mover:
     """The Tracker client the worker moves issues with (ConfigError if the settings are
     unusable: plain http to another host, an IAM token without a Cloud organization)."""
+    from tracker_git.http import RetryPolicy
     from tracker_git.tracker import connect  # imports requests: only here
 
-    client: Mover = connect.client(config.tracker, config.tracker.token)
+    # One try per request: the queue is the relay's retry (a backoff per task, and a 429
+    # pauses the whole pool at once instead of after the client's own tries).
+    client: Mover = connect.client(
+        config.tracker, config.tracker.token, policy=RetryPolicy(attempts=1)
+    )
     return client
 
 
