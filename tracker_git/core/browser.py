@@ -8,6 +8,7 @@ or nothing (issue 19 item 6)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from tracker_git.core.errors import OperationFailed
@@ -27,17 +28,25 @@ def is_web_address(url: str) -> bool:
 OPEN_ADVICE = "check [tracker] api_url (git tracker doctor), or use --print"
 
 
-def open_address(url: str, advice: str = OPEN_ADVICE) -> bool:
-    """Whether a browser took `url`; OperationFailed for anything but an http(s) address,
-    ending with `advice` (what to do; the default is `git tracker open`'s)."""
+def system_browser(url: str) -> bool:
+    """The desktop's browser as Python's webbrowser picks it ($BROWSER first): whether one
+    took `url`. webbrowser.open answers False where no browser runs; its webbrowser.Error is
+    get()'s, for a browser name it cannot find, and open only asks for the names it has
+    registered."""
+    import webbrowser
+
+    return webbrowser.open(url)
+
+
+def open_address(
+    url: str, advice: str = OPEN_ADVICE, browser: Callable[[str], bool] = system_browser
+) -> bool:
+    """Whether a browser took `url` (`browser`: the effect, the desktop's by default);
+    OperationFailed for anything but an http(s) address, ending with `advice` (what to do;
+    the default is `git tracker open`'s)."""
     if not is_web_address(url):
         raise OperationFailed(
             f"refusing to hand {url!r} to the browser: only http and https addresses are "
             f"opened; {advice}"
         )
-    import webbrowser
-
-    try:
-        return webbrowser.open(url)
-    except webbrowser.Error:
-        return False
+    return browser(url)

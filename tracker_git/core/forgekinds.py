@@ -233,18 +233,19 @@ def public_service(api_url: str) -> ForgeKind | None:
     scheme, _, rest = api_url.strip().partition("://")
     # The authority exactly as written: nothing a parser could read two ways (userinfo,
     # backslashes, a port) passes.
-    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].lower()
+    netloc = rest.partition("/")[0].partition("?")[0].partition("#")[0].lower()
     if scheme.lower() != "https" or not netloc:
         return None
     netloc = netloc.removesuffix(":443")
     for row in FORGES:
         if row.web_host and netloc == public_api_host(row):
             return row
-    labels = netloc.split(".")
-    tenant = labels[1] if len(labels) == 4 else ""
+    # api.TENANT.ghe.com: one tenant label, of ASCII letters, digits and "-".
+    first, _, after = netloc.partition(".")
+    tenant, _, domain = after.partition(".")
     if (
-        labels[0] == "api"
-        and labels[2:] == ["ghe", "com"]
+        first == "api"
+        and domain == "ghe.com"
         and tenant
         and all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in tenant)
     ):
