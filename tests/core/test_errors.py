@@ -60,7 +60,7 @@ def test_a_bug_names_its_crash_report_and_exits_with_its_own_code() -> None:
 
 def test_interrupt_and_closed_pipe(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(KeyboardInterrupt()) == (130, [])
-    assert "interrupted" in capsys.readouterr().err
+    assert capsys.readouterr().err == "\ninterrupted\n"  # below the ^C the terminal echoed
     assert run(BrokenPipeError()) == (1, [])
 
 
@@ -73,6 +73,9 @@ def test_debug_shows_the_traceback() -> None:
 
 def test_within_gives_the_result_or_the_jobs_error() -> None:
     assert deadline.within(lambda: 42, 5, "test-job") == 42
+    # A daemon thread (one left behind must not keep the process alive) under its name.
+    me = deadline.within(threading.current_thread, 5, "keyring-get")
+    assert (me.name, me.daemon) == ("keyring-get", True)
 
     def fails() -> int:
         raise OSError("no")
@@ -84,7 +87,8 @@ def test_within_gives_the_result_or_the_jobs_error() -> None:
 def test_within_stops_waiting_for_a_job_that_hangs() -> None:
     release = threading.Event()
     try:
-        with pytest.raises(deadline.TimedOut):
+        with pytest.raises(deadline.TimedOut) as caught:
             deadline.within(release.wait, 0.05, "test-hung-job")
+        assert str(caught.value) == "test-hung-job did not finish within 0.05 s"
     finally:
         release.set()

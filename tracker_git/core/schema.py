@@ -253,8 +253,10 @@ class Section:
                 for key in base.KEYS:  # type: ignore[attr-defined]
                     bound[key.name] = copy = key.bound(name, key.name)
                     setattr(cls, key.name, copy)
-        for attr, value in cls.__dict__.items():  # declared here: bound in place (the hooks
-            if isinstance(value, _Key):  # create these classes on every commit)
+        # Declared here: bound in place (the hooks create these classes on every commit). The
+        # copies set above are in cls.__dict__ too, bound already.
+        for attr, value in cls.__dict__.items():
+            if isinstance(value, _Key) and attr not in bound:
                 value.section, value.name, value.path = name, attr, (name, attr)
                 bound[attr] = value  # type: ignore[assignment]
         cls.KEYS = tuple(bound.values())
