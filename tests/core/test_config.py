@@ -139,7 +139,7 @@ def test_paths_match_platformdirs_on_macos_and_windows(
         ),
         ("colour = 1\n", "unknown key 'colour' (ignored); known here: min_version, queues"),
         ("[hoks]\nonline = true\n", "unknown table [hoks] (ignored); did you mean [hooks]?"),
-        ('[hooks]\n"x\\u001b[31m" = 1\n', "unknown key 'hooks.'x\\x1b[31m'' (ignored)"),
+        ('[hooks]\n"x\\u001b[31m" = 1\n', "unknown key 'hooks.x\\x1b[31m' (ignored)"),
     ],
 )
 def test_unknown_keys_are_notes_not_errors(

@@ -298,9 +298,9 @@ def test_numbers_read_as_floats_and_lists_as_tuples() -> None:
         ({"alerts": {}}, "unknown table [alerts]{}; known here: [hooks], [said]"),
         ({"hooks": {"onlin": 1}}, "unknown key 'hooks.onlin'{}; did you mean hooks.online?"),
         ({"k" * 60: 1}, "unknown key '" + "k" * 60 + "'{}; known here: queues, timeout"),
-        ({"k" * 61: 1}, "unknown key ''" + "k" * 56 + "...'{}; known here: queues, timeout"),
-        ({"k" * 99: 1}, "unknown key ''" + "k" * 56 + "...'{}; known here: queues, timeout"),
-        ({"a\x1b[2J": 1}, "unknown key ''a\\x1b[2J''{}; known here: queues, timeout"),
+        ({"k" * 61: 1}, "unknown key '" + "k" * 57 + "...'{}; known here: queues, timeout"),
+        ({"k" * 99: 1}, "unknown key '" + "k" * 57 + "...'{}; known here: queues, timeout"),
+        ({"a\x1b[2J": 1}, "unknown key 'a\\x1b[2J'{}; known here: queues, timeout"),
     ],
 )
 def test_an_unknown_key_is_an_error_or_an_ignored_note(data: dict[str, object], note: str) -> None:

@@ -342,7 +342,8 @@ def _unknown(
     import difflib
 
     if not key.isprintable() or len(key) > 60:  # a cloned file's key reaches the terminal
-        key = shown(key, 60)
+        key = repr(key)[1:-1]  # escaped, and quoted once below with the rest
+        key = key if len(key) <= 60 else key[:57] + "..."
     if not section and isinstance(value, dict):
         what, here = f"table [{key}]", [f"[{name}]" for name in sorted(names)]
         written = f"[{key}]"
