@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,6 +123,8 @@ FOLLOWED = [
     ("bom", "\ufeff[include]\n\tpath = a\n", {"a": ""}, ()),
     ("no-break-space-kept", "[include]\n\tpath = a\u00a0\n", {"a\u00a0": "", "a": ""}, ()),
     ("vertical-tab-kept", "[include]\n\tpath = a\vb\n", {"a\vb": ""}, ()),
+    ("vertical-tab-at-the-end", "[include] path = a\v\n", {"a\v": "", "a": ""}, ()),
+    ("capital-x", "[include]\n\tpath = aXb\n", {"aXb": "", "a": ""}, ()),
     ("comment-spelled-include", "# include nothing\n[alias]\n\tx = y\n", {}, ()),
 ]
 
@@ -162,6 +165,8 @@ GIVEN_UP = [
     ("only-a-comment", "[include]\n\tpath = # x\n"),
     ("no-value", "[include]\n\tpath\n"),
     ("odd-key-line", "[include]\n\t-path = a\n"),
+    ("two-words", "[include]\n\tX y\n"),
+    ("odd-space-after-header", "[include]\v path = a\n"),  # git: a bad line
     ("key-then-comment", "[include]\n\tpath # a\n"),
     ("unclosed-quote", '[include]\n\tpath = "a\n'),
     ("escaped-subsection", '[includeIf "a\\"b"]\n\tpath = a\n'),
@@ -265,6 +270,43 @@ def test_mentions_agrees_with_git(
     assert gitconfig._mentions(str(path)) is expected
     if by_git != "unset":
         assert expected  # where git finds a setting, or fails, the reader must ask it
+
+
+def test_mentions_of_a_file_that_is_not_utf8(root: Path) -> None:
+    folder = root / "latin-1"
+    folder.mkdir()
+    (folder / "top").write_bytes(b"[user]\n\tname = Andr\xe9\n[include]\n\tpath = caf\xe9\n")
+    (folder / "caf\udce9").write_text("[user]\n\temail = x\n")
+    assert asked_of_git(root / "repo", folder, folder / "top") == "unset"
+    assert gitconfig._mentions(str(folder / "top")) is False
+    (folder / "caf\udce9").write_text(SETTING)
+    assert asked_of_git(root / "repo", folder, folder / "top") == "set"
+    assert gitconfig._mentions(str(folder / "top")) is True
+
+
+def test_an_endless_file_is_not_read_to_its_end(tmp_path: Path) -> None:
+    """An include may name a FIFO or a device: the reader stops after _MAX_FILE + 1 bytes
+    (and leaves the file to git), so the writer finds the pipe closed before it is done."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    outcome: list[str] = []
+
+    def write() -> None:
+        with open(fifo, "wb") as f:
+            try:
+                for _ in range(gitconfig._MAX_FILE // 65536 + 32):
+                    f.write(b"#" * 65536)
+                    f.flush()
+            except BrokenPipeError:
+                outcome.append("closed early")
+                return
+        outcome.append("all written")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert gitconfig._mentions(str(fifo)) is True
+    writer.join(60)
+    assert outcome == ["closed early"]
 
 
 def test_mentions_of_missing_and_large_files(tmp_path: Path) -> None:
