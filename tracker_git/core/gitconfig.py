@@ -9,8 +9,8 @@ none of the three is set. A file brings in others only by spelling `include` (`i
 the including file's folder, `~/` for HOME, at most 10 deep), every one of them whatever its
 condition: reading more files than git would only makes git be asked, never the reverse. Git is
 asked, as before, where one of the two words is in a file git may read, where an include
-cannot be followed exactly (a value with escapes or a line continuation, `~user/`,
-`%(prefix)/`, deeper than git goes), where a setting is given on git's command line (`git -c`,
+cannot be followed exactly (a value with escapes, a line continuation or a tab between words,
+`~user/`, `%(prefix)/`, deeper than git goes), where a setting is given on git's command line (`git -c`,
 which git hands to its hooks as GIT_CONFIG_PARAMETERS; GIT_CONFIG_COUNT), with GIT_CONFIG,
 for a file that cannot be read, in an odd environment.
 
