@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -585,9 +584,15 @@ def test_global_files(env: dict[str, str], expected: list[str]) -> None:
 
 
 @pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[gitstate.RepoState]:
-    repo = make_repo(tmp_path / "repo", initial_commit=False)
-    yield gitstate.read_state(str(repo))
+def state(tmp_path: Path) -> gitstate.RepoState:
+    """A repository of the test's own (its config is changed)."""
+    return gitstate.read_state(str(make_repo(tmp_path / "repo", initial_commit=False)))
+
+
+@pytest.fixture(scope="module")
+def clean(root: Path) -> gitstate.RepoState:
+    """A repository that sets nothing, for the tests that only read it."""
+    return gitstate.read_state(str(make_repo(root / "clean", initial_commit=False)))
 
 
 def test_may_be_set_reads_every_file_git_reads(
@@ -639,14 +644,14 @@ def test_may_be_set_reads_every_file_git_reads(
     ],
 )
 def test_may_be_set_by_the_environment(
-    monkeypatch: pytest.MonkeyPatch, state: gitstate.RepoState, env: dict[str, str], expected: bool
+    monkeypatch: pytest.MonkeyPatch, clean: gitstate.RepoState, env: dict[str, str], expected: bool
 ) -> None:
-    assert gitconfig._may_be_set(state) is False
+    assert gitconfig._may_be_set(clean) is False
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     if env.get("PATH") == "":
         monkeypatch.delenv("GIT_CONFIG_NOSYSTEM")
-    assert gitconfig._may_be_set(state) is expected
+    assert gitconfig._may_be_set(clean) is expected
 
 
 def test_message_settings_start_no_git_where_nothing_can_be_set(
