@@ -9,8 +9,8 @@ none of the three is set. A file brings in others only by spelling `include` (`i
 the including file's folder, `~/` for HOME, at most 10 deep), every one of them whatever its
 condition: reading more files than git would only makes git be asked, never the reverse. Git is
 asked, as before, where one of the two words is in a file git may read, where an include
-cannot be followed exactly (a value with escapes or a line continuation, `~user/`,
-`%(prefix)/`, deeper than git goes), where a setting is given on git's command line (`git -c`,
+cannot be followed exactly (a value with escapes, a line continuation or a tab between words,
+`~user/`, `%(prefix)/`, deeper than git goes), where a setting is given on git's command line (`git -c`,
 which git hands to its hooks as GIT_CONFIG_PARAMETERS; GIT_CONFIG_COUNT), with GIT_CONFIG,
 for a file that cannot be read, in an odd environment.
 
@@ -40,8 +40,9 @@ _WORDS = (b"comment", b"cleanup")
 _MAX_FILE = 1 << 20  # a larger config file is left to git: never read without bound
 _MAX_DEPTH = 10  # git's own limit on nested includes
 # A section header, maybe with a subsection and a key on the same line; a `key = value` line.
-_SECTION = r'\[([A-Za-z0-9.-]+)(?:\s+"([^"\\]*)")?\](.*)'
-_ENTRY = r"([A-Za-z][A-Za-z0-9-]*)\s*(?:=(.*))?"
+_SECTION = r'\[([A-Za-z0-9.-]+)(?:[ \t]+"([^"\\]*)")?\](.*)'
+_ENTRY = r"([A-Za-z][A-Za-z0-9-]*)[ \t]*(?:=(.*))?"
+_SPACE = " \t\r"  # what git's parser skips as white space (its own isspace, ASCII only)
 _CACHE = "gitconfig.marshal"  # {git program: [[dev, ino, size, mtime_ns], system file]}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
@@ -137,16 +138,16 @@ def _included(text: str, path: str) -> list[str] | None:
 
     found = []
     section: tuple[str, bool] = ("", False)
-    for raw in text.split("\n"):
-        line = raw.strip()
+    for raw in text.removeprefix("\ufeff").split("\n"):  # git skips a leading BOM
+        line = raw.strip(_SPACE)
         if line.endswith("\\"):
             return None  # a continued line
-        if line.startswith("["):
+        while line.startswith("["):  # git reads on after a header: `[a] [include] path = x`
             header = re.fullmatch(_SECTION, line)
             if header is None:
                 return None
             section = (header[1].lower(), header[2] is not None)
-            line = header[3].strip()
+            line = header[3].strip(_SPACE)
         if not line or line[0] in "#;" or section not in (("include", False), ("includeif", True)):
             continue
         entry = re.fullmatch(_ENTRY, line)
@@ -165,19 +166,29 @@ def _included(text: str, path: str) -> list[str] | None:
 
 
 def _value(raw: str) -> str | None:
-    """A config value without its comment and quotes; None where it has escapes."""
+    """A config value as git reads it: white space outside quotes dropped at its ends, its
+    comment and quotes removed; None where it has escapes, or a tab or CR between words
+    outside quotes (older gits read it as a space, newer ones keep it as written)."""
     if "\\" in raw:
         return None
-    out = []
+    out: list[str] = []
+    pending = ""  # unquoted white space after a character of the value: kept if more follows
     quoted = False
     for char in raw:
+        if not quoted and char in _SPACE:
+            pending += char if out else ""
+            continue
+        if not quoted and char in "#;":
+            break
+        if pending.strip(" "):
+            return None
+        out.extend(pending)
+        pending = ""
         if char == '"':
             quoted = not quoted
-        elif char in "#;" and not quoted:
-            break
         else:
             out.append(char)
-    return None if quoted else "".join(out).strip()
+    return None if quoted else "".join(out)
 
 
 def _include_path(value: str, including: str) -> str | None:
