@@ -6,6 +6,7 @@ is the exact line the user reads."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,12 @@ from tracker_git.core.errors import ConfigError
 SETTING = "[pr] template"
 FIX = "set it to a file of this repository"
 MAX = repofile.MAX_NAMED_FILE
+# What only some systems' file systems hold: symlinks and FIFOs and a tab in a name (not on
+# Windows), a name that is not UTF-8 (not on macOS's APFS either).
+POSIX = sys.platform != "win32"
+RAW_NAMES = sys.platform.startswith("linux")
+posix = pytest.mark.skipif(not POSIX, reason="no symlinks, FIFOs or tabs in names here")
+raw_names = pytest.mark.skipif(not RAW_NAMES, reason="file names are UTF-8 here")
 
 
 @pytest.fixture(scope="module")
@@ -28,40 +35,53 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "docs/pr.md": "ours\n",
         "a": "one letter\n",
         "-notes.md": "a name like an option\n",
-        "tab\tin name.md": "a tab, as git separates its fields\n",
         "run.sh": "#!/bin/sh\n",
         "exact.md": "x" * MAX,
         "big.md": "x" * (MAX + 1),
         ".gitignore": ".env\nbuild/\n",
         ".env": "DATABASE_PASSWORD=canary\n",
-        "via/file.md": "behind a folder\n",
-        "swapped.md": "becomes a link\n",
         "missing.md": "deleted from the work tree\n",
-        "fifo.md": "becomes a pipe\n",
         "dropped.md": "in HEAD only\n",
         "real/file.md": "the link's target\n",
     }
+    if POSIX:
+        files |= {
+            "tab\tin name.md": "a tab, as git separates its fields\n",
+            "via/file.md": "behind a folder\n",
+            "swapped.md": "becomes a link\n",
+            "fifo.md": "becomes a pipe\n",
+            "loop.md": "becomes a link to itself\n",
+        }
     for name, text in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
+        (repo / name).write_bytes(text.encode())
     os.chmod(repo / "run.sh", 0o755)
-    (repo / "raw").mkdir()
-    (repo / os.fsdecode(b"raw/caf\xe9.md")).write_text("not UTF-8 named\n")
-    (repo / "link.md").symlink_to("docs/pr.md")
-    (repo / "cfg.md").symlink_to(".git/config")
-    (repo / "linked").symlink_to(".git")
+    if RAW_NAMES:
+        (repo / "raw").mkdir()
+        (repo / os.fsdecode(b"raw/caf\xe9.md")).write_bytes(b"not UTF-8 named\n")
+    if POSIX:
+        (repo / "link.md").symlink_to("docs/pr.md")
+        (repo / "cfg.md").symlink_to(".git/config")
+        (repo / "linked").symlink_to(".git")
     git(repo, "add", "-f", ".")  # -f: the ignored .env too
     head = git(repo, "rev-parse", "HEAD").strip()
     git(repo, "update-index", "--add", "--cacheinfo", f"160000,{head},sub")  # a submodule
     git(repo, "commit", "-q", "--no-verify", "-m", "files")
     # After the commit: what the index and the work tree hold apart from HEAD.
-    (repo / "new.md").write_text("added, not committed\n")
+    (repo / "new.md").write_bytes(b"added, not committed\n")
     git(repo, "add", "new.md")
     git(repo, "rm", "-q", "--cached", "dropped.md")
-    (repo / "untracked.md").write_text("untracked\n")
+    (repo / "untracked.md").write_bytes(b"untracked\n")
     (repo / "build").mkdir()
-    (repo / "build" / "notes.md").write_text("ignored\n")
+    (repo / "build" / "notes.md").write_bytes(b"ignored\n")
     os.unlink(repo / "missing.md")
+    if POSIX:
+        swap_for_links(repo)
+    return repo
+
+
+def swap_for_links(repo: Path) -> None:
+    """Files git tracks as plain files, made links or a pipe in the work tree."""
     os.unlink(repo / "fifo.md")
     os.mkfifo(repo / "fifo.md")
     os.unlink(repo / "swapped.md")
@@ -69,7 +89,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.unlink(repo / "via" / "file.md")
     (repo / "via").rmdir()
     (repo / "via").symlink_to("real")  # the folder swapped for a link to a folder
-    return repo
+    os.unlink(repo / "loop.md")
+    (repo / "loop.md").symlink_to("loop.md")
 
 
 def read(repo: Path, name: str) -> bytes:
@@ -91,8 +112,9 @@ def refusal(repo: Path, name: str) -> str:
         ("a", b"one letter\n"),  # one character: no drive letter to look at
         ("-notes.md", b"a name like an option\n"),  # after `--`, not read as an option
         ("run.sh", b"#!/bin/sh\n"),  # 100755
-        ("tab\tin name.md", b"a tab, as git separates its fields\n"),
-        ("raw/caf\udce9.md", b"not UTF-8 named\n"),  # git prints the bytes it was given
+        pytest.param("tab\tin name.md", b"a tab, as git separates its fields\n", marks=posix),
+        # git prints the bytes it was given
+        pytest.param("raw/caf\udce9.md", b"not UTF-8 named\n", marks=raw_names),
         ("new.md", b"added, not committed\n"),  # in the index only
         ("dropped.md", b"in HEAD only\n"),  # in HEAD only
         ("real/file.md", b"the link's target\n"),
@@ -114,6 +136,7 @@ def test_a_file_of_exactly_the_limit_is_read_one_byte_more_is_refused(repo: Path
         repofile.read_tracked(str(repo), "docs/pr.md", setting=SETTING, fix=FIX, limit=4)
 
 
+@posix
 def test_the_repository_reached_through_a_symlink_is_read(repo: Path, tmp_path: Path) -> None:
     """macOS's temporary folders are under the /var -> /private/var link: the top is resolved,
     only links below it count."""
@@ -133,12 +156,14 @@ UNTRACKED = (
         "untracked.md",
         ".env",  # committed with -f, still matched by .gitignore
         "build/notes.md",  # ignored and untracked
-        "link.md",  # tracked as a symlink (120000)
-        "cfg.md",  # a symlink to .git/config
-        "linked/config",  # through a tracked symlink to .git
+        pytest.param("link.md", marks=posix),  # tracked as a symlink (120000)
+        pytest.param("cfg.md", marks=posix),  # a symlink to .git/config
+        pytest.param("linked/config", marks=posix),  # through a tracked symlink to .git
+        # A folder on the way swapped for a link: git refuses to look beyond it.
+        pytest.param("via/file.md", marks=posix),
         "sub",  # a submodule (160000)
         "docs",  # a folder that holds tracked files
-        "raw",  # the same, with a name that is not UTF-8 inside
+        pytest.param("raw", marks=raw_names),  # the same, with a name not UTF-8 inside
         "DOCS/pr.md",  # another case: git's record is the spelling that counts
         "docs/PR.md",
         "nothing/here.md",
@@ -153,24 +178,28 @@ def test_a_refusal_shows_at_most_200_characters_of_the_path(repo: Path) -> None:
     assert refusal(repo, name) == UNTRACKED.format(name[:200])
 
 
-def test_a_symlink_in_the_work_tree_is_refused(repo: Path) -> None:
-    """Tracked as files, but links in the work tree: the last part, or a folder on the way
-    (which git itself already refuses to look beyond, so check-ignore proves nothing)."""
+@posix
+def test_a_file_swapped_for_a_link_or_a_pipe_in_the_work_tree_is_refused(repo: Path) -> None:
+    """Tracked as plain files; in the work tree a link (a folder on the way swapped for a link
+    is refused by git itself, above), or a pipe that would block a read."""
+    top = os.path.realpath(repo)
     assert refusal(repo, "swapped.md") == (
         f"[pr] template 'swapped.md' goes through a symlink in the work tree; {FIX}"
-    )
-    assert refusal(repo, "via/file.md") == UNTRACKED.format("via/file.md")
-
-
-def test_a_tracked_file_the_work_tree_lacks_or_holds_as_a_pipe_is_refused(repo: Path) -> None:
-    top = os.path.realpath(repo)
-    assert refusal(repo, "missing.md") == (
-        f"[pr] template 'missing.md': {top}/missing.md: no such file; {FIX}"
     )
     assert refusal(repo, "fifo.md") == (
         f"[pr] template 'fifo.md': {top}/fifo.md: not a regular file; "
         "[pr] template must be a plain file"
     )
+    # A link to itself resolves to its own path, so only the open refuses it.
+    assert refusal(repo, "loop.md") == (
+        f"[pr] template 'loop.md': {top}/loop.md: cannot be read (Too many levels of symbolic "
+        "links); check its permissions"
+    )
+
+
+def test_a_tracked_file_the_work_tree_lacks_is_refused(repo: Path) -> None:
+    full = os.path.join(os.path.realpath(repo), "missing.md")
+    assert refusal(repo, "missing.md") == f"[pr] template 'missing.md': {full}: no such file; {FIX}"
 
 
 OUTSIDE = (
