@@ -257,6 +257,10 @@ def test_an_outside_path_is_shown_cut_to_100_characters(repo: Path) -> None:
         "GIT~1/config",  # Windows: the folder's short (8.3) name
         "git~1. /config",
         "docs/git~1:x",
+        ".g\u200cit/config",  # macOS's HFS+ leaves these code points out of names
+        "\u202e.git/config",
+        ".git\u206f/config",
+        "\ufeff.GIT\u200f/config",
     ],
 )
 def test_a_path_inside_dot_git_is_refused(repo: Path, name: str) -> None:
@@ -290,6 +294,7 @@ def test_a_dot_git_path_is_shown_cut_to_100_characters(repo: Path) -> None:
         ("ab/x:.git/config", "ab/x:.git/config"),  # what comes after a colon is a stream
         ("git~2/config", "git~2/config"),
         ("xgit~1/config", "xgit~1/config"),
+        (".g\u200bit/config", ".g\u200bit/config"),  # a zero-width space HFS+ keeps
         ("..x/y", "..x/y"),
         ("x~", "x~"),
         ("ab:c", "ab:c"),  # a colon past the second character is no drive
@@ -299,20 +304,25 @@ def test_relative_path_normalizes_an_inside_path(name: str, path: str) -> None:
     assert repofile.relative_path(name, SETTING, FIX) == path
 
 
-def test_a_crafted_head_naming_dot_git_as_windows_reads_it_is_refused(tmp_path: Path) -> None:
-    """git refuses to check out or add these names (core.protectNTFS), but a cloned HEAD can
-    list them, and on Windows they open .git/config: refused by name, whatever git tracks."""
+def test_a_crafted_head_naming_dot_git_as_another_system_reads_it_is_refused(
+    tmp_path: Path,
+) -> None:
+    """git refuses to check out these names (core.protectNTFS, core.protectHFS), but a cloned
+    HEAD can list them, and on Windows or HFS+ they open .git/config: refused by name, whatever
+    git tracks."""
     repo = make_repo(tmp_path / "repo", initial_commit=False)
     blob = git(repo, "hash-object", "-w", "--stdin", input="[remote]\n").strip()
     inner = git(repo, "mktree", input=f"100644 blob {blob}\tconfig\n").strip()
-    names = (".git::$INDEX_ALLOCATION", "GIT~1")
-    tree = git(repo, "mktree", input="".join(f"040000 tree {inner}\t{n}\n" for n in names))
-    head = git(repo, "commit-tree", tree.strip(), "-m", "crafted").strip()
+    names = (".git::$INDEX_ALLOCATION", "GIT~1", ".g\u200cit")
+    listing = "".join(f"040000 tree {inner}\t{name}\n" for name in names)
+    tree = git(repo, "mktree", input=listing, encoding="utf-8").strip()
+    head = git(repo, "commit-tree", tree, "-m", "crafted").strip()
     git(repo, "update-ref", "refs/heads/main", head)
     for name in names:
-        assert repofile.is_tracked(str(repo), f"{name}/config")
-        assert refusal(repo, f"{name}/config") == (
-            f"[pr] template '{name}/config' is inside .git/, which git does not track; {FIX}"
+        path = f"{name}/config"
+        assert repofile.is_tracked(str(repo), path)
+        assert refusal(repo, path) == (
+            f"[pr] template {path!r} is inside .git/, which git does not track; {FIX}"
         )
 
 

@@ -26,15 +26,22 @@ MAX_NAMED_FILE = 256 * 1024
 # What git itself tracks as a file: a blob, executable or not (120000 is a symlink, 160000 a
 # submodule), as `ls-files -s` and `ls-tree` print the mode.
 _FILE_MODES = (b"100644", b"100755")
+# What macOS's HFS+ leaves out of a name when it compares two (git's protectHFS list): the
+# zero-width joiners, direction marks and embeddings, the shaping controls and the BOM.
+_HFS_IGNORED = dict.fromkeys(
+    [*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF]
+)
 
 
 def _names_dot_git(part: str) -> bool:
     """Whether a file system may read the path part as `.git`: in any case (`.GIT` on a
-    case-insensitive one) and as Windows reads names, trailing dots and spaces dropped, a
-    stream after a colon (`.git::$INDEX_ALLOCATION` is the folder), or the short name `GIT~1`:
-    git's own rule for the names it refuses to check out (core.protectNTFS). A crafted HEAD
-    can still list such a path."""
-    return part.partition(":")[0].rstrip(". ").lower() in (".git", "git~1")
+    case-insensitive one), as HFS+ reads names (`.g\u200cit`: _HFS_IGNORED left out), and as
+    Windows reads them, trailing dots and spaces dropped, a stream after a colon
+    (`.git::$INDEX_ALLOCATION` is the folder), or the short name `GIT~1`: git's own rules for
+    the names it refuses to check out (core.protectHFS, core.protectNTFS). A crafted HEAD can
+    still list such a path."""
+    name = part.translate(_HFS_IGNORED).partition(":")[0]
+    return name.rstrip(". ").lower() in (".git", "git~1")
 
 
 def relative_path(name: str, setting: str, fix: str) -> str:
