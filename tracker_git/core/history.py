@@ -21,9 +21,7 @@ def commits(revisions: Sequence[str], cwd: str | None = None) -> list[tuple[str,
     """(sha, number of parents, message) for `git log REVISIONS`, newest first."""
     out = git.output(["log", "-z", "--format=%H %P%n%B", *revisions, "--"], cwd)
     found = []
-    for record in out.split("\0"):
-        if not record.strip():
-            continue
+    for record in out.split("\0")[:-1]:  # each record ends with a NUL
         header, _, body = record.partition("\n")
         sha, *parents = header.split()
         found.append((sha, len(parents), body))

@@ -24,18 +24,33 @@ from tracker_git.core.errors import ConfigError
 
 MAX_NAMED_FILE = 256 * 1024
 # What git itself tracks as a file: a blob, executable or not (120000 is a symlink, 160000 a
-# submodule).
-_FILE_MODES = ("100644", "100755")
+# submodule), as `ls-files -s` and `ls-tree` print the mode.
+_FILE_MODES = (b"100644", b"100755")
+# What macOS's HFS+ leaves out of a name when it compares two (git's protectHFS list): the
+# zero-width joiners, direction marks and embeddings, the shaping controls and the BOM.
+_HFS_IGNORED = dict.fromkeys(
+    [*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF]
+)
+
+
+def _names_dot_git(part: str) -> bool:
+    """Whether a file system may read the path part as `.git`: in any case (`.GIT` on a
+    case-insensitive one), as HFS+ reads names (`.g\u200cit`: _HFS_IGNORED left out), and as
+    Windows reads them, trailing dots and spaces dropped, a stream after a colon
+    (`.git::$INDEX_ALLOCATION` is the folder), or the short name `GIT~1`: git's own rules for
+    the names it refuses to check out (core.protectHFS, core.protectNTFS). A crafted HEAD can
+    still list such a path."""
+    name = part.translate(_HFS_IGNORED).partition(":")[0]
+    return name.rstrip(". ").lower() in (".git", "git~1")
 
 
 def relative_path(name: str, setting: str, fix: str) -> str:
     """`name` as a '/'-separated path relative to the work tree's top; ConfigError for an
-    absolute path, `~`, `..`, or a `.git` part (in any case: a case-insensitive file system
-    reads `.GIT/config` as `.git/config`)."""
+    absolute path, `~`, `..`, or a part naming `.git` (_names_dot_git)."""
     parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
     if (
         not parts
-        or os.path.isabs(name)
+        # With the drive test below, every path os.path.isabs takes, on Windows too (\\server).
         or name.startswith(("~", "/", "\\"))
         or (len(name) > 1 and name[1] == ":")  # C:... on Windows
         or ".." in parts
@@ -44,22 +59,23 @@ def relative_path(name: str, setting: str, fix: str) -> str:
             f"{setting} {name[:100]!r} is not a path inside the repository; give it relative "
             f"to the repository's top, without '..'; {fix}"
         )
-    if any(part.lower().rstrip(". ") == ".git" for part in parts):
+    if any(_names_dot_git(part) for part in parts):
         raise ConfigError(
             f"{setting} {name[:100]!r} is inside .git/, which git does not track; {fix}"
         )
     return "/".join(parts)
 
 
-def _tracked_mode(args: list[str], root: str, path: str) -> str | None:
+def _tracked_mode(args: list[str], root: str, path: str) -> bytes | None:
     """The mode git records for exactly `path` (from `ls-files -s` or `ls-tree`), if any."""
     code, out, _ = git.run(["--literal-pathspecs", *args, "--", path], root)
     if code != 0:
         return None
+    wanted = os.fsencode(path)  # the bytes git was given: it prints the name back as is
     for entry in out.split(b"\0"):
         meta, tab, named = entry.partition(b"\t")
-        if tab and named.decode("utf-8", "surrogateescape") == path:
-            return meta.split(b" ", 1)[0].decode("ascii", "replace")
+        if tab and named == wanted:
+            return meta.partition(b" ")[0]
     return None
 
 
@@ -91,7 +107,7 @@ def read_tracked(
             f"committed or added, not ignored, a plain file); {fix}"
         )
     top = os.path.realpath(root)
-    full = os.path.join(top, *path.split("/"))
+    full = os.path.join(top, path)  # on Windows, normpath and realpath both turn '/' into '\\'
     if os.path.realpath(full) != os.path.normpath(full):
         raise ConfigError(f"{setting} {shown!r} goes through a symlink in the work tree; {fix}")
     try:
