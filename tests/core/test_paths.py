@@ -272,20 +272,24 @@ def test_write_in_work_tree_refuses_a_link_in_a_folder_above(tmp_path: Path) -> 
     assert list(outside.iterdir()) == []
 
 
+@pytest.mark.parametrize("dangling", [False, True])
 def test_write_in_work_tree_does_not_follow_a_link_at_its_temporary_name(
-    tmp_path: Path,
+    tmp_path: Path, dangling: bool
 ) -> None:
     """Whoever plants a link where the temporary file goes gets an error, not our text in the
-    file the link names (O_EXCL | O_NOFOLLOW)."""
+    file the link names, nor a file created where a dangling one points (O_EXCL fails on a
+    name that exists)."""
     outside = tmp_path / "home" / ".profile"
     outside.parent.mkdir()
-    outside.write_text(PRECIOUS)
+    if not dangling:
+        outside.write_text(PRECIOUS)
     top = tmp_path / "tree"
     top.mkdir()
     (top / f".file.{os.getpid()}.tmp").symlink_to(outside)
     with pytest.raises(FileExistsError):
         paths.write_in_work_tree(str(top), str(top / "file"), "ours")
-    assert outside.read_text() == PRECIOUS and not (top / "file").exists()
+    assert not (top / "file").exists()
+    assert outside.read_text() == PRECIOUS if not dangling else not outside.exists()
 
 
 def test_a_path_outside_the_work_tree_is_refused(tmp_path: Path) -> None:
@@ -352,6 +356,22 @@ def test_write_output_inside_the_tree_goes_through_write_in_work_tree(
     assert ((top / "hard").read_text(), outside.read_text()) == ("new\n", PRECIOUS)
     with pytest.raises(IsADirectoryError):
         paths.write_output(str(top), str(top), "the tree itself is no file")
+
+
+def test_write_output_writes_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """Release notes name people and issues in any script: UTF-8 even where the locale's
+    encoding is another (ASCII under LC_CTYPE=C here, a code page on Windows)."""
+    import locale
+
+    old = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        paths.write_output(None, str(tmp_path / "notes.md"), "жук — ok\n")
+        paths.write_output(str(tmp_path), str(tmp_path / "in-tree.md"), "жук\n")
+    finally:
+        locale.setlocale(locale.LC_CTYPE, old)
+    assert (tmp_path / "notes.md").read_bytes() == "жук — ok\n".encode()
+    assert (tmp_path / "in-tree.md").read_bytes() == "жук\n".encode()
 
 
 # --- the work tree of a folder --------------------------------------------------------------
