@@ -242,15 +242,21 @@ def test_write_in_work_tree_writes_utf8_with_the_umask_and_replaces(
     assert sorted(p.name for p in target.parent.iterdir()) == ["file.toml"]
 
 
-@pytest.mark.parametrize("dangling", [False, True])
-def test_write_in_work_tree_refuses_a_link_in_the_name(tmp_path: Path, dangling: bool) -> None:
+def tree_with_link(tmp_path: Path, name: str, dangling: bool) -> tuple[Path, Path]:
+    """A work tree whose `name` is a link to a file outside it (the user's own, or none)."""
     outside = tmp_path / "home" / ".bashrc"
     outside.parent.mkdir()
     if not dangling:
         outside.write_text(PRECIOUS)
     top = tmp_path / "tree"
     top.mkdir()
-    (top / ".tracker-git.toml").symlink_to(outside)
+    (top / name).symlink_to(outside)
+    return top, outside
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_write_in_work_tree_refuses_a_link_in_the_name(tmp_path: Path, dangling: bool) -> None:
+    top, outside = tree_with_link(tmp_path, ".tracker-git.toml", dangling)
     with pytest.raises(OperationFailed) as info:
         paths.write_in_work_tree(str(top), str(top / ".tracker-git.toml"), "x")
     assert str(info.value) == (
@@ -279,13 +285,7 @@ def test_write_in_work_tree_does_not_follow_a_link_at_its_temporary_name(
     """Whoever plants a link where the temporary file goes gets an error, not our text in the
     file the link names, nor a file created where a dangling one points (O_EXCL fails on a
     name that exists)."""
-    outside = tmp_path / "home" / ".profile"
-    outside.parent.mkdir()
-    if not dangling:
-        outside.write_text(PRECIOUS)
-    top = tmp_path / "tree"
-    top.mkdir()
-    (top / f".file.{os.getpid()}.tmp").symlink_to(outside)
+    top, outside = tree_with_link(tmp_path, f".file.{os.getpid()}.tmp", dangling)
     with pytest.raises(FileExistsError):
         paths.write_in_work_tree(str(top), str(top / "file"), "ours")
     assert not (top / "file").exists()
