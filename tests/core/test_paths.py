@@ -19,6 +19,9 @@ from tracker_git.core import paths
 from tracker_git.core.errors import OperationFailed
 
 PRECIOUS = "the user's own file\n"
+# Modes are POSIX: on Windows (which keeps only a read-only flag) the tests of modes do not
+# apply; the Windows road of the code is tested everywhere by setting sys.platform.
+POSIX_MODES = pytest.mark.skipif(sys.platform == "win32", reason="Windows keeps no POSIX modes")
 
 
 def mode(path: Path) -> int:
@@ -41,6 +44,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "home"
     folder.mkdir()
     monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.setenv("USERPROFILE", str(folder))  # expanduser's home on Windows
     for name in ("LOCALAPPDATA", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.delenv(name, raising=False)
     return folder
@@ -98,6 +102,7 @@ def test_macos_folders(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 # --- folders: never writable by others ------------------------------------------------------
 
 
+@POSIX_MODES
 def test_make_folder_under_umask_000_makes_nothing_group_or_world_writable(
     tmp_path: Path, umask: None
 ) -> None:
@@ -113,11 +118,12 @@ def test_make_folder_under_umask_000_makes_nothing_group_or_world_writable(
     assert mode(tmp_path / "x" / "z") == 0o750
 
 
+@POSIX_MODES
 def test_make_folder_keeps_the_umask_and_leaves_existing_folders_alone(
     tmp_path: Path, umask: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     os.umask(0o027)
-    existing = tmp_path / "mine"
+    existing = tmp_path.resolve() / "mine"  # as getcwd names it (macOS: /private/var/...)
     existing.mkdir()
     existing.chmod(0o777)  # the user's choice: not ours to change
     monkeypatch.chdir(tmp_path)
@@ -134,6 +140,7 @@ def test_make_folder_refuses_a_file_where_a_folder_goes(tmp_path: Path) -> None:
     assert (tmp_path / "file").read_text() == PRECIOUS
 
 
+@POSIX_MODES
 def test_on_windows_modes_are_left_as_made(
     tmp_path: Path, umask: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -153,6 +160,7 @@ def test_on_windows_modes_are_left_as_made(
     assert (mode(existing), mode(existing / "token")) == (0o755, 0o400)
 
 
+@POSIX_MODES
 def test_private_folder_tightens_what_is_open_and_leaves_what_is_private(
     tmp_path: Path, umask: None
 ) -> None:
@@ -176,6 +184,7 @@ def test_private_folder_tightens_what_is_open_and_leaves_what_is_private(
 # --- private files --------------------------------------------------------------------------
 
 
+@POSIX_MODES
 def test_write_private_is_0600_whatever_the_umask_and_a_leftover_temporary_file(
     tmp_path: Path, umask: None
 ) -> None:
@@ -195,6 +204,7 @@ def test_write_private_is_0600_whatever_the_umask_and_a_leftover_temporary_file(
     assert (target.read_bytes(), mode(target)) == (b"newer", 0o600)
 
 
+@POSIX_MODES
 def test_write_private_makes_its_folder_private(tmp_path: Path, umask: None) -> None:
     os.umask(0)
     target = tmp_path / "cache" / "deep" / "data"
@@ -215,12 +225,12 @@ def test_write_private_with_a_bare_name_writes_in_the_current_folder(
 def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "folder"
     (target / "inside").mkdir(parents=True)  # a folder where the file goes: the rename fails
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(OSError):
         paths.write_private(str(target), b"data")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
     top = tmp_path / "tree"
     (top / "f" / "inside").mkdir(parents=True)
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(OSError):
         paths.write_in_work_tree(str(top), str(top / "f"), "text")
     assert sorted(p.name for p in top.iterdir()) == ["f"]
 
@@ -228,6 +238,7 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
 # --- writing into a work tree ---------------------------------------------------------------
 
 
+@POSIX_MODES
 def test_write_in_work_tree_writes_utf8_with_the_umask_and_replaces(
     tmp_path: Path, umask: None
 ) -> None:
@@ -305,7 +316,7 @@ def test_a_path_outside_the_work_tree_is_refused(tmp_path: Path) -> None:
 def test_refuse_links_gives_the_absolute_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    top = tmp_path / "tree"
+    top = tmp_path.resolve() / "tree"  # as getcwd names it (macOS: /private/var/...)
     (top / "a").mkdir(parents=True)
     (top / "a" / "b").write_text("")
     monkeypatch.chdir(tmp_path)
@@ -354,7 +365,7 @@ def test_write_output_inside_the_tree_goes_through_write_in_work_tree(
     os.link(outside, top / "hard")
     paths.write_output(str(top), str(top / "hard"), "new\n")
     assert ((top / "hard").read_text(), outside.read_text()) == ("new\n", PRECIOUS)
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(OSError):
         paths.write_output(str(top), str(top), "the tree itself is no file")
 
 
@@ -390,8 +401,8 @@ def test_work_tree_is_the_nearest_folder_with_a_git_entry(
     assert paths.work_tree(str(deep)) == str(repo)
     assert paths.work_tree(str(repo)) == str(repo)
     monkeypatch.chdir(deep)
-    assert paths.work_tree(".") == str(repo)
-    assert paths.work_tree(str(tmp_path)) is None  # outside any (tmp_path is under /tmp)
+    assert paths.work_tree(".") == str(repo.resolve())  # as getcwd names it
+    assert paths.work_tree(str(tmp_path)) is None  # no .git above the temporary folders
     nested = tmp_path / "outer" / "inner"
     nested.mkdir(parents=True)
     (tmp_path / "outer" / ".git").mkdir()

@@ -95,6 +95,7 @@ def test_fallbacks_are_asked_for_by_a_value_but_empty_and_0(
     assert portable.fallbacks() is asked
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes; no fchmod on Windows")
 def test_chmod_open_sets_the_open_file_and_by_path_in_the_fallback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
