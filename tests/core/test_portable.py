@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from testing.repos import git, make_repo
-from tracker_git.core import paths
+from tracker_git.core import paths, portable
 
 # A child Python without os.posix_spawnp, as on Windows: the git runner must still run git,
 # captured and attached, and still report what it cannot start.
@@ -79,3 +79,42 @@ def test_private_files_without_fchmod(tmp_path: Path, monkeypatch: pytest.Monkey
         os.umask(old)
     target = tmp_path / "a" / "f"
     assert (target.read_bytes(), stat.S_IMODE(target.stat().st_mode)) == (b"x\r\n\x1a", 0o600)
+
+
+@pytest.mark.parametrize(
+    ("value", "asked"),
+    [(None, False), ("", False), ("0", False), ("1", True), ("yes", True)],
+)
+def test_fallbacks_are_asked_for_by_a_value_but_empty_and_0(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, asked: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("TRACKER_GIT_FALLBACKS", raising=False)
+    else:
+        monkeypatch.setenv("TRACKER_GIT_FALLBACKS", value)
+    assert portable.fallbacks() is asked
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes; no fchmod on Windows")
+def test_chmod_open_sets_the_open_file_and_by_path_in_the_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fchmod sets the file that is open, whatever its name is now (a rename after the open
+    does not matter); the fallback sets the file at the path it is given, as on Windows."""
+    opened, renamed, other = (tmp_path / name for name in ("opened", "renamed", "other"))
+    for path in (opened, other):
+        path.write_text("")
+        path.chmod(0o644)
+    monkeypatch.delenv("TRACKER_GIT_FALLBACKS", raising=False)
+    fd = os.open(opened, os.O_RDONLY)
+    try:
+        os.replace(opened, renamed)
+        portable.chmod_open(fd, str(opened), 0o600)  # its old name: gone
+        assert stat.S_IMODE(renamed.stat().st_mode) == 0o600
+        monkeypatch.setenv("TRACKER_GIT_FALLBACKS", "1")
+        portable.chmod_open(fd, str(other), 0o640)  # by path: the file at `other`
+        assert [stat.S_IMODE(p.stat().st_mode) for p in (renamed, other)] == [0o600, 0o640]
+        with pytest.raises(FileNotFoundError):
+            portable.chmod_open(fd, str(opened), 0o600)
+    finally:
+        os.close(fd)

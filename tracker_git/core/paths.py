@@ -148,14 +148,16 @@ def write_in_work_tree(top: str, path: str, text: str) -> None:
     """Write `text` to `path`, a file inside the work tree `top`, never through a symlink: a
     cloned repository can carry a link (dangling or not) where we write, and `--force` must
     not overwrite a file in the home folder through it. Every part of the path below `top`
-    is checked (lstat), then the text goes to a new temporary file (O_EXCL | O_NOFOLLOW) in
-    the same folder, renamed over `path` (a rename replaces, never follows). The one way
-    tracker-git writes into a work tree. OperationFailed names the link; OSError otherwise."""
+    is checked (lstat), then the text goes to a new temporary file in the same folder, renamed
+    over `path` (a rename replaces, never follows). The temporary file is made with O_EXCL,
+    which fails on any name that exists, a link (dangling or not) included: POSIX open(2) and
+    Windows' CREATE_NEW never follow one, so no O_NOFOLLOW is needed (nor on Windows there).
+    The one way tracker-git writes into a work tree. OperationFailed names the link; OSError
+    otherwise."""
     path = refuse_links(top, path)
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    flags = os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    _write_then_rename(tmp, path, text.encode("utf-8"), flags, 0o666)
+    _write_then_rename(tmp, path, text.encode("utf-8"), os.O_EXCL, 0o666)
 
 
 def write_output(top: str | None, path: str, text: str) -> None:
