@@ -44,7 +44,7 @@ def reached(host: str) -> bool:
 LOOPBACK = ["127.0.0.1", "127.0.0.2", "localhost", "LocalHost", "::1", "[::1]", "0:0:0:0:0:0:0:1"]
 NOT_LOOPBACK = [
     None, "", "[]", "0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "126.255.255.255", "::2",
-    "localhost.example.test", "localhost.", "127.0.0.1.example.test", "example.test",
+    "localhost.example.test", "localhost.", "localhostX", "127.0.0.1.example.test", "example.test",
     "127.1",  # sockets take it for 127.0.0.1, but it is a name here: not an address
 ]  # fmt: skip
 
