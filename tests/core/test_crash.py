@@ -118,6 +118,7 @@ def utc_seconds(stamp: str, form: str) -> int:
     return calendar.timegm(time.strptime(stamp, form))
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="time.tzset is POSIX only")
 @pytest.mark.usefixtures("east_of_utc")
 def test_the_whole_report_in_utc_and_its_name() -> None:
     """The report line by line (the golden text, with this Python's own values), its time and
