@@ -131,7 +131,9 @@ def _key_hint(cleaned: str, config: Config) -> str | None:
     wrong = wrong_case_key(cleaned, config)
     if wrong is not None:
         return f"'{wrong[0]}' is not read as a key in that case; write it as {wrong[1]}"
-    for written, _key in keys.written_keys(cleaned, queues, any_case=True):
+    # Every token, not only those of `queues`: a glued one's queue ("loginDEV") is never a
+    # team's; the key inside it is checked against them below.
+    for written, _key in keys.written_keys(cleaned, any_case=True):
         queue = keys.queue_of(written)
         glued = re.fullmatch(r"([a-z]+)([A-Z]+)", queue)
         if glued:
@@ -165,6 +167,8 @@ def check_pr_text(title: str, description: str | None, config: Config) -> str | 
     "title-or-description"` a key in the description is enough when the title has none."""
     problem = check_message(title, config, what="the pull request title")
     if problem is None or config.pr.key_in != "title-or-description":
+        return problem
+    if message_keys(title, config):  # a title of nothing but its key: the description is no help
         return problem
     if description and message_keys(description, config):
         return None

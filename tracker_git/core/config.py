@@ -256,8 +256,9 @@ class Config:
 
     def source(self, key: Key[Any]) -> str:
         """Where the value of `key` came from: a file's path, "environment", "command line",
-        "default", or what `replace` was told."""
-        return self._sources.get(key.path, "default")
+        "default", or what `replace` was told (`load` gives every key one: the defaults are
+        its first layer)."""
+        return self._sources[key.path]
 
     def files(self) -> list[str]:
         """The files the values came from."""

@@ -66,7 +66,7 @@ def report_text(
         f"time:        {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}",
         f"command:     {' '.join(command)}",
         "",
-        "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip(),
+        "".join(traceback.format_exception(exc)).rstrip(),
     ]
     return hidden("\n".join(lines) + "\n", secrets)
 

@@ -55,10 +55,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
     if not readable(url):
         return "", "", None
     parts = urlsplit(url.strip())
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
+    port = parts.port  # readable: no ValueError here
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
 
