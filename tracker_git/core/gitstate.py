@@ -140,7 +140,7 @@ def _state(
             operation = _OPERATIONS[name]
             break
     branch = _branch_name(_read(os.path.join(git_dir, "HEAD")))
-    if branch is None and operation == "rebase":
+    if branch is None:  # HEAD detached: during a rebase (maybe stopped by a cherry-pick)
         for name, path in zip(_STATE_FILES, state_paths, strict=True):
             if name.startswith("rebase") and os.path.isdir(path):
                 branch = _branch_name(_read(os.path.join(path, "head-name")))
