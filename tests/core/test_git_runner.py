@@ -7,6 +7,7 @@ wait on a prompt."""
 from __future__ import annotations
 
 import os
+import signal
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,7 @@ class Repo:
         git_in(path, "tag", "-a", "-m", "annotated", "v1")
         git_in(path, "config", "tracker.x.y", "dotted")
         git_in(path, "config", "tracker.xzy", "not the dotted one")
+        git_in(path, "config", "tracker.lines", "one\ntwo")
         git_in(path, "config", "tracker.queue", "DEV")
         git_in(path, "config", "--add", "tracker.queue", "OPS")  # the last one wins
         git_in(path, "config", "Remote.origin.URL", "https://example.invalid/r.git")
@@ -255,9 +257,10 @@ def test_commit_names_a_commit_or_none(repo: Repo, spawned: str) -> None:
 
 
 def test_config_values_in_one_call(repo: Repo, spawned: str) -> None:
-    names = ["tracker.x.y", "tracker.queue", "remote.origin.url", "no.such"]
+    names = ["tracker.x.y", "tracker.queue", "remote.origin.url", "tracker.lines", "no.such"]
     assert git.config_values(names, repo.cwd) == {
         "tracker.x.y": "dotted",  # not tracker.xzy: the dots are dots
+        "tracker.lines": "one\ntwo",
         "tracker.queue": "OPS",
         "remote.origin.url": "https://example.invalid/r.git",
     }
@@ -298,3 +301,25 @@ def test_a_failed_attached_run_says_what_failed(
         "run it yourself to see all git says"
     )
     assert capfd.readouterr().err == "fatal: Needed a single revision\n"
+
+
+def test_ctrl_c_during_an_attached_run_waits_for_git_and_leaves_no_zombie(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C reaches git and us alike: we wait for git to stop, then stop too. Here git's
+    child sends us the interrupt and goes on a little, as git finishing its Ctrl-C would.
+    (posix_spawnp only: the subprocess fallback, for Windows, kills git as subprocess does.)"""
+    monkeypatch.setattr(git, "_SPAWN", True)
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGUSR1, interrupted)
+    script = f"!kill -USR1 {os.getpid()}; sleep 0.3; echo stopped"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            git.attached(["-c", f"alias.slow={script}", "slow"], repo.cwd)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    with pytest.raises(ChildProcessError):  # git was waited for: no child is left
+        os.waitpid(-1, os.WNOHANG)

@@ -209,3 +209,18 @@ def test_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
             "not inside a git work tree (not a git repository (or any of the parent "
             "directories): .git); run this from a repository"
         )
+
+
+def test_paths_with_odd_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git writes each path raw on a line of its own: a line separator that is no line feed
+    is part of the path (str.splitlines cut there), a line feed cannot be told apart."""
+    odd = make_repo(tmp_path / "a\u2028b\x1cc\rd", branch="DEV-11-odd")
+    state = read_both(odd, monkeypatch)
+    assert (state.toplevel, state.branch) == (str(odd), "DEV-11-odd")
+    broken = make_repo(tmp_path / "a\nb", branch="DEV-12-nl")
+    with pytest.raises(UsageError) as failed:
+        gitstate.read_state(str(broken))
+    assert str(failed.value) == (
+        f"the path of this repository has a line break in it ({str(tmp_path / 'a')!r}...); "
+        "tracker-git reads git's paths one a line: rename the folder"
+    )

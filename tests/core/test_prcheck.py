@@ -76,6 +76,7 @@ def test_every_verdict_title_and_branch_first_then_the_commits_oldest_first(repo
         Verdict("commit", f"{repo.long[:10]} {LONG[:72]}", None, repo.long),
     ]
     assert len(verdicts[-1].name) == 10 + 1 + 72
+    assert (verdicts[0].sha, verdicts[1].sha) == ("", "")  # the title and branch have none
 
 
 def test_a_good_title_and_branch_pass_and_unknown_ones_are_not_judged(repo: Repo) -> None:
