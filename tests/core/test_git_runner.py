@@ -27,6 +27,8 @@ BIG = "".join(f"line {n:06d} of a file larger than a pipe's buffer\n" for n in r
 def spawned(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The runner as on POSIX, then as on Windows (no os.posix_spawnp: subprocess)."""
     monkeypatch.setattr(git, "_SPAWN", request.param == "posix_spawnp")
+    if request.param == "subprocess":
+        monkeypatch.delattr(os, "posix_spawnp")
     yield request.param
 
 
@@ -242,6 +244,8 @@ def test_answer_is_the_text_or_none(repo: Repo, spawned: str) -> None:
     assert git.answer(["config", "no.such"], repo.cwd) is None  # git says no
     assert git.answer(["-c", "alias.nothing=!true", "nothing"], repo.cwd) is None  # nothing
     assert git.answer(["-c", "alias.blank=!echo", "blank"], repo.cwd) is None
+    failing = ["-c", "alias.half=!echo half an answer; exit 1", "half"]
+    assert git.answer(failing, repo.cwd) is None  # what a failing git printed is no answer
     os.environ["PLAIN_ONE"] = "ours"
     env = {**os.environ, "PLAIN_ONE": "given"}
     seen = git.answer(["-c", "alias.one=!echo $PLAIN_ONE", "one"], repo.cwd, env=env)

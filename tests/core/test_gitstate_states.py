@@ -4,6 +4,7 @@ by read_state, and checked against what git itself says."""
 
 from __future__ import annotations
 
+import locale
 import os
 import subprocess
 from pathlib import Path
@@ -223,4 +224,35 @@ def test_paths_with_odd_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert str(failed.value) == (
         f"the path of this repository has a line break in it ({str(tmp_path / 'a')!r}...); "
         "tracker-git reads git's paths one a line: rename the folder"
+    )
+
+
+def test_state_files_are_utf_8_whatever_the_locale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git writes ref names as bytes, UTF-8 as typed: read as UTF-8 in the C locale too (and
+    on Windows, whose locale encoding is a code page)."""
+    repo = make_repo(tmp_path / "repo", branch="DEV-7-café")
+    git(repo, "worktree", "add", "-q", "-b", "DEV-8-naïve", str(tmp_path / "wt"))
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        assert read_both(repo, monkeypatch).branch == "DEV-7-café"
+        state = read_both(tmp_path / "wt", monkeypatch)
+        assert (state.branch, state.common_dir) == ("DEV-8-naïve", str(repo / ".git"))
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+
+
+def test_git_that_dies_without_a_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A git killed by a signal says nothing: its exit code is the reason."""
+    dying = tmp_path / "bin" / "git"
+    dying.parent.mkdir()
+    dying.write_text("#!/bin/sh\nkill -KILL $$\n")
+    dying.chmod(0o755)
+    monkeypatch.setenv("PATH", str(dying.parent))
+    with pytest.raises(UsageError) as failed:
+        gitstate.read_state(str(tmp_path))
+    assert str(failed.value) == (
+        "not inside a git work tree (exit code -9); run this from a repository"
     )

@@ -114,6 +114,23 @@ def test_since_leaves_out_the_commits_it_names_and_those_before(repo: Repo) -> N
     ]
     judged = [v.sha for v in prcheck.judge(pr, since, repo.cwd)]
     assert judged == [repo.merge, repo.long]
+    # A date: the last commit before it on the base's first-parent history, and those before.
+    dated = config(**{"hooks.since": "2090-01-31"})
+    assert prcheck.revisions(pr, dated, repo.cwd) == [repo.long, f"^{repo.base}", f"^{repo.base}"]
+
+
+def test_since_is_read_in_the_repository_given(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # not the repository
+    pr = pull_request(repo, None, None)
+    since = config(**{"hooks.since": repo.first})
+    assert prcheck.keys_of(pr, since, repo.cwd) == ["DEV-9", "DEV-5", "DEV-6"]
+    assert [v.sha for v in prcheck.judge(pr, since, repo.cwd)] == [
+        repo.keyless,
+        repo.merge,
+        repo.long,
+    ]
 
 
 def test_the_keys_the_pull_request_references_each_once_in_order(repo: Repo) -> None:
