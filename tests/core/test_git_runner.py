@@ -6,11 +6,13 @@ wait on a prompt."""
 
 from __future__ import annotations
 
+import linecache
 import os
 import signal
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -308,22 +310,30 @@ def test_a_failed_attached_run_says_what_failed(
 
 
 def test_ctrl_c_during_an_attached_run_waits_for_git_and_leaves_no_zombie(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C reaches git and us alike: we wait for git to stop, then stop too. Here git's
-    child sends us the interrupt and goes on a little, as git finishing its Ctrl-C would.
-    (posix_spawnp only: the subprocess fallback, for Windows, kills git as subprocess does.)"""
+    child interrupts us (again until we are waiting for git) and goes on a little, as git
+    finishing its Ctrl-C would. (posix_spawnp only: the subprocess fallback, for Windows,
+    kills git as subprocess does.)"""
     monkeypatch.setattr(git, "_SPAWN", True)
+    got = tmp_path / "got"
 
-    def interrupted(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        assert frame is not None
+        if "os.waitpid(pid, 0)" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
+            got.touch()
+            raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGUSR1, interrupted)
-    script = f"!kill -USR1 {os.getpid()}; sleep 0.3; echo stopped"
+    script = (
+        f"!echo $PPID > '{tmp_path / 'git.pid'}'; "
+        f"until [ -e '{got}' ]; do kill -USR1 {os.getpid()}; sleep 0.05; done; sleep 0.3"
+    )
     try:
         with pytest.raises(KeyboardInterrupt):
             git.attached(["-c", f"alias.slow={script}", "slow"], repo.cwd)
     finally:
         signal.signal(signal.SIGUSR1, previous)
-    with pytest.raises(ChildProcessError):  # git was waited for: no child is left
-        os.waitpid(-1, os.WNOHANG)
+    with pytest.raises(ChildProcessError):  # git was waited for: no zombie is left
+        os.waitpid(int((tmp_path / "git.pid").read_text()), os.WNOHANG)
