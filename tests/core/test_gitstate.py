@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -50,8 +49,8 @@ def test_detached_head_and_rebase(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     (repo / "f").write_text("1\n")
     git(repo, "add", "f")
     git(repo, "commit", "-q", "--no-verify", "-m", "one")
-    env = {**os.environ, "GIT_SEQUENCE_EDITOR": "sed -i 1s/^pick/edit/"}
-    git(repo, "rebase", "-q", "-i", "HEAD~1", env=env)
+    # Stops after its commit as `edit` would (BSD sed has no `sed -i` to script the editor).
+    git(repo, "rebase", "-q", "--exec", "false", "HEAD~1", check=False)
     state = same_as_git(repo, monkeypatch)
     assert (state.operation, state.branch) == ("rebase", "DEV-2-y")
 
