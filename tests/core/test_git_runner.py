@@ -6,6 +6,7 @@ wait on a prompt."""
 
 from __future__ import annotations
 
+import errno
 import linecache
 import os
 import signal
@@ -232,6 +233,14 @@ def test_the_reason_is_gits_first_complaint(stderr: bytes | None, why: str) -> N
     assert git.reason(stderr, 5) == why
 
 
+# The system's own words for a program it cannot find (CreateProcess's, or errno's).
+NOT_FOUND = (
+    "The system cannot find the file specified"
+    if sys.platform == "win32"
+    else os.strerror(errno.ENOENT)
+)
+
+
 def lowest_free_descriptor() -> int:
     probe = os.open(os.devnull, os.O_RDONLY)  # the lowest free one: a leaked pipe takes it
     os.close(probe)
@@ -247,9 +256,7 @@ def test_git_that_cannot_start(repo: Repo, spawned: str, monkeypatch: pytest.Mon
     ):
         with pytest.raises(git.GitFailed) as failed:
             call()
-        assert str(failed.value) == (
-            "cannot run git (No such file or directory); install git or put it on PATH"
-        )
+        assert str(failed.value) == (f"cannot run git ({NOT_FOUND}); install git or put it on PATH")
         assert (failed.value.code, failed.value.command) == (None, ["git", "status"])
     assert lowest_free_descriptor() == fds  # the pipes were closed
 
