@@ -85,7 +85,12 @@ def read_state(cwd: str | None = None) -> RepoState:
         raise UsageError(
             f"not inside a git work tree ({git.reason(err, code)}); run this from a repository"
         )
-    lines = [os.path.normpath(line) for line in git.text(out).splitlines()]
+    lines = [os.path.normpath(line) for line in git.text(out).split("\n")[:-1]]
+    if len(lines) != 4 + len(_STATE_FILES):  # git writes paths as they are, one a line
+        raise UsageError(
+            f"the path of this repository has a line break in it ({lines[0]!r}...); "
+            "tracker-git reads git's paths one a line: rename the folder"
+        )
     toplevel, git_dir, common_dir, hooks_dir, *state_paths = lines
     return _state(toplevel, git_dir, common_dir, hooks_dir, state_paths)
 
@@ -140,7 +145,7 @@ def _state(
             operation = _OPERATIONS[name]
             break
     branch = _branch_name(_read(os.path.join(git_dir, "HEAD")))
-    if branch is None and operation == "rebase":
+    if branch is None:  # HEAD detached: during a rebase (maybe stopped by a cherry-pick)
         for name, path in zip(_STATE_FILES, state_paths, strict=True):
             if name.startswith("rebase") and os.path.isdir(path):
                 branch = _branch_name(_read(os.path.join(path, "head-name")))
