@@ -68,6 +68,9 @@ def test_has_content() -> None:
     assert not message.has_content(":\n")
     assert not message.has_content("\nRefs: \n")
     assert message.has_content(": x\n")
+    # A trailer starts its line: an indented "Refs:" left without its key is text.
+    assert message.has_content(" Refs: \n")
+    assert not message.has_content("Refs:\u00a0\n\u2028\n")
 
 
 @given(st.binary())

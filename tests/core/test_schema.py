@@ -301,6 +301,21 @@ def test_numbers_read_as_floats_and_lists_as_tuples() -> None:
         ({"k" * 61: 1}, "unknown key '" + "k" * 57 + "...'{}; known here: queues, timeout"),
         ({"k" * 99: 1}, "unknown key '" + "k" * 57 + "...'{}; known here: queues, timeout"),
         ({"a\x1b[2J": 1}, "unknown key 'a\\x1b[2J'{}; known here: queues, timeout"),
+        # Escaped, a key may reach the limit (kept whole) or pass it (cut): 4 + 56 = 60 here.
+        (
+            {"\x1b" + "k" * 56: 1},
+            "unknown key '\\x1b" + "k" * 56 + "'{}; known here: queues, timeout",
+        ),
+        (
+            {"\x1b" + "k" * 57: 1},
+            "unknown key '\\x1b" + "k" * 53 + "...'{}; known here: queues, timeout",
+        ),
+        # A printable key of 60 is shown as it is (its backslash too); one of 61 is escaped.
+        ({"\\" + "k" * 59: 1}, "unknown key '\\" + "k" * 59 + "'{}; known here: queues, timeout"),
+        (
+            {"\\" + "k" * 60: 1},
+            "unknown key '" + "\\" * 2 + "k" * 55 + "...'{}; known here: queues, timeout",
+        ),
     ],
 )
 def test_an_unknown_key_is_an_error_or_an_ignored_note(data: dict[str, object], note: str) -> None:
