@@ -44,14 +44,30 @@ def delivery(name: str) -> tuple[bytes, dict[str, str]]:
     return body, headers
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 30.0) -> None:
+def wait_until(
+    predicate: Callable[[], object], timeout: float = 30.0, explain: Callable[[], str] = str
+) -> None:
     """Poll until `predicate()` is true; fail after `timeout` seconds (a bound, not a timing
-    assertion: every wait here normally ends in well under a second)."""
+    assertion: every wait here normally ends in well under a second), with `explain()`."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting after {timeout} s for {predicate}")
+            pytest.fail(f"gave up waiting after {timeout} s for {predicate}\n{explain()}")
         time.sleep(0.02)
+
+
+def wait_healthy(url: str, log: list[str]) -> None:
+    """Until `url`'s /healthz answers 200. A gunicorn that has said it listens may still be
+    booting its workers, so a refused or reset connection is asked again; past the bound the
+    failure shows what the server logged (`log`, filled as it writes)."""
+
+    def healthy() -> bool:
+        try:
+            return requests.get(url + "/healthz", timeout=5).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_until(healthy, explain=lambda: "the server logged:\n" + "".join(log))
 
 
 def write_config(

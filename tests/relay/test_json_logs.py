@@ -23,6 +23,7 @@ from tests.relay.helpers import (
     start_relay_process,
     status_of,
     stop_relay_process,
+    wait_healthy,
     wait_until,
     write_config,
 )
@@ -94,7 +95,7 @@ def test_gunicorn_with_the_relays_logging_writes_only_json_lines(
     drain = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
     drain.start()
     try:
-        wait_until(lambda: requests.get(url + "/healthz", timeout=5).status_code == 200)
+        wait_healthy(url, lines)
         exercise(url)
         wait_until(lambda: status_of(sandbox, "PROJ-123") == "readyForTest")
     finally:

@@ -17,6 +17,7 @@ from tests.relay.helpers import (
     start_relay_process,
     status_of,
     transitions,
+    wait_healthy,
     wait_until,
     write_config,
 )
@@ -104,13 +105,16 @@ def test_under_gunicorn_with_two_workers(tmp_path: Path, sandbox: SandboxHandle)
     assert process.stderr is not None
     try:
         url = ""
+        lines: list[str] = []
         for line in process.stderr:
+            lines.append(line)
             if "Listening at: " in line:
                 url = line.split("Listening at: ")[1].split()[0]
                 break
-        assert url, "gunicorn did not start"
-        threading.Thread(target=process.stderr.read, daemon=True).start()
-        wait_until(lambda: requests.get(url + "/healthz", timeout=5).status_code == 200)
+        assert url, "gunicorn did not start:\n" + "".join(lines)
+        stderr = process.stderr
+        threading.Thread(target=lambda: lines.extend(stderr), daemon=True).start()
+        wait_healthy(url, lines)
 
         body, headers = delivery("github-merged")
         assert (
